@@ -1,0 +1,42 @@
+package io.metacluster.spi;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.util.List;
+
+/**
+ * The protocol, as seen from one backend connection: what to send right after connecting and
+ * how to split the backend's byte stream into replies, matched first-in first-out with the
+ * requests sent.
+ *
+ * <p>One instance per backend connection, created by {@link Protocol#newBackendCodec}. Called
+ * only on the connection's event loop; must not block.
+ */
+public interface BackendCodec {
+
+    /**
+     * Requests to send after connecting, before any client traffic (AUTH, SELECT, ...). Each must
+     * produce exactly one reply; an error reply to any of them fails the connection. Ownership of
+     * the buffers passes to the caller.
+     */
+    default List<ByteBuf> handshake(ByteBufAllocator alloc) {
+        return List.of();
+    }
+
+    /**
+     * The length of the complete reply at {@code in}'s reader index, without consuming anything.
+     *
+     * @param request the request this reply answers (for protocols whose reply shape depends on
+     *                the request, like memcached text), or {@code null} for a handshake reply
+     * @return the length in bytes, or -1 when the reply is not complete yet
+     * @throws ProtocolException when the bytes cannot be a reply: the engine closes the connection
+     */
+    int replyLength(ByteBuf in, Command request) throws ProtocolException;
+
+    /**
+     * Whether {@code reply} reports a failure (Redis {@code -ERR}, memcached {@code SERVER_ERROR},
+     * a binary error status) rather than a result. Write policies count failures by this.
+     */
+    boolean isError(ByteBuf reply, Command request);
+}

@@ -1,0 +1,112 @@
+package io.metacluster.spi;
+
+import io.netty.buffer.ByteBuf;
+
+import java.util.Objects;
+
+/**
+ * One client request frame, as a protocol's {@link ClientCodec} decoded it.
+ *
+ * <p>The frame is the exact bytes that are forwarded to backends, normally a retained slice of
+ * what the client sent (no copy). A {@code Command} owns one reference to its frame; the engine
+ * calls {@link #release()} exactly once, when the request is finished. Keys are kept as
+ * offset/length pairs into the frame so that routing never copies them.
+ *
+ * <p>Instances are confined to the event loop of the client connection that decoded them.
+ */
+public final class Command {
+    private static final int[] NO_KEYS = new int[0];
+
+    private final ByteBuf frame;
+    private final String name;
+    private final CommandKind kind;
+    private final int[] keyRanges;
+    private final Object detail;
+    private final String rejection;
+
+    private Command(ByteBuf frame, String name, CommandKind kind, int[] keyRanges, Object detail, String rejection) {
+        this.frame = Objects.requireNonNull(frame, "frame");
+        this.name = Objects.requireNonNull(name, "name");
+        this.kind = Objects.requireNonNull(kind, "kind");
+        this.keyRanges = keyRanges == null ? NO_KEYS : keyRanges;
+        this.detail = detail;
+        this.rejection = rejection;
+    }
+
+    /**
+     * A routable command.
+     *
+     * @param frame     the bytes to forward; ownership of one reference passes to the command
+     * @param name      the command name as shown in errors and metrics (e.g. {@code GET})
+     * @param kind      how it is routed
+     * @param keyRanges pairs of (offset, length) of each key, offsets relative to {@code frame}'s
+     *                  reader index; may be {@code null} for a keyless command
+     * @param detail    anything the protocol wants back later (e.g. its command-table entry)
+     */
+    public static Command of(ByteBuf frame, String name, CommandKind kind, int[] keyRanges, Object detail) {
+        if (kind == CommandKind.UNSUPPORTED) {
+            throw new IllegalArgumentException("use Command.unsupported for UNSUPPORTED commands");
+        }
+        return new Command(frame, name, kind, keyRanges, detail, null);
+    }
+
+    /**
+     * A command the proxy refuses; the client gets {@link ClientCodec#error} with {@code reason}.
+     *
+     * @param reason the complete error text, naming the command (e.g. "MULTI is not supported by metacluster yet")
+     */
+    public static Command unsupported(ByteBuf frame, String name, String reason, Object detail) {
+        return new Command(frame, name, CommandKind.UNSUPPORTED, null, detail, Objects.requireNonNull(reason));
+    }
+
+    /** The bytes to forward. Not retained for the caller: use {@code retainedDuplicate()} to keep or send them. */
+    public ByteBuf frame() {
+        return frame;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public CommandKind kind() {
+        return kind;
+    }
+
+    public int keyCount() {
+        return keyRanges.length / 2;
+    }
+
+    /** Key {@code i} as a slice of the frame: valid only while the command is, not retained. */
+    public ByteBuf key(int i) {
+        return frame.slice(frame.readerIndex() + keyRanges[2 * i], keyRanges[2 * i + 1]);
+    }
+
+    /** What the protocol attached when it decoded the command, or {@code null}. */
+    public Object detail() {
+        return detail;
+    }
+
+    /** For {@link CommandKind#UNSUPPORTED}: the error text to answer with; otherwise {@code null}. */
+    public String rejection() {
+        return rejection;
+    }
+
+    /**
+     * Keeps the command (its frame) alive beyond the engine's own use, e.g. for a background
+     * verification. Every {@code retain()} must be matched by one {@link #release()}.
+     */
+    public Command retain() {
+        frame.retain();
+        return this;
+    }
+
+    /** Releases one reference to the frame. The engine releases its own when the request is finished. */
+    public void release() {
+        frame.release();
+    }
+
+    @Override
+    public String toString() {
+        return name + "(" + kind + ", " + frame.readableBytes() + " bytes, " + keyCount() + " keys)";
+    }
+}

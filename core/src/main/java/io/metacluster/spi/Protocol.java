@@ -1,0 +1,21 @@
+package io.metacluster.spi;
+
+import org.pf4j.ExtensionPoint;
+
+/**
+ * A wire protocol that listeners can speak ({@code protocol: NAME} in the config).
+ *
+ * <p>Implementations are stateless factories, shared by all threads; the per-connection work
+ * happens in the codecs they create. Found through PF4J by {@link #name()}.
+ */
+public interface Protocol extends ExtensionPoint {
+
+    /** The name used in the config, e.g. {@code redis}. Lower case, unique among plugins. */
+    String name();
+
+    /** A codec for one new client connection. Called on that connection's event loop. */
+    ClientCodec newClientCodec(ClientLimits limits);
+
+    /** A codec for one new backend connection. Called on that connection's event loop. */
+    BackendCodec newBackendCodec(BackendSettings settings);
+}

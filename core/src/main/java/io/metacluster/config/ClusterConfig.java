@@ -1,0 +1,28 @@
+package io.metacluster.config;
+
+import java.util.List;
+
+/**
+ * One copy of the data.
+ *
+ * @param name     unique name, referenced by listeners
+ * @param local    same datacenter as this daemon: preferred for reads
+ * @param topology how keys map to nodes ({@code single} by default)
+ * @param nodes    the backend servers
+ * @param username backend user (Redis ACL), optional
+ * @param password backend password, optional
+ * @param database Redis logical database to select on each connection
+ */
+public record ClusterConfig(String name, boolean local, String topology, List<HostPort> nodes,
+                            String username, String password, int database) {
+    public ClusterConfig {
+        topology = topology == null ? "single" : topology;
+        nodes = nodes == null ? List.of() : List.copyOf(nodes);
+    }
+
+    @Override
+    public String toString() {
+        // keeps the password out of logs and error messages
+        return "ClusterConfig[name=" + name + ", local=" + local + ", topology=" + topology + ", nodes=" + nodes + "]";
+    }
+}

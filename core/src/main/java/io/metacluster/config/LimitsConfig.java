@@ -1,0 +1,31 @@
+package io.metacluster.config;
+
+import io.metacluster.spi.ClientLimits;
+
+/**
+ * What one listener accepts from its clients. A value of 0 (or a missing key) takes the default.
+ *
+ * @param maxFrameBytes       largest value in a request (Redis bulk string, memcached item)
+ * @param maxElements         most arguments in one request
+ * @param maxInlineBytes      longest command line (Redis inline commands, memcached text commands)
+ * @param maxPendingPerClient requests one client may have in flight before the daemon stops
+ *                            reading from it (back-pressure, not an error)
+ * @param maxClients          connections the listener accepts at once; past that a new client
+ *                            gets an error and is closed
+ */
+public record LimitsConfig(long maxFrameBytes, int maxElements, int maxInlineBytes,
+                           int maxPendingPerClient, int maxClients) {
+    public static final LimitsConfig DEFAULTS = new LimitsConfig(0, 0, 0, 0, 0);
+
+    public LimitsConfig {
+        maxFrameBytes = maxFrameBytes == 0 ? ClientLimits.DEFAULTS.maxFrameBytes() : maxFrameBytes;
+        maxElements = BackendConfig.orDefault(maxElements, ClientLimits.DEFAULTS.maxElements());
+        maxInlineBytes = BackendConfig.orDefault(maxInlineBytes, ClientLimits.DEFAULTS.maxInlineBytes());
+        maxPendingPerClient = BackendConfig.orDefault(maxPendingPerClient, 1024);
+        maxClients = BackendConfig.orDefault(maxClients, 10_000);
+    }
+
+    public ClientLimits clientLimits() {
+        return new ClientLimits(maxFrameBytes, maxElements, maxInlineBytes);
+    }
+}

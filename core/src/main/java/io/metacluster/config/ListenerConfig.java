@@ -1,0 +1,20 @@
+package io.metacluster.config;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.List;
+
+/**
+ * A port that clients connect to, bound to one protocol and a set of clusters.
+ *
+ * <p>{@code read}, {@code write} and {@code verify} are the raw strategy blocks; the
+ * {@link ConfigLoader} checks them against the extensions that exist and converts each to
+ * its extension's typed config.
+ */
+public record ListenerConfig(String name, String protocol, HostPort bind, List<String> clusters,
+                             ObjectNode read, ObjectNode write, ObjectNode verify, LimitsConfig limits) {
+    public ListenerConfig {
+        clusters = clusters == null ? List.of() : List.copyOf(clusters);
+        limits = limits == null ? LimitsConfig.DEFAULTS : limits;
+    }
+}

@@ -1,0 +1,236 @@
+package io.metacluster.engine;
+
+import io.metacluster.spi.ClientCodec;
+import io.metacluster.spi.ClientContext;
+import io.metacluster.spi.Command;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One client connection: routes its commands and writes the replies back strictly in request
+ * order. Lives on the connection's event loop, and so do the backend connections it uses.
+ */
+final class ClientSession extends ChannelInboundHandlerAdapter implements ClientContext {
+    private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final Listener listener;
+    private final ClientCodec codec;
+    private final long id = IDS.incrementAndGet();
+    private final ArrayDeque<Slot> slots = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private List<LoopCluster> clusters;
+    private boolean counted;
+    private boolean closing;
+    private boolean closed;
+    private boolean closeRequested;
+
+    ClientSession(Listener listener, ClientCodec codec) {
+        this.listener = listener;
+        this.codec = codec;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.clusters = listener.clustersOf(ctx.channel().eventLoop());
+        if (!listener.admit()) {
+            listener.metrics().rejected.mark();
+            log.debug("refusing client {}: max-clients reached", remoteAddress());
+            ctx.writeAndFlush(codec.error(ctx.alloc(), null, "max number of clients reached"))
+                    .addListener(ChannelFutureListener.CLOSE);
+            closing = true;
+            return;
+        }
+        counted = true;
+        listener.metrics().accepted.mark();
+        listener.metrics().connections.inc();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg instanceof Command command ? command.frame() : msg);
+            return;
+        }
+        if (msg instanceof DecodeFailure failure) {
+            Slot slot = new Slot();
+            slot.closeAfter = true;
+            slots.add(slot);
+            answer(slot, codec.error(ctx.alloc(), null, failure.message()));
+            return;
+        }
+        Command command = (Command) msg;
+        listener.metrics().commands(command.kind()).mark();
+        switch (command.kind()) {
+            case READ -> {
+                ReadRequest read = new ReadRequest(this, command);
+                slots.add(read);
+                read.start(clusters, listener.selector());
+            }
+            case WRITE -> {
+                WriteFanout write = new WriteFanout(this, command);
+                slots.add(write);
+                write.start(clusters);
+            }
+            case ADMIN -> {
+                Slot slot = new Slot();
+                slots.add(slot);
+                closeRequested = false;
+                ByteBuf reply = codec.answer(command, this);
+                slot.closeAfter = closeRequested;
+                command.release();
+                answer(slot, reply);
+            }
+            case UNSUPPORTED -> {
+                Slot slot = new Slot();
+                slots.add(slot);
+                ByteBuf reply = codec.error(ctx.alloc(), command, command.rejection());
+                command.release();
+                answer(slot, reply);
+            }
+        }
+        if (slots.size() >= listener.limits().maxPendingPerClient()) {
+            updateAutoRead();
+        }
+    }
+
+    /** A backend's reply for {@code slot}, shown to the client only if the protocol says so. */
+    void answerFromBackend(Slot slot, Command command, ByteBuf reply) {
+        if (reply != null && !codec.showsReply(command, reply)) {
+            reply.release();
+            reply = null;
+        }
+        answer(slot, reply);
+    }
+
+    /** {@code slot} is done; writes every reply that is now at the head of the line. */
+    void answer(Slot slot, ByteBuf reply) {
+        slot.answer(reply);
+        if (closed) {
+            slots.remove(slot);
+            ReferenceCountUtil.release(reply);
+            slot.reply = null;
+            return;
+        }
+        boolean wrote = false;
+        Slot head;
+        while ((head = slots.peek()) != null && head.done) {
+            slots.poll();
+            if (head.reply != null) {
+                if (closing) {
+                    head.reply.release();
+                } else {
+                    ctx.write(head.reply, ctx.voidPromise());
+                    wrote = true;
+                }
+                head.reply = null;
+            }
+            if (head.closeAfter && !closing) {
+                closing = true;
+                ctx.writeAndFlush(ctx.alloc().buffer(0)).addListener(ChannelFutureListener.CLOSE);
+                wrote = false;
+            }
+        }
+        if (wrote) {
+            ctx.flush();
+        }
+        updateAutoRead();
+    }
+
+    ByteBuf error(Command command, String message) {
+        return codec.error(ctx.alloc(), command, message);
+    }
+
+    /** Stops reading from a client that has too much in flight or does not read its replies. */
+    private void updateAutoRead() {
+        if (closed) {
+            return;
+        }
+        int pending = slots.size();
+        int max = listener.limits().maxPendingPerClient();
+        boolean autoRead = ctx.channel().config().isAutoRead();
+        if (autoRead && (pending >= max || !ctx.channel().isWritable())) {
+            ctx.channel().config().setAutoRead(false);
+        } else if (!autoRead && !closing && pending <= max / 2 && ctx.channel().isWritable()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        updateAutoRead();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closed = true;
+        if (counted) {
+            listener.metrics().connections.dec();
+            listener.release();
+        }
+        // requests still at a backend release their replies when those arrive (see answer)
+        slots.removeIf(slot -> {
+            if (slot.done) {
+                ReferenceCountUtil.release(slot.reply);
+                slot.reply = null;
+                return true;
+            }
+            return false;
+        });
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("closing client {} after an error", remoteAddress(), cause);
+        ctx.close();
+    }
+
+    List<LoopCluster> clusters() {
+        return clusters;
+    }
+
+    int clusterIndex(LoopCluster cluster) {
+        return clusters.indexOf(cluster);
+    }
+
+    Listener listener() {
+        return listener;
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+        return ctx.alloc();
+    }
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public String remoteAddress() {
+        return ctx == null ? "?" : String.valueOf(ctx.channel().remoteAddress()).replaceFirst("^/", "");
+    }
+
+    @Override
+    public String listenerName() {
+        return listener.name();
+    }
+
+    @Override
+    public void closeAfterReply() {
+        closeRequested = true;
+    }
+}

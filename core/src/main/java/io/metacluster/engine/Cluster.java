@@ -1,0 +1,26 @@
+package io.metacluster.engine;
+
+import io.metacluster.config.ClusterConfig;
+import io.metacluster.spi.Topology;
+
+/** One copy of the data: its nodes, how keys map to them, and its metrics. Shared by all listeners and loops. */
+final class Cluster {
+    final ClusterConfig config;
+    final Topology topology;
+    final Node[] nodes;
+    final ClusterMetrics metrics;
+    /** This cluster as seen from each event loop. */
+    final LoopCluster[] perLoop;
+
+    Cluster(ClusterConfig config, Topology topology, ClusterMetrics metrics, int loops) {
+        this.config = config;
+        this.topology = topology;
+        this.metrics = metrics;
+        this.nodes = new Node[config.nodes().size()];
+        this.perLoop = new LoopCluster[loops];
+    }
+
+    String name() {
+        return config.name();
+    }
+}

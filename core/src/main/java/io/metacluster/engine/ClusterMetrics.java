@@ -1,0 +1,25 @@
+package io.metacluster.engine;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.LockFreeExponentiallyDecayingReservoir;
+import com.codahale.metrics.Meter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+
+/** What the engine counts per cluster: {@code cluster.<name>.*}. */
+final class ClusterMetrics {
+    final Meter requests;
+    final Meter errors;
+    final Timer latency;
+    final Counter writesMissed;
+
+    ClusterMetrics(MetricRegistry registry, String cluster) {
+        String prefix = MetricRegistry.name("cluster", cluster);
+        requests = registry.meter(prefix + ".requests");
+        errors = registry.meter(prefix + ".errors");
+        // the default reservoir takes a lock per update; every event loop reports here
+        latency = registry.timer(prefix + ".latency",
+                () -> new Timer(LockFreeExponentiallyDecayingReservoir.builder().build()));
+        writesMissed = registry.counter(prefix + ".writes-missed");
+    }
+}

@@ -1,0 +1,231 @@
+package io.metacluster.engine;
+
+import com.codahale.metrics.MetricRegistry;
+import io.metacluster.config.ClusterConfig;
+import io.metacluster.config.ConfigLoader;
+import io.metacluster.config.HostPort;
+import io.metacluster.config.ListenerConfig;
+import io.metacluster.config.MetaclusterConfig;
+import io.metacluster.plugin.PluginHost;
+import io.metacluster.spi.BackendSettings;
+import io.metacluster.spi.ClientCodec;
+import io.metacluster.spi.Protocol;
+import io.metacluster.spi.ReadSelector;
+import io.metacluster.spi.ReadStrategy;
+import io.metacluster.spi.ReadVerifier;
+import io.metacluster.spi.Topology;
+import io.metacluster.spi.TopologyFactory;
+import io.metacluster.spi.VerifyStrategy;
+import io.metacluster.spi.WritePolicy;
+import io.metacluster.spi.WritePolicyFactory;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The running proxy: one group of event loops serving every listener, and on each loop one set
+ * of backend connections to every node. Built from a validated config and the plugins.
+ */
+public final class Engine implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Engine.class);
+
+    private final MetricRegistry metrics = new MetricRegistry();
+    private final MultiThreadIoEventLoopGroup group;
+    private final Transport transport;
+    private final List<EventLoop> loops = new ArrayList<>();
+    private final Map<String, Cluster> clusters = new LinkedHashMap<>();
+    private final List<Listener> listeners = new ArrayList<>();
+    private final List<NodeConnection> connections = new ArrayList<>();
+
+    private Engine(MetaclusterConfig config) {
+        transport = Transport.best();
+        int threads = config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
+        group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("metacluster-io"), transport.ioHandler());
+        for (EventExecutor executor : group) {
+            loops.add((EventLoop) executor);
+        }
+    }
+
+    /**
+     * Connects to the backends (waiting up to the connect timeout for a first answer from each),
+     * then opens the listeners. The config must have passed {@link ConfigLoader}.
+     *
+     * @throws StartException when a listener cannot bind its address
+     */
+    public static Engine start(MetaclusterConfig config, PluginHost plugins) throws StartException, InterruptedException {
+        Engine engine = new Engine(config);
+        try {
+            engine.build(config, plugins);
+            engine.connect(config);
+            engine.bind();
+        } catch (StartException | RuntimeException e) {
+            engine.close();
+            throw e;
+        }
+        return engine;
+    }
+
+    private void build(MetaclusterConfig config, PluginHost plugins) {
+        Map<String, Protocol> protocolOfCluster = new LinkedHashMap<>();
+        for (ListenerConfig listener : config.listeners()) {
+            Protocol protocol = plugins.protocols().find(listener.protocol());
+            listener.clusters().forEach(name -> protocolOfCluster.putIfAbsent(name, protocol));
+        }
+        CountDownLatch firstOutcome = new CountDownLatch(countConnections(config, protocolOfCluster.keySet()));
+        for (ClusterConfig clusterConfig : config.clusters()) {
+            Protocol protocol = protocolOfCluster.get(clusterConfig.name());
+            if (protocol == null) {
+                log.warn("cluster {} is not used by any listener; not connecting to it", clusterConfig.name());
+                continue;
+            }
+            clusters.put(clusterConfig.name(), buildCluster(clusterConfig, protocol, config, plugins, firstOutcome));
+        }
+        this.firstOutcome = firstOutcome;
+        for (ListenerConfig listenerConfig : config.listeners()) {
+            listeners.add(buildListener(listenerConfig, plugins));
+        }
+    }
+
+    private CountDownLatch firstOutcome;
+
+    private int countConnections(MetaclusterConfig config, java.util.Set<String> used) {
+        int perNode = loops.size() * config.backend().connectionsPerNode();
+        return config.clusters().stream().filter(c -> used.contains(c.name())).mapToInt(c -> c.nodes().size() * perNode).sum();
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Cluster buildCluster(ClusterConfig config, Protocol protocol, MetaclusterConfig root, PluginHost plugins,
+                                 CountDownLatch firstOutcome) {
+        TopologyFactory factory = plugins.topologies().find(config.topology());
+        Topology topology = factory.create(ConfigLoader.convert(factory, null, "topology"),
+                config.nodes().stream().map(HostPort::toString).toList());
+        Cluster cluster = new Cluster(config, topology, new ClusterMetrics(metrics, config.name()), loops.size());
+        int perLoop = root.backend().connectionsPerNode();
+        for (int n = 0; n < config.nodes().size(); n++) {
+            HostPort address = config.nodes().get(n);
+            BackendSettings settings = new BackendSettings(config.name(), address.toString(), config.username(),
+                    config.password(), config.database());
+            Node node = new Node(cluster, address, settings, loops.size(), perLoop);
+            for (int l = 0; l < loops.size(); l++) {
+                for (int k = 0; k < perLoop; k++) {
+                    NodeConnection connection = new NodeConnection(node, loops.get(l), protocol, root.backend(), transport, firstOutcome);
+                    node.connections[l][k] = connection;
+                    connections.add(connection);
+                }
+            }
+            cluster.nodes[n] = node;
+        }
+        for (int l = 0; l < loops.size(); l++) {
+            cluster.perLoop[l] = new LoopCluster(cluster, l);
+        }
+        return cluster;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Listener buildListener(ListenerConfig config, PluginHost plugins) {
+        Protocol protocol = plugins.protocols().find(config.protocol());
+        ReadStrategy read = plugins.readStrategies().find(ConfigLoader.nameIn(config.read(), ConfigLoader.READ_KEY, "locality"));
+        ReadSelector selector = read.create(ConfigLoader.convert(read, config.read(), ConfigLoader.READ_KEY));
+        WritePolicyFactory write = plugins.writePolicies().find(ConfigLoader.nameIn(config.write(), ConfigLoader.WRITE_KEY, "first"));
+        WritePolicy policy = write.create(ConfigLoader.convert(write, config.write(), ConfigLoader.WRITE_KEY));
+        Listener listener = new Listener(config, protocol, selector, policy, new ListenerMetrics(metrics, config.name()));
+        for (int l = 0; l < loops.size(); l++) {
+            List<LoopCluster> own = new ArrayList<>();
+            for (String name : config.clusters()) {
+                own.add(clusters.get(name).perLoop[l]);
+            }
+            listener.addLoop(loops.get(l), own);
+        }
+        VerifyStrategy verify = plugins.verifyStrategies().find(ConfigLoader.nameIn(config.verify(), ConfigLoader.VERIFY_KEY, "none"));
+        ReadVerifier verifier = verify.create(ConfigLoader.convert(verify, config.verify(), ConfigLoader.VERIFY_KEY),
+                listener.verifyContext(metrics));
+        listener.verifier(verifier);
+        return listener;
+    }
+
+    private void connect(MetaclusterConfig config) throws InterruptedException {
+        connections.forEach(NodeConnection::start);
+        // a first answer from every node, so the first clients do not see clusters as down
+        if (!firstOutcome.await(config.backend().connectTimeoutMs() + 500L, TimeUnit.MILLISECONDS)) {
+            log.warn("some backend nodes did not answer within {} ms; serving without them for now",
+                    config.backend().connectTimeoutMs());
+        }
+    }
+
+    private void bind() throws StartException, InterruptedException {
+        for (Listener listener : listeners) {
+            HostPort bind = listener.config().bind();
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(group)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    .childHandler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ClientCodec codec = listener.protocol().newClientCodec(listener.limits().clientLimits());
+                            ch.pipeline().addLast(new FlushConsolidationHandler(256, true),
+                                    new ClientFrameDecoder(codec), new ClientSession(listener, codec));
+                        }
+                    });
+            try {
+                listener.serverChannel = bootstrap.bind(bind.host(), bind.port()).sync().channel();
+            } catch (Exception e) {
+                throw new StartException("listener " + listener.name() + " cannot bind " + bind + ": " + e.getMessage());
+            }
+            log.info("listener {} ({}) on {} in front of clusters {}", listener.name(), listener.protocol().name(),
+                    bind, listener.config().clusters());
+        }
+        log.info("metacluster started: {} I/O threads ({}), {} backend connections", loops.size(), transport.name(),
+                connections.size());
+    }
+
+    /** The daemon's metrics: {@code listener.<name>.*} and {@code cluster.<name>.*}. */
+    public MetricRegistry metrics() {
+        return metrics;
+    }
+
+    /** Where a listener is bound (useful when configured with an ephemeral port). */
+    public InetSocketAddress address(String listener) {
+        return listeners.stream().filter(l -> l.name().equals(listener)).findFirst()
+                .map(l -> (InetSocketAddress) l.serverChannel.localAddress())
+                .orElseThrow(() -> new IllegalArgumentException("no listener " + listener));
+    }
+
+    /** Stops accepting, closes every connection and the event loops. */
+    @Override
+    public void close() {
+        for (Listener listener : listeners) {
+            if (listener.serverChannel != null) {
+                listener.serverChannel.close().syncUninterruptibly();
+            }
+        }
+        connections.forEach(NodeConnection::stop);
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** The engine could not start (e.g. a port in use). */
+    public static final class StartException extends Exception {
+        public StartException(String message) {
+            super(message);
+        }
+    }
+}

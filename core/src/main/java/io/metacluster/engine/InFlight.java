@@ -1,0 +1,16 @@
+package io.metacluster.engine;
+
+import io.metacluster.spi.Command;
+
+/** A request written to a node connection, waiting for its reply (replies come back in order). */
+final class InFlight {
+    final Command command;
+    final ReplyListener listener;
+    final long sentAtNanos;
+
+    InFlight(Command command, ReplyListener listener, long sentAtNanos) {
+        this.command = command;
+        this.listener = listener;
+        this.sentAtNanos = sentAtNanos;
+    }
+}

@@ -1,0 +1,150 @@
+package io.metacluster.engine;
+
+import com.codahale.metrics.MetricRegistry;
+import io.metacluster.config.LimitsConfig;
+import io.metacluster.config.ListenerConfig;
+import io.metacluster.spi.ClusterView;
+import io.metacluster.spi.Command;
+import io.metacluster.spi.Protocol;
+import io.metacluster.spi.ReadSelector;
+import io.metacluster.spi.ReadVerifier;
+import io.metacluster.spi.ReplyHandler;
+import io.metacluster.spi.VerifyContext;
+import io.metacluster.spi.WritePolicy;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A configured listener: its protocol, strategies, limits, and its clusters as each event loop sees them. */
+final class Listener {
+    private final ListenerConfig config;
+    private final Protocol protocol;
+    private final ReadSelector selector;
+    private final WritePolicy writePolicy;
+    private final ListenerMetrics metrics;
+    private final Map<EventLoop, List<LoopCluster>> clustersByLoop = new IdentityHashMap<>();
+    private final AtomicInteger clients = new AtomicInteger();
+    private ReadVerifier verifier = ReadVerifier.NONE;
+    Channel serverChannel;
+
+    Listener(ListenerConfig config, Protocol protocol, ReadSelector selector, WritePolicy writePolicy,
+             ListenerMetrics metrics) {
+        this.config = config;
+        this.protocol = protocol;
+        this.selector = selector;
+        this.writePolicy = writePolicy;
+        this.metrics = metrics;
+    }
+
+    void addLoop(EventLoop loop, List<LoopCluster> clusters) {
+        clustersByLoop.put(loop, List.copyOf(clusters));
+    }
+
+    void verifier(ReadVerifier verifier) {
+        this.verifier = verifier;
+    }
+
+    String name() {
+        return config.name();
+    }
+
+    ListenerConfig config() {
+        return config;
+    }
+
+    Protocol protocol() {
+        return protocol;
+    }
+
+    ReadSelector selector() {
+        return selector;
+    }
+
+    WritePolicy writePolicy() {
+        return writePolicy;
+    }
+
+    ReadVerifier verifier() {
+        return verifier;
+    }
+
+    LimitsConfig limits() {
+        return config.limits();
+    }
+
+    ListenerMetrics metrics() {
+        return metrics;
+    }
+
+    List<LoopCluster> clustersOf(EventLoop loop) {
+        List<LoopCluster> clusters = clustersByLoop.get(loop);
+        if (clusters == null) {
+            throw new IllegalStateException("event loop " + loop + " is not one of the engine's");
+        }
+        return clusters;
+    }
+
+    /** Takes a client place if one is free under {@code max-clients}. */
+    boolean admit() {
+        if (clients.incrementAndGet() > config.limits().maxClients()) {
+            clients.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    void release() {
+        clients.decrementAndGet();
+    }
+
+    /** The engine's side of a {@link ReadVerifier}: sends reads outside any client session. */
+    VerifyContext verifyContext(MetricRegistry registry) {
+        return new VerifyContext() {
+            @Override
+            public String listener() {
+                return config.name();
+            }
+
+            @Override
+            public List<? extends ClusterView> clusters() {
+                return clustersByLoop.values().iterator().next();
+            }
+
+            @Override
+            public MetricRegistry metrics() {
+                return registry;
+            }
+
+            @Override
+            public void send(ClusterView cluster, Command command, ReplyHandler handler) {
+                List<LoopCluster> own = null;
+                for (Map.Entry<EventLoop, List<LoopCluster>> entry : clustersByLoop.entrySet()) {
+                    if (entry.getKey().inEventLoop()) {
+                        own = entry.getValue();
+                    }
+                }
+                if (own == null) {
+                    throw new IllegalStateException("VerifyContext.send must be called on one of the listener's event loops");
+                }
+                LoopCluster target = own.stream().filter(c -> c.name().equals(cluster.name())).findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException("no cluster " + cluster.name() + " in listener " + config.name()));
+                target.connectionFor(command, 0).send(command, new ReplyListener() {
+                    @Override
+                    public void onReply(ByteBuf reply, boolean error) {
+                        handler.onReply(reply);
+                    }
+
+                    @Override
+                    public void onFailure(String reason) {
+                        handler.onFailure(reason);
+                    }
+                });
+            }
+        };
+    }
+}

@@ -1,0 +1,32 @@
+package io.metacluster.engine;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.Meter;
+import com.codahale.metrics.MetricRegistry;
+import io.metacluster.spi.CommandKind;
+
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** What the engine counts per listener: {@code listener.<name>.*}. */
+final class ListenerMetrics {
+    final Counter connections;
+    final Meter accepted;
+    final Meter rejected;
+    private final Map<CommandKind, Meter> commands = new EnumMap<>(CommandKind.class);
+
+    ListenerMetrics(MetricRegistry registry, String listener) {
+        String prefix = MetricRegistry.name("listener", listener);
+        connections = registry.counter(prefix + ".connections");
+        accepted = registry.meter(prefix + ".connections-accepted");
+        rejected = registry.meter(prefix + ".connections-rejected");
+        for (CommandKind kind : CommandKind.values()) {
+            commands.put(kind, registry.meter(prefix + ".commands." + kind.name().toLowerCase(Locale.ROOT)));
+        }
+    }
+
+    Meter commands(CommandKind kind) {
+        return commands.get(kind);
+    }
+}

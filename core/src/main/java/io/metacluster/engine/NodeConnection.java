@@ -1,0 +1,208 @@
+package io.metacluster.engine;
+
+import io.metacluster.config.BackendConfig;
+import io.metacluster.spi.BackendCodec;
+import io.metacluster.spi.Command;
+import io.metacluster.spi.Protocol;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One pipelined connection to a node, owned by one event loop and shared by every client of
+ * that loop. Requests are written as they come; replies come back in the same order and are
+ * matched to the oldest request in flight. Reconnects by itself with capped, jittered
+ * exponential backoff. Touched only from its event loop.
+ */
+final class NodeConnection {
+    private final Node node;
+    private final EventLoop loop;
+    private final Protocol protocol;
+    private final BackendConfig config;
+    private final Bootstrap bootstrap;
+    private final CountDownLatch firstOutcome;
+    private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+
+    private Channel channel;
+    private boolean ready;
+    private boolean stopped;
+    private boolean reported;
+    private int failedAttempts;
+    private ScheduledFuture<?> timeoutCheck;
+
+    NodeConnection(Node node, EventLoop loop, Protocol protocol, BackendConfig config, Transport transport,
+                   CountDownLatch firstOutcome) {
+        this.node = node;
+        this.loop = loop;
+        this.protocol = protocol;
+        this.config = config;
+        this.firstOutcome = firstOutcome;
+        this.bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(transport.socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, config.connectTimeoutMs())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .remoteAddress(node.address.host(), node.address.port());
+    }
+
+    /** Starts connecting; call once. */
+    void start() {
+        loop.execute(this::connect);
+        long period = Math.max(10, config.requestTimeoutMs() / 4);
+        timeoutCheck = loop.scheduleAtFixedRate(this::checkTimeout, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    void stop() {
+        loop.execute(() -> {
+            stopped = true;
+            if (timeoutCheck != null) {
+                timeoutCheck.cancel(false);
+            }
+            if (channel != null) {
+                channel.close();
+            }
+        });
+    }
+
+    boolean isReady() {
+        return ready;
+    }
+
+    Node node() {
+        return node;
+    }
+
+    /**
+     * Sends {@code command}'s frame; {@code listener} hears of the reply or the failure. The
+     * command must stay alive until then. Called on this connection's event loop.
+     */
+    void send(Command command, ReplyListener listener) {
+        if (!ready) {
+            listener.onFailure("node " + node.address + " of cluster " + node.cluster.name() + " is down");
+            return;
+        }
+        node.cluster.metrics.requests.mark();
+        inFlight.add(new InFlight(command, listener, System.nanoTime()));
+        // FlushConsolidationHandler turns the flushes of one event-loop pass into one syscall
+        channel.writeAndFlush(command.frame().retainedDuplicate(), channel.voidPromise());
+    }
+
+    private void connect() {
+        if (stopped) {
+            return;
+        }
+        ChannelFuture future = bootstrap.clone().handler(new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                channel = ch;
+                BackendCodec codec = protocol.newBackendCodec(node.settings);
+                ch.pipeline().addLast(new FlushConsolidationHandler(256, true), new ReplyReader(NodeConnection.this, codec));
+            }
+        }).connect();
+        future.addListener(f -> {
+            if (!f.isSuccess()) {
+                if (channel == future.channel()) {
+                    channel = null;
+                }
+                node.connectFailed(String.valueOf(f.cause() == null ? "connect failed" : f.cause().getMessage()));
+                reportFirstOutcome();
+                scheduleReconnect();
+            }
+        });
+    }
+
+    /** The TCP connection is up: say hello (AUTH, SELECT, ...) before taking traffic. */
+    List<ByteBuf> handshake(BackendCodec codec, ByteBufAllocator alloc) {
+        List<ByteBuf> requests = codec.handshake(alloc);
+        if (requests.isEmpty()) {
+            becomeReady();
+        }
+        return requests;
+    }
+
+    void becomeReady() {
+        ready = true;
+        failedAttempts = 0;
+        node.connectionReady();
+        reportFirstOutcome();
+    }
+
+    /** The next request waiting for a reply, or {@code null}. */
+    InFlight oldest() {
+        return inFlight.peek();
+    }
+
+    void replied(ByteBuf reply, boolean error) {
+        InFlight done = inFlight.poll();
+        ClusterMetrics metrics = node.cluster.metrics;
+        metrics.latency.update(System.nanoTime() - done.sentAtNanos, TimeUnit.NANOSECONDS);
+        if (error) {
+            metrics.errors.mark();
+        }
+        done.listener.onReply(reply, error);
+    }
+
+    /** The channel closed: fail what was in flight and reconnect. */
+    void closed(Channel closedChannel, String reason) {
+        if (closedChannel != channel) {
+            return;
+        }
+        channel = null;
+        if (ready) {
+            ready = false;
+            node.connectionLost(reason);
+        } else {
+            node.connectFailed(reason);
+            reportFirstOutcome();
+        }
+        String failure = "connection to node " + node.address + " of cluster " + node.cluster.name() + " lost: " + reason;
+        InFlight lost;
+        while ((lost = inFlight.poll()) != null) {
+            lost.listener.onFailure(failure);
+        }
+        scheduleReconnect();
+    }
+
+    private void scheduleReconnect() {
+        if (stopped) {
+            return;
+        }
+        long cap = config.reconnectMaxMs();
+        long delay = Math.min(cap, (long) config.reconnectMinMs() << Math.min(failedAttempts, 20));
+        failedAttempts++;
+        // "equal jitter": at least half the delay, so a recovering node is not hit by every loop at once
+        long jittered = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+        loop.schedule(this::connect, jittered, TimeUnit.MILLISECONDS);
+    }
+
+    private void checkTimeout() {
+        InFlight oldest = inFlight.peek();
+        if (channel != null && oldest != null
+                && System.nanoTime() - oldest.sentAtNanos > TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs())) {
+            // replies are matched in order, so a reply that never comes blocks everything behind it
+            channel.attr(ReplyReader.CLOSE_REASON).set("no reply within " + config.requestTimeoutMs() + " ms");
+            channel.close();
+        }
+    }
+
+    private void reportFirstOutcome() {
+        if (!reported) {
+            reported = true;
+            firstOutcome.countDown();
+        }
+    }
+}

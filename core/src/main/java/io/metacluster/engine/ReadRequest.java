@@ -1,0 +1,59 @@
+package io.metacluster.engine;
+
+import io.metacluster.spi.Command;
+import io.metacluster.spi.ReadSelector;
+import io.netty.buffer.ByteBuf;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A read served by one cluster. If that cluster cannot answer (down, connection lost), the
+ * read moves to another healthy one, so a client sees an error only when none can answer.
+ */
+final class ReadRequest extends Slot implements ReplyListener {
+    private final ClientSession session;
+    private final Command command;
+    private LoopCluster target;
+    private long tried;
+
+    ReadRequest(ClientSession session, Command command) {
+        this.session = session;
+        this.command = command;
+    }
+
+    void start(List<LoopCluster> clusters, ReadSelector selector) {
+        route(clusters, selector, null);
+    }
+
+    private void route(List<LoopCluster> candidates, ReadSelector selector, String lastFailure) {
+        target = (LoopCluster) selector.select(command, candidates);
+        if (target == null) {
+            String reason = lastFailure != null ? lastFailure : "no cluster is up";
+            session.answer(this, session.error(command, "no cluster can serve " + command.name() + " now: " + reason));
+            command.release();
+            return;
+        }
+        tried |= 1L << session.clusterIndex(target);
+        target.connectionFor(command, session.id()).send(command, this);
+    }
+
+    @Override
+    public void onReply(ByteBuf reply, boolean error) {
+        session.listener().verifier().onRead(command, target, reply);
+        session.answerFromBackend(this, command, reply);
+        command.release();
+    }
+
+    @Override
+    public void onFailure(String reason) {
+        List<LoopCluster> untried = new ArrayList<>();
+        List<LoopCluster> all = session.clusters();
+        for (int i = 0; i < all.size(); i++) {
+            if ((tried & (1L << i)) == 0) {
+                untried.add(all.get(i));
+            }
+        }
+        route(untried, session.listener().selector(), reason);
+    }
+}

@@ -1,0 +1,158 @@
+package io.metacluster.engine;
+
+import io.metacluster.spi.Command;
+import io.metacluster.spi.WritePolicy;
+import io.metacluster.spi.WriteTally;
+import io.netty.buffer.ByteBuf;
+
+import java.util.List;
+
+/**
+ * A write sent to every cluster of a listener. The client is answered as soon as the write
+ * policy decides; the remaining replies are still awaited and counted, then dropped.
+ */
+final class WriteFanout extends Slot implements WriteTally {
+    private final ClientSession session;
+    private final Command command;
+    private int clusters;
+    private int localClusters;
+    private int succeeded;
+    private int failed;
+    private int localSucceeded;
+    private int localFailed;
+    private int outstanding;
+    private boolean decided;
+    private ByteBuf firstSuccess;
+    private ByteBuf firstError;
+    private String lastFailure;
+
+    WriteFanout(ClientSession session, Command command) {
+        this.session = session;
+        this.command = command;
+    }
+
+    void start(List<LoopCluster> targets) {
+        clusters = targets.size();
+        outstanding = clusters;
+        for (LoopCluster target : targets) {
+            localClusters += target.local() ? 1 : 0;
+        }
+        for (LoopCluster target : targets) {
+            target.connectionFor(command, session.id()).send(command, new Member(target));
+        }
+    }
+
+    private void replied(LoopCluster from, ByteBuf reply, boolean error) {
+        if (error) {
+            failed++;
+            localFailed += from.local() ? 1 : 0;
+            if (firstError == null) {
+                firstError = reply;
+            } else {
+                reply.release();
+            }
+        } else {
+            succeeded++;
+            localSucceeded += from.local() ? 1 : 0;
+            if (firstSuccess == null) {
+                firstSuccess = reply;
+            } else {
+                reply.release();
+            }
+        }
+        settle();
+    }
+
+    private void missed(LoopCluster from, String reason) {
+        failed++;
+        localFailed += from.local() ? 1 : 0;
+        lastFailure = reason;
+        from.cluster.metrics.writesMissed.inc();
+        settle();
+    }
+
+    private void settle() {
+        outstanding--;
+        if (!decided) {
+            WritePolicy.Verdict verdict = session.listener().writePolicy().judge(this);
+            if (verdict == WritePolicy.Verdict.SUCCEEDED) {
+                decided = true;
+                ByteBuf reply = firstSuccess;
+                firstSuccess = null;
+                session.answerFromBackend(this, command, reply);
+            } else if (verdict == WritePolicy.Verdict.FAILED || outstanding == 0) {
+                decided = true;
+                if (firstError != null) {
+                    // a backend's own error (WRONGTYPE, OOM, ...) says more than ours would
+                    ByteBuf reply = firstError;
+                    firstError = null;
+                    session.answerFromBackend(this, command, reply);
+                } else {
+                    session.answer(this, session.error(command, command.name() + " failed on " + failed + " of "
+                            + clusters + " clusters (write policy not met): " + lastFailure));
+                }
+            }
+        }
+        if (outstanding == 0) {
+            release(firstSuccess);
+            release(firstError);
+            firstSuccess = firstError = null;
+            command.release();
+        }
+    }
+
+    private static void release(ByteBuf buf) {
+        if (buf != null) {
+            buf.release();
+        }
+    }
+
+    @Override
+    public int clusters() {
+        return clusters;
+    }
+
+    @Override
+    public int succeeded() {
+        return succeeded;
+    }
+
+    @Override
+    public int failed() {
+        return failed;
+    }
+
+    @Override
+    public int localClusters() {
+        return localClusters;
+    }
+
+    @Override
+    public int localSucceeded() {
+        return localSucceeded;
+    }
+
+    @Override
+    public int localFailed() {
+        return localFailed;
+    }
+
+    /** The fan-out's view of one cluster's answer. */
+    private final class Member implements ReplyListener {
+        private final LoopCluster cluster;
+
+        Member(LoopCluster cluster) {
+            this.cluster = cluster;
+        }
+
+        @Override
+        public void onReply(ByteBuf reply, boolean error) {
+            replied(cluster, reply, error);
+        }
+
+        @Override
+        public void onFailure(String reason) {
+            missed(cluster, reason);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.metacluster.plugin;
+
+import io.metacluster.spi.NoConfig;
+import io.metacluster.spi.ReadVerifier;
+import io.metacluster.spi.Topology;
+import io.metacluster.spi.TopologyFactory;
+import io.metacluster.spi.VerifyContext;
+import io.metacluster.spi.VerifyStrategy;
+import io.metacluster.spi.WritePolicy;
+import io.metacluster.spi.WritePolicy.Verdict;
+import io.metacluster.spi.WritePolicyFactory;
+import io.metacluster.spi.WriteTally;
+
+import java.util.List;
+
+/** The extensions the core ships: the four write policies, the single-node topology, no verification. */
+final class BuiltIns {
+    private BuiltIns() {
+    }
+
+    static final List<WritePolicyFactory<NoConfig>> WRITE_POLICIES = List.of(
+            writePolicy("first", t -> t.succeeded() > 0 ? Verdict.SUCCEEDED
+                    : t.failed() == t.clusters() ? Verdict.FAILED : Verdict.PENDING),
+            // with no local cluster configured there is nothing to wait for; ConfigLoader refuses that case
+            writePolicy("local", t -> t.localSucceeded() > 0 ? Verdict.SUCCEEDED
+                    : t.localFailed() == t.localClusters() ? Verdict.FAILED : Verdict.PENDING),
+            writePolicy("quorum", t -> {
+                int quorum = t.clusters() / 2 + 1;
+                return t.succeeded() >= quorum ? Verdict.SUCCEEDED
+                        : t.clusters() - t.failed() < quorum ? Verdict.FAILED : Verdict.PENDING;
+            }),
+            writePolicy("all", t -> t.failed() > 0 ? Verdict.FAILED
+                    : t.succeeded() == t.clusters() ? Verdict.SUCCEEDED : Verdict.PENDING));
+
+    static final TopologyFactory<NoConfig> SINGLE_NODE = new TopologyFactory<>() {
+        private final Topology firstNode = command -> 0;
+
+        @Override
+        public String name() {
+            return "single";
+        }
+
+        @Override
+        public Class<NoConfig> configType() {
+            return NoConfig.class;
+        }
+
+        @Override
+        public Topology create(NoConfig config, List<String> nodes) {
+            if (nodes.size() != 1) {
+                throw new IllegalArgumentException("topology 'single' takes exactly one node, got " + nodes.size());
+            }
+            return firstNode;
+        }
+    };
+
+    static final VerifyStrategy<NoConfig> NO_VERIFY = new VerifyStrategy<>() {
+        @Override
+        public String name() {
+            return "none";
+        }
+
+        @Override
+        public Class<NoConfig> configType() {
+            return NoConfig.class;
+        }
+
+        @Override
+        public ReadVerifier create(NoConfig config, VerifyContext context) {
+            return ReadVerifier.NONE;
+        }
+    };
+
+    private static WritePolicyFactory<NoConfig> writePolicy(String name, WritePolicy policy) {
+        return new WritePolicyFactory<>() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Class<NoConfig> configType() {
+                return NoConfig.class;
+            }
+
+            @Override
+            public WritePolicy create(NoConfig config) {
+                return policy;
+            }
+        };
+    }
+}

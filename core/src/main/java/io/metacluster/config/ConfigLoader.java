@@ -64,6 +64,9 @@ public final class ConfigLoader {
     }
 
     public static MetaclusterConfig parse(String file, String text, PluginHost plugins) throws ConfigException {
+        if (text.isBlank()) {
+            throw new ConfigException(file + ":1: the file is empty");
+        }
         ConfigLoader loader = new ConfigLoader(file, text, plugins);
         MetaclusterConfig config;
         try {
@@ -249,8 +252,12 @@ public final class ConfigLoader {
         } else if (message != null && message.contains("\n")) {
             message = message.substring(0, message.indexOf('\n'));
         }
+        // Jackson's location is where the parser stood (often the end of the object); the field's own line is better
+        int line = locator.line(at);
         JsonLocation location = e.getLocation();
-        int line = location != null && location.getLineNr() > 0 && prefix.isEmpty() ? location.getLineNr() : locator.line(at);
+        if (line == 0 && location != null) {
+            line = location.getLineNr();
+        }
         return new ConfigException(file + ":" + line + ": " + describe(at) + ": " + message);
     }
 

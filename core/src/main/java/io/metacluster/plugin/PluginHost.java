@@ -32,13 +32,28 @@ public final class PluginHost implements AutoCloseable {
     private final Extensions<VerifyStrategy<?>> verifyStrategies;
     private final Extensions<TopologyFactory<?>> topologies;
 
-    private PluginHost(PluginManager manager) {
+    private PluginHost(PluginManager manager, ExtensionSource source) {
         this.manager = manager;
-        this.protocols = new Extensions<>("protocol", manager.getExtensions(Protocol.class), Protocol::name);
-        this.readStrategies = named("read strategy", manager.getExtensions(ReadStrategy.class), List.of());
-        this.writePolicies = named("write policy", manager.getExtensions(WritePolicyFactory.class), BuiltIns.WRITE_POLICIES);
-        this.verifyStrategies = named("verify strategy", manager.getExtensions(VerifyStrategy.class), List.of(BuiltIns.NO_VERIFY));
-        this.topologies = named("topology", manager.getExtensions(TopologyFactory.class), List.of(BuiltIns.SINGLE_NODE));
+        this.protocols = new Extensions<>("protocol", source.find(Protocol.class), Protocol::name);
+        this.readStrategies = named("read strategy", source.find(ReadStrategy.class), List.of());
+        this.writePolicies = named("write policy", source.find(WritePolicyFactory.class), BuiltIns.WRITE_POLICIES);
+        this.verifyStrategies = named("verify strategy", source.find(VerifyStrategy.class), List.of(BuiltIns.NO_VERIFY));
+        this.topologies = named("topology", source.find(TopologyFactory.class), List.of(BuiltIns.SINGLE_NODE));
+    }
+
+    /** Where extensions come from: PF4J, or a fixed list. */
+    private interface ExtensionSource {
+        <T> List<T> find(Class<T> type);
+    }
+
+    /** A host with the given extensions (and the core's built-ins) and no plugin jars, e.g. for tests. */
+    public static PluginHost of(Object... extensions) {
+        return new PluginHost(null, new ExtensionSource() {
+            @Override
+            public <T> List<T> find(Class<T> type) {
+                return java.util.Arrays.stream(extensions).filter(type::isInstance).map(type::cast).toList();
+            }
+        });
     }
 
     /** Loads and starts every plugin jar in {@code pluginsDir}. */
@@ -53,7 +68,7 @@ public final class PluginHost implements AutoCloseable {
             log.info("plugin {} {} loaded from {} ({})", plugin.getPluginId(), plugin.getDescriptor().getVersion(),
                     plugin.getPluginPath().getFileName(), plugin.getPluginState());
         }
-        return new PluginHost(manager);
+        return new PluginHost(manager, manager::getExtensions);
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -85,7 +100,9 @@ public final class PluginHost implements AutoCloseable {
 
     @Override
     public void close() {
-        manager.stopPlugins();
-        manager.unloadPlugins();
+        if (manager != null) {
+            manager.stopPlugins();
+            manager.unloadPlugins();
+        }
     }
 }

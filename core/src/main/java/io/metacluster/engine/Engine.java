@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -52,6 +53,8 @@ public final class Engine implements AutoCloseable {
     private final Map<String, Cluster> clusters = new LinkedHashMap<>();
     private final List<Listener> listeners = new ArrayList<>();
     private final List<NodeConnection> connections = new ArrayList<>();
+    /** Counts down once per backend connection at its first connect outcome, success or not. */
+    private CountDownLatch firstOutcome;
 
     private Engine(MetaclusterConfig config) {
         transport = Transport.best();
@@ -102,9 +105,7 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private CountDownLatch firstOutcome;
-
-    private int countConnections(MetaclusterConfig config, java.util.Set<String> used) {
+    private int countConnections(MetaclusterConfig config, Set<String> used) {
         int perNode = loops.size() * config.backend().connectionsPerNode();
         return config.clusters().stream().filter(c -> used.contains(c.name())).mapToInt(c -> c.nodes().size() * perNode).sum();
     }

@@ -207,6 +207,8 @@ public final class ConfigLoader {
         if (limits.maxInlineBytes() < 64) throw error(path(at, "max-inline-bytes"), "must be at least 64");
         if (limits.maxPendingPerClient() < 1) throw error(path(at, "max-pending-per-client"), "must be positive");
         if (limits.maxClients() < 1) throw error(path(at, "max-clients"), "must be positive");
+        if (limits.maxOutputBytes() < 1) throw error(path(at, "max-output-bytes"), "must be positive");
+        if (limits.idleTimeoutMs() < 0) throw error(path(at, "idle-timeout-ms"), "must be 0 (never) or positive");
     }
 
     private <T extends StrategyFactory<?>> String checkBlock(Extensions<T> kind, ObjectNode block, String key,

@@ -12,10 +12,14 @@ import io.metacluster.spi.ClientLimits;
  *                            reading from it (back-pressure, not an error)
  * @param maxClients          connections the listener accepts at once; past that a new client
  *                            gets an error and is closed
+ * @param maxOutputBytes      replies one client may leave unread before it is disconnected
+ *                            (a client that never reads must not hold the daemon's memory)
+ * @param idleTimeoutMs       close a client connection after this long with no request and
+ *                            nothing in flight; 0 (the default) never
  */
 public record LimitsConfig(long maxFrameBytes, int maxElements, int maxInlineBytes,
-                           int maxPendingPerClient, int maxClients) {
-    public static final LimitsConfig DEFAULTS = new LimitsConfig(0, 0, 0, 0, 0);
+                           int maxPendingPerClient, int maxClients, long maxOutputBytes, long idleTimeoutMs) {
+    public static final LimitsConfig DEFAULTS = new LimitsConfig(0, 0, 0, 0, 0, 0, 0);
 
     public LimitsConfig {
         maxFrameBytes = maxFrameBytes == 0 ? ClientLimits.DEFAULTS.maxFrameBytes() : maxFrameBytes;
@@ -23,6 +27,7 @@ public record LimitsConfig(long maxFrameBytes, int maxElements, int maxInlineByt
         maxInlineBytes = BackendConfig.orDefault(maxInlineBytes, ClientLimits.DEFAULTS.maxInlineBytes());
         maxPendingPerClient = BackendConfig.orDefault(maxPendingPerClient, 1024);
         maxClients = BackendConfig.orDefault(maxClients, 10_000);
+        maxOutputBytes = maxOutputBytes == 0 ? 64L * 1024 * 1024 : maxOutputBytes;
     }
 
     public ClientLimits clientLimits() {

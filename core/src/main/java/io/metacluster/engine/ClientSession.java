@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -144,8 +145,32 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         }
         if (wrote) {
             ctx.flush();
+            enforceOutputLimit();
         }
         updateAutoRead();
+    }
+
+    /** A client that leaves too many replies unread is dropped; the daemon's memory is not its buffer. */
+    private void enforceOutputLimit() {
+        var outbound = ctx.channel().unsafe().outboundBuffer();
+        if (outbound != null && outbound.totalPendingWriteBytes() > listener.limits().maxOutputBytes()) {
+            log.info("disconnecting client {} of listener {}: {} bytes of replies unread (max-output-bytes {})",
+                    remoteAddress(), listener.name(), outbound.totalPendingWriteBytes(), listener.limits().maxOutputBytes());
+            listener.metrics().outputLimitDisconnects.mark();
+            closing = true;
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof IdleStateEvent && slots.isEmpty()) {
+            log.debug("closing idle client {}", remoteAddress());
+            closing = true;
+            ctx.close();
+        } else {
+            ctx.fireUserEventTriggered(event);
+        }
     }
 
     ByteBuf error(Command command, String message) {

@@ -25,6 +25,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
@@ -183,6 +184,10 @@ public final class Engine implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel ch) {
                             ClientCodec codec = listener.protocol().newClientCodec(listener.limits().clientLimits());
+                            long idle = listener.limits().idleTimeoutMs();
+                            if (idle > 0) {
+                                ch.pipeline().addLast(new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
+                            }
                             ch.pipeline().addLast(new FlushConsolidationHandler(256, true),
                                     new ClientFrameDecoder(codec), new ClientSession(listener, codec));
                         }

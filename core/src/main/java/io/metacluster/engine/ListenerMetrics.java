@@ -14,6 +14,7 @@ final class ListenerMetrics {
     final Counter connections;
     final Meter accepted;
     final Meter rejected;
+    final Meter outputLimitDisconnects;
     private final Map<CommandKind, Meter> commands = new EnumMap<>(CommandKind.class);
 
     ListenerMetrics(MetricRegistry registry, String listener) {
@@ -21,6 +22,7 @@ final class ListenerMetrics {
         connections = registry.counter(prefix + ".connections");
         accepted = registry.meter(prefix + ".connections-accepted");
         rejected = registry.meter(prefix + ".connections-rejected");
+        outputLimitDisconnects = registry.meter(prefix + ".output-limit-disconnects");
         for (CommandKind kind : CommandKind.values()) {
             commands.put(kind, registry.meter(prefix + ".commands." + kind.name().toLowerCase(Locale.ROOT)));
         }

@@ -167,7 +167,7 @@ cat <<EOT
 EOT
 if [ "$with_memcached" -eq 1 ]; then
   cat <<EOT
-    printf 'set k 0 0 1\r\nv\r\nget k\r\nquit\r\n' | nc 127.0.0.1 $MEMCACHED_PROXY_PORT   # memcached
+    printf 'set k 0 0 1\r\nv\r\nget k\r\nquit\r\n' | nc 127.0.0.1 $MEMCACHED_PROXY_PORT   # memcached (nc: apt-get install netcat-openbsd)
 EOT
 fi
 printf '\n  Ctrl-C stops the daemon and the demo backends.\n\n'

@@ -66,6 +66,7 @@ wait_port() {
 
 # --- 1. tools --------------------------------------------------------------------------------
 ensure_commands "${BUILD_TOOLS[@]}" redis-server:redis-server redis-cli:redis-tools
+require_java17
 
 # --- 2. build ---------------------------------------------------------------------------------
 cd "$ROOT"

@@ -33,3 +33,16 @@ ensure_commands() {
 
 # The JDK and Maven the build needs (Debian's default JDK is 17 or newer).
 BUILD_TOOLS=(java:default-jdk-headless javac:default-jdk-headless mvn:maven)
+
+# require_java17: stop with a clear message when the JDK Maven will use ($JAVA_HOME, else
+# java on PATH) is older than 17.
+require_java17() {
+  local java=java version major
+  [ -n "${JAVA_HOME:-}" ] && java=$JAVA_HOME/bin/java
+  version=$("$java" -version 2>&1 | awk -F'"' '/version/ { print $2; exit }')
+  case $version in 1.*) major=${version#1.}; major=${major%%.*} ;; *) major=${version%%[.+-]*} ;; esac
+  if ! [ "$major" -ge 17 ] 2>/dev/null; then
+    echo "error: Java 17 or newer is needed to build; $java is '$version'. Install one (apt-get install openjdk-17-jdk-headless) and set JAVA_HOME to it." >&2
+    return 1
+  fi
+}

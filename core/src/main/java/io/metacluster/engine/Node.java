@@ -36,8 +36,8 @@ final class Node {
         }
     }
 
-    void connectionLost(String reason) {
-        if (ready.decrementAndGet() == 0) {
+    void connectionLost(String reason, boolean byUs) {
+        if (ready.decrementAndGet() == 0 && !byUs) {
             log.warn("node {} of cluster {} is down: {}", address, cluster.name(), reason);
         }
     }

@@ -164,7 +164,7 @@ final class NodeConnection {
         channel = null;
         if (ready) {
             ready = false;
-            node.connectionLost(reason);
+            node.connectionLost(reason, stopped);
         } else {
             node.connectFailed(reason);
             reportFirstOutcome();

@@ -1,0 +1,100 @@
+package io.metacluster.memcached;
+
+import io.metacluster.spi.ClientLimits;
+import io.metacluster.spi.Command;
+import io.metacluster.spi.CommandKind;
+import io.metacluster.spi.ProtocolException;
+import io.netty.buffer.ByteBuf;
+
+import static io.metacluster.memcached.BinaryPacket.*;
+
+/**
+ * Decodes the binary protocol: a 24-byte header and the body length it announces.
+ *
+ * <p>Frames are retained slices of the input. A quiet opcode is forwarded as its loud twin: the
+ * frame is then a copy of the header with the opcode changed, followed by a retained slice of
+ * the body, and the opaque is kept so the client can match the reply.
+ *
+ * <p>A request refused for its lengths ("Invalid arguments"), its opcode ("Unknown command") or
+ * its value size ("Too large.", value swallowed as it arrives) gets a binary error response and
+ * the connection goes on, since the header says where the next request starts. memcached closes
+ * the connection after "Invalid arguments"; the proxy need not. Only a header whose magic or
+ * lengths cannot be right ends the connection.
+ *
+ * <p>Confined to the client connection's event loop.
+ */
+final class BinaryRequestDecoder extends RequestDecoder {
+    static final String INVALID_MAGIC = "Invalid magic";
+    static final String INVALID_ARGUMENTS = "Invalid arguments";
+    static final String UNKNOWN_COMMAND = "Unknown command";
+    static final String TOO_LARGE = "Too large.";
+
+    private final ClientLimits limits;
+
+    BinaryRequestDecoder(ClientLimits limits) {
+        this.limits = limits;
+    }
+
+    @Override
+    boolean binary() {
+        return true;
+    }
+
+    @Override
+    protected Command decodeFrame(ByteBuf in) throws ProtocolException {
+        if (in.readableBytes() < HEADER_BYTES) {
+            return null;
+        }
+        int from = in.readerIndex();
+        if (in.getUnsignedByte(from) != MAGIC_REQUEST) {
+            throw new ProtocolException(INVALID_MAGIC);
+        }
+        int code = in.getUnsignedByte(from + OPCODE);
+        int keyLength = in.getUnsignedShort(from + KEY_LENGTH);
+        int extrasLength = in.getUnsignedByte(from + EXTRAS_LENGTH);
+        long bodyLength = in.getUnsignedInt(from + BODY_LENGTH);
+        int opaque = in.getInt(from + OPAQUE);
+        long valueLength = bodyLength - keyLength - extrasLength;
+        if (valueLength < 0) {
+            throw new ProtocolException(INVALID_ARGUMENTS);
+        }
+        BinaryOpcode op = BinaryOpcode.of(code);
+        String name = op == null ? "unknown" : op.commandName;
+        if (valueLength > limits.maxFrameBytes() || bodyLength > Integer.MAX_VALUE - HEADER_BYTES) {
+            return refuse(in, name, code, opaque, STATUS_VALUE_TOO_LARGE, TOO_LARGE, 0, bodyLength);
+        }
+        int total = HEADER_BYTES + (int) bodyLength;
+        if (in.readableBytes() < total) {
+            return null;
+        }
+        if (op == null || op.kind == CommandKind.UNSUPPORTED) {
+            return refuse(in, name, code, opaque, STATUS_UNKNOWN_COMMAND, UNKNOWN_COMMAND, total, 0);
+        }
+        if (!op.accepts(extrasLength, keyLength, valueLength) || keyLength > TextRequestDecoder.MAX_KEY_LENGTH) {
+            return refuse(in, name, code, opaque, STATUS_INVALID_ARGUMENTS, INVALID_ARGUMENTS, total, 0);
+        }
+        ByteBuf frame;
+        if (op.isQuiet()) {
+            ByteBuf header = in.alloc().buffer(HEADER_BYTES).writeBytes(in, from, HEADER_BYTES);
+            header.setByte(OPCODE, op.forwardCode);
+            frame = bodyLength == 0 ? header
+                    : in.alloc().compositeBuffer(2).addComponents(true, header, in.retainedSlice(from + HEADER_BYTES, (int) bodyLength));
+        } else {
+            frame = in.retainedSlice(from, total);
+        }
+        in.skipBytes(total);
+        int[] keys = keyLength == 0 ? null : new int[] {HEADER_BYTES + extrasLength, keyLength};
+        return Command.of(frame, name, op.kind, keys, Request.binary(code, opaque, op.quiet, STATUS_SUCCESS));
+    }
+
+    /**
+     * Consumes {@code consume} bytes (the header, or the whole request), keeps the header as the
+     * frame, and swallows {@code swallow} more bytes as they arrive.
+     */
+    private Command refuse(ByteBuf in, String name, int code, int opaque, int status, String reason, int consume, long swallow) {
+        ByteBuf frame = in.retainedSlice(in.readerIndex(), HEADER_BYTES);
+        in.skipBytes(Math.max(consume, HEADER_BYTES));
+        discardNext(swallow);
+        return Command.unsupported(frame, name, reason, Request.binary(code, opaque, Quiet.NONE, status));
+    }
+}

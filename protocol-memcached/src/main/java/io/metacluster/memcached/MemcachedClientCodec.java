@@ -1,0 +1,77 @@
+package io.metacluster.memcached;
+
+import io.metacluster.spi.ClientCodec;
+import io.metacluster.spi.ClientContext;
+import io.metacluster.spi.ClientLimits;
+import io.metacluster.spi.Command;
+import io.metacluster.spi.ProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+/**
+ * One client connection of a memcached listener. Its first byte picks the protocol for the life
+ * of the connection, as memcached does: 0x80 (the binary request magic) means binary, anything
+ * else text (classic and meta commands).
+ *
+ * <p>{@link #decode} may consume bytes and return {@code null}: that is how a refused oversized
+ * value is swallowed without holding it (see {@link RequestDecoder}).
+ *
+ * <p>Confined to the connection's event loop; never blocks.
+ */
+final class MemcachedClientCodec implements ClientCodec {
+    private final ClientLimits limits;
+    private RequestDecoder decoder;
+
+    MemcachedClientCodec(ClientLimits limits) {
+        this.limits = limits;
+    }
+
+    @Override
+    public Command decode(ByteBuf in) throws ProtocolException {
+        if (decoder == null) {
+            if (!in.isReadable()) {
+                return null;
+            }
+            boolean binary = in.getUnsignedByte(in.readerIndex()) == BinaryPacket.MAGIC_REQUEST;
+            decoder = binary ? new BinaryRequestDecoder(limits) : new TextRequestDecoder(limits);
+        }
+        return decoder.decode(in);
+    }
+
+    @Override
+    public ByteBuf answer(Command command, ClientContext context) {
+        return LocalReplies.answer(command, context);
+    }
+
+    /**
+     * Text: a message that is already a memcached error line ({@code ERROR}, {@code CLIENT_ERROR
+     * ...}, {@code SERVER_ERROR ...}, as the decoders' refusals are) is sent verbatim, any other as
+     * {@code SERVER_ERROR <message>}; for a {@code noreply} request an empty buffer, since memcached
+     * answers nothing at all. Binary: an error response with the request's opcode and opaque.
+     */
+    @Override
+    public ByteBuf error(ByteBufAllocator alloc, Command command, String message) {
+        Request request = command != null && command.detail() instanceof Request r ? r : null;
+        boolean binary = request != null ? request.binary() : decoder != null && decoder.binary();
+        return LocalReplies.error(alloc, request, binary, message);
+    }
+
+    /**
+     * Hides what the client's quiet request would not have been answered with ({@link Quiet}).
+     * A shown reply to a binary quiet request gets, in place, the quiet opcode the client sent
+     * back in its header (the backend answered the loud twin the proxy forwarded): clients check it.
+     */
+    @Override
+    public boolean showsReply(Command command, ByteBuf reply) {
+        if (!(command.detail() instanceof Request request)) {
+            return true;
+        }
+        if (request.quiet().hides(reply)) {
+            return false;
+        }
+        if (request.binary() && reply.readableBytes() >= BinaryPacket.HEADER_BYTES) {
+            reply.setByte(reply.readerIndex() + BinaryPacket.OPCODE, request.opcode());
+        }
+        return true;
+    }
+}

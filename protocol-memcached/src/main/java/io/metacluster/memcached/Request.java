@@ -1,0 +1,32 @@
+package io.metacluster.memcached;
+
+/**
+ * What the memcached codecs remember of one decoded request, carried as its
+ * {@link io.metacluster.spi.Command#detail()}. Immutable.
+ *
+ * @param shape  how the backend's reply is framed
+ * @param quiet  which replies the client does not see
+ * @param opcode binary: the opcode the client sent (a quiet one is forwarded as its loud twin and
+ *               restored in the reply); -1 for text
+ * @param opaque binary: the client's opaque, echoed in replies the proxy renders itself
+ * @param status binary: the status the proxy answers a refused request with; 0 otherwise
+ */
+record Request(ReplyShape shape, Quiet quiet, int opcode, int opaque, int status) {
+
+    static final Request LINE = text(ReplyShape.LINE, Quiet.NONE);
+    static final Request VALUES = text(ReplyShape.VALUES, Quiet.NONE);
+    static final Request META = text(ReplyShape.META, Quiet.NONE);
+    static final Request NOREPLY = text(ReplyShape.LINE, Quiet.NOREPLY);
+
+    static Request text(ReplyShape shape, Quiet quiet) {
+        return new Request(shape, quiet, -1, 0, 0);
+    }
+
+    static Request binary(int opcode, int opaque, Quiet quiet, int status) {
+        return new Request(ReplyShape.BINARY, quiet, opcode, opaque, status);
+    }
+
+    boolean binary() {
+        return shape == ReplyShape.BINARY;
+    }
+}

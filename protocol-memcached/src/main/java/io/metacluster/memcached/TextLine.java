@@ -1,0 +1,177 @@
+package io.metacluster.memcached;
+
+import io.metacluster.spi.ProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ByteProcessor;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * The one tokenizer of memcached text lines (requests and replies): finds the line at a
+ * buffer's reader index and splits it at spaces as memcached does (runs of spaces separate
+ * tokens; a line ends at LF, with an optional CR before it). Nothing is copied: tokens are
+ * offsets relative to the line start.
+ *
+ * <p>Reused for every line of one connection; confined to its event loop.
+ */
+final class TextLine {
+    private ByteBuf buf;
+    private int base;
+    private int contentLength;
+    private int frameLength;
+    private int count;
+    private int[] starts = new int[8];
+    private int[] ends = new int[8];
+
+    /** {@link #read(ByteBuf, int, int, String)} at the reader index. */
+    boolean read(ByteBuf in, int maxLength, String tooLongMessage) throws ProtocolException {
+        return read(in, in.readerIndex(), maxLength, tooLongMessage);
+    }
+
+    /**
+     * Reads the line that starts at index {@code from} of {@code in} (nothing is consumed).
+     *
+     * @param maxLength longest line allowed, terminator excluded
+     * @return false when the line is not complete yet
+     * @throws ProtocolException with {@code tooLongMessage} when no line end comes within {@code maxLength} bytes
+     */
+    boolean read(ByteBuf in, int from, int maxLength, String tooLongMessage) throws ProtocolException {
+        int readable = in.writerIndex() - from;
+        int scan = (int) Math.min(readable, (long) maxLength + 2);
+        int lf = in.forEachByte(from, scan, ByteProcessor.FIND_LF);
+        if (lf < 0) {
+            if (readable > maxLength + 1) {
+                throw new ProtocolException(tooLongMessage);
+            }
+            return false;
+        }
+        buf = in;
+        base = from;
+        frameLength = lf - from + 1;
+        contentLength = lf > from && in.getByte(lf - 1) == '\r' ? lf - from - 1 : lf - from;
+        tokenize();
+        return true;
+    }
+
+    private void tokenize() {
+        count = 0;
+        int i = 0;
+        while (i < contentLength) {
+            while (i < contentLength && buf.getByte(base + i) == ' ') {
+                i++;
+            }
+            if (i == contentLength) {
+                break;
+            }
+            int start = i;
+            while (i < contentLength && buf.getByte(base + i) != ' ') {
+                i++;
+            }
+            if (count == starts.length) {
+                starts = Arrays.copyOf(starts, count * 2);
+                ends = Arrays.copyOf(ends, count * 2);
+            }
+            starts[count] = start;
+            ends[count] = i;
+            count++;
+        }
+    }
+
+    /** Bytes of the line including its terminator. */
+    int frameLength() {
+        return frameLength;
+    }
+
+    /** Bytes of the line without its terminator. */
+    int contentLength() {
+        return contentLength;
+    }
+
+    int count() {
+        return count;
+    }
+
+    /** Offset of token {@code i} from the line start. */
+    int start(int i) {
+        return starts[i];
+    }
+
+    /** Offset just past token {@code i} from the line start. */
+    int end(int i) {
+        return ends[i];
+    }
+
+    int length(int i) {
+        return ends[i] - starts[i];
+    }
+
+    /** Whether token {@code i} is exactly {@code ascii}. */
+    boolean is(int i, String ascii) {
+        if (length(i) != ascii.length()) {
+            return false;
+        }
+        for (int k = 0; k < ascii.length(); k++) {
+            if (buf.getByte(base + starts[i] + k) != ascii.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Token {@code i} as text; for command names and diagnostics, not for keys or values. */
+    String text(int i) {
+        return buf.toString(base + starts[i], length(i), StandardCharsets.US_ASCII);
+    }
+
+    /** The byte at {@code offset} from the line start. */
+    byte byteAt(int offset) {
+        return buf.getByte(base + offset);
+    }
+
+    /**
+     * Token {@code i} as an unsigned decimal number, or -1 when it is not one or does not fit
+     * a {@code long}.
+     */
+    long unsigned(int i) {
+        int length = length(i);
+        if (length == 0) {
+            return -1;
+        }
+        long value = 0;
+        for (int k = 0; k < length; k++) {
+            int digit = buf.getByte(base + starts[i] + k) - '0';
+            if (digit < 0 || digit > 9 || value > (Long.MAX_VALUE - digit) / 10) {
+                return -1;
+            }
+            value = value * 10 + digit;
+        }
+        return value;
+    }
+
+    /** Whether token {@code i} is a decimal that fits in 64 unsigned bits (memcached's cas unique and incr delta). */
+    boolean isUnsigned64(int i) {
+        if (unsigned(i) >= 0) {
+            return true;
+        }
+        String text = text(i);
+        return text.length() == MAX_UNSIGNED_64.length() && allDigits(text) && text.compareTo(MAX_UNSIGNED_64) <= 0;
+    }
+
+    /** Whether token {@code i} is a decimal, optionally negative, that fits an {@code int} (memcached's exptime). */
+    boolean isInt(int i) {
+        String text = text(i);
+        String digits = text.startsWith("-") ? text.substring(1) : text;
+        if (digits.isEmpty() || digits.length() > 10 || !allDigits(digits)) {
+            return false;
+        }
+        long value = Long.parseLong(text);
+        return value >= Integer.MIN_VALUE && value <= Integer.MAX_VALUE;
+    }
+
+    private static final String MAX_UNSIGNED_64 = "18446744073709551615";
+
+    private static boolean allDigits(String text) {
+        return text.chars().allMatch(c -> c >= '0' && c <= '9');
+    }
+}

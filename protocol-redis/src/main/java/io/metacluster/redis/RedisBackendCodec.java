@@ -1,0 +1,65 @@
+package io.metacluster.redis;
+
+import io.metacluster.spi.BackendCodec;
+import io.metacluster.spi.BackendSettings;
+import io.metacluster.spi.Command;
+import io.metacluster.spi.ProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One backend connection: AUTH and SELECT after connecting, replies split by {@link RespSplitter}.
+ *
+ * <p>Per connection, confined to its event loop; never blocks. {@link #replyLength} resumes a
+ * partial reply where the previous call stopped (see {@link RespSplitter}).
+ */
+public final class RedisBackendCodec implements BackendCodec {
+    private final BackendSettings settings;
+    private final RespSplitter splitter = new RespSplitter();
+
+    public RedisBackendCodec(BackendSettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public List<ByteBuf> handshake(ByteBufAllocator alloc) {
+        List<ByteBuf> requests = new ArrayList<>(2);
+        if (settings.password() != null) {
+            requests.add(settings.username() == null
+                    ? multibulk(alloc, "AUTH", settings.password())
+                    : multibulk(alloc, "AUTH", settings.username(), settings.password()));
+        }
+        if (settings.database() != 0) {
+            requests.add(multibulk(alloc, "SELECT", Integer.toString(settings.database())));
+        }
+        return requests;
+    }
+
+    @Override
+    public int replyLength(ByteBuf in, Command request) throws ProtocolException {
+        return splitter.frameLength(in);
+    }
+
+    @Override
+    public boolean isError(ByteBuf reply, Command request) {
+        if (!reply.isReadable()) {
+            return false;
+        }
+        byte type = reply.getByte(reply.readerIndex());
+        return type == '-' || type == '!';
+    }
+
+    static ByteBuf multibulk(ByteBufAllocator alloc, String... args) {
+        ByteBuf out = alloc.buffer(64);
+        out.writeBytes(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        for (String arg : args) {
+            byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+            out.writeBytes(("$" + bytes.length + "\r\n").getBytes(StandardCharsets.US_ASCII)).writeBytes(bytes).writeShort(0x0d0a);
+        }
+        return out;
+    }
+}

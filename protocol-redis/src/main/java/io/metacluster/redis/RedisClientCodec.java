@@ -1,0 +1,381 @@
+package io.metacluster.redis;
+
+import io.metacluster.spi.ClientCodec;
+import io.metacluster.spi.ClientContext;
+import io.metacluster.spi.ClientLimits;
+import io.metacluster.spi.Command;
+import io.metacluster.spi.CommandKind;
+import io.metacluster.spi.ProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Redis requests from one client connection: multibulk ({@code *N\r\n$len\r\n...}) and inline
+ * commands (a space-separated line, as typed into telnet), classified by the command table.
+ *
+ * <p>A multibulk frame is a retained slice of the client's bytes (no copy); an inline command is
+ * re-encoded as multibulk (a small copy; inline is rare and interactive) so that backends always
+ * see multibulk and quoting is resolved once, here. Key ranges point at the key payloads in the
+ * frame. Protocol errors use Redis's own wording (networking.c) where Redis has one.
+ *
+ * <p>Per connection, confined to its event loop; never blocks. A partial request is parsed once:
+ * the next {@link #decode} resumes where the previous one stopped, which relies on the engine not
+ * consuming anything after a {@code null} result.
+ */
+public final class RedisClientCodec implements ClientCodec {
+    /** Error codes Redis puts first in an error reply; other messages get {@code ERR}. */
+    private static final Set<String> ERROR_CODES = Set.of("ERR", "WRONGTYPE", "NOAUTH", "NOPROTO", "NOPERM", "NOSCRIPT",
+            "BUSY", "BUSYKEY", "BUSYGROUP", "LOADING", "READONLY", "MASTERDOWN", "MISCONF", "EXECABORT", "OOM",
+            "NOREPLICAS", "UNBLOCKED", "WRONGPASS", "CROSSSLOT", "MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN",
+            "NOGOODSLAVE", "NOTBUSY", "NOGROUP", "UNKILLABLE");
+
+    private final ClientLimits limits;
+    private final CommandTable table;
+    private final KeyFinder keyFinder = new KeyFinder();
+    private final long createdNanos = System.nanoTime();
+
+    /** Arguments of the request being parsed: (offset from frame start, length) pairs. */
+    private int[] args = new int[32];
+    /** Arguments of the multibulk being parsed, or -1 between requests. */
+    private int argc = -1;
+    private int parsedArgs;
+    private int resumeOffset;
+
+    private String clientName;
+
+    public RedisClientCodec(ClientLimits limits) {
+        this(limits, CommandTable.standard());
+    }
+
+    RedisClientCodec(ClientLimits limits, CommandTable table) {
+        this.limits = limits;
+        this.table = table;
+    }
+
+    @Override
+    public Command decode(ByteBuf in) throws ProtocolException {
+        try {
+            while (in.isReadable()) {
+                int start = in.readerIndex();
+                if (in.getByte(start) == '*') {
+                    int length = multibulk(in, start);
+                    if (length < 0) {
+                        return null;
+                    }
+                    if (length == 0) {
+                        continue; // "*0" or "*-1": Redis ignores an empty multibulk
+                    }
+                    ByteBuf frame = in.retainedSlice(start, length);
+                    in.skipBytes(length);
+                    int count = argc;
+                    argc = -1;
+                    return classify(frame, count);
+                }
+                Command inline = inline(in, start);
+                if (inline != null || in.readerIndex() == start) {
+                    return inline;
+                }
+                // a blank line was skipped; look at what follows
+            }
+            return null;
+        } catch (ProtocolException e) {
+            argc = -1;
+            resumeOffset = 0;
+            throw e;
+        }
+    }
+
+    /** Parses a multibulk at {@code start}: its length, 0 when it was empty (and consumed), -1 when incomplete. */
+    private int multibulk(ByteBuf in, int start) throws ProtocolException {
+        int end = in.writerIndex();
+        int pos;
+        if (argc < 0) {
+            int cr = RespSplitter.findCr(in, start + 1, end, limits.maxInlineBytes());
+            if (cr == -2) {
+                throw new ProtocolException("Protocol error: too big mbulk count string");
+            }
+            if (cr < 0 || cr + 1 >= end) {
+                return -1;
+            }
+            requireLf(in, cr);
+            long n = RespSplitter.parseDecimal(in, start + 1, cr);
+            if (n == Long.MIN_VALUE || n > Integer.MAX_VALUE || n > limits.maxElements()) {
+                throw new ProtocolException("Protocol error: invalid multibulk length");
+            }
+            if (n <= 0) {
+                in.skipBytes(cr + 2 - start);
+                return 0;
+            }
+            argc = (int) n;
+            parsedArgs = 0;
+            pos = cr + 2;
+        } else {
+            pos = start + resumeOffset;
+        }
+        while (parsedArgs < argc) {
+            if (pos >= end) {
+                resumeOffset = pos - start;
+                return -1;
+            }
+            byte type = in.getByte(pos);
+            if (type != '$') {
+                throw new ProtocolException("Protocol error: expected '$', got '" + (char) (type & 0xff) + "'");
+            }
+            int cr = RespSplitter.findCr(in, pos + 1, end, limits.maxInlineBytes());
+            if (cr == -2) {
+                throw new ProtocolException("Protocol error: too big bulk count string");
+            }
+            if (cr < 0 || cr + 1 >= end) {
+                resumeOffset = pos - start;
+                return -1;
+            }
+            requireLf(in, cr);
+            long length = RespSplitter.parseDecimal(in, pos + 1, cr);
+            if (length < 0 || length > limits.maxFrameBytes() || length > Integer.MAX_VALUE - 64) {
+                throw new ProtocolException("Protocol error: invalid bulk length");
+            }
+            long dataEnd = cr + 2 + length;
+            if (dataEnd + 2 > end) {
+                resumeOffset = pos - start;
+                return -1;
+            }
+            if (in.getByte((int) dataEnd) != '\r' || in.getByte((int) dataEnd + 1) != '\n') {
+                throw new ProtocolException("Protocol error: bulk string not terminated by CRLF");
+            }
+            addArg(parsedArgs++, cr + 2 - start, (int) length);
+            pos = (int) dataEnd + 2;
+        }
+        resumeOffset = 0;
+        return pos - start;
+    }
+
+    private static void requireLf(ByteBuf in, int cr) throws ProtocolException {
+        if (in.getByte(cr + 1) != '\n') {
+            throw new ProtocolException("Protocol error: CR not followed by LF");
+        }
+    }
+
+    private void addArg(int i, int offset, int length) {
+        if (2 * i + 2 > args.length) {
+            args = Arrays.copyOf(args, args.length * 2);
+        }
+        args[2 * i] = offset;
+        args[2 * i + 1] = length;
+    }
+
+    /** An inline command at {@code start}: the command, or {@code null} having consumed a blank line or nothing. */
+    private Command inline(ByteBuf in, int start) throws ProtocolException {
+        int end = in.writerIndex();
+        int scanEnd = (int) Math.min(end, (long) start + limits.maxInlineBytes() + 2);
+        int lf = in.indexOf(start, scanEnd, (byte) '\n');
+        if (lf < 0) {
+            if (end - start > limits.maxInlineBytes()) {
+                throw new ProtocolException("Protocol error: too big inline request");
+            }
+            return null;
+        }
+        int lineEnd = lf > start && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+        byte[] line = new byte[lineEnd - start];
+        in.getBytes(start, line);
+        List<byte[]> words = splitArgs(line);
+        if (words == null) {
+            throw new ProtocolException("Protocol error: unbalanced quotes in request");
+        }
+        in.skipBytes(lf + 1 - start);
+        if (words.isEmpty()) {
+            return null;
+        }
+        ByteBuf frame = in.alloc().buffer(line.length + 16 * words.size());
+        frame.writeByte('*').writeBytes(Integer.toString(words.size()).getBytes(StandardCharsets.US_ASCII)).writeShort(0x0d0a);
+        for (int i = 0; i < words.size(); i++) {
+            byte[] word = words.get(i);
+            frame.writeByte('$').writeBytes(Integer.toString(word.length).getBytes(StandardCharsets.US_ASCII)).writeShort(0x0d0a);
+            addArg(i, frame.writerIndex(), word.length);
+            frame.writeBytes(word).writeShort(0x0d0a);
+        }
+        return classify(frame, words.size());
+    }
+
+    /** Redis's sdssplitargs: words, "double quotes" with escapes, 'single quotes'; {@code null} when unbalanced. */
+    static List<byte[]> splitArgs(byte[] line) {
+        List<byte[]> words = new ArrayList<>();
+        int p = 0;
+        int n = line.length;
+        while (true) {
+            while (p < n && isSpace(line[p])) {
+                p++;
+            }
+            if (p >= n || line[p] == 0) {
+                return words;
+            }
+            java.io.ByteArrayOutputStream word = new java.io.ByteArrayOutputStream();
+            boolean inDouble = false;
+            boolean inSingle = false;
+            boolean done = false;
+            while (!done) {
+                int c = p < n ? line[p] : 0;
+                int next = p + 1 < n ? line[p + 1] : 0;
+                if (inDouble) {
+                    if (c == '\\' && next == 'x' && p + 3 < n && hex(line[p + 2]) >= 0 && hex(line[p + 3]) >= 0) {
+                        word.write(hex(line[p + 2]) * 16 + hex(line[p + 3]));
+                        p += 3;
+                    } else if (c == '\\' && next != 0) {
+                        p++;
+                        word.write(switch (next) {
+                            case 'n' -> '\n';
+                            case 'r' -> '\r';
+                            case 't' -> '\t';
+                            case 'b' -> '\b';
+                            case 'a' -> 7;
+                            default -> next;
+                        });
+                    } else if (c == '"') {
+                        if (next != 0 && !isSpace((byte) next)) {
+                            return null; // closing quote must be followed by a space or nothing
+                        }
+                        done = true;
+                    } else if (c == 0) {
+                        return null;
+                    } else {
+                        word.write(c);
+                    }
+                } else if (inSingle) {
+                    if (c == '\\' && next == '\'') {
+                        p++;
+                        word.write('\'');
+                    } else if (c == '\'') {
+                        if (next != 0 && !isSpace((byte) next)) {
+                            return null;
+                        }
+                        done = true;
+                    } else if (c == 0) {
+                        return null;
+                    } else {
+                        word.write(c);
+                    }
+                } else {
+                    switch (c) {
+                        case ' ', '\n', '\r', '\t', 0 -> done = true;
+                        case '"' -> inDouble = true;
+                        case '\'' -> inSingle = true;
+                        default -> word.write(c);
+                    }
+                }
+                if (p < n && line[p] != 0) {
+                    p++;
+                }
+            }
+            words.add(word.toByteArray());
+        }
+    }
+
+    private static boolean isSpace(byte b) {
+        return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == 0x0b || b == '\f';
+    }
+
+    private static int hex(byte b) {
+        return Character.digit(b, 16);
+    }
+
+    /** Decides what the request is. Takes ownership of {@code frame}. */
+    private Command classify(ByteBuf frame, int count) {
+        try {
+            CommandInfo info = table.lookup(frame, frame.readerIndex() + args[0], args[1]);
+            if (info == null) {
+                return Command.unsupported(frame, "UNKNOWN", unknownCommand(frame, count), null);
+            }
+            if (info.isContainer() && count >= 2) {
+                CommandInfo sub = info.subcommands().lookup(frame, frame.readerIndex() + args[2], args[3]);
+                if (sub == null) {
+                    return Command.unsupported(frame, info.displayName(), "unknown subcommand '" + truncate(arg(frame, 1), 128)
+                            + "'. Try " + info.displayName() + " HELP.", info);
+                }
+                info = sub;
+            }
+            if (!info.arityAccepts(count)) {
+                return Command.unsupported(frame, info.displayName(), arityError(info), info);
+            }
+            return switch (info.kind()) {
+                case UNSUPPORTED -> Command.unsupported(frame, info.displayName(), info.note().replace("{}", info.displayName()), info);
+                case ADMIN -> Command.of(frame, info.displayName(), CommandKind.ADMIN, null, info);
+                case READ, WRITE -> {
+                    if ((info.name().equals("xread") || info.name().equals("xreadgroup")) && blocks(frame, count)) {
+                        yield Command.unsupported(frame, info.displayName(), info.displayName()
+                                + " with BLOCK is not supported by metacluster yet (blocking command)", info);
+                    }
+                    yield Command.of(frame, info.displayName(), info.kind(), keyFinder.keys(info, frame, args, count), info);
+                }
+            };
+        } catch (RuntimeException e) {
+            frame.release();
+            throw e;
+        }
+    }
+
+    /** XREAD/XREADGROUP options before STREAMS, parsed as Redis does: is BLOCK among them? */
+    private boolean blocks(ByteBuf frame, int count) {
+        for (int i = 1; i < count; ) {
+            if (KeyFinder.argEquals(frame, args, i, "STREAMS")) {
+                return false;
+            }
+            if (KeyFinder.argEquals(frame, args, i, "BLOCK")) {
+                return true;
+            }
+            i += KeyFinder.argEquals(frame, args, i, "COUNT") ? 2 : KeyFinder.argEquals(frame, args, i, "GROUP") ? 3 : 1;
+        }
+        return false;
+    }
+
+    static String arityError(CommandInfo info) {
+        return "wrong number of arguments for '" + info.name() + "' command";
+    }
+
+    /** Redis 7.0's wording, including its 128-byte cut of the name and of the quoted arguments. */
+    private String unknownCommand(ByteBuf frame, int count) {
+        StringBuilder shown = new StringBuilder();
+        for (int i = 1; i < count && shown.length() < 128; i++) {
+            shown.append('\'').append(truncate(arg(frame, i), 128 - shown.length())).append("' ");
+        }
+        return "unknown command '" + truncate(arg(frame, 0), 128) + "', with args beginning with: " + shown;
+    }
+
+    private static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max);
+    }
+
+    private String arg(ByteBuf frame, int i) {
+        return frame.toString(frame.readerIndex() + args[2 * i], args[2 * i + 1], StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public ByteBuf answer(Command command, ClientContext context) {
+        return AdminCommands.answer(this, command, context);
+    }
+
+    String clientName() {
+        return clientName;
+    }
+
+    void clientName(String name) {
+        this.clientName = name;
+    }
+
+    long ageSeconds() {
+        return (System.nanoTime() - createdNanos) / 1_000_000_000L;
+    }
+
+    @Override
+    public ByteBuf error(ByteBufAllocator alloc, Command command, String message) {
+        String text = message.replace('\r', ' ').replace('\n', ' ');
+        int space = text.indexOf(' ');
+        String code = space < 0 ? text : text.substring(0, space);
+        byte[] bytes = (ERROR_CODES.contains(code) ? "-" + text + "\r\n" : "-ERR " + text + "\r\n").getBytes(StandardCharsets.UTF_8);
+        return alloc.buffer(bytes.length).writeBytes(bytes);
+    }
+}

@@ -1,0 +1,32 @@
+package io.metacluster.redis;
+
+import io.metacluster.spi.BackendCodec;
+import io.metacluster.spi.BackendSettings;
+import io.metacluster.spi.ClientCodec;
+import io.metacluster.spi.ClientLimits;
+import io.metacluster.spi.Protocol;
+import org.pf4j.Extension;
+
+/**
+ * {@code protocol: redis}: clients speak RESP2 (multibulk or inline), backends are Redis
+ * servers reached over shared RESP2 connections. Stateless and shared; the command table is
+ * loaded once when this class is first used.
+ */
+@Extension
+public final class RedisProtocol implements Protocol {
+
+    @Override
+    public String name() {
+        return "redis";
+    }
+
+    @Override
+    public ClientCodec newClientCodec(ClientLimits limits) {
+        return new RedisClientCodec(limits);
+    }
+
+    @Override
+    public BackendCodec newBackendCodec(BackendSettings settings) {
+        return new RedisBackendCodec(settings);
+    }
+}

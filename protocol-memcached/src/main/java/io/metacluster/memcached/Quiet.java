@@ -45,7 +45,11 @@ enum Quiet {
             return startsWithCode(reply, 'H', 'D');
         }
     },
-    /** {@code ma ... q}: success is hidden, with or without the value ({@code HD}, {@code VA}). */
+    /**
+     * {@code ma ... q}: success is hidden, with or without the value ({@code HD}, {@code VA}).
+     * memcached 1.6.18 still shows the {@code HD} of an item created by autovivify ({@code N});
+     * its reply looks like an increment's, so the proxy hides it too.
+     */
     META_ARITHMETIC {
         @Override
         boolean hides(ByteBuf reply) {

@@ -60,6 +60,7 @@ final class MemcachedClientCodec implements ClientCodec {
      * Hides what the client's quiet request would not have been answered with ({@link Quiet}).
      * A shown reply to a binary quiet request gets, in place, the quiet opcode the client sent
      * back in its header (the backend answered the loud twin the proxy forwarded): clients check it.
+     * This one-byte write into the reply is the only change the proxy makes to a backend's bytes.
      */
     @Override
     public boolean showsReply(Command command, ByteBuf reply) {
@@ -69,8 +70,10 @@ final class MemcachedClientCodec implements ClientCodec {
         if (request.quiet().hides(reply)) {
             return false;
         }
-        if (request.binary() && reply.readableBytes() >= BinaryPacket.HEADER_BYTES) {
-            reply.setByte(reply.readerIndex() + BinaryPacket.OPCODE, request.opcode());
+        int opcodeAt = reply.readerIndex() + BinaryPacket.OPCODE;
+        if (request.binary() && reply.readableBytes() >= BinaryPacket.HEADER_BYTES
+                && reply.getUnsignedByte(opcodeAt) != request.opcode() && !reply.isReadOnly()) {
+            reply.setByte(opcodeAt, request.opcode());
         }
         return true;
     }

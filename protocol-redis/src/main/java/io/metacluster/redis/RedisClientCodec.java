@@ -340,7 +340,8 @@ public final class RedisClientCodec implements ClientCodec {
     private String unknownCommand(ByteBuf frame, int count) {
         StringBuilder shown = new StringBuilder();
         for (int i = 1; i < count && shown.length() < 128; i++) {
-            shown.append('\'').append(truncate(arg(frame, i), 128 - shown.length())).append("' ");
+            int room = 128 - shown.length();
+            shown.append('\'').append(truncate(arg(frame, i), room)).append("' ");
         }
         return "unknown command '" + truncate(arg(frame, 0), 128) + "', with args beginning with: " + shown;
     }

@@ -1,0 +1,143 @@
+package io.metacluster.redis;
+
+import io.metacluster.spi.ClientCodec;
+import io.metacluster.spi.ClientContext;
+import io.metacluster.spi.ClientLimits;
+import io.metacluster.spi.Command;
+import io.metacluster.spi.ProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.ByteToMessageDecoder;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Test helpers: drive a codec the way the engine does (a ByteToMessageDecoder loop) and describe results. */
+final class Codecs {
+    private Codecs() {
+    }
+
+    /** What the engine's decoder emits after a ProtocolException. */
+    record Failure(String message) {
+    }
+
+    /** A decoded command, copied out so the buffers can be released at once. */
+    record Decoded(String name, String kind, String frame, List<String> keys, String rejection) {
+    }
+
+    /** The engine's ClientFrameDecoder, reproduced: decode until null, stop for good after an error. */
+    static final class Adapter extends ByteToMessageDecoder {
+        private final ClientCodec codec;
+        private boolean failed;
+
+        Adapter(ClientCodec codec) {
+            this.codec = codec;
+        }
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+            if (failed) {
+                in.skipBytes(in.readableBytes());
+                return;
+            }
+            try {
+                Command command = codec.decode(in);
+                if (command != null) {
+                    out.add(command);
+                }
+            } catch (ProtocolException e) {
+                failed = true;
+                in.skipBytes(in.readableBytes());
+                out.add(new Failure(e.getMessage()));
+            }
+        }
+    }
+
+    static ByteBuf buf(String text) {
+        return Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1);
+    }
+
+    static String text(ByteBuf buf) {
+        return buf.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Feeds {@code chunks} one write at a time into a fresh codec and returns what came out. */
+    static List<Object> decode(ClientLimits limits, String... chunks) {
+        EmbeddedChannel channel = new EmbeddedChannel(new Adapter(new RedisClientCodec(limits)));
+        List<Object> out = new ArrayList<>();
+        try {
+            for (String chunk : chunks) {
+                channel.writeInbound(buf(chunk));
+                drain(channel, out);
+            }
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+        return out;
+    }
+
+    static List<Object> decode(String... chunks) {
+        return decode(ClientLimits.DEFAULTS, chunks);
+    }
+
+    private static void drain(EmbeddedChannel channel, List<Object> out) {
+        for (Object msg; (msg = channel.readInbound()) != null; ) {
+            if (msg instanceof Command command) {
+                out.add(describe(command));
+                command.release();
+            } else {
+                out.add(msg);
+            }
+        }
+    }
+
+    static Decoded describe(Command command) {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < command.keyCount(); i++) {
+            keys.add(text(command.key(i)));
+        }
+        return new Decoded(command.name(), command.kind().name(), text(command.frame()), keys, command.rejection());
+    }
+
+    /** The multibulk encoding of words. */
+    static String mb(String... words) {
+        StringBuilder s = new StringBuilder("*").append(words.length).append("\r\n");
+        for (String w : words) {
+            s.append('$').append(w.getBytes(StandardCharsets.ISO_8859_1).length).append("\r\n").append(w).append("\r\n");
+        }
+        return s.toString();
+    }
+
+    static final class Context implements ClientContext {
+        boolean closeAfterReply;
+
+        @Override
+        public ByteBufAllocator alloc() {
+            return ByteBufAllocator.DEFAULT;
+        }
+
+        @Override
+        public long id() {
+            return 42;
+        }
+
+        @Override
+        public String remoteAddress() {
+            return "127.0.0.1:5555";
+        }
+
+        @Override
+        public String listenerName() {
+            return "main";
+        }
+
+        @Override
+        public void closeAfterReply() {
+            closeAfterReply = true;
+        }
+    }
+}

@@ -81,7 +81,7 @@ public final class CommandTable {
             return byName.get(name);
         }
         CommandInfo parent = byName.get(name.substring(0, bar));
-        return parent == null || parent.subcommands() == null ? null : parent.subcommands().get(name.substring(bar + 1));
+        return parent == null || parent.subcommands() == null ? null : parent.subcommands().byName.get(name);
     }
 
     /** Every row at this level (top-level commands, or one container's subcommands). */

@@ -209,6 +209,19 @@ public final class Engine implements AutoCloseable {
         return metrics;
     }
 
+    /** Every cluster by name, and whether all event loops have working connections to all its nodes. */
+    public Map<String, Boolean> clusterHealth() {
+        Map<String, Boolean> health = new LinkedHashMap<>();
+        clusters.forEach((name, cluster) -> {
+            boolean healthy = true;
+            for (LoopCluster view : cluster.perLoop) {
+                healthy &= view.healthy();
+            }
+            health.put(name, healthy);
+        });
+        return health;
+    }
+
     /** Where a listener is bound (useful when configured with an ephemeral port). */
     public InetSocketAddress address(String listener) {
         return listeners.stream().filter(l -> l.name().equals(listener)).findFirst()

@@ -1,0 +1,47 @@
+package io.metacluster.e2e;
+
+import io.metacluster.config.ConfigLoader;
+import io.metacluster.engine.Engine;
+import io.metacluster.plugin.PluginHost;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The daemon as the distribution ships it: the engine started in this JVM from a YAML text,
+ * with the plugin jars of the built install tree (never the plugin classes of the reactor).
+ */
+final class Daemon implements AutoCloseable {
+    final PluginHost plugins;
+    final Engine engine;
+
+    private Daemon(PluginHost plugins, Engine engine) {
+        this.plugins = plugins;
+        this.engine = engine;
+    }
+
+    /** The unpacked distribution that {@code mvn package} built. */
+    static Path home() {
+        String home = System.getProperty("metacluster.home");
+        if (home == null || !Files.isDirectory(Path.of(home, "plugins"))) {
+            throw new IllegalStateException("run through Maven (failsafe sets metacluster.home to the built distribution), got " + home);
+        }
+        return Path.of(home);
+    }
+
+    static Daemon start(String yaml) throws Exception {
+        PluginHost plugins = PluginHost.load(home().resolve("plugins"));
+        try {
+            return new Daemon(plugins, Engine.start(ConfigLoader.parse("test.yaml", yaml, plugins), plugins));
+        } catch (Exception | Error e) {
+            plugins.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+        plugins.close();
+    }
+}

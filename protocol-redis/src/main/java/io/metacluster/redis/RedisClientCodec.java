@@ -301,17 +301,17 @@ public final class RedisClientCodec implements ClientCodec {
             if (!info.arityAccepts(count)) {
                 return Command.unsupported(frame, info.displayName(), arityError(info), info);
             }
-            return switch (info.kind()) {
-                case UNSUPPORTED -> Command.unsupported(frame, info.displayName(), info.note().replace("{}", info.displayName()), info);
-                case ADMIN -> Command.of(frame, info.displayName(), CommandKind.ADMIN, null, info);
-                case READ, WRITE -> {
-                    if ((info.name().equals("xread") || info.name().equals("xreadgroup")) && blocks(frame, count)) {
-                        yield Command.unsupported(frame, info.displayName(), info.displayName()
-                                + " with BLOCK is not supported by metacluster yet (blocking command)", info);
-                    }
-                    yield Command.of(frame, info.displayName(), info.kind(), keyFinder.keys(info, frame, args, count), info);
-                }
-            };
+            if (info.kind() == CommandKind.UNSUPPORTED) {
+                return Command.unsupported(frame, info.displayName(), info.note().replace("{}", info.displayName()), info);
+            }
+            if (info.kind() == CommandKind.ADMIN) {
+                return Command.of(frame, info.displayName(), CommandKind.ADMIN, null, info);
+            }
+            if ((info.name().equals("xread") || info.name().equals("xreadgroup")) && blocks(frame, count)) {
+                return Command.unsupported(frame, info.displayName(), info.displayName()
+                        + " with BLOCK is not supported by metacluster yet (blocking command)", info);
+            }
+            return Command.of(frame, info.displayName(), info.kind(), keyFinder.keys(info, frame, args, count), info);
         } catch (RuntimeException e) {
             frame.release();
             throw e;

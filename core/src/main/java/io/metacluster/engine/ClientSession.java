@@ -48,8 +48,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         if (!listener.admit()) {
             listener.metrics().rejected.mark();
             log.debug("refusing client {}: max-clients reached", remoteAddress());
-            ctx.writeAndFlush(codec.error(ctx.alloc(), null, "max number of clients reached"))
-                    .addListener(ChannelFutureListener.CLOSE);
+            ByteBuf refusal = codec.error(ctx.alloc(), null, "max number of clients reached");
+            ctx.writeAndFlush(refusal != null ? refusal : ctx.alloc().buffer(0)).addListener(ChannelFutureListener.CLOSE);
             closing = true;
             return;
         }
@@ -74,7 +74,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         Command command = (Command) msg;
         listener.metrics().commands(command.kind()).mark();
         switch (command.kind()) {
-            case READ -> {
+            case READ, CONDITIONAL_WRITE -> {
                 ReadRequest read = new ReadRequest(this, command);
                 slots.add(read);
                 read.start(clusters, listener.selector());
@@ -106,13 +106,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         }
     }
 
-    /** A backend's reply for {@code slot}, shown to the client only if the protocol says so. */
+    /** A backend's reply for {@code slot}, as the protocol presents it to the client. */
     void answerFromBackend(Slot slot, Command command, ByteBuf reply) {
-        if (reply != null && !codec.showsReply(command, reply)) {
-            reply.release();
-            reply = null;
-        }
-        answer(slot, reply);
+        answer(slot, codec.present(command, reply));
     }
 
     /** {@code slot} is done; writes every reply that is now at the head of the line. */
@@ -220,6 +216,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("closing client {} after an error", remoteAddress(), cause);
         ctx.close();
+    }
+
+    ClientCodec codec() {
+        return codec;
     }
 
     List<LoopCluster> clusters() {

@@ -36,7 +36,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -91,7 +90,7 @@ public final class Engine implements AutoCloseable {
             Protocol protocol = plugins.protocols().find(listener.protocol());
             listener.clusters().forEach(name -> protocolOfCluster.putIfAbsent(name, protocol));
         }
-        CountDownLatch firstOutcome = new CountDownLatch(countConnections(config, protocolOfCluster.keySet()));
+        CountDownLatch firstOutcome = new CountDownLatch(countConnections(config, protocolOfCluster));
         for (ClusterConfig clusterConfig : config.clusters()) {
             Protocol protocol = protocolOfCluster.get(clusterConfig.name());
             if (protocol == null) {
@@ -106,9 +105,10 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private int countConnections(MetaclusterConfig config, Set<String> used) {
-        int perNode = loops.size() * config.backend().connectionsPerNode();
-        return config.clusters().stream().filter(c -> used.contains(c.name())).mapToInt(c -> c.nodes().size() * perNode).sum();
+    private int countConnections(MetaclusterConfig config, Map<String, Protocol> protocolOfCluster) {
+        int perNodeAndLane = loops.size() * config.backend().connectionsPerNode();
+        return config.clusters().stream().filter(c -> protocolOfCluster.containsKey(c.name()))
+                .mapToInt(c -> c.nodes().size() * perNodeAndLane * protocolOfCluster.get(c.name()).backendLanes()).sum();
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -123,12 +123,16 @@ public final class Engine implements AutoCloseable {
             HostPort address = config.nodes().get(n);
             BackendSettings settings = new BackendSettings(config.name(), address.toString(), config.username(),
                     config.password(), config.database());
-            Node node = new Node(cluster, address, settings, loops.size(), perLoop);
+            int lanes = protocol.backendLanes();
+            Node node = new Node(cluster, address, settings, loops.size(), lanes, perLoop);
             for (int l = 0; l < loops.size(); l++) {
-                for (int k = 0; k < perLoop; k++) {
-                    NodeConnection connection = new NodeConnection(node, loops.get(l), protocol, root.backend(), transport, firstOutcome);
-                    node.connections[l][k] = connection;
-                    connections.add(connection);
+                for (int lane = 0; lane < lanes; lane++) {
+                    for (int k = 0; k < perLoop; k++) {
+                        NodeConnection connection = new NodeConnection(node, loops.get(l), protocol, lane, root.backend(),
+                                transport, firstOutcome);
+                        node.connections[l][lane][k] = connection;
+                        connections.add(connection);
+                    }
                 }
             }
             cluster.nodes[n] = node;

@@ -29,7 +29,7 @@ final class LoopCluster implements ClusterView {
     @Override
     public boolean healthy() {
         for (Node node : cluster.nodes) {
-            if (readyConnection(node.connections[loop], 0) == null) {
+            if (readyConnection(node.connections[loop][0], 0) == null) {
                 return false;
             }
         }
@@ -41,7 +41,7 @@ final class LoopCluster implements ClusterView {
      * gets the same connection per node while it is up, which keeps its writes in order.
      */
     NodeConnection connectionFor(Command command, long clientId) {
-        NodeConnection[] candidates = cluster.nodes[cluster.topology.nodeFor(command)].connections[loop];
+        NodeConnection[] candidates = cluster.nodes[cluster.topology.nodeFor(command)].connections[loop][command.lane()];
         if (candidates.length == 1) {
             return candidates[0];
         }

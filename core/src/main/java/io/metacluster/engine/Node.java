@@ -17,19 +17,20 @@ final class Node {
     final Cluster cluster;
     final HostPort address;
     final BackendSettings settings;
-    /** [event loop index][connection index]. */
-    final NodeConnection[][] connections;
+    /** [event loop index][lane][connection index]. */
+    final NodeConnection[][][] connections;
     private final AtomicInteger ready = new AtomicInteger();
     private final AtomicInteger downReports = new AtomicInteger();
 
-    Node(Cluster cluster, HostPort address, BackendSettings settings, int loops, int perLoop) {
+    Node(Cluster cluster, HostPort address, BackendSettings settings, int loops, int lanes, int perLoop) {
         this.cluster = cluster;
         this.address = address;
         this.settings = settings;
-        this.connections = new NodeConnection[loops][perLoop];
+        this.connections = new NodeConnection[loops][lanes][perLoop];
     }
 
     void connectionReady() {
+        // counted over every lane and loop: the operator hears of the node, not of each connection
         if (ready.getAndIncrement() == 0) {
             downReports.set(0);
             log.info("node {} of cluster {} is up", address, cluster.name());

@@ -31,6 +31,7 @@ final class NodeConnection {
     private final Node node;
     private final EventLoop loop;
     private final Protocol protocol;
+    private final int lane;
     private final BackendConfig config;
     private final Bootstrap bootstrap;
     private final CountDownLatch firstOutcome;
@@ -43,11 +44,12 @@ final class NodeConnection {
     private int failedAttempts;
     private ScheduledFuture<?> timeoutCheck;
 
-    NodeConnection(Node node, EventLoop loop, Protocol protocol, BackendConfig config, Transport transport,
+    NodeConnection(Node node, EventLoop loop, Protocol protocol, int lane, BackendConfig config, Transport transport,
                    CountDownLatch firstOutcome) {
         this.node = node;
         this.loop = loop;
         this.protocol = protocol;
+        this.lane = lane;
         this.config = config;
         this.firstOutcome = firstOutcome;
         this.bootstrap = new Bootstrap()
@@ -109,7 +111,7 @@ final class NodeConnection {
             @Override
             protected void initChannel(Channel ch) {
                 channel = ch;
-                BackendCodec codec = protocol.newBackendCodec(node.settings);
+                BackendCodec codec = protocol.newBackendCodec(node.settings, lane);
                 ch.pipeline().addLast(new FlushConsolidationHandler(256, true), new ReplyReader(NodeConnection.this, codec));
             }
         }).connect();

@@ -1,6 +1,7 @@
 package io.metacluster.engine;
 
 import io.metacluster.spi.Command;
+import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.ReadSelector;
 import io.netty.buffer.ByteBuf;
 
@@ -10,6 +11,7 @@ import java.util.List;
 /**
  * A read served by one cluster. If that cluster cannot answer (down, connection lost), the
  * read moves to another healthy one, so a client sees an error only when none can answer.
+ * A {@link CommandKind#CONDITIONAL_WRITE} is routed the same way and then propagated.
  */
 final class ReadRequest extends Slot implements ReplyListener {
     private final ClientSession session;
@@ -40,7 +42,14 @@ final class ReadRequest extends Slot implements ReplyListener {
 
     @Override
     public void onReply(ByteBuf reply, boolean error) {
-        session.listener().verifier().onRead(command, target, reply);
+        if (command.kind() == CommandKind.READ) {
+            session.listener().verifier().onRead(command, target, reply);
+        } else if (!error) {
+            Command followUp = session.codec().propagation(command, reply, session.alloc());
+            if (followUp != null) {
+                Propagation.send(followUp, session.clusters(), target, session.id());
+            }
+        }
         session.answerFromBackend(this, command, reply);
         command.release();
     }

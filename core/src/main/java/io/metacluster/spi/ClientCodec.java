@@ -17,8 +17,9 @@ public interface ClientCodec {
      * Decodes the next complete request at {@code in}'s reader index.
      *
      * @return the command, whose frame is a retained slice of {@code in} and whose reader index
-     *         was advanced past it; or {@code null} when the frame is not complete yet, in which
-     *         case the reader index must be left where it was
+     *         was advanced past it; or {@code null} when no command is complete yet. A codec may
+     *         consume bytes and still return {@code null} (e.g. while discarding an oversized value
+     *         as it arrives); the engine calls again while bytes are consumed or commands returned
      * @throws ProtocolException for malformed input or a violated {@link ClientLimits}; the
      *         engine sends {@link #error} with the message and closes the connection
      */
@@ -36,16 +37,33 @@ public interface ClientCodec {
      * @param command the request being answered, or {@code null} for a connection-level error
      *                (after a {@link ProtocolException})
      * @param message single-line text
+     * @return the reply, or {@code null} when the protocol answers nothing (memcached {@code noreply})
      */
     ByteBuf error(ByteBufAllocator alloc, Command command, String message);
 
     /**
-     * Whether the client is shown a backend's reply to {@code command}. Protocols with quiet
+     * What the client is shown of a backend's reply to {@code command}. Protocols with quiet
      * modes (memcached {@code noreply}, meta {@code q}, binary quiet opcodes) forward such
-     * requests so that the backend always answers, and hide the answers the client did not ask
-     * for here. The reply is not retained by this call.
+     * requests in their loud form so that the backend always answers (replies are matched in
+     * order, and failed writes must be seen), and hide here what the client did not ask for.
+     *
+     * @param reply the backend's reply; ownership passes to this method. It is a writable slice
+     *              that may be adjusted in place (e.g. a header byte)
+     * @return the buffer to write (usually {@code reply}), or {@code null} to write nothing, in
+     *         which case {@code reply} must have been released
      */
-    default boolean showsReply(Command command, ByteBuf reply) {
-        return true;
+    default ByteBuf present(Command command, ByteBuf reply) {
+        return reply;
+    }
+
+    /**
+     * For a {@link CommandKind#CONDITIONAL_WRITE} that the serving cluster applied: the
+     * unconditional write that brings the other clusters to the same state (memcached: the
+     * {@code cas}'s value as a plain {@code set} with the same flags and exptime), or
+     * {@code null} when there is nothing to propagate (the reply says it was not applied).
+     * The returned command is owned by the engine. {@code reply} is not retained by this call.
+     */
+    default Command propagation(Command command, ByteBuf reply, ByteBufAllocator alloc) {
+        return null;
     }
 }

@@ -23,14 +23,17 @@ public final class Command {
     private final int[] keyRanges;
     private final Object detail;
     private final String rejection;
+    private final int lane;
 
-    private Command(ByteBuf frame, String name, CommandKind kind, int[] keyRanges, Object detail, String rejection) {
+    private Command(ByteBuf frame, String name, CommandKind kind, int[] keyRanges, Object detail, String rejection,
+                    int lane) {
         this.frame = Objects.requireNonNull(frame, "frame");
         this.name = Objects.requireNonNull(name, "name");
         this.kind = Objects.requireNonNull(kind, "kind");
         this.keyRanges = keyRanges == null ? NO_KEYS : keyRanges;
         this.detail = detail;
         this.rejection = rejection;
+        this.lane = lane;
     }
 
     /**
@@ -44,10 +47,24 @@ public final class Command {
      * @param detail    anything the protocol wants back later (e.g. its command-table entry)
      */
     public static Command of(ByteBuf frame, String name, CommandKind kind, int[] keyRanges, Object detail) {
+        return of(frame, name, kind, keyRanges, detail, 0);
+    }
+
+    /**
+     * A routable command that needs backend connections of a given kind.
+     *
+     * @param lane which of the protocol's {@link Protocol#backendLanes()} kinds of backend
+     *             connection carries it (memcached: text or binary, since a memcached connection
+     *             speaks the protocol its first byte chose)
+     */
+    public static Command of(ByteBuf frame, String name, CommandKind kind, int[] keyRanges, Object detail, int lane) {
         if (kind == CommandKind.UNSUPPORTED) {
             throw new IllegalArgumentException("use Command.unsupported for UNSUPPORTED commands");
         }
-        return new Command(frame, name, kind, keyRanges, detail, null);
+        if (lane < 0) {
+            throw new IllegalArgumentException("lane must not be negative");
+        }
+        return new Command(frame, name, kind, keyRanges, detail, null, lane);
     }
 
     /**
@@ -56,7 +73,7 @@ public final class Command {
      * @param reason the complete error text, naming the command (e.g. "MULTI is not supported by metacluster yet")
      */
     public static Command unsupported(ByteBuf frame, String name, String reason, Object detail) {
-        return new Command(frame, name, CommandKind.UNSUPPORTED, null, detail, Objects.requireNonNull(reason));
+        return new Command(frame, name, CommandKind.UNSUPPORTED, null, detail, Objects.requireNonNull(reason), 0);
     }
 
     /** The bytes to forward. Not retained for the caller: use {@code retainedDuplicate()} to keep or send them. */
@@ -79,6 +96,11 @@ public final class Command {
     /** Key {@code i} as a slice of the frame: valid only while the command is, not retained. */
     public ByteBuf key(int i) {
         return frame.slice(frame.readerIndex() + keyRanges[2 * i], keyRanges[2 * i + 1]);
+    }
+
+    /** Which kind of backend connection carries it; see {@link Protocol#backendLanes()}. */
+    public int lane() {
+        return lane;
     }
 
     /** What the protocol attached when it decoded the command, or {@code null}. */

@@ -6,6 +6,14 @@ public enum CommandKind {
     READ,
     /** Sent to every cluster of the listener; the {@link WritePolicy} decides when the client is answered. */
     WRITE,
+    /**
+     * A write whose outcome depends on state that only one cluster knows (memcached {@code cas}:
+     * a cas unique is only meaningful on the cluster that issued it). It is sent, like a read,
+     * to the cluster that serves the client's reads; when that cluster applies it,
+     * {@link ClientCodec#propagation} gives the unconditional write that brings every other
+     * cluster to the same state, and the engine sends it to them in the background.
+     */
+    CONDITIONAL_WRITE,
     /** Answered by the proxy itself through {@link ClientCodec#answer}; never reaches a backend. */
     ADMIN,
     /** Answered with an error naming the command ({@link Command#rejection()}); never reaches a backend. */

@@ -16,6 +16,18 @@ public interface Protocol extends ExtensionPoint {
     /** A codec for one new client connection. Called on that connection's event loop. */
     ClientCodec newClientCodec(ClientLimits limits);
 
-    /** A codec for one new backend connection. Called on that connection's event loop. */
-    BackendCodec newBackendCodec(BackendSettings settings);
+    /**
+     * How many kinds of backend connection the protocol needs; the engine keeps separate
+     * connections per kind ("lane") and sends each {@link Command} on its {@link Command#lane()}.
+     * Most protocols need one.
+     */
+    default int backendLanes() {
+        return 1;
+    }
+
+    /**
+     * A codec for one new backend connection of the given lane (0 to {@link #backendLanes()} - 1).
+     * Called on that connection's event loop.
+     */
+    BackendCodec newBackendCodec(BackendSettings settings, int lane);
 }

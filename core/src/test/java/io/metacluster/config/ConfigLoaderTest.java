@@ -29,7 +29,7 @@ class ConfigLoaderTest {
         }
 
         @Override
-        public BackendCodec newBackendCodec(BackendSettings settings) {
+        public BackendCodec newBackendCodec(BackendSettings settings, int lane) {
             throw new UnsupportedOperationException();
         }
     };

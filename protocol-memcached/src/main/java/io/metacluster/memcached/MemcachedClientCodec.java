@@ -63,18 +63,19 @@ final class MemcachedClientCodec implements ClientCodec {
      * This one-byte write into the reply is the only change the proxy makes to a backend's bytes.
      */
     @Override
-    public boolean showsReply(Command command, ByteBuf reply) {
+    public ByteBuf present(Command command, ByteBuf reply) {
         if (!(command.detail() instanceof Request request)) {
-            return true;
+            return reply;
         }
         if (request.quiet().hides(reply)) {
-            return false;
+            reply.release();
+            return null;
         }
         int opcodeAt = reply.readerIndex() + BinaryPacket.OPCODE;
         if (request.binary() && reply.readableBytes() >= BinaryPacket.HEADER_BYTES
                 && reply.getUnsignedByte(opcodeAt) != request.opcode() && !reply.isReadOnly()) {
             reply.setByte(opcodeAt, request.opcode());
         }
-        return true;
+        return reply;
     }
 }

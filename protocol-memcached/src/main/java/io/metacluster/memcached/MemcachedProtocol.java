@@ -48,7 +48,7 @@ public final class MemcachedProtocol implements Protocol {
     }
 
     @Override
-    public BackendCodec newBackendCodec(BackendSettings settings) {
+    public BackendCodec newBackendCodec(BackendSettings settings, int lane) {
         return new MemcachedBackendCodec();
     }
 }

@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The codecs against the real thing: a script sent straight to one memcached must show the client
  * exactly what the same script shows through the codecs and a second, identical memcached —
  * every request decoded, forwarded loud, its reply split by the backend codec and filtered by
- * {@code showsReply}; local answers and refusals rendered by the client codec. This pins the
+ * {@code present}; local answers and refusals rendered by the client codec. This pins the
  * quiet rules, the reply shapes and the refusals to memcached's actual behaviour.
  */
 class AgainstRealMemcachedTest {
@@ -173,7 +173,7 @@ class AgainstRealMemcachedTest {
     private static byte[] sendThroughCodecs(byte[] script) throws Exception {
         MemcachedProtocol protocol = new MemcachedProtocol();
         ClientCodec client = protocol.newClientCodec(LIMITS);
-        BackendCodec backend = protocol.newBackendCodec(new BackendSettings("c", proxied.address(), null, null, 0));
+        BackendCodec backend = protocol.newBackendCodec(new BackendSettings("c", proxied.address(), null, null, 0), 0);
         ByteBuf requests = Unpooled.wrappedBuffer(script);
         ByteBuf replies = Unpooled.buffer();
         ByteArrayOutputStream shown = new ByteArrayOutputStream();
@@ -184,7 +184,7 @@ class AgainstRealMemcachedTest {
                     ByteBuf local = switch (command.kind()) {
                         case ADMIN -> client.answer(command, context);
                         case UNSUPPORTED -> client.error(ByteBufAllocator.DEFAULT, command, command.rejection());
-                        case READ, WRITE -> {
+                        case READ, WRITE, CONDITIONAL_WRITE -> {
                             socket.getOutputStream().write(ByteBufUtil.getBytes(command.frame()));
                             yield null;
                         }
@@ -202,8 +202,10 @@ class AgainstRealMemcachedTest {
                             replies.writeBytes(chunk, 0, n);
                         }
                         ByteBuf reply = replies.readSlice(length);
-                        if (client.showsReply(command, reply)) {
-                            shown.write(ByteBufUtil.getBytes(reply));
+                        ByteBuf presented = client.present(command, reply.retain());
+                        if (presented != null) {
+                            shown.write(ByteBufUtil.getBytes(presented));
+                            presented.release();
                         }
                     }
                 } finally {

@@ -152,4 +152,14 @@ final class Decoding {
     static String hex(ByteBuf buf) {
         return ByteBufUtil.hexDump(buf);
     }
+
+    /** Whether the client is shown {@code reply} (which stays the caller's) to {@code command}. */
+    static boolean shows(io.metacluster.spi.ClientCodec codec, io.metacluster.spi.Command command, io.netty.buffer.ByteBuf reply) {
+        io.netty.buffer.ByteBuf presented = codec.present(command, reply.retain());
+        if (presented == null) {
+            return false;
+        }
+        presented.release();
+        return true;
+    }
 }

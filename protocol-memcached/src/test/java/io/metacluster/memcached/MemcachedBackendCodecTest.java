@@ -22,7 +22,7 @@ class MemcachedBackendCodecTest {
     private static final BackendSettings SETTINGS = new BackendSettings("c", "127.0.0.1:11211", null, null, 0);
 
     private static BackendCodec newCodec() {
-        return new MemcachedProtocol().newBackendCodec(SETTINGS);
+        return new MemcachedProtocol().newBackendCodec(SETTINGS, 0);
     }
 
     private static Command command(byte[] request) {

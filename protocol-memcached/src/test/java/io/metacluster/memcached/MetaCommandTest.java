@@ -88,7 +88,7 @@ class MetaCommandTest {
         Command command = decodeOne(request + "\r\n" + (request.startsWith("ms") ? "x\r\n" : ""));
         ByteBuf buf = Unpooled.copiedBuffer(bytes(reply + "\r\n" + (reply.startsWith("VA") ? "xy\r\n" : "")));
         try {
-            assertThat(codec.showsReply(command, buf)).isEqualTo(shown);
+            assertThat(Decoding.shows(codec, command, buf)).isEqualTo(shown);
         } finally {
             buf.release();
             command.release();

@@ -294,8 +294,8 @@ class TextRequestDecoderTest {
         Command loud = commands.get(2);
         for (String reply : new String[] {"STORED\r\n", "NOT_STORED\r\n", "SERVER_ERROR out of memory\r\n"}) {
             ByteBuf buf = Unpooled.copiedBuffer(bytes(reply));
-            assertThat(codec.showsReply(quiet, buf)).isFalse();
-            assertThat(codec.showsReply(loud, buf)).isTrue();
+            assertThat(Decoding.shows(codec, quiet, buf)).isFalse();
+            assertThat(Decoding.shows(codec, loud, buf)).isTrue();
             buf.release();
         }
         assertThat(drain(codec.error(ByteBufAllocator.DEFAULT, refused, refused.rejection()))).isEmpty();

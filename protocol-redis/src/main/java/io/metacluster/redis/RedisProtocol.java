@@ -25,13 +25,8 @@ public final class RedisProtocol implements Protocol {
         return new RedisClientCodec(limits);
     }
 
-    // No @Override on either form: the SPI is moving from the first to the second (backend
-    // "lanes"), and Redis needs one lane, so this class compiles against both.
-    public BackendCodec newBackendCodec(BackendSettings settings) {
-        return new RedisBackendCodec(settings);
-    }
-
     /** Redis uses a single lane (0): every backend connection speaks RESP2. */
+    @Override
     public BackendCodec newBackendCodec(BackendSettings settings, int lane) {
         return new RedisBackendCodec(settings);
     }

@@ -1,0 +1,61 @@
+package io.metacluster.engine;
+
+import io.metacluster.spi.Command;
+import io.netty.buffer.ByteBuf;
+
+import java.util.List;
+
+/**
+ * A write the engine makes on its own, after the client was answered: it brings the clusters
+ * that did not serve a {@link io.metacluster.spi.CommandKind#CONDITIONAL_WRITE} to the state of
+ * the one that did. Replies are only counted; a cluster that misses it counts a missed write.
+ */
+final class Propagation {
+    private final Command command;
+    private int outstanding;
+
+    private Propagation(Command command) {
+        this.command = command;
+    }
+
+    /** Sends {@code command} (owned from now on) to every cluster but {@code except}. */
+    static void send(Command command, List<LoopCluster> clusters, LoopCluster except, long clientId) {
+        Propagation propagation = new Propagation(command);
+        propagation.outstanding = clusters.size() - 1;
+        if (propagation.outstanding == 0) {
+            command.release();
+            return;
+        }
+        for (LoopCluster cluster : clusters) {
+            if (cluster != except) {
+                cluster.connectionFor(command, clientId).send(command, propagation.new Member(cluster));
+            }
+        }
+    }
+
+    private void settle() {
+        if (--outstanding == 0) {
+            command.release();
+        }
+    }
+
+    private final class Member implements ReplyListener {
+        private final LoopCluster cluster;
+
+        Member(LoopCluster cluster) {
+            this.cluster = cluster;
+        }
+
+        @Override
+        public void onReply(ByteBuf reply, boolean error) {
+            reply.release();
+            settle();
+        }
+
+        @Override
+        public void onFailure(String reason) {
+            cluster.cluster.metrics.writesMissed.inc();
+            settle();
+        }
+    }
+}

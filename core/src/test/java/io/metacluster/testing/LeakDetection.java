@@ -34,6 +34,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *
  * <p>A leak is reported against the class during whose run the garbage collector noticed it,
  * normally the one that leaked it.
+ *
+ * <p>Netty tracks direct and pooled buffers only: {@code Unpooled.buffer()} or
+ * {@code Unpooled.copiedBuffer(...)} (unpooled heap) are never tracked, so a test that wants its
+ * leaks caught allocates as the engine does, from {@code ByteBufAllocator.DEFAULT}.
  */
 public final class LeakDetection implements BeforeAllCallback, AfterAllCallback {
     private static final ConcurrentLinkedQueue<String> LEAKS = new ConcurrentLinkedQueue<>();

@@ -187,6 +187,9 @@ public final class RedisClientCodec implements ClientCodec {
         if (words == null) {
             throw new ProtocolException("Protocol error: unbalanced quotes in request");
         }
+        if (words.size() > limits.maxElements()) {
+            throw new ProtocolException("Protocol error: invalid multibulk length");
+        }
         in.skipBytes(lf + 1 - start);
         if (words.isEmpty()) {
             return null;

@@ -7,7 +7,6 @@ import io.metacluster.spi.Command;
 import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -57,8 +56,13 @@ final class Codecs {
         }
     }
 
+    /**
+     * Input as the engine gets it: from the default (pooled, direct) allocator. Unpooled heap
+     * buffers would not do: Netty does not leak-track them, so a leak would go unnoticed.
+     */
     static ByteBuf buf(String text) {
-        return Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1);
+        byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+        return ByteBufAllocator.DEFAULT.directBuffer(Math.max(1, bytes.length)).writeBytes(bytes);
     }
 
     static String text(ByteBuf buf) {
@@ -68,6 +72,7 @@ final class Codecs {
     /** Feeds {@code chunks} one write at a time into a fresh codec and returns what came out. */
     static List<Object> decode(ClientLimits limits, String... chunks) {
         EmbeddedChannel channel = new EmbeddedChannel(new Adapter(new RedisClientCodec(limits)));
+        channel.config().setAllocator(ByteBufAllocator.DEFAULT);
         List<Object> out = new ArrayList<>();
         try {
             for (String chunk : chunks) {

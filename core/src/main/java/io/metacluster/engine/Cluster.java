@@ -9,6 +9,7 @@ final class Cluster {
     final Topology topology;
     final Node[] nodes;
     final ClusterMetrics metrics;
+    final WriteTracker writes = new WriteTracker();
     /** This cluster as seen from each event loop. */
     final LoopCluster[] perLoop;
 

@@ -121,6 +121,22 @@ final class Listener {
             }
 
             @Override
+            public int writesInFlight(ClusterView cluster, ByteBuf key) {
+                return own(cluster).cluster.writes.inFlight(key);
+            }
+
+            @Override
+            public long writesStarted(ClusterView cluster, ByteBuf key) {
+                return own(cluster).cluster.writes.started(key);
+            }
+
+            private LoopCluster own(ClusterView cluster) {
+                return clustersByLoop.values().iterator().next().stream().filter(c -> c.name().equals(cluster.name()))
+                        .findFirst().orElseThrow(() -> new IllegalArgumentException("no cluster " + cluster.name()
+                                + " in listener " + config.name()));
+            }
+
+            @Override
             public void send(ClusterView cluster, Command command, ReplyHandler handler) {
                 List<LoopCluster> own = null;
                 for (Map.Entry<EventLoop, List<LoopCluster>> entry : clustersByLoop.entrySet()) {

@@ -28,12 +28,14 @@ final class Propagation {
         }
         for (LoopCluster cluster : clusters) {
             if (cluster != except) {
+                cluster.cluster.writes.sent(command);
                 cluster.connectionFor(command, clientId).send(command, propagation.new Member(cluster));
             }
         }
     }
 
-    private void settle() {
+    private void settle(LoopCluster cluster) {
+        cluster.cluster.writes.done(command);
         if (--outstanding == 0) {
             command.release();
         }
@@ -49,13 +51,13 @@ final class Propagation {
         @Override
         public void onReply(ByteBuf reply, boolean error) {
             reply.release();
-            settle();
+            settle(cluster);
         }
 
         @Override
         public void onFailure(String reason) {
             cluster.cluster.metrics.writesMissed.inc();
-            settle();
+            settle(cluster);
         }
     }
 }

@@ -38,6 +38,7 @@ final class WriteFanout extends Slot implements WriteTally {
             localClusters += target.local() ? 1 : 0;
         }
         for (LoopCluster target : targets) {
+            target.cluster.writes.sent(command);
             target.connectionFor(command, session.id()).send(command, new Member(target));
         }
     }
@@ -147,11 +148,13 @@ final class WriteFanout extends Slot implements WriteTally {
 
         @Override
         public void onReply(ByteBuf reply, boolean error) {
+            cluster.cluster.writes.done(command);
             replied(cluster, reply, error);
         }
 
         @Override
         public void onFailure(String reason) {
+            cluster.cluster.writes.done(command);
             missed(cluster, reason);
         }
     }

@@ -1,6 +1,7 @@
 package io.metacluster.spi;
 
 import com.codahale.metrics.MetricRegistry;
+import io.netty.buffer.ByteBuf;
 
 import java.util.List;
 
@@ -16,9 +17,22 @@ public interface VerifyContext {
     MetricRegistry metrics();
 
     /**
+     * How many writes of keys that hash like {@code key} this daemon has sent to {@code cluster}
+     * and not yet seen answered. Approximate in one direction only: 0 means no write of that
+     * key is in flight; more than 0 means one may be. Lock-free, callable from any thread.
+     */
+    int writesInFlight(ClusterView cluster, ByteBuf key);
+
+    /**
+     * A counter that grows whenever a write of a key that hashes like {@code key} is sent to
+     * {@code cluster}: two equal readings mean no such write started in between.
+     */
+    long writesStarted(ClusterView cluster, ByteBuf key);
+
+    /**
      * Sends {@code command}'s frame to {@code cluster} as a read, outside any client session, and
      * reports the reply to {@code handler} on the calling event loop. Does not take over the
-     * caller's reference to {@code command}. Must be called on an event loop of this listener
+     * caller's reference to {@code command}, which must stay retained until the handler is called. Must be called on an event loop of this listener
      * (e.g. from {@link ReadVerifier#onRead}).
      */
     void send(ClusterView cluster, Command command, ReplyHandler handler);

@@ -101,6 +101,8 @@ public final class ConfigLoader {
             throw error(List.of("io-threads"), "must be 0 (one per core) or more");
         }
         checkBackend(config.backend());
+        if (config.replay().maxEntries() < 1) throw error(List.of("replay", "max-entries"), "must be positive");
+        if (config.replay().maxBytes() < 1) throw error(List.of("replay", "max-bytes"), "must be positive");
         if (config.clusters().isEmpty()) {
             throw error(List.of("clusters"), "at least one cluster is needed");
         }

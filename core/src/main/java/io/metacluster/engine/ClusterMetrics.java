@@ -12,6 +12,9 @@ final class ClusterMetrics {
     final Meter errors;
     final Timer latency;
     final Counter writesMissed;
+    final Counter writesRecorded;
+    final Counter writesReplayed;
+    final Counter replayOverflows;
 
     ClusterMetrics(MetricRegistry registry, String cluster) {
         String prefix = MetricRegistry.name("cluster", cluster);
@@ -21,5 +24,8 @@ final class ClusterMetrics {
         latency = registry.timer(prefix + ".latency",
                 () -> new Timer(LockFreeExponentiallyDecayingReservoir.builder().build()));
         writesMissed = registry.counter(prefix + ".writes-missed");
+        writesRecorded = registry.counter(prefix + ".replay.recorded");
+        writesReplayed = registry.counter(prefix + ".replay.replayed");
+        replayOverflows = registry.counter(prefix + ".replay.overflows");
     }
 }

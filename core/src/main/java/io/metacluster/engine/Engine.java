@@ -6,6 +6,7 @@ import io.metacluster.config.ConfigLoader;
 import io.metacluster.config.HostPort;
 import io.metacluster.config.ListenerConfig;
 import io.metacluster.config.MetaclusterConfig;
+import io.metacluster.config.ReplayConfig;
 import io.metacluster.plugin.PluginHost;
 import io.metacluster.spi.BackendSettings;
 import io.metacluster.spi.ClientCodec;
@@ -31,12 +32,17 @@ import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,6 +59,9 @@ public final class Engine implements AutoCloseable {
     private final Map<String, Cluster> clusters = new LinkedHashMap<>();
     private final List<Listener> listeners = new ArrayList<>();
     private final List<NodeConnection> connections = new ArrayList<>();
+    private final List<ReplayLog> replayLogs = new ArrayList<>();
+    /** File work of the replay logs, off the event loops. */
+    private final ExecutorService replayIo = Executors.newSingleThreadExecutor(new DefaultThreadFactory("metacluster-replay", true));
     /** Counts down once per backend connection at its first connect outcome, success or not. */
     private CountDownLatch firstOutcome;
 
@@ -128,19 +137,39 @@ public final class Engine implements AutoCloseable {
             for (int l = 0; l < loops.size(); l++) {
                 for (int lane = 0; lane < lanes; lane++) {
                     for (int k = 0; k < perLoop; k++) {
-                        NodeConnection connection = new NodeConnection(node, loops.get(l), protocol, lane, root.backend(),
-                                transport, firstOutcome);
+                        NodeConnection connection = new NodeConnection(node, loops.get(l), l, protocol, lane,
+                                root.backend(), transport, firstOutcome);
                         node.connections[l][lane][k] = connection;
                         connections.add(connection);
                     }
                 }
             }
+            node.replay = replayLog(node, protocol, root.replay());
             cluster.nodes[n] = node;
         }
         for (int l = 0; l < loops.size(); l++) {
             cluster.perLoop[l] = new LoopCluster(cluster, l);
         }
         return cluster;
+    }
+
+    private ReplayLog replayLog(Node node, Protocol protocol, ReplayConfig config) {
+        ReplayStore store = null;
+        if (!config.dir().isEmpty()) {
+            String name = (node.cluster.name() + "-" + node.address.host() + "_" + node.address.port())
+                    .replaceAll("[^A-Za-z0-9._-]", "_");
+            store = new ReplayStore(replayIo, Path.of(config.dir()), name);
+        }
+        ReplayLog replay = new ReplayLog(node, config, store, protocol);
+        try {
+            replay.restore();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the replay log of node " + node + ": " + e.getMessage(), e);
+        }
+        metrics.gauge(MetricRegistry.name("cluster", node.cluster.name(), "node", node.address.toString(), "replay-pending"),
+                () -> replay::pending);
+        replayLogs.add(replay);
+        return replay;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -243,6 +272,15 @@ public final class Engine implements AutoCloseable {
         }
         connections.forEach(NodeConnection::stop);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        replayLogs.forEach(ReplayLog::close);
+        replayIo.shutdown();
+        try {
+            if (!replayIo.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.error("replay files were still being written after 10 s; some recorded writes may be lost");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The engine could not start (e.g. a port in use). */

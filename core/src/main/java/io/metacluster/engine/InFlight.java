@@ -7,10 +7,13 @@ final class InFlight {
     final Command command;
     final ReplyListener listener;
     final long sentAtNanos;
+    /** A client's write: if its reply never comes, the node's replay log keeps it. */
+    final boolean write;
 
-    InFlight(Command command, ReplyListener listener, long sentAtNanos) {
+    InFlight(Command command, ReplyListener listener, long sentAtNanos, boolean write) {
         this.command = command;
         this.listener = listener;
         this.sentAtNanos = sentAtNanos;
+        this.write = write;
     }
 }

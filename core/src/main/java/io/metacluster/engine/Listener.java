@@ -111,6 +111,11 @@ final class Listener {
             }
 
             @Override
+            public Protocol protocol() {
+                return protocol;
+            }
+
+            @Override
             public List<? extends ClusterView> clusters() {
                 return clustersByLoop.values().iterator().next();
             }

@@ -19,6 +19,8 @@ final class Node {
     final BackendSettings settings;
     /** [event loop index][lane][connection index]. */
     final NodeConnection[][][] connections;
+    /** Writes the node missed; set once at start. */
+    ReplayLog replay;
     private final AtomicInteger ready = new AtomicInteger();
     private final AtomicInteger downReports = new AtomicInteger();
 

@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 final class NodeConnection {
     private final Node node;
     private final EventLoop loop;
+    private final int loopIndex;
     private final Protocol protocol;
     private final int lane;
     private final BackendConfig config;
@@ -44,10 +45,11 @@ final class NodeConnection {
     private int failedAttempts;
     private ScheduledFuture<?> timeoutCheck;
 
-    NodeConnection(Node node, EventLoop loop, Protocol protocol, int lane, BackendConfig config, Transport transport,
-                   CountDownLatch firstOutcome) {
+    NodeConnection(Node node, EventLoop loop, int loopIndex, Protocol protocol, int lane, BackendConfig config,
+                   Transport transport, CountDownLatch firstOutcome) {
         this.node = node;
         this.loop = loop;
+        this.loopIndex = loopIndex;
         this.protocol = protocol;
         this.lane = lane;
         this.config = config;
@@ -88,17 +90,41 @@ final class NodeConnection {
         return node;
     }
 
+    /** The connection of this node, event loop and index that carries {@code otherLane}. */
+    NodeConnection sibling(int otherLane) {
+        return otherLane == lane ? this : node.connections[loopIndex][otherLane][0];
+    }
+
     /**
      * Sends {@code command}'s frame; {@code listener} hears of the reply or the failure. The
      * command must stay alive until then. Called on this connection's event loop.
      */
     void send(Command command, ReplyListener listener) {
+        send(command, listener, false);
+    }
+
+    /**
+     * Sends a client's write. One the node cannot take now, or whose reply is lost with the
+     * connection, goes to the node's replay log (and the listener hears of a failure).
+     */
+    void write(Command command, ReplyListener listener) {
+        ReplayLog replay = node.replay;
+        if (replay.holdsWrites() || !ready) {
+            replay.record(command);
+            listener.onFailure("node " + node.address + " of cluster " + node.cluster.name()
+                    + (ready ? " is catching up on missed writes" : " is down"));
+            return;
+        }
+        send(command, listener, true);
+    }
+
+    private void send(Command command, ReplyListener listener, boolean write) {
         if (!ready) {
             listener.onFailure("node " + node.address + " of cluster " + node.cluster.name() + " is down");
             return;
         }
         node.cluster.metrics.requests.mark();
-        inFlight.add(new InFlight(command, listener, System.nanoTime()));
+        inFlight.add(new InFlight(command, listener, System.nanoTime(), write));
         // FlushConsolidationHandler turns the flushes of one event-loop pass into one syscall
         channel.writeAndFlush(command.frame().retainedDuplicate(), channel.voidPromise());
     }
@@ -141,6 +167,7 @@ final class NodeConnection {
         failedAttempts = 0;
         node.connectionReady();
         reportFirstOutcome();
+        node.replay.catchUp(this);
     }
 
     /** The next request waiting for a reply, or {@code null}. */
@@ -174,6 +201,9 @@ final class NodeConnection {
         String failure = "connection to node " + node.address + " of cluster " + node.cluster.name() + " lost: " + reason;
         InFlight lost;
         while ((lost = inFlight.poll()) != null) {
+            if (lost.write) {
+                node.replay.record(lost.command);
+            }
             lost.listener.onFailure(failure);
         }
         scheduleReconnect();
@@ -192,6 +222,9 @@ final class NodeConnection {
     }
 
     private void checkTimeout() {
+        if (ready) {
+            node.replay.catchUp(this);
+        }
         InFlight oldest = inFlight.peek();
         if (channel != null && oldest != null
                 && System.nanoTime() - oldest.sentAtNanos > TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs())) {

@@ -29,7 +29,7 @@ final class Propagation {
         for (LoopCluster cluster : clusters) {
             if (cluster != except) {
                 cluster.cluster.writes.sent(command);
-                cluster.connectionFor(command, clientId).send(command, propagation.new Member(cluster));
+                cluster.connectionFor(command, clientId).write(command, propagation.new Member(cluster));
             }
         }
     }

@@ -39,7 +39,7 @@ final class WriteFanout extends Slot implements WriteTally {
         }
         for (LoopCluster target : targets) {
             target.cluster.writes.sent(command);
-            target.connectionFor(command, session.id()).send(command, new Member(target));
+            target.connectionFor(command, session.id()).write(command, new Member(target));
         }
     }
 

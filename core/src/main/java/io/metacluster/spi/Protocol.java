@@ -17,6 +17,13 @@ public interface Protocol extends ExtensionPoint {
     ClientCodec newClientCodec(ClientLimits limits);
 
     /**
+     * The request that empties a backend (Redis {@code FLUSHDB}, memcached {@code flush_all}), in
+     * the client protocol, so that a {@link ClientCodec} decodes it like any request. Sent to a
+     * node whose outage outlived its replay log, so that it refills instead of serving stale data.
+     */
+    byte[] flushRequest();
+
+    /**
      * How many kinds of backend connection the protocol needs; the engine keeps separate
      * connections per kind ("lane") and sends each {@link Command} on its {@link Command#lane()}.
      * Most protocols need one.
@@ -30,4 +37,13 @@ public interface Protocol extends ExtensionPoint {
      * Called on that connection's event loop.
      */
     BackendCodec newBackendCodec(BackendSettings settings, int lane);
+
+    /**
+     * How replies of this protocol compare and how a diverged key is repaired, for read
+     * verification ({@code verify:}); {@code null} when the protocol cannot be verified.
+     * Stateless and shared; see {@link ReplyVerification} for its contract.
+     */
+    default ReplyVerification verification() {
+        return null;
+    }
 }

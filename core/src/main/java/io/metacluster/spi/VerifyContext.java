@@ -10,6 +10,9 @@ public interface VerifyContext {
     /** The listener being verified. */
     String listener();
 
+    /** The listener's protocol: its {@link Protocol#verification()} compares replies and builds repairs. */
+    Protocol protocol();
+
     /** The listener's clusters, in configuration order. */
     List<? extends ClusterView> clusters();
 

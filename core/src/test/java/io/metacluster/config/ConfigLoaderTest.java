@@ -32,6 +32,11 @@ class ConfigLoaderTest {
         public BackendCodec newBackendCodec(BackendSettings settings, int lane) {
             throw new UnsupportedOperationException();
         }
+
+        @Override
+        public byte[] flushRequest() {
+            throw new UnsupportedOperationException();
+        }
     };
 
     record Tuning(int weight) {

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
@@ -17,6 +18,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -40,6 +42,9 @@ class RedisProxyIT {
     static Daemon daemon;
     static int port;
 
+    @TempDir
+    static Path replayDir;
+
     @BeforeAll
     static void start() throws Exception {
         dc1 = RedisServer.start();
@@ -50,6 +55,8 @@ class RedisProxyIT {
                 backend:
                   reconnect-min-ms: 50
                   reconnect-max-ms: 300
+                replay:
+                  dir: %s
                 listeners:
                   - name: main
                     protocol: redis
@@ -63,7 +70,7 @@ class RedisProxyIT {
                     nodes: [%s]
                   - name: dc3
                     nodes: [%s]
-                """.formatted(port, dc1.address(), dc2.address(), dc3.address()));
+                """.formatted(replayDir, port, dc1.address(), dc2.address(), dc3.address()));
     }
 
     @AfterAll
@@ -153,6 +160,10 @@ class RedisProxyIT {
             }
             assertThat(seen).isEqualTo("local again");
         }
+        try (Jedis direct = direct(dc1)) {
+            assertThat(direct.get("during-outage")).as("the write dc1 missed was replayed before it served reads").isEqualTo("x");
+        }
+        assertThat(daemon.engine.metrics().counter("cluster.dc1.replay.replayed").getCount()).isPositive();
     }
 
     @Test

@@ -19,23 +19,39 @@ import org.pf4j.Extension;
  * Verbosity/Stat are answered by the proxy. Local answers keep their place in the reply order,
  * so {@code mn} and Noop are correct fences after quiet requests.
  *
- * <p>Design notes for the engine work still to come:
+ * <p><b>Two backend lanes.</b> memcached picks a connection's protocol from its first byte, so
+ * text and meta requests travel on {@link #TEXT_LANE} connections and binary ones on
+ * {@link #BINARY_LANE} connections of their own.
+ *
+ * <p><b>cas.</b> A cas unique is only meaningful on the cluster that issued it. Text {@code cas},
+ * any binary storage, Delete, Increment or Decrement with a non-zero cas, and meta {@code ms},
+ * {@code md}, {@code ma} with {@code C} are {@link io.metacluster.spi.CommandKind#CONDITIONAL_WRITE}s:
+ * they go to the cluster that serves the client's reads (where its {@code gets} got the unique).
+ * When that cluster applies one ({@code STORED}, {@code HD}/{@code VA}, binary status 0), the
+ * other clusters get the same change unconditionally, in the background ({@link Propagations}):
+ * {@code cas} becomes {@code set} with the same flags, exptime and value; binary Set/Add/Replace
+ * become Set with cas 0, the others their loud form with cas 0; meta commands lose {@code C} and
+ * the flags that only shape the reply. A {@code gets} that failed over to a remote cluster while
+ * the local one was down hands out a unique of that remote cluster: once reads are local again,
+ * the {@code cas} is compared with another server's counter (normally {@code EXISTS}, and the
+ * client retries as after any race).
+ *
+ * <p>Other notes:
  * <ul>
- *   <li><b>cas.</b> A cas unique is only meaningful on the cluster that issued it (the one that
- *       served the client's {@code gets}). {@code cas} should go to the client's read cluster
- *       and, once it answers {@code STORED}, be propagated to the other clusters as a plain
- *       {@code set} with the same flags and exptime (same for binary Set with a cas, and
- *       {@code ms} with {@code C}). Until the engine can do that, {@code cas} is a plain write
- *       sent to every cluster, where all but the issuing cluster will answer {@code EXISTS}.</li>
  *   <li><b>gat, mg with T.</b> They touch the item on the one cluster that serves the read only.</li>
- *   <li><b>Text and binary share no backend connection.</b> memcached picks a connection's
- *       protocol from its first byte, so binary requests need backend connections of their own.</li>
  *   <li><b>Oversized SET.</b> memcached also unlinks the old item when it refuses a too-large
- *       {@code set}; the proxy refuses without touching a backend, so the old value stays.</li>
+ *       {@code set}; the proxy refuses what is over {@code max-frame-bytes} without touching a
+ *       backend, so the old value stays. Set {@code max-frame-bytes} to the servers' item size
+ *       ({@code -I}, 1 MiB by default); values a little under it that do not fit with memcached's
+ *       item overhead are refused by the servers themselves, with the same error.</li>
  * </ul>
  */
 @Extension
 public final class MemcachedProtocol implements Protocol {
+    /** Backend connections that carry text and meta requests. */
+    static final int TEXT_LANE = 0;
+    /** Backend connections that carry binary requests. */
+    static final int BINARY_LANE = 1;
 
     @Override
     public String name() {
@@ -48,7 +64,18 @@ public final class MemcachedProtocol implements Protocol {
     }
 
     @Override
+    public int backendLanes() {
+        return 2;
+    }
+
+    @Override
     public BackendCodec newBackendCodec(BackendSettings settings, int lane) {
-        return new MemcachedBackendCodec();
+        return new MemcachedBackendCodec(lane == BINARY_LANE);
+    }
+
+    /** flush_all in the text protocol, on a text (lane 0) connection. */
+    @Override
+    public byte[] flushRequest() {
+        return "flush_all\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 }

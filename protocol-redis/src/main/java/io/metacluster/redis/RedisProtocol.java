@@ -30,4 +30,10 @@ public final class RedisProtocol implements Protocol {
     public BackendCodec newBackendCodec(BackendSettings settings, int lane) {
         return new RedisBackendCodec(settings);
     }
+
+    /** FLUSHDB, not FLUSHALL: a backend connection works in the database the cluster config selects. */
+    @Override
+    public byte[] flushRequest() {
+        return "*1\r\n$7\r\nFLUSHDB\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
 }

@@ -1,0 +1,341 @@
+package io.metacluster.engine;
+
+import io.metacluster.config.ReplayConfig;
+import io.metacluster.spi.ClientCodec;
+import io.metacluster.spi.ClientLimits;
+import io.metacluster.spi.Command;
+import io.metacluster.spi.ProtocolException;
+import io.metacluster.spi.Protocol;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * The writes one node missed, kept in order until it can take them.
+ *
+ * <p>While a node is down, every write meant for it is recorded here instead of being sent
+ * (and a write lost with a broken connection is recorded too, so it may be applied twice:
+ * replay is at-least-once). When the node is reachable again, one of its connections replays
+ * the log in order, new writes still queueing behind; only when the log is empty does the node
+ * take writes directly and serve reads again. A log that outgrows its bounds is dropped: the
+ * node is then flushed when reachable ({@code on-overflow: flush}) or kept out of read rotation
+ * until an operator acts ({@code stay-out}).
+ *
+ * <p>Shared by every event loop: state changes take this object's lock, which is never held
+ * across I/O; a node that is up costs one volatile read per write.
+ */
+final class ReplayLog {
+    private static final Logger log = LoggerFactory.getLogger(ReplayLog.class);
+    /** Replayed writes in flight at once: pipelined, not one round trip each. */
+    private static final int WINDOW = 128;
+
+    enum State {
+        /** Takes writes directly and serves reads. */
+        LIVE,
+        /** Missed writes are recorded; no reads. */
+        RECORDING,
+        /** A connection is sending the log; new writes are still recorded behind it; no reads. */
+        REPLAYING,
+        /** The log overflowed; the node will be flushed when reachable; writes are dropped; no reads. */
+        OVERFLOWED,
+        /** The log overflowed and the operator wants to resynchronise: writes go directly, no reads. */
+        OUT
+    }
+
+    private final Node node;
+    private final ReplayConfig config;
+    private final ReplayStore store;
+    private final Protocol protocol;
+
+    private volatile State state = State.LIVE;
+    private final ArrayDeque<Command> waiting = new ArrayDeque<>();
+    private final ArrayDeque<Command> sent = new ArrayDeque<>();
+    private long bytes;
+    private long replayed;
+    private NodeConnection replayer;
+    private int generation;
+    private int sentLane;
+
+    ReplayLog(Node node, ReplayConfig config, ReplayStore store, Protocol protocol) {
+        this.node = node;
+        this.config = config;
+        this.store = store;
+        this.protocol = protocol;
+    }
+
+    /** Takes back what an earlier run left on disk. Called once, before any traffic. */
+    void restore() throws IOException {
+        if (store == null) {
+            return;
+        }
+        if (store.overflowMarked()) {
+            state = config.onOverflow() == ReplayConfig.OnOverflow.FLUSH ? State.OVERFLOWED : State.OUT;
+            log.warn("node {} overflowed its replay log before the restart; {}", node, overflowAction());
+            return;
+        }
+        List<byte[]> frames = store.load();
+        ClientCodec codec = protocol.newClientCodec(new ClientLimits(Long.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE));
+        for (byte[] frame : frames) {
+            ByteBuf buffer = Unpooled.wrappedBuffer(frame);
+            try {
+                Command command = codec.decode(buffer);
+                if (command != null) {
+                    waiting.add(command);
+                    bytes += frame.length;
+                }
+            } catch (ProtocolException e) {
+                log.warn("dropping an unreadable entry of the replay log of node {}: {}", node, e.getMessage());
+            } finally {
+                buffer.release();
+            }
+        }
+        if (!waiting.isEmpty()) {
+            state = State.RECORDING;
+            log.warn("node {} has {} writes to catch up on from before the restart", node, waiting.size());
+        }
+    }
+
+    State state() {
+        return state;
+    }
+
+    /** Whether writes must not be sent to the node directly now. */
+    boolean holdsWrites() {
+        State now = state;
+        return now == State.RECORDING || now == State.REPLAYING || now == State.OVERFLOWED;
+    }
+
+    boolean servesReads() {
+        return state == State.LIVE;
+    }
+
+    synchronized int pending() {
+        return waiting.size() + sent.size();
+    }
+
+    /** A write the node did not get. Does not take over the caller's reference. */
+    void record(Command write) {
+        synchronized (this) {
+            if (state == State.OUT || state == State.OVERFLOWED) {
+                return;
+            }
+            int size = write.frame().readableBytes();
+            if (waiting.size() + sent.size() >= config.maxEntries() || bytes + size > config.maxBytes()) {
+                overflow();
+                return;
+            }
+            if (state == State.LIVE) {
+                state = State.RECORDING;
+                log.warn("node {} missed a write; recording its writes for replay, out of read rotation until it catches up", node);
+            }
+            waiting.add(write.retain());
+            bytes += size;
+            if (store != null) {
+                store.append(write);
+            }
+        }
+        node.cluster.metrics.writesRecorded.inc();
+    }
+
+    /** Starts catching up through {@code connection} if the node needs it and nobody else is at it. */
+    void catchUp(NodeConnection connection) {
+        State now = state;
+        if ((now != State.RECORDING && now != State.OVERFLOWED) || !connection.isReady()) {
+            return;
+        }
+        int claimed;
+        synchronized (this) {
+            if (replayer != null || (state != State.RECORDING && state != State.OVERFLOWED)) {
+                return;
+            }
+            replayer = connection;
+            claimed = ++generation;
+            if (state == State.RECORDING) {
+                state = State.REPLAYING;
+                log.info("node {} is reachable; replaying {} missed writes", node, waiting.size());
+            }
+        }
+        if (state == State.OVERFLOWED) {
+            flush(connection, claimed);
+        } else {
+            pump(claimed);
+        }
+    }
+
+    /** Sends what the window allows. Runs on the replayer's event loop. */
+    private void pump(int claimed) {
+        while (true) {
+            Command next;
+            NodeConnection through;
+            synchronized (this) {
+                if (claimed != generation) {
+                    return;
+                }
+                next = waiting.peek();
+                if (next == null) {
+                    if (sent.isEmpty()) {
+                        state = State.LIVE;
+                        replayer = null;
+                        if (store != null) {
+                            store.clear();
+                        }
+                        log.info("node {} caught up ({} writes replayed); back in rotation", node, replayed);
+                        replayed = 0;
+                    }
+                    return;
+                }
+                // across lanes (memcached text and binary) order holds only if the previous lane is done
+                if (sent.size() >= WINDOW || (!sent.isEmpty() && next.lane() != sentLane)) {
+                    return;
+                }
+                through = replayer.sibling(next.lane());
+                if (!through.isReady()) {
+                    abort(claimed, "its lane " + next.lane() + " connection is not up");
+                    return;
+                }
+                sent.add(waiting.poll());
+                sentLane = next.lane();
+                // an overflow on another loop may release the log's reference while we send
+                next.retain();
+            }
+            through.send(next, new Ack(claimed));
+            next.release();
+        }
+    }
+
+    private final class Ack implements ReplyListener {
+        private final int claimed;
+
+        Ack(int claimed) {
+            this.claimed = claimed;
+        }
+
+        @Override
+        public void onReply(ByteBuf reply, boolean error) {
+            reply.release();
+            synchronized (ReplayLog.this) {
+                if (claimed != generation) {
+                    return;
+                }
+                Command done = sent.poll();
+                bytes -= done.frame().readableBytes();
+                done.release();
+                replayed++;
+            }
+            node.cluster.metrics.writesReplayed.inc();
+            pump(claimed);
+        }
+
+        @Override
+        public void onFailure(String reason) {
+            abort(claimed, reason);
+        }
+    }
+
+    /** The replay broke off: what was sent but not acknowledged goes back to the front, in order. */
+    private void abort(int claimed, String reason) {
+        synchronized (this) {
+            if (claimed != generation) {
+                return;
+            }
+            generation++;
+            while (!sent.isEmpty()) {
+                waiting.addFirst(sent.pollLast());
+            }
+            replayer = null;
+            if (state == State.REPLAYING) {
+                state = State.RECORDING;
+            }
+        }
+        log.info("replay to node {} paused: {}; will retry", node, reason);
+    }
+
+    private void flush(NodeConnection connection, int claimed) {
+        ClientCodec codec = protocol.newClientCodec(new ClientLimits(Long.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE));
+        ByteBuf request = Unpooled.wrappedBuffer(protocol.flushRequest());
+        Command flush;
+        try {
+            flush = codec.decode(request);
+        } catch (ProtocolException e) {
+            throw new IllegalStateException("protocol " + protocol.name() + " cannot read its own flush request", e);
+        } finally {
+            request.release();
+        }
+        connection.sibling(flush.lane()).send(flush, new ReplyListener() {
+            @Override
+            public void onReply(ByteBuf reply, boolean error) {
+                reply.release();
+                flush.release();
+                if (error) {
+                    abort(claimed, "the flush was refused");
+                    return;
+                }
+                synchronized (ReplayLog.this) {
+                    if (claimed != generation) {
+                        return;
+                    }
+                    state = State.LIVE;
+                    replayer = null;
+                }
+                if (store != null) {
+                    store.markOverflowed(false);
+                }
+                log.warn("node {} was flushed after its replay log overflowed; back in rotation, refilling", node);
+            }
+
+            @Override
+            public void onFailure(String reason) {
+                flush.release();
+                synchronized (ReplayLog.this) {
+                    if (claimed == generation) {
+                        generation++;
+                        replayer = null;
+                    }
+                }
+            }
+        });
+    }
+
+    /** Holding the lock: drop everything kept; the node needs a flush or an operator. */
+    private void overflow() {
+        generation++;
+        waiting.forEach(Command::release);
+        sent.forEach(Command::release);
+        waiting.clear();
+        sent.clear();
+        bytes = 0;
+        replayer = null;
+        state = config.onOverflow() == ReplayConfig.OnOverflow.FLUSH ? State.OVERFLOWED : State.OUT;
+        if (store != null) {
+            store.clear();
+            store.markOverflowed(true);
+        }
+        node.cluster.metrics.replayOverflows.inc();
+        log.error("replay log of node {} overflowed (max-entries {}, max-bytes {}); {}", node, config.maxEntries(),
+                config.maxBytes(), overflowAction());
+    }
+
+    private String overflowAction() {
+        return config.onOverflow() == ReplayConfig.OnOverflow.FLUSH
+                ? "it will be flushed when reachable and refill"
+                : "it stays out of read rotation (still written to) until an operator resynchronises it, deletes its"
+                + " .overflowed marker in the replay folder and restarts the daemon";
+    }
+
+    /** Releases what is kept (at shutdown; the disk copy stays for the next run). */
+    synchronized void close() {
+        generation++;
+        waiting.forEach(Command::release);
+        sent.forEach(Command::release);
+        waiting.clear();
+        sent.clear();
+        if (store != null) {
+            store.close();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.metacluster.spi;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.util.List;
+
+/**
+ * A protocol's side of read verification ({@link Protocol#verification()}): whether a read's
+ * replies can be compared, how, and the commands that repair a diverged key. The
+ * {@link ReadVerifier} decides what to sample, when and where; this decides what two replies
+ * mean, so that the verifier holds no protocol knowledge.
+ *
+ * <p><b>Threads.</b> Stateless and shared by every event loop: thread-safe. Every method is
+ * called on an event loop and must not block.
+ *
+ * <p><b>Buffers.</b> Commands and replies passed in are borrowed: neither retained nor released
+ * by these methods, and only valid during the call. Every {@link Command} returned is new and
+ * owned by the caller, who sends it with {@link VerifyContext#send} and releases it exactly
+ * once after its reply (or failure) arrived. Keys passed in are slices of a live command.
+ *
+ * <p><b>Repairs</b> are ordinary write commands of the protocol, built here and sent by the
+ * verifier to one cluster at a time. They do not pass through the engine's write tracking.
+ */
+public interface ReplyVerification {
+
+    /** What two replies to the same read say about the clusters that gave them. */
+    enum Verdict {
+        /** The same answer (byte for byte, or in the sense the command defines, e.g. the same set). */
+        SAME,
+        /** Different answers: the clusters may hold different data for the read's keys. */
+        DIFFERENT,
+        /** Nothing can be concluded: an error reply (LOADING, OOM, a busy script...), or a reply this code cannot read. */
+        INCOMPARABLE
+    }
+
+    /**
+     * Whether replies to {@code read} can be compared at all. False for replies that differ by
+     * nature (TTL, random members, cursors, server state), for reads without keys (there is no
+     * key to attribute a difference to, nor to repair), and for anything this protocol cannot
+     * compare. Cheap: called for every sampled read.
+     */
+    boolean verifiable(Command read);
+
+    /** Compares two clusters' replies to {@code read}, which must be {@link #verifiable}. */
+    Verdict compare(Command read, ByteBuf a, ByteBuf b);
+
+    /** Whether {@code reply}, the answer to {@code request}, reports a failure rather than a result. */
+    boolean isError(Command request, ByteBuf reply);
+
+    /** The command that deletes {@code key} (Redis {@code DEL}, memcached {@code md}). */
+    Command delete(ByteBuf key, ByteBufAllocator alloc);
+
+    /**
+     * Commands that read everything needed to copy {@code key} to another cluster: value, type,
+     * flags, remaining time to live (Redis {@code DUMP} and {@code PTTL}; memcached
+     * {@code mg <key> v f t}). Sent to the source cluster in this order, on one connection.
+     */
+    List<Command> capture(ByteBuf key, ByteBufAllocator alloc);
+
+    /**
+     * The command that makes {@code key} on another cluster what {@link #capture} saw: a
+     * replacing write keeping type and the remaining time to live, or {@link #delete} when the
+     * key was absent.
+     *
+     * @param captured the replies to {@link #capture}'s commands, in order (borrowed)
+     * @return the command, or {@code null} when the replies do not describe a state (an error,
+     *         the key expiring between the capture commands, ...): then nothing is copied
+     */
+    Command restore(ByteBuf key, List<ByteBuf> captured, ByteBufAllocator alloc);
+}

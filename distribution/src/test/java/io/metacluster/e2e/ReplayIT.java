@@ -1,0 +1,159 @@
+package io.metacluster.e2e;
+
+import io.metacluster.testing.FreePorts;
+import io.metacluster.testing.RedisServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Outage replay: a cluster that missed writes gets them, in order, before it serves reads again. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ReplayIT {
+    @TempDir
+    Path replayDir;
+    RedisServer dc1;
+    RedisServer dc2;
+    int port;
+    Daemon daemon;
+
+    @BeforeEach
+    void backends() {
+        dc1 = RedisServer.start();
+        dc2 = RedisServer.start();
+        port = FreePorts.find();
+    }
+
+    @AfterEach
+    void stop() {
+        if (daemon != null) {
+            daemon.close();
+        }
+        dc1.close();
+        dc2.close();
+    }
+
+    private Daemon start(String replayExtras) throws Exception {
+        return Daemon.start("""
+                backend:
+                  reconnect-min-ms: 50
+                  reconnect-max-ms: 200
+                replay:
+                  dir: %s
+                %s
+                listeners:
+                  - name: main
+                    protocol: redis
+                    bind: 127.0.0.1:%d
+                    clusters: [dc1, dc2]
+                clusters:
+                  - name: dc1
+                    local: true
+                    nodes: [%s]
+                  - name: dc2
+                    nodes: [%s]
+                """.formatted(replayDir, replayExtras, port, dc1.address(), dc2.address()));
+    }
+
+    private void awaitHealthy() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (daemon.engine.clusterHealth().containsValue(false) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(daemon.engine.clusterHealth()).doesNotContainValue(false);
+    }
+
+    @Test
+    void writesMissedDuringAnOutageSurviveADaemonRestartAndAreReplayedInOrder() throws Exception {
+        daemon = start("");
+        dc2.stop();
+        try (Jedis client = new Jedis("127.0.0.1", port)) {
+            for (int i = 0; i < 200; i++) {
+                assertThat(client.set("k" + i, "v" + i)).isEqualTo("OK");
+                client.rpush("order", String.valueOf(i));
+            }
+            client.set("k0", "overwritten");
+        }
+        daemon.close();
+        daemon = null;
+
+        dc2.restart();
+        daemon = start("");
+        awaitHealthy();
+        try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
+            assertThat(direct.get("k199")).isEqualTo("v199");
+            assertThat(direct.get("k0")).isEqualTo("overwritten");
+            List<String> order = direct.lrange("order", 0, -1);
+            assertThat(order).hasSize(200);
+            for (int i = 0; i < 200; i++) {
+                assertThat(order.get(i)).isEqualTo(String.valueOf(i));
+            }
+        }
+        assertThat(daemon.engine.metrics().counter("cluster.dc2.replay.replayed").getCount()).isEqualTo(401);
+    }
+
+    @Test
+    void aClusterIsNotReadFromUntilItCaughtUp() throws Exception {
+        daemon = start("");
+        try (Jedis client = new Jedis("127.0.0.1", port); Jedis direct1 = new Jedis("127.0.0.1", dc1.port())) {
+            dc1.stop();
+            client.set("fresh", "new");
+            dc1.restart();
+            awaitHealthy();
+            // dc1 is local and preferred again, and it must have the write it missed
+            assertThat(client.get("fresh")).isEqualTo("new");
+            assertThat(direct1.get("fresh")).isEqualTo("new");
+        }
+    }
+
+    @Test
+    void anOverflowedLogFlushesTheClusterWhenItIsBack() throws Exception {
+        daemon = start("  max-entries: 10\n  on-overflow: flush");
+        dc2.stop();
+        try (Jedis client = new Jedis("127.0.0.1", port)) {
+            for (int i = 0; i < 20; i++) {
+                client.set("k" + i, "v" + i);
+            }
+        }
+        assertThat(daemon.engine.metrics().counter("cluster.dc2.replay.overflows").getCount()).isEqualTo(1);
+        dc2.restart();
+        try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
+            direct.set("stale", "from before");
+        }
+        awaitHealthy();
+        try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
+            assertThat(direct.exists("stale")).as("flushed, so it refills instead of serving stale data").isFalse();
+        }
+    }
+
+    @Test
+    void stayOutKeepsAnOverflowedClusterOutOfReadsAcrossRestarts() throws Exception {
+        daemon = start("  max-entries: 5\n  on-overflow: stay-out");
+        dc1.stop();
+        try (Jedis client = new Jedis("127.0.0.1", port)) {
+            for (int i = 0; i < 10; i++) {
+                client.set("k" + i, "v" + i);
+            }
+        }
+        dc1.restart();
+        try (Jedis direct = new Jedis("127.0.0.1", dc1.port())) {
+            direct.set("k1", "stale on dc1");
+        }
+        Thread.sleep(500);
+        try (Jedis client = new Jedis("127.0.0.1", port)) {
+            assertThat(client.get("k1")).as("the local cluster is out of rotation").isEqualTo("v1");
+        }
+        daemon.close();
+        daemon = start("  max-entries: 5\n  on-overflow: stay-out");
+        Thread.sleep(300);
+        assertThat(daemon.engine.clusterHealth()).containsEntry("dc1", false).containsEntry("dc2", true);
+    }
+}

@@ -24,6 +24,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads the YAML config into records and checks everything that can be checked before
@@ -67,6 +69,7 @@ public final class ConfigLoader {
         if (text.isBlank()) {
             throw new ConfigException(file + ":1: the file is empty");
         }
+        text = interpolate(file, text, System.getenv());
         ConfigLoader loader = new ConfigLoader(file, text, plugins);
         MetaclusterConfig config;
         try {
@@ -82,6 +85,36 @@ public final class ConfigLoader {
         }
         loader.validate(config);
         return config;
+    }
+
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\$|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+
+    /**
+     * Replaces {@code ${NAME}} with the environment variable NAME ({@code ${NAME:-fallback}} when
+     * it may be unset), so that secrets need not sit in the file; {@code $$} is a literal {@code $}.
+     */
+    static String interpolate(String file, String text, Map<String, String> environment) throws ConfigException {
+        Matcher matcher = VARIABLE.matcher(text);
+        StringBuilder out = new StringBuilder(text.length());
+        while (matcher.find()) {
+            String replacement;
+            if (matcher.group(1) == null) {
+                replacement = "$";
+            } else {
+                replacement = environment.get(matcher.group(1));
+                if (replacement == null) {
+                    replacement = matcher.group(2);
+                }
+                if (replacement == null) {
+                    int line = (int) text.substring(0, matcher.start()).chars().filter(c -> c == '\n').count() + 1;
+                    throw new ConfigException(file + ":" + line + ": environment variable " + matcher.group(1)
+                            + " is not set (write ${" + matcher.group(1) + ":-default} for a fallback)");
+                }
+            }
+            matcher.appendReplacement(out, Matcher.quoteReplacement(replacement));
+        }
+        matcher.appendTail(out);
+        return out.toString();
     }
 
     /** Converts a strategy block (less its naming key) into the extension's typed config. */

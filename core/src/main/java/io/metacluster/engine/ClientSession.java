@@ -54,6 +54,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             return;
         }
         counted = true;
+        listener.clientChannels.add(ctx.channel());
         listener.metrics().accepted.mark();
         listener.metrics().connections.inc();
     }
@@ -181,9 +182,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         int pending = slots.size();
         int max = listener.limits().maxPendingPerClient();
         boolean autoRead = ctx.channel().config().isAutoRead();
-        if (autoRead && (pending >= max || !ctx.channel().isWritable())) {
+        if (autoRead && (pending >= max || !ctx.channel().isWritable() || listener.draining)) {
             ctx.channel().config().setAutoRead(false);
-        } else if (!autoRead && !closing && pending <= max / 2 && ctx.channel().isWritable()) {
+        } else if (!autoRead && !closing && !listener.draining && pending <= max / 2 && ctx.channel().isWritable()) {
             ctx.channel().config().setAutoRead(true);
         }
     }
@@ -216,6 +217,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("closing client {} after an error", remoteAddress(), cause);
         ctx.close();
+    }
+
+    /** Whether every request read so far was answered. Call on the session's event loop. */
+    boolean idle() {
+        return slots.isEmpty();
     }
 
     ClientCodec codec() {

@@ -237,6 +237,32 @@ public final class Engine implements AutoCloseable {
                 connections.size());
     }
 
+    /** {@link #close(long)} with a five-second drain. */
+    @Override
+    public void close() {
+        close(5000);
+    }
+
+    private boolean allAnswered() {
+        for (Listener listener : listeners) {
+            for (Channel channel : listener.clientChannels) {
+                ClientSession session = channel.pipeline().get(ClientSession.class);
+                if (session != null && channel.isActive()) {
+                    boolean idle;
+                    try {
+                        idle = channel.eventLoop().submit(session::idle).get(1, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        idle = true;
+                    }
+                    if (!idle) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
     /** The daemon's metrics: {@code listener.<name>.*} and {@code cluster.<name>.*}. */
     public MetricRegistry metrics() {
         return metrics;
@@ -262,13 +288,30 @@ public final class Engine implements AutoCloseable {
                 .orElseThrow(() -> new IllegalArgumentException("no listener " + listener));
     }
 
-    /** Stops accepting, closes every connection and the event loops. */
-    @Override
-    public void close() {
+    /**
+     * Stops accepting, stops reading from clients, waits (at most {@code drainMillis}) until
+     * every request already read is answered, then closes every connection and the event loops.
+     * Writes still unanswered by a node at that point go to its replay log, which is written out.
+     */
+    public void close(long drainMillis) {
         for (Listener listener : listeners) {
             if (listener.serverChannel != null) {
                 listener.serverChannel.close().syncUninterruptibly();
             }
+            listener.draining = true;
+            listener.clientChannels.forEach(channel -> channel.config().setAutoRead(false));
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(drainMillis);
+        while (!allAnswered() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (Listener listener : listeners) {
+            listener.clientChannels.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         }
         connections.forEach(NodeConnection::stop);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

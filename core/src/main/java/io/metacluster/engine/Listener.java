@@ -14,6 +14,9 @@ import io.metacluster.spi.WritePolicy;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -31,6 +34,10 @@ final class Listener {
     private final AtomicInteger clients = new AtomicInteger();
     private ReadVerifier verifier = ReadVerifier.NONE;
     Channel serverChannel;
+    /** The client connections, for draining them at shutdown. */
+    final ChannelGroup clientChannels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    /** Set at shutdown: clients are no longer read from, only answered. */
+    volatile boolean draining;
 
     Listener(ListenerConfig config, Protocol protocol, ReadSelector selector, WritePolicy writePolicy,
              ListenerMetrics metrics) {

@@ -178,4 +178,13 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> parse(GOOD.replace("io-threads: 2", "io-threads: 2\nio-threads: 3")))
                 .hasMessage("test.yaml:2: not valid YAML: Duplicate field 'io-threads'");
     }
+
+    @Test
+    void environmentVariablesAreInterpolated() throws ConfigException {
+        var env = java.util.Map.of("REDIS_PASSWORD", "s3cret");
+        assertThat(ConfigLoader.interpolate("f", "password: ${REDIS_PASSWORD}\nuser: ${USER_X:-app}\ncost: $$5", env))
+                .isEqualTo("password: s3cret\nuser: app\ncost: $5");
+        assertThatThrownBy(() -> ConfigLoader.interpolate("f", "a: 1\npassword: ${NOPE}", env))
+                .hasMessage("f:2: environment variable NOPE is not set (write ${NOPE:-default} for a fallback)");
+    }
 }

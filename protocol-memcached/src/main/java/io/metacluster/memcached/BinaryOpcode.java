@@ -117,4 +117,24 @@ enum BinaryOpcode {
     boolean isQuiet() {
         return forwardCode != code;
     }
+
+    /** Whether memcached compares a non-zero cas in the request (which makes it a conditional write). */
+    boolean takesCas() {
+        return switch (of(forwardCode)) {
+            case SET, ADD, REPLACE, APPEND, PREPEND, DELETE, INCREMENT, DECREMENT -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * The opcode that repeats an applied conditional request elsewhere, with cas 0: memcached
+     * treats Set, Add and Replace with a cas alike (store if the cas matches), so they become Set;
+     * the others keep their loud opcode.
+     */
+    int propagationCode() {
+        return switch (of(forwardCode)) {
+            case ADD, REPLACE -> SET.code;
+            default -> forwardCode;
+        };
+    }
 }

@@ -25,6 +25,7 @@ final class BinaryPacket {
     static final int STATUS = 6;
     static final int BODY_LENGTH = 8;
     static final int OPAQUE = 12;
+    static final int CAS = 16;
 
     static final int STATUS_SUCCESS = 0x0000;
     static final int STATUS_KEY_NOT_FOUND = 0x0001;

@@ -84,7 +84,9 @@ final class BinaryRequestDecoder extends RequestDecoder {
         }
         in.skipBytes(total);
         int[] keys = keyLength == 0 ? null : new int[] {HEADER_BYTES + extrasLength, keyLength};
-        return Command.of(frame, name, op.kind, keys, Request.binary(code, opaque, op.quiet, STATUS_SUCCESS));
+        CommandKind kind = op.takesCas() && in.getLong(from + CAS) != 0 ? CommandKind.CONDITIONAL_WRITE : op.kind;
+        return Command.of(frame, name, kind, keys, Request.binary(code, opaque, op.quiet, STATUS_SUCCESS),
+                MemcachedProtocol.BINARY_LANE);
     }
 
     /**

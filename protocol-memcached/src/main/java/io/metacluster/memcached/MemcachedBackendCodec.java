@@ -6,6 +6,7 @@ import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
 
 import static io.metacluster.memcached.BinaryPacket.*;
+import static io.metacluster.memcached.TextLine.startsWith;
 
 /**
  * Splits a memcached server's replies, by the shape its request expects ({@link ReplyShape}):
@@ -18,6 +19,8 @@ import static io.metacluster.memcached.BinaryPacket.*;
  *
  * <p>One instance per backend connection, confined to its event loop. It remembers how far it
  * got into a multi-key reply that is still arriving, so a long {@code get} reply is scanned once.
+ * A connection speaks one protocol ({@link MemcachedProtocol#TEXT_LANE} or
+ * {@link MemcachedProtocol#BINARY_LANE}); a request of the other one is an engine bug, refused.
  */
 final class MemcachedBackendCodec implements BackendCodec {
     /** Longest reply line: VALUE lines carry a 250-byte key and a few numbers; meta lines a few flags more. */
@@ -25,12 +28,27 @@ final class MemcachedBackendCodec implements BackendCodec {
     private static final String LINE_TOO_LONG = "memcached reply line too long";
 
     private final TextLine line = new TextLine();
+    private final boolean binary;
     private Command resumeFor;
     private int resumeOffset;
 
+    MemcachedBackendCodec(boolean binary) {
+        this.binary = binary;
+    }
+
+    /** A text-lane codec (enough for {@link #isError}, which keeps no state). */
+    MemcachedBackendCodec() {
+        this(false);
+    }
+
     @Override
     public int replyLength(ByteBuf in, Command request) throws ProtocolException {
-        ReplyShape shape = request != null && request.detail() instanceof Request r ? r.shape() : ReplyShape.LINE;
+        ReplyShape shape = request != null && request.detail() instanceof Request r ? r.shape()
+                : binary ? ReplyShape.BINARY : ReplyShape.LINE;
+        if ((shape == ReplyShape.BINARY) != binary) {
+            throw new ProtocolException("a " + (binary ? "text" : "binary") + " request on a "
+                    + (binary ? "binary" : "text") + " backend connection");
+        }
         return switch (shape) {
             case BINARY -> binaryLength(in);
             case LINE -> line.read(in, MAX_LINE, LINE_TOO_LONG) ? line.frameLength() : -1;
@@ -114,17 +132,5 @@ final class MemcachedBackendCodec implements BackendCodec {
         }
         return startsWith(reply, "CLIENT_ERROR ") || startsWith(reply, "SERVER_ERROR ")
                 || startsWith(reply, "ERROR\r") || startsWith(reply, "ERROR\n") || startsWith(reply, "ERROR ");
-    }
-
-    private static boolean startsWith(ByteBuf reply, String ascii) {
-        if (reply.readableBytes() < ascii.length()) {
-            return false;
-        }
-        for (int i = 0; i < ascii.length(); i++) {
-            if (reply.getByte(reply.readerIndex() + i) != ascii.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -78,4 +78,10 @@ final class MemcachedClientCodec implements ClientCodec {
         }
         return reply;
     }
+
+    /** See {@link Propagations}. */
+    @Override
+    public Command propagation(Command command, ByteBuf reply, ByteBufAllocator alloc) {
+        return command.detail() instanceof Request ? Propagations.of(command, reply, alloc) : null;
+    }
 }

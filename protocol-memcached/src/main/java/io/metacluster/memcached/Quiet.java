@@ -80,7 +80,7 @@ enum Quiet {
     }
 
     /** A meta return code: two letters followed by a space or the line end. */
-    private static boolean startsWithCode(ByteBuf reply, char a, char b) {
+    static boolean startsWithCode(ByteBuf reply, char a, char b) {
         int i = reply.readerIndex();
         if (reply.readableBytes() < 3 || reply.getByte(i) != a || reply.getByte(i + 1) != b) {
             return false;

@@ -174,4 +174,17 @@ final class TextLine {
     private static boolean allDigits(String text) {
         return text.chars().allMatch(c -> c >= '0' && c <= '9');
     }
+
+    /** Whether {@code buf}'s readable bytes begin with {@code ascii}. */
+    static boolean startsWith(ByteBuf buf, String ascii) {
+        if (buf.readableBytes() < ascii.length()) {
+            return false;
+        }
+        for (int i = 0; i < ascii.length(); i++) {
+            if (buf.getByte(buf.readerIndex() + i) != ascii.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

@@ -143,8 +143,8 @@ final class TextRequestDecoder extends RequestDecoder {
         if (!valid) {
             return refuse(in, name, BAD_FORMAT, quiet, bytes + 2);
         }
-        return withData(in, name, CommandKind.WRITE, Request.text(ReplyShape.LINE, quiet),
-                noreply ? tokens : KEEP_ALL, bytes, quiet);
+        CommandKind kind = name.equals("cas") ? CommandKind.CONDITIONAL_WRITE : CommandKind.WRITE;
+        return withData(in, name, kind, Request.text(ReplyShape.LINE, quiet), noreply ? tokens : KEEP_ALL, bytes, quiet);
     }
 
     /** {@code incr|decr <key> <delta> [noreply]}. */
@@ -226,7 +226,8 @@ final class TextRequestDecoder extends RequestDecoder {
 
     /**
      * {@code mg|md|ma|me <key> <flag>*}, {@code ms <key> <datalen> <flag>*} and a data block.
-     * Flags pass through; {@code q} is stripped and its effect applied by {@link Quiet}.
+     * Flags pass through; {@code q} is stripped and its effect applied by {@link Quiet}; a
+     * compared cas ({@code C<unique>}) makes a write conditional.
      */
     private Command meta(ByteBuf in, String name, boolean withData) throws ProtocolException {
         int count = line.count();
@@ -239,9 +240,12 @@ final class TextRequestDecoder extends RequestDecoder {
         int firstFlag = withData ? 3 : 2;
         int quietFlag = KEEP_ALL;
         boolean base64 = false;
+        boolean compareCas = false;
         for (int t = firstFlag; t < count; t++) {
             if (line.is(t, "b")) {
                 base64 = true;
+            } else if (line.byteAt(line.start(t)) == 'C') {
+                compareCas = true;
             } else if (line.is(t, "q") && quietFlag == KEEP_ALL && !name.equals("me")) {
                 quietFlag = t;
             }
@@ -259,7 +263,8 @@ final class TextRequestDecoder extends RequestDecoder {
         if (!validKey(1, base64 ? MAX_BASE64_KEY_LENGTH : MAX_KEY_LENGTH)) {
             return refuse(in, name, BAD_FORMAT, quiet, swallow);
         }
-        CommandKind kind = name.equals("mg") || name.equals("me") ? CommandKind.READ : CommandKind.WRITE;
+        CommandKind kind = name.equals("mg") || name.equals("me") ? CommandKind.READ
+                : compareCas ? CommandKind.CONDITIONAL_WRITE : CommandKind.WRITE;
         Request request = Request.text(name.equals("me") ? ReplyShape.LINE : ReplyShape.META, quiet);
         if (withData) {
             return withData(in, name, kind, request, quietFlag, bytes, quiet);

@@ -173,7 +173,8 @@ class AgainstRealMemcachedTest {
     private static byte[] sendThroughCodecs(byte[] script) throws Exception {
         MemcachedProtocol protocol = new MemcachedProtocol();
         ClientCodec client = protocol.newClientCodec(LIMITS);
-        BackendCodec backend = protocol.newBackendCodec(new BackendSettings("c", proxied.address(), null, null, 0), 0);
+        int lane = (script[0] & 0xff) == 0x80 ? MemcachedProtocol.BINARY_LANE : MemcachedProtocol.TEXT_LANE;
+        BackendCodec backend = protocol.newBackendCodec(new BackendSettings("c", proxied.address(), null, null, 0), lane);
         ByteBuf requests = Unpooled.wrappedBuffer(script);
         ByteBuf replies = Unpooled.buffer();
         ByteArrayOutputStream shown = new ByteArrayOutputStream();
@@ -193,7 +194,8 @@ class AgainstRealMemcachedTest {
                         shown.write(ByteBufUtil.getBytes(local));
                         local.release();
                     }
-                    if (command.kind() == io.metacluster.spi.CommandKind.READ || command.kind() == io.metacluster.spi.CommandKind.WRITE) {
+                    if (command.kind() != io.metacluster.spi.CommandKind.ADMIN && command.kind() != io.metacluster.spi.CommandKind.UNSUPPORTED) {
+                        assertThat(command.lane()).isEqualTo(lane);
                         int length;
                         while ((length = backend.replyLength(replies, command)) < 0) {
                             byte[] chunk = new byte[65536];

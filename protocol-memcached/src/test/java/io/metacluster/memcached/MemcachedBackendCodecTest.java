@@ -22,7 +22,12 @@ class MemcachedBackendCodecTest {
     private static final BackendSettings SETTINGS = new BackendSettings("c", "127.0.0.1:11211", null, null, 0);
 
     private static BackendCodec newCodec() {
-        return new MemcachedProtocol().newBackendCodec(SETTINGS, 0);
+        return new MemcachedProtocol().newBackendCodec(SETTINGS, MemcachedProtocol.TEXT_LANE);
+    }
+
+    /** A codec of the lane that carries {@code request}. */
+    private static BackendCodec newCodec(Command request) {
+        return new MemcachedProtocol().newBackendCodec(SETTINGS, request.lane());
     }
 
     private static Command command(byte[] request) {
@@ -36,7 +41,7 @@ class MemcachedBackendCodecTest {
      * the bytes cut at {@code cut} as a cumulating reader would; returns the replies as text.
      */
     static List<String> split(List<Command> requests, byte[] replies, int cut) throws ProtocolException {
-        BackendCodec codec = newCodec();
+        BackendCodec codec = newCodec(requests.get(0));
         ByteBuf in = Unpooled.buffer();
         List<String> out = new ArrayList<>();
         try {
@@ -125,7 +130,7 @@ class MemcachedBackendCodecTest {
         ByteBuf badVa = Unpooled.copiedBuffer(bytes("VA -1\r\n"));
         ByteBuf endless = Unpooled.copiedBuffer(bytes("x".repeat(MemcachedBackendCodec.MAX_LINE + 2)));
         try {
-            assertThatThrownBy(() -> newCodec().replyLength(badMagic, binary)).isInstanceOf(ProtocolException.class);
+            assertThatThrownBy(() -> newCodec(binary).replyLength(badMagic, binary)).isInstanceOf(ProtocolException.class);
             assertThatThrownBy(() -> newCodec().replyLength(badLength, get)).isInstanceOf(ProtocolException.class);
             assertThatThrownBy(() -> newCodec().replyLength(badVa, mg)).isInstanceOf(ProtocolException.class);
             assertThatThrownBy(() -> newCodec().replyLength(endless, get)).isInstanceOf(ProtocolException.class);
@@ -165,7 +170,7 @@ class MemcachedBackendCodecTest {
         Command command = command(bytes(TextRequestDecoderTest.unescape(request)));
         ByteBuf buf = Unpooled.copiedBuffer(bytes(TextRequestDecoderTest.unescape(reply) + "\r\n"));
         try {
-            assertThat(newCodec().isError(buf, command)).isEqualTo(error);
+            assertThat(newCodec(command).isError(buf, command)).isEqualTo(error);
         } finally {
             buf.release();
             command.release();
@@ -190,7 +195,7 @@ class MemcachedBackendCodecTest {
     private static boolean isError(Command request, int status) {
         ByteBuf reply = Unpooled.copiedBuffer(BinaryRequestDecoderTest.response(0x01, status, "", "", 3));
         try {
-            return newCodec().isError(reply, request);
+            return newCodec(request).isError(reply, request);
         } finally {
             reply.release();
         }

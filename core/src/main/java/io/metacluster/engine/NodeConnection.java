@@ -82,6 +82,10 @@ final class NodeConnection {
         });
     }
 
+    int connectTimeoutMs() {
+        return config.connectTimeoutMs();
+    }
+
     boolean isReady() {
         return ready;
     }

@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Splits a backend's byte stream into replies, as slices of what arrived (no copy), and hands
@@ -32,6 +33,14 @@ final class ReplyReader extends ByteToMessageDecoder {
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         List<ByteBuf> hello = connection.handshake(codec, ctx.alloc());
         handshakeReplies = hello.size();
+        if (handshakeReplies > 0) {
+            int timeout = connection.connectTimeoutMs();
+            ctx.executor().schedule(() -> {
+                if (handshakeReplies > 0 && ctx.channel().isActive()) {
+                    close(ctx, "no answer to the connection handshake within " + timeout + " ms");
+                }
+            }, timeout, TimeUnit.MILLISECONDS);
+        }
         for (ByteBuf request : hello) {
             ctx.write(request, ctx.voidPromise());
         }

@@ -18,7 +18,9 @@ public interface BackendCodec {
     /**
      * Requests to send after connecting, before any client traffic (AUTH, SELECT, ...). Each must
      * produce exactly one reply; an error reply to any of them fails the connection. Ownership of
-     * the buffers passes to the caller.
+     * the buffers passes to the caller. Include a cheap request that proves the server answers
+     * (PING, version): a stopped process still completes TCP handshakes, and the connection is
+     * only used once every handshake reply came, within the connect timeout.
      */
     default List<ByteBuf> handshake(ByteBufAllocator alloc) {
         return List.of();

@@ -27,7 +27,7 @@ public final class RedisBackendCodec implements BackendCodec {
 
     @Override
     public List<ByteBuf> handshake(ByteBufAllocator alloc) {
-        List<ByteBuf> requests = new ArrayList<>(2);
+        List<ByteBuf> requests = new ArrayList<>(3);
         if (settings.password() != null) {
             requests.add(settings.username() == null
                     ? multibulk(alloc, "AUTH", settings.password())
@@ -36,6 +36,8 @@ public final class RedisBackendCodec implements BackendCodec {
         if (settings.database() != 0) {
             requests.add(multibulk(alloc, "SELECT", Integer.toString(settings.database())));
         }
+        // a connection is only "up" once the server answers: a frozen process accepts TCP but not this
+        requests.add(multibulk(alloc, "PING"));
         return requests;
     }
 

@@ -35,11 +35,12 @@ class RedisBackendCodecTest {
     }
 
     @Test
-    void handshakeAuthenticatesAndSelects() {
-        assertThat(handshake(new BackendSettings("dc1", "h:1", null, null, 0))).isEmpty();
-        assertThat(handshake(new BackendSettings("dc1", "h:1", null, "secret", 0))).containsExactly(mb("AUTH", "secret"));
+    void handshakeAuthenticatesSelectsAndProvesTheServerAnswers() {
+        assertThat(handshake(new BackendSettings("dc1", "h:1", null, null, 0))).containsExactly(mb("PING"));
+        assertThat(handshake(new BackendSettings("dc1", "h:1", null, "secret", 0)))
+                .containsExactly(mb("AUTH", "secret"), mb("PING"));
         assertThat(handshake(new BackendSettings("dc1", "h:1", "app", "secret", 3)))
-                .containsExactly(mb("AUTH", "app", "secret"), mb("SELECT", "3"));
+                .containsExactly(mb("AUTH", "app", "secret"), mb("SELECT", "3"), mb("PING"));
     }
 
     private static List<String> handshake(BackendSettings settings) {

@@ -32,7 +32,11 @@ def cases(rows):
 
 
 def index(rows):
-    return {(r["proto"], r["op"], int(r["size"]), int(r["pipeline"]), r["target"]): r for r in rows}
+    """(proto, op, size, pipeline, target) -> the run with the median ops/s (REPEAT > 1)."""
+    runs = {}
+    for r in rows:
+        runs.setdefault((r["proto"], r["op"], int(r["size"]), int(r["pipeline"]), r["target"]), []).append(r)
+    return {k: sorted(v, key=lambda r: float(r["rps"]))[len(v) // 2] for k, v in runs.items()}
 
 
 def size_label(n):
@@ -78,7 +82,8 @@ def markdown(rows, cross, args):
     md.append(f"Measured by `bench/run.sh` on this machine: {host}. Everything (load tool, backends, "
               "twemproxy, Metacluster) shares these cores, so absolute figures are low and ratios are what "
               "matter. 50 connections; pipeline P = requests written at once per connection before waiting "
-              "for their replies; one key, values of the given size.")
+              "for their replies; one key, values of the given size. "
+              f"{args.repeat} run(s) per case, interleaved over the targets; the median run is shown.")
     md.append("")
     md.append("- direct: the load tool against the first backend itself.")
     md.append("- twemproxy: nutcracker in front of that backend (one pool, one server).")
@@ -126,6 +131,9 @@ def markdown(rows, cross, args):
         md.append("Debian 12's `memcaslap` (libmemcached-tools 1.1.4) sends one request per connection at a "
                   "time (no pipelining) and reports latency only as a log2 histogram, hence `mcload` above; "
                   "its ops/s counter is shown here as an independent check.")
+        if args.memcaslap_note:
+            md.append("")
+            md.append(f"Not run through Metacluster: {args.memcaslap_note}.")
         md.append("")
         md.append("| op | " + " | ".join(TARGETS) + " | mc-1/twem | mc-1/direct |")
         md.append("|---|" + "---:|" * (len(TARGETS) + 2))
@@ -213,6 +221,8 @@ def main():
     ap.add_argument("--mode", default="full")
     ap.add_argument("--skip-memcached", default="")
     ap.add_argument("--daemon-line", default="")
+    ap.add_argument("--memcaslap-note", default="")
+    ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
     rows = load(args.raw)
     cross = load(args.memcaslap) if args.memcaslap and os.path.exists(args.memcaslap) else []

@@ -12,9 +12,10 @@ import java.util.List;
  * @param username backend user (Redis ACL), optional
  * @param password backend password, optional
  * @param database Redis logical database to select on each connection
+ * @param tls      how to reach the nodes over TLS, or {@code null} for plain TCP
  */
 public record ClusterConfig(String name, boolean local, String topology, List<HostPort> nodes,
-                            String username, String password, int database) {
+                            String username, String password, int database, TlsConfig tls) {
     public ClusterConfig {
         topology = topology == null ? "single" : topology;
         nodes = nodes == null ? List.of() : List.copyOf(nodes);

@@ -156,6 +156,7 @@ public final class ConfigLoader {
             if (cluster.database() < 0) {
                 throw error(path(at, "database"), "must be 0 or more");
             }
+            checkTls(cluster.tls(), path(at, "tls"), false);
             var topology = need(plugins.topologies(), cluster.topology(), path(at, "topology"));
             try {
                 createTopology(topology, cluster);
@@ -210,6 +211,7 @@ public final class ConfigLoader {
                 local += cluster.local() ? 1 : 0;
             }
             checkLimits(listener.limits(), path(at, "limits"));
+            checkTls(listener.tls(), path(at, "tls"), true);
             checkBlock(plugins.readStrategies(), listener.read(), READ_KEY, "locality", path(at, "read"));
             String policy = checkBlock(plugins.writePolicies(), listener.write(), WRITE_KEY, "first", path(at, "write"));
             if (policy.equals("local") && local == 0) {
@@ -233,6 +235,28 @@ public final class ConfigLoader {
         }
         if (backend.reconnectMinMs() < 0 || backend.reconnectMaxMs() < backend.reconnectMinMs()) {
             throw error(path(at, "reconnect-max-ms"), "must be at least reconnect-min-ms, both positive");
+        }
+    }
+
+    private void checkTls(TlsConfig tls, List<Object> at, boolean server) throws ConfigException {
+        if (tls == null || !tls.enabled()) {
+            return;
+        }
+        if (server && (tls.cert() == null || tls.key() == null)) {
+            throw error(at, "a TLS listener needs cert and key (PEM files)");
+        }
+        if ((tls.cert() == null) != (tls.key() == null)) {
+            throw error(path(at, tls.cert() == null ? "cert" : "key"), "cert and key go together");
+        }
+        for (String field : new String[]{"cert", "key", "ca"}) {
+            String file = switch (field) {
+                case "cert" -> tls.cert();
+                case "key" -> tls.key();
+                default -> tls.ca();
+            };
+            if (file != null && !Files.isReadable(Path.of(file))) {
+                throw error(path(at, field), "cannot read " + file);
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package io.metacluster.engine;
 
 import io.metacluster.config.ClusterConfig;
 import io.metacluster.spi.Topology;
+import io.netty.handler.ssl.SslContext;
 
 /** One copy of the data: its nodes, how keys map to them, and its metrics. Shared by all listeners and loops. */
 final class Cluster {
@@ -10,6 +11,8 @@ final class Cluster {
     final Node[] nodes;
     final ClusterMetrics metrics;
     final WriteTracker writes = new WriteTracker();
+    /** TLS to the nodes, or {@code null}. */
+    final SslContext tls;
     /** This cluster as seen from each event loop. */
     final LoopCluster[] perLoop;
 
@@ -17,6 +20,7 @@ final class Cluster {
         this.config = config;
         this.topology = topology;
         this.metrics = metrics;
+        this.tls = Tls.client(config.tls());
         this.nodes = new Node[config.nodes().size()];
         this.perLoop = new LoopCluster[loops];
     }

@@ -86,8 +86,11 @@ public final class Engine implements AutoCloseable {
             engine.build(config, plugins);
             engine.connect(config);
             engine.bind();
+        } catch (UncheckedIOException e) {
+            engine.close(0);
+            throw new StartException(e.getMessage());
         } catch (StartException | RuntimeException e) {
-            engine.close();
+            engine.close(0);
             throw e;
         }
         return engine;
@@ -217,6 +220,9 @@ public final class Engine implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel ch) {
                             ClientCodec codec = listener.protocol().newClientCodec(listener.limits().clientLimits());
+                            if (listener.tls != null) {
+                                ch.pipeline().addLast(listener.tls.newHandler(ch.alloc()));
+                            }
                             long idle = listener.limits().idleTimeoutMs();
                             if (idle > 0) {
                                 ch.pipeline().addLast(new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));

@@ -14,6 +14,7 @@ import io.metacluster.spi.WritePolicy;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslContext;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -33,6 +34,8 @@ final class Listener {
     private final Map<EventLoop, List<LoopCluster>> clustersByLoop = new IdentityHashMap<>();
     private final AtomicInteger clients = new AtomicInteger();
     private ReadVerifier verifier = ReadVerifier.NONE;
+    /** TLS for clients, or {@code null}. */
+    final SslContext tls;
     Channel serverChannel;
     /** The client connections, for draining them at shutdown. */
     final ChannelGroup clientChannels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -46,6 +49,7 @@ final class Listener {
         this.selector = selector;
         this.writePolicy = writePolicy;
         this.metrics = metrics;
+        this.tls = Tls.server(config.tls());
     }
 
     void addLoop(EventLoop loop, List<LoopCluster> clusters) {

@@ -141,6 +141,11 @@ final class NodeConnection {
             @Override
             protected void initChannel(Channel ch) {
                 channel = ch;
+                Cluster cluster = node.cluster;
+                if (cluster.tls != null) {
+                    ch.pipeline().addLast(Tls.clientHandler(cluster.tls, cluster.config.tls(), ch.alloc(),
+                            node.address.host(), node.address.port()));
+                }
                 BackendCodec codec = protocol.newBackendCodec(node.settings, lane);
                 ch.pipeline().addLast(new FlushConsolidationHandler(256, true), new ReplyReader(NodeConnection.this, codec));
             }

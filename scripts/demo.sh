@@ -141,6 +141,7 @@ YAML
     clusters: [mc1, mc2, mc3]
     read:  { strategy: locality }
     write: { policy: first }
+    limits: { max-frame-bytes: 1048576 }   # memcached's item size (-I 1m)
 YAML
   fi
   cat <<YAML

@@ -5,6 +5,7 @@ import io.metacluster.spi.BackendSettings;
 import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.Protocol;
+import io.metacluster.spi.ReplyVerification;
 import org.pf4j.Extension;
 
 /**
@@ -71,6 +72,12 @@ public final class MemcachedProtocol implements Protocol {
     @Override
     public BackendCodec newBackendCodec(BackendSettings settings, int lane) {
         return new MemcachedBackendCodec(lane == BINARY_LANE);
+    }
+
+    /** Values and flags compared, cas ignored; repairs with meta commands (md, mg, ms) on the text lane. */
+    @Override
+    public ReplyVerification verification() {
+        return MemcachedVerification.INSTANCE;
     }
 
     /** flush_all in the text protocol, on a text (lane 0) connection. */

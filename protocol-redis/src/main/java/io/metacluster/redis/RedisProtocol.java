@@ -5,6 +5,7 @@ import io.metacluster.spi.BackendSettings;
 import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.Protocol;
+import io.metacluster.spi.ReplyVerification;
 import org.pf4j.Extension;
 
 /**
@@ -29,6 +30,12 @@ public final class RedisProtocol implements Protocol {
     @Override
     public BackendCodec newBackendCodec(BackendSettings settings, int lane) {
         return new RedisBackendCodec(settings);
+    }
+
+    /** Comparison by the command table's verify column; repairs with DEL, DUMP/PTTL and RESTORE ... REPLACE. */
+    @Override
+    public ReplyVerification verification() {
+        return RedisVerification.standard();
     }
 
     /** FLUSHDB, not FLUSHALL: a backend connection works in the database the cluster config selects. */

@@ -1,0 +1,273 @@
+package io.metacluster.memcached;
+
+import io.metacluster.spi.Command;
+import io.metacluster.spi.CommandKind;
+import io.metacluster.spi.ProtocolException;
+import io.metacluster.spi.ReplyVerification;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Read verification for memcached. What is compared is what the application stored: the value
+ * and the client flags of every item, never the cas unique (each server numbers its own), the
+ * remaining TTL, or access statistics.
+ *
+ * <ul>
+ *   <li>text {@code get gets gat gats}: the {@code VALUE} blocks' keys, flags and data, in order;</li>
+ *   <li>meta {@code mg}: the status, the data and the returned flags except {@code c} (cas),
+ *       {@code t} (TTL), {@code h}, {@code l} (access) and {@code W X Z} (recache state); an
+ *       {@code mg} that changes state ({@code N} vivify, {@code E} explicit cas, {@code R} recache) or
+ *       names its key in base64 ({@code b}) is not verified;</li>
+ *   <li>binary Get, GetK, GAT, GATK: status, extras (flags), key and value; not cas or opaque;</li>
+ *   <li>never: {@code me} (debug output), and binary reads whose key the text protocol cannot carry
+ *       (repairs are meta commands).</li>
+ * </ul>
+ *
+ * <p>Repairs are meta commands on the text lane: {@code md <key>}; capture {@code mg <key> v f t};
+ * restore {@code ms <key> <size> F<flags> T<ttl>} with the remaining TTL.
+ *
+ * <p>Immutable and shared by every thread; never blocks. See {@link ReplyVerification} for buffer
+ * ownership.
+ */
+public final class MemcachedVerification implements ReplyVerification {
+    static final MemcachedVerification INSTANCE = new MemcachedVerification();
+
+    private static final Set<String> VALUE_READS = Set.of("get", "gets", "gat", "gats");
+    private static final Set<String> BINARY_READS = Set.of("get", "getq", "getk", "getkq", "gat", "gatq", "gatk", "gatkq");
+    /** Returned mg flags that differ between servers holding the same item. */
+    private static final String VOLATILE_META_FLAGS = "cthlWXZ";
+    /**
+     * mg request flags that keep a read from being verified: {@code N E R} change state, so
+     * repeating the read elsewhere is not harmless; with {@code b} the key is base64 text.
+     */
+    private static final String UNVERIFIED_META_FLAGS = "NERb";
+    private static final String BAD_REPLY = "unreadable memcached reply";
+    /** isError is the backend codec's rule; it keeps no state for it. */
+    private static final MemcachedBackendCodec ERRORS = new MemcachedBackendCodec(false);
+
+    private MemcachedVerification() {
+    }
+
+    @Override
+    public boolean verifiable(Command read) {
+        if (read.kind() != CommandKind.READ || read.keyCount() == 0 || !(read.detail() instanceof Request request)) {
+            return false;
+        }
+        return switch (request.shape()) {
+            case VALUES -> VALUE_READS.contains(read.name());
+            case META -> read.name().equals("mg") && !hasUnverifiedFlag(read.frame());
+            case BINARY -> BINARY_READS.contains(read.name()) && textKey(read.key(0));
+            case LINE -> false;
+        };
+    }
+
+    private static boolean hasUnverifiedFlag(ByteBuf frame) {
+        TextLine line = new TextLine();
+        try {
+            if (!line.read(frame, MemcachedBackendCodec.MAX_LINE, BAD_REPLY)) {
+                return true;
+            }
+        } catch (ProtocolException e) {
+            return true;
+        }
+        for (int i = 2; i < line.count(); i++) {
+            if (line.length(i) > 0 && UNVERIFIED_META_FLAGS.indexOf(line.byteAt(line.start(i))) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the text protocol can carry {@code key} as is (so that a repair routes like the read). */
+    static boolean textKey(ByteBuf key) {
+        if (key.readableBytes() == 0 || key.readableBytes() > TextRequestDecoder.MAX_KEY_LENGTH) {
+            return false;
+        }
+        for (int i = key.readerIndex(); i < key.writerIndex(); i++) {
+            byte b = key.getByte(i);
+            if (b <= ' ' || b == 127) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public Verdict compare(Command read, ByteBuf a, ByteBuf b) {
+        if (ByteBufUtil.equals(a, b)) {
+            return Verdict.SAME;
+        }
+        if (isError(read, a) || isError(read, b)) {
+            return Verdict.INCOMPARABLE;
+        }
+        try {
+            List<ByteBuf> left = essentials(read, a);
+            List<ByteBuf> right = essentials(read, b);
+            if (left.size() != right.size()) {
+                return Verdict.DIFFERENT;
+            }
+            for (int i = 0; i < left.size(); i++) {
+                if (!ByteBufUtil.equals(left.get(i), right.get(i))) {
+                    return Verdict.DIFFERENT;
+                }
+            }
+            return Verdict.SAME;
+        } catch (ProtocolException | IndexOutOfBoundsException e) {
+            return Verdict.INCOMPARABLE;
+        }
+    }
+
+    /** The parts of a reply that two servers holding the same items agree on, as slices, in order. */
+    static List<ByteBuf> essentials(Command read, ByteBuf reply) throws ProtocolException {
+        Request request = (Request) read.detail();
+        List<ByteBuf> parts = new ArrayList<>();
+        switch (request.shape()) {
+            case VALUES -> values(reply, parts);
+            case META -> meta(reply, parts);
+            case BINARY -> binary(reply, parts);
+            default -> parts.add(reply);
+        }
+        return parts;
+    }
+
+    /** {@code VALUE <key> <flags> <bytes> [<cas>]} blocks, then {@code END}: key, flags and data of each. */
+    private static void values(ByteBuf reply, List<ByteBuf> parts) throws ProtocolException {
+        TextLine line = new TextLine();
+        int pos = reply.readerIndex();
+        while (true) {
+            if (!line.read(reply, pos, MemcachedBackendCodec.MAX_LINE, BAD_REPLY)) {
+                throw new ProtocolException(BAD_REPLY);
+            }
+            if (line.is(0, "END")) {
+                return;
+            }
+            long size = line.count() >= 4 && line.is(0, "VALUE") ? line.unsigned(3) : -1;
+            if (size < 0 || pos + line.frameLength() + size + 2 > reply.writerIndex()) {
+                throw new ProtocolException(BAD_REPLY);
+            }
+            parts.add(token(reply, pos, line, 1));
+            parts.add(token(reply, pos, line, 2));
+            parts.add(reply.slice(pos + line.frameLength(), (int) size));
+            pos += line.frameLength() + (int) size + 2;
+        }
+    }
+
+    /** {@code VA <size> <flags>*} and data, or {@code HD|EN|NF... <flags>*}: status, stable flags, data. */
+    private static void meta(ByteBuf reply, List<ByteBuf> parts) throws ProtocolException {
+        TextLine line = new TextLine();
+        int pos = reply.readerIndex();
+        if (!line.read(reply, pos, MemcachedBackendCodec.MAX_LINE, BAD_REPLY) || line.count() == 0) {
+            throw new ProtocolException(BAD_REPLY);
+        }
+        parts.add(token(reply, pos, line, 0));
+        int firstFlag = 1;
+        if (line.is(0, "VA")) {
+            long size = line.count() >= 2 ? line.unsigned(1) : -1;
+            if (size < 0 || pos + line.frameLength() + size > reply.writerIndex()) {
+                throw new ProtocolException(BAD_REPLY);
+            }
+            parts.add(reply.slice(pos + line.frameLength(), (int) size));
+            firstFlag = 2;
+        }
+        for (int i = firstFlag; i < line.count(); i++) {
+            if (line.length(i) > 0 && VOLATILE_META_FLAGS.indexOf(line.byteAt(line.start(i))) < 0) {
+                parts.add(token(reply, pos, line, i));
+            }
+        }
+    }
+
+    /** Header without opcode (a quiet one may be restored in place), opaque and cas; then the body. */
+    private static void binary(ByteBuf reply, List<ByteBuf> parts) throws ProtocolException {
+        int at = reply.readerIndex();
+        if (reply.readableBytes() < BinaryPacket.HEADER_BYTES) {
+            throw new ProtocolException(BAD_REPLY);
+        }
+        parts.add(reply.slice(at + BinaryPacket.KEY_LENGTH, BinaryPacket.OPAQUE - BinaryPacket.KEY_LENGTH));
+        parts.add(reply.slice(at + BinaryPacket.HEADER_BYTES, reply.readableBytes() - BinaryPacket.HEADER_BYTES));
+    }
+
+    private static ByteBuf token(ByteBuf buf, int lineStart, TextLine line, int i) {
+        return buf.slice(lineStart + line.start(i), line.length(i));
+    }
+
+    @Override
+    public boolean isError(Command request, ByteBuf reply) {
+        return ERRORS.isError(reply, request);
+    }
+
+    @Override
+    public Command delete(ByteBuf key, ByteBufAllocator alloc) {
+        return meta(alloc, "md", key, "", null);
+    }
+
+    @Override
+    public List<Command> capture(ByteBuf key, ByteBufAllocator alloc) {
+        return List.of(meta(alloc, "mg", key, " v f t", null));
+    }
+
+    @Override
+    public Command restore(ByteBuf key, List<ByteBuf> captured, ByteBufAllocator alloc) {
+        if (captured.size() != 1) {
+            return null;
+        }
+        ByteBuf reply = captured.get(0);
+        TextLine line = new TextLine();
+        int pos = reply.readerIndex();
+        try {
+            if (!line.read(reply, pos, MemcachedBackendCodec.MAX_LINE, BAD_REPLY) || line.count() == 0) {
+                return null;
+            }
+        } catch (ProtocolException e) {
+            return null;
+        }
+        if (line.is(0, "EN")) {
+            return delete(key, alloc);
+        }
+        if (!line.is(0, "VA") || line.count() < 2) {
+            return null;
+        }
+        long size = line.unsigned(1);
+        String flags = null;
+        String ttl = null;
+        for (int i = 2; i < line.count(); i++) {
+            String token = line.text(i);
+            if (token.startsWith("f")) {
+                flags = token.substring(1);
+            } else if (token.startsWith("t")) {
+                ttl = token.substring(1);
+            }
+        }
+        if (size < 0 || flags == null || ttl == null || pos + line.frameLength() + size + 2 > reply.writerIndex()) {
+            return null;
+        }
+        if (ttl.equals("0")) {
+            // expires within the second: copying would make it immortal (T0 means no expiry)
+            return delete(key, alloc);
+        }
+        String expiry = ttl.equals("-1") ? "0" : ttl;
+        return meta(alloc, "ms", key, " " + size + " F" + flags + " T" + expiry,
+                reply.slice(pos + line.frameLength(), (int) size));
+    }
+
+    /** {@code <name> <key><rest>\r\n} and an optional data block, as a meta request on the text lane. */
+    private static Command meta(ByteBufAllocator alloc, String name, ByteBuf key, String rest, ByteBuf data) {
+        ByteBuf frame = alloc.buffer(name.length() + key.readableBytes() + rest.length() + 4
+                + (data == null ? 0 : data.readableBytes() + 2));
+        frame.writeCharSequence(name + " ", StandardCharsets.US_ASCII);
+        int keyOffset = frame.writerIndex();
+        frame.writeBytes(key, key.readerIndex(), key.readableBytes());
+        frame.writeCharSequence(rest + "\r\n", StandardCharsets.US_ASCII);
+        if (data != null) {
+            frame.writeBytes(data, data.readerIndex(), data.readableBytes()).writeShort(0x0d0a);
+        }
+        CommandKind kind = name.equals("mg") ? CommandKind.READ : CommandKind.WRITE;
+        return Command.of(frame, name, kind, new int[] {keyOffset, key.readableBytes()}, Request.META,
+                MemcachedProtocol.TEXT_LANE);
+    }
+}

@@ -1,0 +1,262 @@
+package io.metacluster.redis;
+
+import io.metacluster.spi.Command;
+import io.metacluster.spi.CommandKind;
+import io.metacluster.spi.ProtocolException;
+import io.metacluster.spi.ReplyVerification;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Read verification for Redis. How a read's replies compare is data: the command table's
+ * {@code verify} column ({@code exact}, {@code unordered}, {@code never}, derived from Redis's
+ * {@code nondeterministic_output} and {@code nondeterministic_output_order} tips), corrected by
+ * {@code verify-overrides.tsv} (e.g. {@code pairs} for {@code HGETALL}). Repairs are
+ * {@code DEL}, and {@code DUMP} + {@code PTTL} then {@code RESTORE key ttl payload REPLACE},
+ * which keeps the type, the encoding-independent value and the remaining time to live.
+ *
+ * <p>Immutable and shared by every thread; never blocks. Replies are RESP2 (backend
+ * connections speak RESP2). See {@link ReplyVerification} for buffer ownership.
+ */
+public final class RedisVerification implements ReplyVerification {
+    private static final String OVERRIDES = "verify-overrides.tsv";
+
+    /** How two replies to one command compare. */
+    enum Mode { EXACT, UNORDERED, PAIRS, NEVER }
+
+    private static final CommandInfo DEL = CommandTable.standard().get("del");
+    private static final CommandInfo DUMP = CommandTable.standard().get("dump");
+    private static final CommandInfo PTTL = CommandTable.standard().get("pttl");
+    private static final CommandInfo RESTORE = CommandTable.standard().get("restore");
+
+    private final Map<String, Mode> overrides;
+
+    RedisVerification(Map<String, Mode> overrides) {
+        this.overrides = Map.copyOf(overrides);
+    }
+
+    /** With the overrides shipped in the plugin. */
+    public static RedisVerification standard() {
+        return Holder.STANDARD;
+    }
+
+    private static final class Holder {
+        static final RedisVerification STANDARD = new RedisVerification(loadOverrides());
+    }
+
+    /** How replies to {@code info} compare: the override, else the table's column; reads without keys never. */
+    Mode mode(CommandInfo info, int keyCount) {
+        if (keyCount == 0 || info.kind() != CommandKind.READ) {
+            return Mode.NEVER;
+        }
+        Mode override = overrides.get(info.name());
+        return override != null ? override : switch (info.verify()) {
+            case "exact" -> Mode.EXACT;
+            case "unordered" -> Mode.UNORDERED;
+            default -> Mode.NEVER;
+        };
+    }
+
+    private Mode mode(Command read) {
+        return read.detail() instanceof CommandInfo info ? mode(info, read.keyCount()) : Mode.NEVER;
+    }
+
+    @Override
+    public boolean verifiable(Command read) {
+        return mode(read) != Mode.NEVER;
+    }
+
+    @Override
+    public Verdict compare(Command read, ByteBuf a, ByteBuf b) {
+        if (ByteBufUtil.equals(a, b)) {
+            return Verdict.SAME;
+        }
+        if (isError(read, a) || isError(read, b)) {
+            return Verdict.INCOMPARABLE;
+        }
+        Mode mode = mode(read);
+        if (mode == Mode.EXACT) {
+            return Verdict.DIFFERENT;
+        }
+        try {
+            List<ByteBuf> left = elements(a, mode == Mode.PAIRS ? 2 : 1);
+            List<ByteBuf> right = elements(b, mode == Mode.PAIRS ? 2 : 1);
+            if (left == null || right == null) {
+                // not both arrays (e.g. a null array against an empty one): the bytes decided
+                return Verdict.DIFFERENT;
+            }
+            if (left.size() != right.size()) {
+                return Verdict.DIFFERENT;
+            }
+            left.sort(ByteBuf::compareTo);
+            right.sort(ByteBuf::compareTo);
+            for (int i = 0; i < left.size(); i++) {
+                if (!left.get(i).equals(right.get(i))) {
+                    return Verdict.DIFFERENT;
+                }
+            }
+            return Verdict.SAME;
+        } catch (ProtocolException e) {
+            return Verdict.INCOMPARABLE;
+        }
+    }
+
+    /**
+     * The elements of an array reply as slices (whole RESP frames, so nested arrays compare as
+     * wholes), {@code group} consecutive elements per slice; {@code null} for a reply that is
+     * not an array.
+     */
+    private static List<ByteBuf> elements(ByteBuf reply, int group) throws ProtocolException {
+        int start = reply.readerIndex();
+        if (!reply.isReadable() || reply.getByte(start) != '*') {
+            return null;
+        }
+        int cr = reply.indexOf(start, reply.writerIndex(), (byte) '\r');
+        if (cr < 0) {
+            throw new ProtocolException("incomplete array header");
+        }
+        long count = RespSplitter.parseDecimal(reply, start + 1, cr);
+        if (count == Long.MIN_VALUE) {
+            throw new ProtocolException("bad array length");
+        }
+        if (count < 0) {
+            return null;
+        }
+        if (count % group != 0) {
+            throw new ProtocolException("odd number of elements for pairs");
+        }
+        List<ByteBuf> out = new ArrayList<>((int) (count / group));
+        int pos = cr + 2;
+        for (long i = 0; i < count; i += group) {
+            int from = pos;
+            for (int g = 0; g < group; g++) {
+                int length = RespSplitter.lengthOf(reply, pos);
+                if (length < 0) {
+                    throw new ProtocolException("incomplete element");
+                }
+                pos += length;
+            }
+            out.add(reply.slice(from, pos - from));
+        }
+        return out;
+    }
+
+    @Override
+    public boolean isError(Command request, ByteBuf reply) {
+        return !reply.isReadable() || reply.getByte(reply.readerIndex()) == '-' || reply.getByte(reply.readerIndex()) == '!';
+    }
+
+    @Override
+    public Command delete(ByteBuf key, ByteBufAllocator alloc) {
+        return command(alloc, DEL, "DEL", key);
+    }
+
+    @Override
+    public List<Command> capture(ByteBuf key, ByteBufAllocator alloc) {
+        return List.of(command(alloc, DUMP, "DUMP", key), command(alloc, PTTL, "PTTL", key));
+    }
+
+    @Override
+    public Command restore(ByteBuf key, List<ByteBuf> captured, ByteBufAllocator alloc) {
+        if (captured.size() != 2) {
+            return null;
+        }
+        ByteBuf dump = captured.get(0);
+        ByteBuf pttl = captured.get(1);
+        if (isError(null, dump) || isError(null, pttl) || dump.getByte(dump.readerIndex()) != '$'
+                || pttl.getByte(pttl.readerIndex()) != ':') {
+            return null;
+        }
+        int dumpCr = dump.indexOf(dump.readerIndex(), dump.writerIndex(), (byte) '\r');
+        int pttlCr = pttl.indexOf(pttl.readerIndex(), pttl.writerIndex(), (byte) '\r');
+        if (dumpCr < 0 || pttlCr < 0) {
+            return null;
+        }
+        long length = RespSplitter.parseDecimal(dump, dump.readerIndex() + 1, dumpCr);
+        long ttl = RespSplitter.parseDecimal(pttl, pttl.readerIndex() + 1, pttlCr);
+        if (length == Long.MIN_VALUE || ttl == Long.MIN_VALUE) {
+            return null;
+        }
+        if (length < 0 || ttl == -2) {
+            // absent on the source (or expired between DUMP and PTTL): absent everywhere
+            return delete(key, alloc);
+        }
+        if (ttl < -2 || length > Integer.MAX_VALUE || dumpCr + 2 + length > dump.writerIndex()) {
+            return null;
+        }
+        ByteBuf payload = dump.slice(dumpCr + 2, (int) length);
+        // -1 (no expiry) restores as 0, which RESTORE reads as "no expiry"
+        return command(alloc, RESTORE, "RESTORE", key, ascii(Long.toString(Math.max(ttl, 0))), payload, ascii("REPLACE"));
+    }
+
+    /** A multibulk command {@code name key args...} whose key is its first argument. */
+    private static Command command(ByteBufAllocator alloc, CommandInfo info, String name, ByteBuf key, ByteBuf... args) {
+        int size = 32 + key.readableBytes();
+        for (ByteBuf arg : args) {
+            size += 16 + arg.readableBytes();
+        }
+        ByteBuf frame = alloc.buffer(size);
+        writeAscii(frame, "*" + (2 + args.length) + "\r\n");
+        bulk(frame, ascii(name));
+        writeAscii(frame, "$" + key.readableBytes() + "\r\n");
+        int keyOffset = frame.writerIndex();
+        frame.writeBytes(key, key.readerIndex(), key.readableBytes()).writeShort(0x0d0a);
+        for (ByteBuf arg : args) {
+            bulk(frame, arg);
+        }
+        return Command.of(frame, info.displayName(), info.kind(), new int[] {keyOffset, key.readableBytes()}, info);
+    }
+
+    private static void bulk(ByteBuf out, ByteBuf arg) {
+        writeAscii(out, "$" + arg.readableBytes() + "\r\n");
+        out.writeBytes(arg, arg.readerIndex(), arg.readableBytes()).writeShort(0x0d0a);
+    }
+
+    private static ByteBuf ascii(String text) {
+        return Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static void writeAscii(ByteBuf out, String text) {
+        out.writeCharSequence(text, StandardCharsets.US_ASCII);
+    }
+
+    static Map<String, Mode> loadOverrides() {
+        try (InputStream in = RedisVerification.class.getResourceAsStream(OVERRIDES)) {
+            if (in == null) {
+                throw new IllegalStateException(OVERRIDES + " missing from the redis plugin");
+            }
+            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+            Map<String, Mode> modes = new HashMap<>();
+            String line;
+            int number = 0;
+            while ((line = reader.readLine()) != null) {
+                number++;
+                if (line.isBlank() || line.startsWith("#")) {
+                    continue;
+                }
+                String[] cols = line.split("\t", -1);
+                if (cols.length != 3 || CommandTable.standard().get(cols[0]) == null) {
+                    throw new IllegalStateException(OVERRIDES + ":" + number + ": expected a known command, a mode and a reason");
+                }
+                modes.put(cols[0], Mode.valueOf(cols[1].toUpperCase(Locale.ROOT)));
+            }
+            return modes;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -212,6 +212,18 @@ public final class ConfigLoader {
             }
             checkLimits(listener.limits(), path(at, "limits"));
             checkTls(listener.tls(), path(at, "tls"), true);
+            if (listener.auth() != null) {
+                AuthConfig auth = listener.auth();
+                if (auth.password() == null && auth.users().isEmpty()) {
+                    throw error(path(at, "auth"), "give a password, users, or both");
+                }
+                for (int u = 0; u < auth.users().size(); u++) {
+                    AuthConfig.User user = auth.users().get(u);
+                    if (user.name() == null || user.name().isEmpty() || user.password() == null) {
+                        throw error(path(at, "auth", "users", u), "a user needs a name and a password");
+                    }
+                }
+            }
             checkBlock(plugins.readStrategies(), listener.read(), READ_KEY, "locality", path(at, "read"));
             String policy = checkBlock(plugins.writePolicies(), listener.write(), WRITE_KEY, "first", path(at, "write"));
             if (policy.equals("local") && local == 0) {

@@ -9,10 +9,12 @@ import java.util.List;
  *
  * <p>{@code read}, {@code write} and {@code verify} are the raw strategy blocks; the
  * {@link ConfigLoader} checks them against the extensions that exist and converts each to
- * its extension's typed config. {@code tls}, when present, makes clients connect with TLS.
+ * its extension's typed config. {@code tls}, when present, makes clients connect with TLS;
+ * {@code auth}, when present, makes them authenticate.
  */
 public record ListenerConfig(String name, String protocol, HostPort bind, List<String> clusters,
-                             ObjectNode read, ObjectNode write, ObjectNode verify, LimitsConfig limits, TlsConfig tls) {
+                             ObjectNode read, ObjectNode write, ObjectNode verify, LimitsConfig limits, TlsConfig tls,
+                             AuthConfig auth) {
     public ListenerConfig {
         clusters = clusters == null ? List.of() : List.copyOf(clusters);
         limits = limits == null ? LimitsConfig.DEFAULTS : limits;

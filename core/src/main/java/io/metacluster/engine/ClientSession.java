@@ -3,6 +3,7 @@ package io.metacluster.engine;
 import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.ClientContext;
 import io.metacluster.spi.Command;
+import io.metacluster.spi.CommandKind;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFutureListener;
@@ -35,6 +36,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     private boolean closing;
     private boolean closed;
     private boolean closeRequested;
+    private boolean authenticated;
 
     ClientSession(Listener listener, ClientCodec codec) {
         this.listener = listener;
@@ -74,6 +76,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         }
         Command command = (Command) msg;
         listener.metrics().commands(command.kind()).mark();
+        if (!authenticated && command.kind() != CommandKind.ADMIN && listener.config().auth() != null) {
+            Slot slot = new Slot();
+            slots.add(slot);
+            ByteBuf reply = codec.authenticationRequired(ctx.alloc(), command);
+            command.release();
+            answer(slot, reply);
+            return;
+        }
         switch (command.kind()) {
             case READ, CONDITIONAL_WRITE -> {
                 ReadRequest read = new ReadRequest(this, command);
@@ -258,6 +268,27 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     @Override
     public String listenerName() {
         return listener.name();
+    }
+
+    @Override
+    public boolean authRequired() {
+        return listener.config().auth() != null;
+    }
+
+    @Override
+    public boolean authenticated() {
+        return authenticated || !authRequired();
+    }
+
+    @Override
+    public boolean authenticate(String username, String password) {
+        boolean accepted = authRequired() && listener.config().auth().accepts(username, password);
+        if (accepted) {
+            authenticated = true;
+        } else {
+            listener.metrics().authFailures.mark();
+        }
+        return accepted;
     }
 
     @Override

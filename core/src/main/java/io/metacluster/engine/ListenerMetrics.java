@@ -15,6 +15,7 @@ final class ListenerMetrics {
     final Meter accepted;
     final Meter rejected;
     final Meter outputLimitDisconnects;
+    final Meter authFailures;
     private final Map<CommandKind, Meter> commands = new EnumMap<>(CommandKind.class);
 
     ListenerMetrics(MetricRegistry registry, String listener) {
@@ -23,6 +24,7 @@ final class ListenerMetrics {
         accepted = registry.meter(prefix + ".connections-accepted");
         rejected = registry.meter(prefix + ".connections-rejected");
         outputLimitDisconnects = registry.meter(prefix + ".output-limit-disconnects");
+        authFailures = registry.meter(prefix + ".auth-failures");
         for (CommandKind kind : CommandKind.values()) {
             commands.put(kind, registry.meter(prefix + ".commands." + kind.name().toLowerCase(Locale.ROOT)));
         }

@@ -28,6 +28,9 @@ public interface ClientCodec {
     /**
      * Answers an {@link CommandKind#ADMIN} command. The returned buffer is written to the client
      * in request order; ownership passes to the engine. Returns {@code null} to send nothing.
+     * Authentication commands are ADMIN commands; they use {@link ClientContext#authenticate},
+     * and the others must answer as the protocol does for an unauthenticated client while
+     * {@link ClientContext#authenticated()} is false.
      */
     ByteBuf answer(Command command, ClientContext context);
 
@@ -40,6 +43,14 @@ public interface ClientCodec {
      * @return the reply, or {@code null} when the protocol answers nothing (memcached {@code noreply})
      */
     ByteBuf error(ByteBufAllocator alloc, Command command, String message);
+
+    /**
+     * The answer to a command (other than {@link CommandKind#ADMIN}, which {@link #answer} handles)
+     * from a client that has not authenticated on a listener that requires it.
+     */
+    default ByteBuf authenticationRequired(ByteBufAllocator alloc, Command command) {
+        return error(alloc, command, "NOAUTH Authentication required.");
+    }
 
     /**
      * What the client is shown of a backend's reply to {@code command}. Protocols with quiet

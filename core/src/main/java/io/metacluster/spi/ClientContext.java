@@ -19,6 +19,26 @@ public interface ClientContext {
     /** The listener's name, as configured. */
     String listenerName();
 
+    /** Whether the listener makes clients authenticate ({@code auth} in its config). */
+    default boolean authRequired() {
+        return false;
+    }
+
+    /** Whether this connection may use the backends: it authenticated, or no authentication is required. */
+    default boolean authenticated() {
+        return true;
+    }
+
+    /**
+     * Checks credentials against the listener's; when they are right the connection is
+     * authenticated from now on. Constant-time in the password.
+     *
+     * @param username the user, or {@code null} for the default user (a password alone)
+     */
+    default boolean authenticate(String username, String password) {
+        return false;
+    }
+
     /** Close the connection once the reply of the current command (and every earlier one) is written. */
     void closeAfterReply();
 }

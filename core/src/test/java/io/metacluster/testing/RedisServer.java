@@ -67,8 +67,9 @@ public final class RedisServer extends ServerProcess {
     protected boolean answers(Socket socket) throws IOException {
         socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
         InputStream in = socket.getInputStream();
-        byte[] reply = in.readNBytes(7);
-        return new String(reply, StandardCharsets.US_ASCII).equals("+PONG\r\n");
+        String reply = new String(in.readNBytes(7), StandardCharsets.US_ASCII);
+        // a server started with --requirepass answers too, with -NOAUTH
+        return reply.equals("+PONG\r\n") || reply.startsWith("-NOAUTH");
     }
 
     /** A new client connection to this server; close it when done. */

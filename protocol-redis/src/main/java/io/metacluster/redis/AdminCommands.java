@@ -22,6 +22,10 @@ final class AdminCommands {
     private static final String NO_PASSWORD = "AUTH <password> called without any password configured for the default user. "
             + "Are you sure your configuration is correct?";
     private static final String WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
+    private static final String NOAUTH = "NOAUTH Authentication required.";
+    private static final String HELLO_NOAUTH = "NOAUTH HELLO must be called with the client already authenticated, "
+            + "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+            + "select the RESP protocol version at the same time";
 
     private AdminCommands() {
     }
@@ -31,6 +35,10 @@ final class AdminCommands {
         List<byte[]> args = args(command.frame());
         ByteBufAllocator alloc = ctx.alloc();
         int argc = args.size();
+        if (!ctx.authenticated() && !info.name().equals("auth") && !info.name().equals("hello")
+                && !info.name().equals("quit")) {
+            return codec.error(alloc, command, NOAUTH);
+        }
         switch (info.name()) {
             case "ping":
                 if (argc > 2) {
@@ -56,6 +64,11 @@ final class AdminCommands {
             case "auth":
                 if (argc > 3) {
                     return codec.error(alloc, command, "syntax error");
+                }
+                if (ctx.authRequired()) {
+                    boolean accepted = argc == 2 ? ctx.authenticate(null, text(args.get(1)))
+                            : ctx.authenticate(text(args.get(1)), text(args.get(2)));
+                    return accepted ? simple(alloc, "OK") : codec.error(alloc, command, WRONGPASS);
                 }
                 // as Redis without a password: the default user needs none, any other does not exist
                 if (argc == 2) {
@@ -102,6 +115,7 @@ final class AdminCommands {
             }
         }
         String user = null;
+        String password = null;
         String name = null;
         boolean setName = false;
         for (int j = next; j < args.size(); j++) {
@@ -109,6 +123,7 @@ final class AdminCommands {
             String option = text(args.get(j));
             if (option.equalsIgnoreCase("AUTH") && more >= 2) {
                 user = text(args.get(j + 1));
+                password = text(args.get(j + 2));
                 j += 2;
             } else if (option.equalsIgnoreCase("SETNAME") && more >= 1) {
                 name = text(args.get(j + 1));
@@ -118,7 +133,14 @@ final class AdminCommands {
                 return codec.error(alloc, command, "Syntax error in HELLO option '" + option + "'");
             }
         }
-        if (user != null && !user.equals("default")) {
+        if (ctx.authRequired()) {
+            if (user != null && !ctx.authenticate(user, password)) {
+                return codec.error(alloc, command, WRONGPASS);
+            }
+            if (!ctx.authenticated()) {
+                return codec.error(alloc, command, HELLO_NOAUTH);
+            }
+        } else if (user != null && !user.equals("default")) {
             return codec.error(alloc, command, WRONGPASS);
         }
         if (setName) {

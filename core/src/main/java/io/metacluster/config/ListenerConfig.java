@@ -10,11 +10,13 @@ import java.util.List;
  * <p>{@code read}, {@code write} and {@code verify} are the raw strategy blocks; the
  * {@link ConfigLoader} checks them against the extensions that exist and converts each to
  * its extension's typed config. {@code tls}, when present, makes clients connect with TLS;
- * {@code auth}, when present, makes them authenticate.
+ * {@code auth}, when present, makes them authenticate. With {@code miss-failover}, a read that
+ * misses on the cluster that served it is tried once more on another cluster (off by default:
+ * for a cache a miss is normal, and the retry costs a remote round trip).
  */
 public record ListenerConfig(String name, String protocol, HostPort bind, List<String> clusters,
                              ObjectNode read, ObjectNode write, ObjectNode verify, LimitsConfig limits, TlsConfig tls,
-                             AuthConfig auth) {
+                             AuthConfig auth, boolean missFailover) {
     public ListenerConfig {
         clusters = clusters == null ? List.of() : List.copyOf(clusters);
         limits = limits == null ? LimitsConfig.DEFAULTS : limits;

@@ -16,6 +16,7 @@ final class ListenerMetrics {
     final Meter rejected;
     final Meter outputLimitDisconnects;
     final Meter authFailures;
+    final Meter missFailovers;
     private final Map<CommandKind, Meter> commands = new EnumMap<>(CommandKind.class);
 
     ListenerMetrics(MetricRegistry registry, String listener) {
@@ -25,6 +26,7 @@ final class ListenerMetrics {
         rejected = registry.meter(prefix + ".connections-rejected");
         outputLimitDisconnects = registry.meter(prefix + ".output-limit-disconnects");
         authFailures = registry.meter(prefix + ".auth-failures");
+        missFailovers = registry.meter(prefix + ".miss-failovers");
         for (CommandKind kind : CommandKind.values()) {
             commands.put(kind, registry.meter(prefix + ".commands." + kind.name().toLowerCase(Locale.ROOT)));
         }

@@ -18,6 +18,7 @@ final class ReadRequest extends Slot implements ReplyListener {
     private final Command command;
     private LoopCluster target;
     private long tried;
+    private boolean missRetried;
 
     ReadRequest(ClientSession session, Command command) {
         this.session = session;
@@ -42,6 +43,19 @@ final class ReadRequest extends Slot implements ReplyListener {
 
     @Override
     public void onReply(ByteBuf reply, boolean error) {
+        if (command.kind() == CommandKind.READ && !missRetried && session.listener().config().missFailover()
+                && session.codec().isMiss(command, reply)) {
+            LoopCluster another = (LoopCluster) session.listener().selector().select(command, untried());
+            if (another != null) {
+                missRetried = true;
+                reply.release();
+                session.listener().metrics().missFailovers.mark();
+                target = another;
+                tried |= 1L << session.clusterIndex(another);
+                another.connectionFor(command, session.id()).send(command, this);
+                return;
+            }
+        }
         if (command.kind() == CommandKind.READ) {
             session.listener().verifier().onRead(command, target, reply);
         } else if (!error) {
@@ -56,6 +70,10 @@ final class ReadRequest extends Slot implements ReplyListener {
 
     @Override
     public void onFailure(String reason) {
+        route(untried(), session.listener().selector(), reason);
+    }
+
+    private List<LoopCluster> untried() {
         List<LoopCluster> untried = new ArrayList<>();
         List<LoopCluster> all = session.clusters();
         for (int i = 0; i < all.size(); i++) {
@@ -63,6 +81,6 @@ final class ReadRequest extends Slot implements ReplyListener {
                 untried.add(all.get(i));
             }
         }
-        route(untried, session.listener().selector(), reason);
+        return untried;
     }
 }

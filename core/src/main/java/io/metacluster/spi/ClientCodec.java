@@ -45,6 +45,16 @@ public interface ClientCodec {
     ByteBuf error(ByteBufAllocator alloc, Command command, String message);
 
     /**
+     * Whether {@code reply} says the key was not found (Redis nil, memcached {@code END} with no
+     * value, {@code EN}, binary "key not found"). Used by the listener's {@code miss-failover}:
+     * a miss from one cluster is retried once on another before the client sees it. The reply
+     * is not retained by this call.
+     */
+    default boolean isMiss(Command command, ByteBuf reply) {
+        return false;
+    }
+
+    /**
      * The answer to a command (other than {@link CommandKind#ADMIN}, which {@link #answer} handles)
      * from a client that has not authenticated on a listener that requires it.
      */

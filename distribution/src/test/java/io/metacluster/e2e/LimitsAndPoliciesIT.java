@@ -39,13 +39,15 @@ class LimitsAndPoliciesIT {
     static int all;
     static int quorum;
     static int local;
+    static int missFailover;
 
     @BeforeAll
     static void start() throws Exception {
         dc1 = RedisServer.start();
         dc2 = RedisServer.start();
         dc3 = RedisServer.start();
-        int[] ports = FreePorts.find(6);
+        int[] ports = FreePorts.find(7);
+        missFailover = ports[6];
         limited = ports[0];
         clientsCapped = ports[1];
         idle = ports[2];
@@ -87,11 +89,16 @@ class LimitsAndPoliciesIT {
                     bind: 127.0.0.1:%d
                     clusters: [dc1, dc2, dc3]
                     write: { policy: local }
+                  - name: miss
+                    protocol: redis
+                    bind: 127.0.0.1:%d
+                    clusters: [dc1, dc2, dc3]
+                    miss-failover: true
                 clusters:
                   - { name: dc1, local: true, nodes: [%s] }
                   - { name: dc2, nodes: [%s] }
                   - { name: dc3, nodes: [%s] }
-                """.formatted(replayDir, limited, clientsCapped, idle, all, quorum, local,
+                """.formatted(replayDir, limited, clientsCapped, idle, all, quorum, local, missFailover,
                 dc1.address(), dc2.address(), dc3.address()));
     }
 
@@ -240,5 +247,21 @@ class LimitsAndPoliciesIT {
             assertThat(daemon.engine.clusterHealth()).doesNotContainValue(false);
             assertThat(viaAll.set("w", "8")).isEqualTo("OK");
         }
+    }
+
+    @Test
+    void missFailoverTriesAnotherClusterOnceWhenTheLocalOneMisses() throws Exception {
+        try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
+            direct.set("only-remote", "here");
+        }
+        try (Jedis direct = new Jedis("127.0.0.1", dc3.port())) {
+            direct.set("only-remote", "here");
+        }
+        try (Jedis viaMiss = new Jedis("127.0.0.1", missFailover); Jedis viaLimited = new Jedis("127.0.0.1", limited)) {
+            assertThat(viaLimited.get("only-remote")).as("without miss-failover the local miss is the answer").isNull();
+            assertThat(viaMiss.get("only-remote")).isEqualTo("here");
+            assertThat(viaMiss.get("nowhere")).isNull();
+        }
+        assertThat(daemon.engine.metrics().meter("listener.miss.miss-failovers").getCount()).isEqualTo(2);
     }
 }

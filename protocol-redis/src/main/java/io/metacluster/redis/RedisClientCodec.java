@@ -175,7 +175,7 @@ public final class RedisClientCodec implements ClientCodec {
         int scanEnd = (int) Math.min(end, (long) start + limits.maxInlineBytes() + 2);
         int lf = in.indexOf(start, scanEnd, (byte) '\n');
         if (lf < 0) {
-            if (end - start > limits.maxInlineBytes()) {
+            if (end - start > limits.maxInlineBytes() + 1) { // the CR of a line of exactly the limit may come without its LF
                 throw new ProtocolException("Protocol error: too big inline request");
             }
             return null;
@@ -381,5 +381,15 @@ public final class RedisClientCodec implements ClientCodec {
         String code = space < 0 ? text : text.substring(0, space);
         byte[] bytes = (ERROR_CODES.contains(code) ? "-" + text + "\r\n" : "-ERR " + text + "\r\n").getBytes(StandardCharsets.UTF_8);
         return alloc.buffer(bytes.length).writeBytes(bytes);
+    }
+
+    /** A nil reply ({@code $-1}, {@code *-1}, RESP3 {@code _}): what GET and friends answer for a missing key. */
+    @Override
+    public boolean isMiss(Command command, ByteBuf reply) {
+        int length = reply.readableBytes();
+        int at = reply.readerIndex();
+        byte type = length > 0 ? reply.getByte(at) : 0;
+        return (length == 5 && (type == '$' || type == '*') && reply.getByte(at + 1) == '-' && reply.getByte(at + 2) == '1')
+                || (length == 3 && type == '_');
     }
 }

@@ -4,6 +4,10 @@ import io.metacluster.spi.BackendCodec;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+
+import java.util.List;
 
 import static io.metacluster.memcached.BinaryPacket.*;
 import static io.metacluster.memcached.TextLine.startsWith;
@@ -15,7 +19,8 @@ import static io.metacluster.memcached.TextLine.startsWith;
  * so a value holding {@code END\r\n} is just data. Any text request may be answered by an error
  * line instead; that is one line in every shape.
  *
- * <p>No handshake: memcached has no database to select, and SASL to backends is not supported yet.
+ * <p>The handshake is one {@code version} (text or binary, by lane): it proves the server answers.
+ * memcached has no database to select, and SASL to backends is not supported yet.
  *
  * <p>One instance per backend connection, confined to its event loop. It remembers how far it
  * got into a multi-key reply that is still arriving, so a long {@code get} reply is scanned once.
@@ -39,6 +44,15 @@ final class MemcachedBackendCodec implements BackendCodec {
     /** A text-lane codec (enough for {@link #isError}, which keeps no state). */
     MemcachedBackendCodec() {
         this(false);
+    }
+
+    @Override
+    public List<ByteBuf> handshake(ByteBufAllocator alloc) {
+        if (binary) {
+            ByteBuf version = alloc.buffer(HEADER_BYTES).writeByte(MAGIC_REQUEST).writeByte(BinaryOpcode.VERSION.code);
+            return List.of(version.writeZero(HEADER_BYTES - 2));
+        }
+        return List.of(ByteBufUtil.writeAscii(alloc, "version\r\n"));
     }
 
     @Override
@@ -125,7 +139,7 @@ final class MemcachedBackendCodec implements BackendCodec {
      */
     @Override
     public boolean isError(ByteBuf reply, Command request) {
-        if (request != null && request.detail() instanceof Request r && r.binary()) {
+        if (request == null ? binary : request.detail() instanceof Request r && r.binary()) {
             int status = BinaryPacket.status(reply);
             return status != STATUS_SUCCESS && status != STATUS_KEY_NOT_FOUND
                     && status != STATUS_KEY_EXISTS && status != STATUS_ITEM_NOT_STORED;

@@ -144,9 +144,33 @@ class MemcachedBackendCodecTest {
         }
     }
 
+    /** One version request per connection, in the lane's protocol; its reply splits without a request. */
     @Test
-    void noHandshake() {
-        assertThat(newCodec().handshake(ByteBufAllocator.DEFAULT)).isEmpty();
+    void theHandshakeIsOneVersionRequest() throws ProtocolException {
+        BackendCodec text = newCodec();
+        List<ByteBuf> hello = text.handshake(ByteBufAllocator.DEFAULT);
+        assertThat(hello).hasSize(1);
+        assertThat(drain(hello.get(0))).isEqualTo("version\r\n");
+        ByteBuf version = ByteBufAllocator.DEFAULT.buffer().writeBytes(bytes("VERSION 1.6.18\r\n"));
+        ByteBuf binaryVersion = ByteBufAllocator.DEFAULT.buffer().writeBytes(BinaryRequestDecoderTest.response(0x0b, 0, "", "1.6.18", 0));
+        ByteBuf binaryRefusal = ByteBufAllocator.DEFAULT.buffer().writeBytes(BinaryRequestDecoderTest.response(0x0b, 0x81, "", "Unknown command", 0));
+        try {
+            assertThat(text.replyLength(version, null)).isEqualTo(version.readableBytes());
+            assertThat(text.isError(version, null)).isFalse();
+
+            BackendCodec binary = new MemcachedProtocol().newBackendCodec(SETTINGS, MemcachedProtocol.BINARY_LANE);
+            hello = binary.handshake(ByteBufAllocator.DEFAULT);
+            assertThat(hello).hasSize(1);
+            assertThat(hex(hello.get(0))).isEqualTo("800b" + "00".repeat(22));
+            hello.get(0).release();
+            assertThat(binary.replyLength(binaryVersion, null)).isEqualTo(binaryVersion.readableBytes());
+            assertThat(binary.isError(binaryVersion, null)).isFalse();
+            assertThat(binary.isError(binaryRefusal, null)).isTrue();
+        } finally {
+            version.release();
+            binaryVersion.release();
+            binaryRefusal.release();
+        }
     }
 
     @ParameterizedTest

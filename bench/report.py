@@ -92,8 +92,13 @@ def markdown(rows, cross, args):
               "(answered at the first reply, write policy `first`), GET to the local one.")
     md.append("- load tools: Redis `redis-benchmark`; memcached `bench/mcload.c` (same method as "
               "redis-benchmark: one thread, epoll, latency from the batch's write to each reply).")
+    md.append("- fairness: twemproxy is single-threaded; Metacluster runs one I/O thread per core (2 here). "
+              "When other work competes for the cores, a 2-thread process gets a larger share, which flatters "
+              "the Metacluster/twemproxy ratios; Metacluster/direct is the sturdier figure.")
     if args.daemon_line:
         md.append(f"- daemon: {args.daemon_line}.")
+    if args.load:
+        md.append(f"- {args.load} (other work on the machine shows here; high values mean noisy figures).")
     if tools:
         md.append("- versions: " + "; ".join(tools) + ".")
     if args.skip_memcached:
@@ -223,6 +228,7 @@ def main():
     ap.add_argument("--daemon-line", default="")
     ap.add_argument("--memcaslap-note", default="")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--load", default="")
     args = ap.parse_args()
     rows = load(args.raw)
     cross = load(args.memcaslap) if args.memcaslap and os.path.exists(args.memcaslap) else []

@@ -36,6 +36,7 @@ else                      N1=100000; N16=600000; WARM=300000; MODE=full; fi
 STEP_TIMEOUT=90           # seconds: one load-tool run
 REPEAT=${REPEAT:-1}       # runs of each case (interleaved over the targets); the report takes the median
 START=$(date +%s)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -241,7 +242,7 @@ s.sendall(b"set \x10\x11key 0 0 1\r\nx\r\n")
 sys.exit(0 if s.recv(100).startswith(b"STORED") else 1)
 PY
     then targets+=("metacluster-1:$MC_M1" "metacluster-3:$MC_M3")
-    else echo "metacluster refuses keys with control bytes (memcaslap's keys): not run through it" >"$WORK/memcaslap.note"
+    else echo "Metacluster answers CLIENT_ERROR to keys with control bytes, which memcaslap's keys contain (memcached and twemproxy accept them)" >"$WORK/memcaslap.note"
          say "memcaslap: $(cat "$WORK/memcaslap.note")"; fi
   fi
   for op in set get; do
@@ -262,5 +263,6 @@ fi
 # --- 5. report --------------------------------------------------------------------------------
 cp "$RAW" "$OUT/raw.csv"
 python3 "$BENCH/report.py" --raw "$RAW" --memcaslap "$CROSS" --out "$OUT" --mode "$MODE" --repeat "$REPEAT" \
+  --load "load average (1/5/15 min) at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg)" \
   --skip-memcached "$MC_SKIP" --memcaslap-note "$(cat "$WORK/memcaslap.note" 2>/dev/null || true)" --daemon-line "$(grep -m1 'metacluster started' "$WORK/metacluster.log" | sed 's/^.* - //')"
 say "done in $(( $(date +%s) - START )) s: $OUT/results.md, $OUT/results.svg"

@@ -30,6 +30,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     private final ClientCodec codec;
     private final long id = IDS.incrementAndGet();
     private final ArrayDeque<Slot> slots = new ArrayDeque<>();
+    /**
+     * Requests waiting for a conditional write (memcached cas) to finish: its propagation to the
+     * other clusters must reach them before this client's later writes, and a later read must see it.
+     */
+    private final ArrayDeque<Slot> parked = new ArrayDeque<>();
+    private int conditionalsInFlight;
     private ChannelHandlerContext ctx;
     private List<LoopCluster> clusters;
     private boolean counted;
@@ -85,16 +91,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             return;
         }
         switch (command.kind()) {
-            case READ, CONDITIONAL_WRITE -> {
-                ReadRequest read = new ReadRequest(this, command);
-                slots.add(read);
-                read.start(clusters, listener.selector());
-            }
-            case WRITE -> {
-                WriteFanout write = new WriteFanout(this, command);
-                slots.add(write);
-                write.start(clusters);
-            }
+            case READ, CONDITIONAL_WRITE -> route(new ReadRequest(this, command));
+            case WRITE -> route(new WriteFanout(this, command));
             case ADMIN -> {
                 Slot slot = new Slot();
                 slots.add(slot);
@@ -114,6 +112,30 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         }
         if (slots.size() >= listener.limits().maxPendingPerClient()) {
             updateAutoRead();
+        }
+    }
+
+    private void route(Slot request) {
+        slots.add(request);
+        if (conditionalsInFlight > 0) {
+            parked.add(request);
+        } else {
+            begin(request);
+        }
+    }
+
+    private void begin(Slot request) {
+        if (request instanceof ReadRequest read && read.conditional()) {
+            conditionalsInFlight++;
+        }
+        request.start();
+    }
+
+    /** A conditional write was answered and its propagation sent: what waited behind it may go. */
+    void conditionalDone() {
+        conditionalsInFlight--;
+        while (conditionalsInFlight == 0 && !parked.isEmpty()) {
+            begin(parked.poll());
         }
     }
 

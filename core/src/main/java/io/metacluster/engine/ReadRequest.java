@@ -25,8 +25,13 @@ final class ReadRequest extends Slot implements ReplyListener {
         this.command = command;
     }
 
-    void start(List<LoopCluster> clusters, ReadSelector selector) {
-        route(clusters, selector, null);
+    @Override
+    void start() {
+        route(session.clusters(), session.listener().selector(), null);
+    }
+
+    boolean conditional() {
+        return command.kind() == CommandKind.CONDITIONAL_WRITE;
     }
 
     private void route(List<LoopCluster> candidates, ReadSelector selector, String lastFailure) {
@@ -34,7 +39,7 @@ final class ReadRequest extends Slot implements ReplyListener {
         if (target == null) {
             String reason = lastFailure != null ? lastFailure : "no cluster is up";
             session.answer(this, session.error(command, "no cluster can serve " + command.name() + " now: " + reason));
-            command.release();
+            finish();
             return;
         }
         tried |= 1L << session.clusterIndex(target);
@@ -65,7 +70,15 @@ final class ReadRequest extends Slot implements ReplyListener {
             }
         }
         session.answerFromBackend(this, command, reply);
+        finish();
+    }
+
+    private void finish() {
+        boolean conditional = conditional();
         command.release();
+        if (conditional) {
+            session.conditionalDone();
+        }
     }
 
     @Override

@@ -79,11 +79,11 @@ final class ReplayLog {
             return;
         }
         List<byte[]> frames = store.load();
-        ClientCodec codec = protocol.newClientCodec(new ClientLimits(Long.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE));
         for (byte[] frame : frames) {
             ByteBuf buffer = Unpooled.wrappedBuffer(frame);
             try {
-                Command command = codec.decode(buffer);
+                // a codec per entry: a codec may fix its dialect on the first bytes it sees (memcached text or binary)
+                Command command = decoder().decode(buffer);
                 if (command != null) {
                     waiting.add(command);
                     bytes += frame.length;
@@ -255,12 +255,15 @@ final class ReplayLog {
         log.info("replay to node {} paused: {}; will retry", node, reason);
     }
 
+    private ClientCodec decoder() {
+        return protocol.newClientCodec(new ClientLimits(Long.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE));
+    }
+
     private void flush(NodeConnection connection, int claimed) {
-        ClientCodec codec = protocol.newClientCodec(new ClientLimits(Long.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE));
         ByteBuf request = Unpooled.wrappedBuffer(protocol.flushRequest());
         Command flush;
         try {
-            flush = codec.decode(request);
+            flush = decoder().decode(request);
         } catch (ProtocolException e) {
             throw new IllegalStateException("protocol " + protocol.name() + " cannot read its own flush request", e);
         } finally {

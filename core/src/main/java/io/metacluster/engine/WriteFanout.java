@@ -31,7 +31,9 @@ final class WriteFanout extends Slot implements WriteTally {
         this.command = command;
     }
 
-    void start(List<LoopCluster> targets) {
+    @Override
+    void start() {
+        List<LoopCluster> targets = session.clusters();
         clusters = targets.size();
         outstanding = clusters;
         for (LoopCluster target : targets) {

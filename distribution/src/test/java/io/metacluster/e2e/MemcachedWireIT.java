@@ -281,6 +281,35 @@ class MemcachedWireIT {
     }
 
     @Test
+    void writesAndReadsPipelinedBehindACasWaitForItsPropagation() throws Exception {
+        try (Socket socket = backends.connect()) {
+            InputStream in = socket.getInputStream();
+            send(socket, "set o 0 0 2\r\nv1\r\ngets o\r\n");
+            assertThat(readLine(in)).isEqualTo("STORED");
+            String value = readLine(in);
+            long cas = Long.parseLong(value.substring(value.lastIndexOf(' ') + 1));
+            readUntil(in, "END\r\n");
+            // the set must reach every cluster after the cas's propagated value, and the get must see it
+            for (int round = 0; round < 20; round++) {
+                send(socket, "cas o 0 0 3 " + cas + "\r\ncas\r\nset o 0 0 5\r\nafter\r\ngets o\r\n");
+                assertThat(readLine(in)).isEqualTo("STORED");
+                assertThat(readLine(in)).isEqualTo("STORED");
+                value = readLine(in);
+                assertThat(value).startsWith("VALUE o 0 5 ");
+                cas = Long.parseLong(value.substring(value.lastIndexOf(' ') + 1));
+                assertThat(readUntil(in, "END\r\n")).isEqualTo("after\r\nEND\r\n");
+            }
+        }
+        for (MemcachedServer server : backends.all) {
+            awaitValue(server, "o", "after");
+        }
+        Thread.sleep(200);
+        for (MemcachedServer server : backends.all) {
+            assertThat(server.get("o")).as("no propagated cas value overtook the later set on " + server).isEqualTo("after");
+        }
+    }
+
+    @Test
     void theProxyAnswersVersionStatsAndVerbosityItself() throws Exception {
         String reply = exchange(backends.port, "version\r\nverbosity 1\r\nstats\r\n", "END\r\n");
         assertThat(reply).startsWith("VERSION 1.6.0-metacluster-").contains("\r\nOK\r\nSTAT pid ").endsWith("END\r\n");

@@ -27,8 +27,9 @@ class ReplayIT {
 
     @BeforeEach
     void backends() {
-        dc1 = RedisServer.start();
-        dc2 = RedisServer.start();
+        // with an append-only file a restarted server still has what it held before
+        dc1 = RedisServer.start("--appendonly", "yes");
+        dc2 = RedisServer.start("--appendonly", "yes");
         port = FreePorts.find();
     }
 
@@ -117,6 +118,9 @@ class ReplayIT {
     @Test
     void anOverflowedLogFlushesTheClusterWhenItIsBack() throws Exception {
         daemon = start("  max-entries: 10\n  on-overflow: flush");
+        try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
+            direct.set("stale", "from before");
+        }
         dc2.stop();
         try (Jedis client = new Jedis("127.0.0.1", port)) {
             for (int i = 0; i < 20; i++) {
@@ -125,9 +129,6 @@ class ReplayIT {
         }
         assertThat(daemon.engine.metrics().counter("cluster.dc2.replay.overflows").getCount()).isEqualTo(1);
         dc2.restart();
-        try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
-            direct.set("stale", "from before");
-        }
         awaitHealthy();
         try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
             assertThat(direct.exists("stale")).as("flushed, so it refills instead of serving stale data").isFalse();

@@ -717,7 +717,7 @@ final class FuzzKit {
      * Splits {@code input} (cut at {@code cuts}) with {@code codec} as the engine's ReplyReader
      * does: each reply is matched to the oldest request of {@code requests} ({@code null} entries
      * stand for handshake requests), checked, and handed to {@code client} as the engine would
-     * (isError, propagation of an applied conditional write, present). Returns the reply lengths,
+     * (isError, isMiss of a read, propagation of an applied conditional write, present). Returns the reply lengths,
      * then "ProtocolException: ..." if the codec refused the stream, or "no request in flight"
      * when replies outnumber requests.
      */
@@ -810,6 +810,9 @@ final class FuzzKit {
                     }
                     ByteBuf reply = in.readRetainedSlice(length);
                     codec.isError(reply, asked);
+                    if (asked.kind() == CommandKind.READ) {
+                        client.isMiss(asked, reply); // miss-failover asks this of every read's reply
+                    }
                     if (asked.kind() == CommandKind.CONDITIONAL_WRITE) {
                         Command followUp = client.propagation(asked, reply, alloc);
                         if (followUp != null) {

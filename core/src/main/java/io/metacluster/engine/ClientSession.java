@@ -69,6 +69,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        FlushBatch.current().begin();
         if (closing) {
             ReferenceCountUtil.release(msg instanceof Command command ? command.frame() : msg);
             return;
@@ -81,7 +82,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             return;
         }
         Command command = (Command) msg;
-        listener.metrics().commands(command.kind()).mark();
+        listener.metrics().commands(command.kind()).inc();
         if (!authenticated && command.kind() != CommandKind.ADMIN && listener.config().auth() != null) {
             Slot slot = new Slot();
             slots.add(slot);
@@ -173,7 +174,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             }
         }
         if (wrote) {
-            ctx.flush();
+            FlushBatch.current().flush(ctx.channel());
             enforceOutputLimit();
         }
         updateAutoRead();
@@ -219,6 +220,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         } else if (!autoRead && !closing && !listener.draining && pending <= max / 2 && ctx.channel().isWritable()) {
             ctx.channel().config().setAutoRead(true);
         }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        FlushBatch.current().end();
+        ctx.fireChannelReadComplete();
     }
 
     @Override

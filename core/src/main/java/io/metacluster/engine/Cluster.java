@@ -10,7 +10,8 @@ final class Cluster {
     final Topology topology;
     final Node[] nodes;
     final ClusterMetrics metrics;
-    final WriteTracker writes = new WriteTracker();
+    /** Writes in flight by key, for read verification; {@code null} when no listener of the cluster verifies. */
+    WriteTracker writes;
     /** TLS to the nodes, or {@code null}. */
     final SslContext tls;
     /** This cluster as seen from each event loop. */

@@ -25,7 +25,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
@@ -194,6 +193,14 @@ public final class Engine implements AutoCloseable {
         ReadVerifier verifier = verify.create(ConfigLoader.convert(verify, config.verify(), ConfigLoader.VERIFY_KEY),
                 listener.verifyContext(metrics));
         listener.verifier(verifier);
+        if (verifier != ReadVerifier.NONE) {
+            for (String name : config.clusters()) {
+                Cluster cluster = clusters.get(name);
+                if (cluster.writes == null) {
+                    cluster.writes = new WriteTracker();
+                }
+            }
+        }
         return listener;
     }
 
@@ -227,8 +234,7 @@ public final class Engine implements AutoCloseable {
                             if (idle > 0) {
                                 ch.pipeline().addLast(new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
                             }
-                            ch.pipeline().addLast(new FlushConsolidationHandler(256, true),
-                                    new ClientFrameDecoder(codec), new ClientSession(listener, codec));
+                            ch.pipeline().addLast(new ClientFrameDecoder(codec), new ClientSession(listener, codec));
                         }
                     });
             try {

@@ -138,12 +138,14 @@ final class Listener {
 
             @Override
             public int writesInFlight(ClusterView cluster, ByteBuf key) {
-                return own(cluster).cluster.writes.inFlight(key);
+                WriteTracker writes = own(cluster).cluster.writes;
+                return writes == null ? 0 : writes.inFlight(key);
             }
 
             @Override
             public long writesStarted(ClusterView cluster, ByteBuf key) {
-                return own(cluster).cluster.writes.started(key);
+                WriteTracker writes = own(cluster).cluster.writes;
+                return writes == null ? 0 : writes.started(key);
             }
 
             private LoopCluster own(ClusterView cluster) {

@@ -12,10 +12,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
@@ -36,13 +34,14 @@ final class NodeConnection {
     private final BackendConfig config;
     private final Bootstrap bootstrap;
     private final CountDownLatch firstOutcome;
-    private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+    private final InFlight inFlight = new InFlight();
 
     private Channel channel;
     private boolean ready;
     private boolean stopped;
     private boolean reported;
     private int failedAttempts;
+    private int replies;
     private ScheduledFuture<?> timeoutCheck;
 
     NodeConnection(Node node, EventLoop loop, int loopIndex, Protocol protocol, int lane, BackendConfig config,
@@ -127,10 +126,10 @@ final class NodeConnection {
             listener.onFailure("node " + node.address + " of cluster " + node.cluster.name() + " is down");
             return;
         }
-        node.cluster.metrics.requests.mark();
-        inFlight.add(new InFlight(command, listener, System.nanoTime(), write));
-        // FlushConsolidationHandler turns the flushes of one event-loop pass into one syscall
-        channel.writeAndFlush(command.frame().retainedDuplicate(), channel.voidPromise());
+        node.cluster.metrics.requests.inc();
+        inFlight.add(command, listener, System.nanoTime(), write);
+        channel.write(command.frame().retainedDuplicate(), channel.voidPromise());
+        FlushBatch.current().flush(channel);
     }
 
     private void connect() {
@@ -147,7 +146,7 @@ final class NodeConnection {
                             node.address.host(), node.address.port()));
                 }
                 BackendCodec codec = protocol.newBackendCodec(node.settings, lane);
-                ch.pipeline().addLast(new FlushConsolidationHandler(256, true), new ReplyReader(NodeConnection.this, codec));
+                ch.pipeline().addLast(new ReplyReader(NodeConnection.this, codec));
             }
         }).connect();
         future.addListener(f -> {
@@ -179,19 +178,23 @@ final class NodeConnection {
         node.replay.catchUp(this);
     }
 
-    /** The next request waiting for a reply, or {@code null}. */
-    InFlight oldest() {
-        return inFlight.peek();
+    /** The command of the next request waiting for a reply, or {@code null}. */
+    Command oldest() {
+        return inFlight.isEmpty() ? null : inFlight.command();
     }
 
     void replied(ByteBuf reply, boolean error) {
-        InFlight done = inFlight.poll();
+        ReplyListener listener = inFlight.listener();
         ClusterMetrics metrics = node.cluster.metrics;
-        metrics.latency.update(System.nanoTime() - done.sentAtNanos, TimeUnit.NANOSECONDS);
+        // one reply in 16 feeds the latency histogram: percentiles need a sample, not every request
+        if ((++replies & 15) == 0) {
+            metrics.latency.update(System.nanoTime() - inFlight.sentAtNanos(), TimeUnit.NANOSECONDS);
+        }
         if (error) {
             metrics.errors.mark();
         }
-        done.listener.onReply(reply, error);
+        inFlight.removeOldest();
+        listener.onReply(reply, error);
     }
 
     /** The channel closed: fail what was in flight and reconnect. */
@@ -208,12 +211,15 @@ final class NodeConnection {
             reportFirstOutcome();
         }
         String failure = "connection to node " + node.address + " of cluster " + node.cluster.name() + " lost: " + reason;
-        InFlight lost;
-        while ((lost = inFlight.poll()) != null) {
-            if (lost.write) {
-                node.replay.record(lost.command);
+        while (!inFlight.isEmpty()) {
+            Command lost = inFlight.command();
+            ReplyListener listener = inFlight.listener();
+            boolean write = inFlight.write();
+            inFlight.removeOldest();
+            if (write) {
+                node.replay.record(lost);
             }
-            lost.listener.onFailure(failure);
+            listener.onFailure(failure);
         }
         scheduleReconnect();
     }
@@ -234,9 +240,8 @@ final class NodeConnection {
         if (ready) {
             node.replay.catchUp(this);
         }
-        InFlight oldest = inFlight.peek();
-        if (channel != null && oldest != null
-                && System.nanoTime() - oldest.sentAtNanos > TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs())) {
+        if (channel != null && !inFlight.isEmpty()
+                && System.nanoTime() - inFlight.sentAtNanos() > TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs())) {
             // replies are matched in order, so a reply that never comes blocks everything behind it
             channel.attr(ReplyReader.CLOSE_REASON).set("no reply within " + config.requestTimeoutMs() + " ms");
             channel.close();

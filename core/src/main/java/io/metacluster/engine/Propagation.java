@@ -28,14 +28,18 @@ final class Propagation {
         }
         for (LoopCluster cluster : clusters) {
             if (cluster != except) {
-                cluster.cluster.writes.sent(command);
+                if (cluster.cluster.writes != null) {
+                    cluster.cluster.writes.sent(command);
+                }
                 cluster.connectionFor(command, clientId).write(command, propagation.new Member(cluster));
             }
         }
     }
 
     private void settle(LoopCluster cluster) {
-        cluster.cluster.writes.done(command);
+        if (cluster.cluster.writes != null) {
+            cluster.cluster.writes.done(command);
+        }
         if (--outstanding == 0) {
             command.release();
         }

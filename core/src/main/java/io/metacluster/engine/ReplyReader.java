@@ -1,6 +1,7 @@
 package io.metacluster.engine;
 
 import io.metacluster.spi.BackendCodec;
+import io.metacluster.spi.Command;
 import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -49,6 +50,18 @@ final class ReplyReader extends ByteToMessageDecoder {
     }
 
     @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        FlushBatch.current().begin();
+        super.channelRead(ctx, msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        super.channelReadComplete(ctx);
+        FlushBatch.current().end();
+    }
+
+    @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         try {
             while (in.isReadable() && ctx.channel().isActive()) {
@@ -67,17 +80,17 @@ final class ReplyReader extends ByteToMessageDecoder {
                     }
                     continue;
                 }
-                InFlight oldest = connection.oldest();
+                Command oldest = connection.oldest();
                 if (oldest == null) {
                     close(ctx, "reply with no request in flight: " + printable(in));
                     return;
                 }
-                int length = codec.replyLength(in, oldest.command);
+                int length = codec.replyLength(in, oldest);
                 if (length < 0) {
                     return;
                 }
                 ByteBuf reply = in.readRetainedSlice(length);
-                connection.replied(reply, codec.isError(reply, oldest.command));
+                connection.replied(reply, codec.isError(reply, oldest));
             }
         } catch (ProtocolException e) {
             close(ctx, "unreadable reply: " + e.getMessage());

@@ -40,7 +40,9 @@ final class WriteFanout extends Slot implements WriteTally {
             localClusters += target.local() ? 1 : 0;
         }
         for (LoopCluster target : targets) {
-            target.cluster.writes.sent(command);
+            if (target.cluster.writes != null) {
+                target.cluster.writes.sent(command);
+            }
             target.connectionFor(command, session.id()).write(command, new Member(target));
         }
     }
@@ -150,13 +152,17 @@ final class WriteFanout extends Slot implements WriteTally {
 
         @Override
         public void onReply(ByteBuf reply, boolean error) {
-            cluster.cluster.writes.done(command);
+            if (cluster.cluster.writes != null) {
+                cluster.cluster.writes.done(command);
+            }
             replied(cluster, reply, error);
         }
 
         @Override
         public void onFailure(String reason) {
-            cluster.cluster.writes.done(command);
+            if (cluster.cluster.writes != null) {
+                cluster.cluster.writes.done(command);
+            }
             missed(cluster, reason);
         }
     }

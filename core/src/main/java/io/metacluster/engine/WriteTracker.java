@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * Which keys of a cluster have writes in flight, by hash bucket, so that read verification can
  * tell a real divergence from a write that has not landed yet. Buckets are shared by all event
  * loops (writes of one key may come from clients on any of them); collisions only make the
- * answer more cautious.
+ * answer more cautious. Only kept for clusters of a listener that verifies reads.
  */
 final class WriteTracker {
     private static final int BUCKETS = 4096;
@@ -19,31 +19,33 @@ final class WriteTracker {
     private final AtomicLongArray started = new AtomicLongArray(BUCKETS);
 
     void sent(Command write) {
+        ByteBuf frame = write.frame();
         for (int i = 0; i < write.keyCount(); i++) {
-            int bucket = bucket(write.key(i));
+            int bucket = bucket(frame, frame.readerIndex() + write.keyOffset(i), write.keyLength(i));
             started.incrementAndGet(bucket);
             inFlight.incrementAndGet(bucket);
         }
     }
 
     void done(Command write) {
+        ByteBuf frame = write.frame();
         for (int i = 0; i < write.keyCount(); i++) {
-            inFlight.decrementAndGet(bucket(write.key(i)));
+            inFlight.decrementAndGet(bucket(frame, frame.readerIndex() + write.keyOffset(i), write.keyLength(i)));
         }
     }
 
     int inFlight(ByteBuf key) {
-        return inFlight.get(bucket(key));
+        return inFlight.get(bucket(key, key.readerIndex(), key.readableBytes()));
     }
 
     long started(ByteBuf key) {
-        return started.get(bucket(key));
+        return started.get(bucket(key, key.readerIndex(), key.readableBytes()));
     }
 
-    private static int bucket(ByteBuf key) {
+    private static int bucket(ByteBuf buf, int from, int length) {
         int hash = 1;
-        for (int i = key.readerIndex(); i < key.writerIndex(); i++) {
-            hash = 31 * hash + key.getByte(i);
+        for (int i = from; i < from + length; i++) {
+            hash = 31 * hash + buf.getByte(i);
         }
         return (hash ^ (hash >>> 16)) & (BUCKETS - 1);
     }

@@ -93,6 +93,16 @@ public final class Command {
         return keyRanges.length / 2;
     }
 
+    /** Where key {@code i} starts, relative to the frame's reader index. */
+    public int keyOffset(int i) {
+        return keyRanges[2 * i];
+    }
+
+    /** The length of key {@code i} in bytes. */
+    public int keyLength(int i) {
+        return keyRanges[2 * i + 1];
+    }
+
     /** Key {@code i} as a slice of the frame: valid only while the command is, not retained. */
     public ByteBuf key(int i) {
         return frame.slice(frame.readerIndex() + keyRanges[2 * i], keyRanges[2 * i + 1]);

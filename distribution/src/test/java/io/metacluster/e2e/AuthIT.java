@@ -66,7 +66,7 @@ class AuthIT {
             direct.auth("backend-secret");
             assertThat(direct.exists("intruder")).isFalse();
         }
-        assertThat(daemon.engine.metrics().meter("listener.main.commands.write").getCount()).isPositive();
+        assertThat(daemon.engine.metrics().counter("listener.main.commands.write").getCount()).isPositive();
     }
 
     @Test

@@ -37,6 +37,15 @@ import org.pf4j.Extension;
  * the {@code cas} is compared with another server's counter (normally {@code EXISTS}, and the
  * client retries as after any race).
  *
+ * <p><b>One reply per forwarded request.</b> Backend connections are shared by clients and
+ * pipelined, replies matched first-in first-out; a request memcached answered twice or not at
+ * all would hand later replies to the wrong clients. So requests are forwarded loud (quiet
+ * tokens stripped, see {@code Quiet}), tokenized as memcached 1.6.18 tokenizes them (up to a
+ * NUL), and what memcached would refuse without reading its value (a meta line of 20 tokens or
+ * more, a key token over 250 bytes, a duplicate or unknown meta flag, a number it cannot read) or
+ * would close the connection for (a line over 2048 bytes other than {@code get}/{@code gets})
+ * is answered by the proxy and never forwarded; see {@code TextRequestDecoder}.
+ *
  * <p>Other notes:
  * <ul>
  *   <li><b>gat, mg with T.</b> They touch the item on the one cluster that serves the read only.</li>

@@ -68,7 +68,7 @@ public final class MemcachedVerification implements ReplyVerification {
     }
 
     private static boolean hasUnverifiedFlag(ByteBuf frame) {
-        TextLine line = new TextLine();
+        TextLine line = new TextLine(true);
         try {
             if (!line.read(frame, MemcachedBackendCodec.MAX_LINE, BAD_REPLY)) {
                 return true;

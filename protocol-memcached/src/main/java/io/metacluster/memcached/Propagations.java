@@ -111,7 +111,7 @@ final class Propagations {
     }
 
     private static TextLine firstLine(ByteBuf frame) {
-        TextLine line = new TextLine();
+        TextLine line = new TextLine(true);
         try {
             if (!line.read(frame, Integer.MAX_VALUE - 2, "line too long")) {
                 throw new IllegalStateException("a decoded request without its line");

@@ -9,7 +9,9 @@ import io.netty.buffer.ByteBuf;
  * binary quiet opcodes turned into their loud twins) so that every request gets exactly one
  * reply: replies are matched to requests first-in first-out, and a write that failed must be
  * seen by the write policy. The replies memcached would not have sent are then hidden here. The
- * rules are memcached 1.6.18's, checked against the real server.
+ * rules are memcached 1.6.18's, checked against the real server. memcached reads only the first
+ * byte of a meta flag, so {@code q0}, {@code q-1} or {@code qq} is the quiet flag as much as
+ * {@code q}; a second one is a duplicate flag, which the proxy refuses as memcached does.
  */
 enum Quiet {
     /** Every reply is shown. */

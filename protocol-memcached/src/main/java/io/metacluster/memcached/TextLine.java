@@ -13,9 +13,15 @@ import java.util.Arrays;
  * tokens; a line ends at LF, with an optional CR before it). Nothing is copied: tokens are
  * offsets relative to the line start.
  *
+ * <p>A request line is tokenized only up to its first NUL byte, if any: memcached reads the
+ * command line as a C string, so whatever follows a NUL is not part of the command (a
+ * {@code noreply} after it is not seen, one before it is). Bytes after the NUL still belong to
+ * the line and its frame.
+ *
  * <p>Reused for every line of one connection; confined to its event loop.
  */
 final class TextLine {
+    private final boolean request;
     private ByteBuf buf;
     private int base;
     private int contentLength;
@@ -23,6 +29,16 @@ final class TextLine {
     private int count;
     private int[] starts = new int[8];
     private int[] ends = new int[8];
+
+    /** A tokenizer of reply lines, which are split whole. */
+    TextLine() {
+        this(false);
+    }
+
+    /** @param request whether lines are requests, tokenized up to a NUL as memcached does */
+    TextLine(boolean request) {
+        this.request = request;
+    }
 
     /** {@link #read(ByteBuf, int, int, String)} at the reader index. */
     boolean read(ByteBuf in, int maxLength, String tooLongMessage) throws ProtocolException {
@@ -56,16 +72,21 @@ final class TextLine {
 
     private void tokenize() {
         count = 0;
+        int limit = contentLength;
+        if (request && contentLength > 0) {
+            int nul = buf.indexOf(base, base + contentLength, (byte) 0);
+            limit = nul < 0 ? contentLength : nul - base;
+        }
         int i = 0;
-        while (i < contentLength) {
-            while (i < contentLength && buf.getByte(base + i) == ' ') {
+        while (i < limit) {
+            while (i < limit && buf.getByte(base + i) == ' ') {
                 i++;
             }
-            if (i == contentLength) {
+            if (i == limit) {
                 break;
             }
             int start = i;
-            while (i < contentLength && buf.getByte(base + i) != ' ') {
+            while (i < limit && buf.getByte(base + i) != ' ') {
                 i++;
             }
             if (count == starts.length) {

@@ -14,13 +14,23 @@ import io.netty.buffer.ByteBuf;
  * the length its command line announces and must end in CRLF. Requests whose {@code noreply} or
  * meta {@code q} must be stripped get a new small header buffer; their data block stays a slice.
  *
+ * <p><b>One reply per forwarded request.</b> Backend connections are shared and their replies
+ * matched first-in first-out, so a forwarded request that memcached answered twice (it refused
+ * the line and ran the value as a command) or not at all (a quiet flag the proxy missed) would
+ * hand every later reply on that connection to the wrong request, another client's included.
+ * So what is forwarded is what memcached 1.6.18 answers exactly once, by its own parsing rules
+ * ({@code proto_text.c}): lines are tokenized as memcached does, up to a NUL ({@link TextLine});
+ * every quiet token is stripped ({@code noreply}, any meta flag starting with {@code q}); and what
+ * memcached refuses without reading the value is refused here, never forwarded (see {@link #meta}).
+ * Lines memcached would drop the connection for (over {@value #SERVER_MAX_LINE} bytes) are refused too.
+ *
  * <p>Where memcached's answer to a malformed request would lose the framing (it then parses the
  * value as commands), the proxy keeps the stream safe instead:
  * <ul>
  *   <li>a storage command whose value length cannot be read ends the connection
  *       ({@link ProtocolException}): no value is ever interpreted as a command;</li>
- *   <li>a storage command refused for its key or numbers has its announced value swallowed,
- *       as memcached does for an oversized value.</li>
+ *   <li>a storage command refused for its key, numbers, flags or line length has its announced
+ *       value swallowed, as memcached does for an oversized value.</li>
  * </ul>
  *
  * <p>Base64 keys (meta flag {@code b}) are routed by their encoded text: routing only needs the
@@ -30,9 +40,23 @@ import io.netty.buffer.ByteBuf;
  * <p>Confined to the client connection's event loop.
  */
 final class TextRequestDecoder extends RequestDecoder {
+    /** The longest key token, base64 text ({@code b}) included: memcached checks the token before decoding it. */
     static final int MAX_KEY_LENGTH = 250;
-    /** The base64 text of a 250-byte key. */
-    static final int MAX_BASE64_KEY_LENGTH = 4 * ((MAX_KEY_LENGTH + 2) / 3);
+    /**
+     * memcached's {@code MFLAG_MAX_OPT_LENGTH}: a meta line of this many tokens (command, key,
+     * {@code ms} length and flags) or more is refused before its flags, and an {@code ms} value, are read.
+     */
+    static final int MAX_META_TOKENS = 20;
+    /** The first byte of every meta flag memcached 1.6.18 knows ({@code _meta_flag_preparse}); any other is refused. */
+    static final String META_FLAGS = "bNTRlOPLkstcfvhuqFCMJDI";
+    /**
+     * The longest line memcached waits for: when more than this many bytes of a line other than
+     * {@code get}/{@code gets} arrived without its LF, it closes the connection, which the proxy
+     * shares between clients. Longer forwarded lines are refused.
+     */
+    static final int SERVER_MAX_LINE = 2048;
+    /** memcached ignores leading spaces, up to this many on a long {@code get} line. */
+    private static final int SERVER_MAX_LEADING_SPACES = 100;
 
     static final String ERROR = "ERROR";
     static final String BAD_FORMAT = "CLIENT_ERROR bad command line format";
@@ -43,6 +67,12 @@ final class TextRequestDecoder extends RequestDecoder {
     static final String TOO_MANY_KEYS = "CLIENT_ERROR too many keys";
     static final String LINE_TOO_LONG = "CLIENT_ERROR line too long";
     static final String TOO_LARGE = "SERVER_ERROR object too large for cache";
+    static final String TOO_MANY_FLAGS = "CLIENT_ERROR options flags too long";
+    static final String MG_TOO_MANY_FLAGS = "CLIENT_ERROR options flags are too long";
+    static final String DUPLICATE_FLAG = "CLIENT_ERROR duplicate flag";
+    static final String INVALID_FLAG = "CLIENT_ERROR invalid flag";
+    /** What md and ma answer for either. */
+    static final String BAD_FLAG = "CLIENT_ERROR invalid or duplicate flag";
 
     /** Where a token is not stripped. */
     private static final int KEEP_ALL = -1;
@@ -50,7 +80,7 @@ final class TextRequestDecoder extends RequestDecoder {
     private static final long NO_DATA = -1;
 
     private final ClientLimits limits;
-    private final TextLine line = new TextLine();
+    private final TextLine line = new TextLine(true);
 
     TextRequestDecoder(ClientLimits limits) {
         this.limits = limits;
@@ -225,9 +255,19 @@ final class TextRequestDecoder extends RequestDecoder {
     }
 
     /**
-     * {@code mg|md|ma|me <key> <flag>*}, {@code ms <key> <datalen> <flag>*} and a data block.
-     * Flags pass through; {@code q} is stripped and its effect applied by {@link Quiet}; a
-     * compared cas ({@code C<unique>}) makes a write conditional.
+     * {@code mg|md|ma <key> <flag>*}, {@code ms <key> <datalen> <flag>*} and a data block, and
+     * {@code me <key>}. Flags pass through, checked first as memcached 1.6.18 checks them
+     * ({@code proto_text.c}, {@code _meta_flag_preparse}): a line of {@value #MAX_META_TOKENS}
+     * tokens or more, a key token over 250 bytes (base64 or not), a flag whose first byte repeats
+     * another's, is not ASCII or names no flag is refused here, never forwarded. The other flag
+     * errors (a bad number after {@code T}, an unknown mode, ...) are memcached's to answer: one
+     * error line, its value swallowed. memcached reads only a flag's first byte, so every token
+     * starting with {@code q} ({@code q0}, {@code q-1}) is the quiet flag; that one token is
+     * stripped and its effect applied by {@link Quiet}. A compared cas ({@code C<unique>}) makes a
+     * write conditional.
+     *
+     * <p>Refusals of {@code ms} swallow its value even where memcached would not (too many flags,
+     * a long key): a value is never read as commands.
      */
     private Command meta(ByteBuf in, String name, boolean withData) throws ProtocolException {
         int count = line.count();
@@ -235,19 +275,42 @@ final class TextRequestDecoder extends RequestDecoder {
             throw new ProtocolException(BAD_FORMAT);
         }
         if (count < 2) {
-            return refuse(in, name, ERROR, Quiet.NONE, 0);
+            return refuse(in, name, name.equals("me") ? BAD_FORMAT : ERROR, Quiet.NONE, 0);
+        }
+        long bytes = withData ? line.unsigned(2) : 0;
+        long swallow = withData ? bytes + 2 : 0;
+        // memcached checks the key token's length before it decodes a base64 key or reads an ms value length
+        if (line.length(1) > MAX_KEY_LENGTH || !validKey(1, MAX_KEY_LENGTH)) {
+            return refuse(in, name, BAD_FORMAT, Quiet.NONE, swallow);
+        }
+        if (name.equals("me")) { // a debug command: memcached looks at no flag but a "b" right after the key
+            return forward(in, name, CommandKind.READ, keyRange(), Request.LINE, KEEP_ALL, NO_DATA);
+        }
+        if (count >= MAX_META_TOKENS) {
+            return refuse(in, name, name.equals("mg") ? MG_TOO_MANY_FLAGS : TOO_MANY_FLAGS, Quiet.NONE, swallow);
         }
         int firstFlag = withData ? 3 : 2;
         int quietFlag = KEEP_ALL;
-        boolean base64 = false;
         boolean compareCas = false;
+        long seenBelow64 = 0;
+        long seenFrom64 = 0;
         for (int t = firstFlag; t < count; t++) {
-            if (line.is(t, "b")) {
-                base64 = true;
-            } else if (line.byteAt(line.start(t)) == 'C') {
-                compareCas = true;
-            } else if (line.is(t, "q") && quietFlag == KEEP_ALL && !name.equals("me")) {
+            int flag = line.byteAt(line.start(t)) & 0xff;
+            long bit = 1L << (flag & 63);
+            boolean seen = flag >= 127 || ((flag < 64 ? seenBelow64 : seenFrom64) & bit) != 0;
+            if (seen || META_FLAGS.indexOf(flag) < 0) {
+                String reason = name.equals("md") || name.equals("ma") ? BAD_FLAG : seen ? DUPLICATE_FLAG : INVALID_FLAG;
+                return refuse(in, name, reason, Quiet.NONE, swallow);
+            }
+            if (flag < 64) {
+                seenBelow64 |= bit;
+            } else {
+                seenFrom64 |= bit;
+            }
+            if (flag == 'q') {
                 quietFlag = t;
+            } else if (flag == 'C') {
+                compareCas = true;
             }
         }
         Quiet quiet = quietFlag == KEEP_ALL ? Quiet.NONE : switch (name) {
@@ -255,17 +318,12 @@ final class TextRequestDecoder extends RequestDecoder {
             case "ma" -> Quiet.META_ARITHMETIC;
             default -> Quiet.META_SUCCESS;
         };
-        long bytes = withData ? line.unsigned(2) : 0;
-        long swallow = withData ? bytes + 2 : 0;
         if (withData && tooLarge(bytes)) {
             return refuse(in, name, TOO_LARGE, quiet, swallow);
         }
-        if (!validKey(1, base64 ? MAX_BASE64_KEY_LENGTH : MAX_KEY_LENGTH)) {
-            return refuse(in, name, BAD_FORMAT, quiet, swallow);
-        }
-        CommandKind kind = name.equals("mg") || name.equals("me") ? CommandKind.READ
+        CommandKind kind = name.equals("mg") ? CommandKind.READ
                 : compareCas ? CommandKind.CONDITIONAL_WRITE : CommandKind.WRITE;
-        Request request = Request.text(name.equals("me") ? ReplyShape.LINE : ReplyShape.META, quiet);
+        Request request = Request.text(ReplyShape.META, quiet);
         if (withData) {
             return withData(in, name, kind, request, quietFlag, bytes, quiet);
         }
@@ -284,6 +342,9 @@ final class TextRequestDecoder extends RequestDecoder {
 
     /** A command with a data block of {@code bytes}: waits for all of it, then checks its CRLF. */
     private Command withData(ByteBuf in, String name, CommandKind kind, Request request, int strip, long bytes, Quiet quiet) {
+        if (tooLongForServer(name, strip)) {
+            return refuse(in, name, LINE_TOO_LONG, quiet, bytes + 2);
+        }
         long total = line.frameLength() + bytes + 2;
         if (in.readableBytes() < total) {
             return null;
@@ -305,6 +366,9 @@ final class TextRequestDecoder extends RequestDecoder {
         int from = in.readerIndex();
         int lineBytes = line.frameLength();
         int dataBlock = dataBytes == NO_DATA ? 0 : (int) dataBytes + 2;
+        if (tooLongForServer(name, strip)) {
+            return refuse(in, name, LINE_TOO_LONG, request.quiet(), dataBlock);
+        }
         ByteBuf frame;
         if (strip == KEEP_ALL) {
             frame = in.retainedSlice(from, lineBytes + dataBlock);
@@ -319,6 +383,20 @@ final class TextRequestDecoder extends RequestDecoder {
         }
         in.skipBytes(lineBytes + dataBlock);
         return Command.of(frame, name, kind, keys, request);
+    }
+
+    /**
+     * Whether the line as forwarded ({@code strip} taken out) has more than
+     * {@value #SERVER_MAX_LINE} bytes before its LF, and memcached would not wait for all of it:
+     * it does for {@code get} and {@code gets} after at most 100 leading spaces.
+     */
+    private boolean tooLongForServer(String name, int strip) {
+        int forwarded = strip == KEEP_ALL ? line.frameLength() - 1
+                : line.end(strip - 1) + line.contentLength() - line.end(strip) + 1;
+        if (forwarded <= SERVER_MAX_LINE) {
+            return false;
+        }
+        return !(name.equals("get") || name.equals("gets")) || line.start(0) > SERVER_MAX_LEADING_SPACES;
     }
 
     /** Consumes the line; the next {@code swallow} bytes (a refused value and its CRLF) are dropped. */

@@ -79,6 +79,24 @@ class AgainstRealMemcachedTest {
                 + "ms big 2000000 q\r\n" + "x".repeat(2_000_000) + "\r\nms c 3 q\r\nhiXX\r\nmn\r\nmg m v\r\nmn\r\n"), "MN\r\nEN\r\nMN\r\n");
     }
 
+    /**
+     * The shapes that once cost a reply or added one, as the client sees them: quiet flags by
+     * their first byte, flags memcached refuses while parsing them (the proxy answers those
+     * itself), too many tokens for md/mg, and lines read up to a NUL. Each refusal must look
+     * exactly like memcached's own, values swallowed as memcached swallows them.
+     */
+    @Test
+    void flagAndLineShapesAsMemcachedAnswersThem() throws Exception {
+        String flags18 = " k s t c f v h u l O1 P L I T1 N1 R1 F1 J1";
+        assertSameAsMemcached(bytes("ms q 2 T0\r\nhi\r\nmg nope v q0\r\nmg q v q0\r\nmd nope q-1\r\nmg nope v q\r\r\n"
+                + "ms q 1 qq\r\nx\r\nmg q v\r\nma nope quiet\r\nme q q q\r\n"
+                + "mg nope v q q\r\nmg q v v\r\nmg q z\r\nmg q \u0080\r\nmd q q q\r\nma q Z\r\nme\r\nmn a b\r\n"
+                + "ms q 2 q q\r\nab\r\nms q 2 z\r\nab\r\nms q 2 q MZ\r\nab\r\nms q 2 q Tx\r\nab\r\nma q q Dx\r\n"
+                + "mg q" + flags18 + "\r\nmd q" + flags18 + "\r\nma q" + flags18 + "\r\n"
+                + "set n 0 0 1 noreply\0\r\n5\r\nincr n 1 noreply\0 \r\nget n\r\nmg nope v\0 q\r\n"
+                + "set n 0 0 1\0 noreply\r\n7\r\nget n\0junk\r\nmn\r\n"), "MN\r\n");
+    }
+
     @Test
     void binaryProtocol() throws Exception {
         byte[] setExtras = {0, 0, 0, 7, 0, 0, 0, 0};

@@ -80,6 +80,7 @@ class MemcachedTextFuzzTest {
             case 3 -> "k\u007f";
             case 4 -> "bG9uZ2tleQ==";
             case 5 -> "\u00e9t\u00e9";
+            case 6 -> "a".repeat(251 + r.nextInt(86)); // base64 text of a key of 188 to 250 bytes
             default -> "key:" + r.nextInt(50);
         };
     }
@@ -92,6 +93,7 @@ class MemcachedTextFuzzTest {
         return switch (r.nextInt(6)) {
             case 0 -> " noreply";
             case 1 -> r.nextBoolean() ? " norepl" : " NOREPLY";
+            case 2 -> r.nextBoolean() ? " noreply\u0000" : " 0\u0000 noreply";
             default -> "";
         };
     }
@@ -206,11 +208,15 @@ class MemcachedTextFuzzTest {
         StringBuilder out = new StringBuilder();
         int n = r.nextInt(r.nextInt(10) == 0 ? 30 : 5);
         for (int i = 0; i < n; i++) {
-            char f = flags.charAt(r.nextInt(flags.length()));
+            char f = r.nextInt(40) == 0 ? "zZx\u0080\u00ff\t".charAt(r.nextInt(6)) : flags.charAt(r.nextInt(flags.length()));
             out.append(' ').append(f);
+            if (r.nextInt(200) == 0) {
+                out.append("x".repeat(2000 + r.nextInt(100))); // around the 2048-byte line memcached waits for
+            }
             switch (f) {
                 case 'T', 'N', 'C', 'E', 'F', 'J', 'D', 'I', 'O' -> out.append(r.nextInt(4) == 0 ? "" : num(r));
                 case 'M' -> out.append(r.nextInt(5) == 0 ? "" : String.valueOf("SEAPRsapx".charAt(r.nextInt(9))));
+                case 'q' -> out.append(new String[] {"", "", "", "0", "-1", "q", "\r", "\u0000"}[r.nextInt(8)]);
                 default -> {
                 }
             }

@@ -9,6 +9,7 @@ import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
 
@@ -103,19 +104,108 @@ class MetaCommandTest {
         refused.release();
     }
 
+    /** memcached 1.6.18 checks the key token's length before it decodes base64, and before it reads an ms value. */
     @Test
-    void base64KeysMayBeLongerThanPlainOnes() {
-        String encoded = "a".repeat(TextRequestDecoder.MAX_BASE64_KEY_LENGTH);
+    void keyTokensOver250BytesAreRefusedBase64OrNot() {
+        String encoded = "a".repeat(TextRequestDecoder.MAX_KEY_LENGTH);
         Command ok = decodeOne("mg " + encoded + " b v\r\n");
         assertThat(ok.kind()).isEqualTo(CommandKind.READ);
         assertThat(text(ok.key(0))).isEqualTo(encoded);
         ok.release();
-        Command tooLong = decodeOne("mg " + encoded + "a b v\r\n");
-        assertThat(tooLong.rejection()).isEqualTo("CLIENT_ERROR bad command line format");
-        tooLong.release();
-        Command plain = decodeOne("mg " + "a".repeat(251) + " v\r\n");
-        assertThat(plain.kind()).isEqualTo(CommandKind.UNSUPPORTED);
-        plain.release();
+        for (String tooLong : List.of("mg " + encoded + "a b v\r\n", "mg " + "a".repeat(251) + " v\r\n", "md " + "a".repeat(336) + " b\r\n",
+                "me " + "a".repeat(251) + "\r\n")) {
+            Command refused = decodeOne(tooLong);
+            assertThat(refused.rejection()).isEqualTo("CLIENT_ERROR bad command line format");
+            refused.release();
+        }
+        // an ms is refused and its value swallowed: the value is never read as a command
+        assertThat(describeAll(LIMITS, bytes("ms " + "a".repeat(252) + " 5 b\r\nget a\r\nmn\r\n"))).satisfiesExactly(
+                refused -> assertThat(refused).endsWith("rejection=CLIENT_ERROR bad command line format"),
+                mn -> assertThat(mn).startsWith("mn ADMIN"));
+    }
+
+    /** memcached reads only a flag's first byte: every token starting with q is the quiet flag, stripped when forwarded. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "mg k v q0\\r\\n           | mg k v\\r\\n         | META_MISS",
+            "md k q-1\\r\\n            | md k\\r\\n           | META_SUCCESS",
+            "mg k v q\\r\\r\\n         | mg k v\\r\\n         | META_MISS",
+            "ms k 1 qq\\r\\nx\\r\\n      | ms k 1\\r\\nx\\r\\n    | META_SUCCESS",
+            "ma k quiet v\\r\\n        | ma k v\\r\\n         | META_ARITHMETIC",
+            "me k q q\\r\\n            | me k q q\\r\\n       | NONE",
+    })
+    void everyFlagStartingWithQIsTheQuietFlag(String input, String frame, Quiet quiet) {
+        Command command = decodeOne(TextRequestDecoderTest.unescape(input));
+        try {
+            assertThat(text(command.frame())).isEqualTo(TextRequestDecoderTest.unescape(frame));
+            assertThat(((Request) command.detail()).quiet()).isEqualTo(quiet);
+        } finally {
+            command.release();
+        }
+    }
+
+    /** Refused as memcached 1.6.18 refuses them (its words), never forwarded: checked against the real server. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "mg k v q q       | CLIENT_ERROR duplicate flag",
+            "mg k q O1 q0     | CLIENT_ERROR duplicate flag",
+            "mg k v v         | CLIENT_ERROR duplicate flag",
+            "mg k v \u0080    | CLIENT_ERROR duplicate flag",
+            "mg k z           | CLIENT_ERROR invalid flag",
+            "mg k v x         | CLIENT_ERROR invalid flag",
+            "md k q q         | CLIENT_ERROR invalid or duplicate flag",
+            "ma k Z           | CLIENT_ERROR invalid or duplicate flag",
+            "me               | CLIENT_ERROR bad command line format",
+            "mg               | ERROR",
+    })
+    void flagsAreCheckedAsMemcachedChecksThem(String input, String rejection) {
+        Command refused = decodeOne(input + "\r\n");
+        assertThat(refused.kind()).isEqualTo(CommandKind.UNSUPPORTED);
+        assertThat(refused.rejection()).isEqualTo(rejection);
+        assertThat(drain(codec.error(ByteBufAllocator.DEFAULT, refused, refused.rejection()))).isEqualTo(rejection + "\r\n");
+        refused.release();
+    }
+
+    /** Flag values are memcached's to refuse (one error line, its value swallowed): forwarded. */
+    @ParameterizedTest
+    @ValueSource(strings = {"mg k q Tx", "ma k q MZ", "ma k Dx", "md k q C-1", "mg k q O" + "1234567890123456789012345678901234567890"})
+    void badFlagValuesAreForwarded(String input) {
+        Command command = decodeOne(input + "\r\n");
+        assertThat(command.kind()).isNotEqualTo(CommandKind.UNSUPPORTED);
+        assertThat(text(command.frame())).doesNotContain(" q");
+        command.release();
+    }
+
+    /** A meta line of 20 tokens or more: memcached refuses it before reading an ms value; the proxy refuses and swallows it. */
+    @Test
+    void metaLinesOfTwentyTokensOrMoreAreRefused() {
+        String flags17 = " k s t c f v h u l O1 P L I T1 N1 R1 F1";
+        Command mg = decodeOne("mg k" + flags17 + "\r\n");
+        assertThat(mg.kind()).as("19 tokens").isEqualTo(CommandKind.READ);
+        mg.release();
+        Command tooMany = decodeOne("mg k" + flags17 + " J1\r\n");
+        assertThat(tooMany.rejection()).isEqualTo("CLIENT_ERROR options flags are too long");
+        tooMany.release();
+        Command md = decodeOne("md k" + flags17 + " J1\r\n");
+        assertThat(md.rejection()).isEqualTo("CLIENT_ERROR options flags too long");
+        md.release();
+        Command quietStillCounts = decodeOne("ma k" + flags17.replace(" k ", " q ") + " J1\r\n");
+        assertThat(quietStillCounts.rejection()).as("counted before q is stripped").isEqualTo("CLIENT_ERROR options flags too long");
+        quietStillCounts.release();
+        assertThat(describeAll(LIMITS, bytes("ms k 5" + flags17.substring(0, flags17.lastIndexOf(' ')) + "\r\nhello\r\n")))
+                .singleElement().asString().startsWith("ms WRITE");
+        assertThat(assertSplitInvariant(LIMITS, bytes("ms k 5" + flags17 + "\r\nget a\r\nmn\r\n"))).satisfiesExactly(
+                refused -> assertThat(refused).endsWith("rejection=CLIENT_ERROR options flags too long"),
+                mn -> assertThat(mn).startsWith("mn ADMIN"));
+    }
+
+    /** Refused ms flags swallow the value, as memcached does once it read the value length. */
+    @Test
+    void anMsRefusedForItsFlagsSwallowsItsValue() {
+        assertThat(describeAll(LIMITS, bytes("ms k 5 q q\r\nget a\r\nms k 5 z\r\nget a\r\nmn\r\n"))).satisfiesExactly(
+                duplicate -> assertThat(duplicate).endsWith("rejection=CLIENT_ERROR duplicate flag"),
+                invalid -> assertThat(invalid).endsWith("rejection=CLIENT_ERROR invalid flag"),
+                mn -> assertThat(mn).startsWith("mn ADMIN"));
     }
 
     @Test

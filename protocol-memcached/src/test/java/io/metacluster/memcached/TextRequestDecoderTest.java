@@ -264,6 +264,68 @@ class TextRequestDecoderTest {
         }
     }
 
+    /** memcached reads a command line as a C string: a noreply before a NUL counts, anything after one does not. */
+    @Test
+    void linesAreTokenizedUpToANul() {
+        assertDecodes("set k 0 0 1 noreply\0\r\nx\r\n", "set k 0 0 1\0\r\nx\r\n", Quiet.NOREPLY);
+        assertDecodes("incr k 1 noreply\0 \r\n", "incr k 1\0 \r\n", Quiet.NOREPLY);
+        assertDecodes("flush_all 0 noreply\0\r\n", "flush_all 0\0\r\n", Quiet.NOREPLY);
+        assertDecodes("set k 0 0 1\0 noreply\r\nx\r\n", "set k 0 0 1\0 noreply\r\nx\r\n", Quiet.NONE);
+        assertDecodes("mg k v\0 q\r\n", "mg k v\0 q\r\n", Quiet.NONE);
+        assertDecodes("mg k v q\0\r\n", "mg k v\0\r\n", Quiet.META_MISS);
+        Command get = decodeOne("get k\0junk\r\n");
+        assertThat(keysOf(get)).isEqualTo("k");
+        get.release();
+        Command nothing = decodeOne("\0get k\r\n");
+        assertThat(nothing.rejection()).isEqualTo("ERROR");
+        nothing.release();
+    }
+
+    private static void assertDecodes(String input, String frame, Quiet quiet) {
+        Command command = decodeOne(input);
+        try {
+            assertThat(escape(text(command.frame()))).isEqualTo(escape(frame));
+            assertThat(((Request) command.detail()).quiet()).isEqualTo(quiet);
+        } finally {
+            command.release();
+        }
+        assertSplitInvariant(LIMITS, bytes(input));
+    }
+
+    /**
+     * memcached closes a connection when more than 2048 bytes of a line other than get/gets came
+     * without its LF (which happens when a long line reaches it in two reads): such lines would
+     * cut every client off the shared backend connection, so they are refused, values swallowed.
+     */
+    @Test
+    void linesMemcachedWouldDropTheConnectionForAreRefused() {
+        String flag2042 = "k" + "x".repeat(2040); // "mg k " + 2041 bytes + CR = 2047
+        Command atLimit = decodeOne("mg k " + flag2042 + "x\r\n"); // 2048 bytes before the LF
+        assertThat(atLimit.kind()).isEqualTo(CommandKind.READ);
+        atLimit.release();
+        Command over = decodeOne("mg k " + flag2042 + "xx\r\n");
+        assertThat(over.rejection()).isEqualTo("CLIENT_ERROR line too long");
+        over.release();
+        Command shortOnceStripped = decodeOne("mg k " + flag2042 + " q\r\n");
+        assertThat(shortOnceStripped.kind()).as("the forwarded line counts").isEqualTo(CommandKind.READ);
+        shortOnceStripped.release();
+        String keys = " kkkkkkkkkk".repeat(200);
+        Command get = decodeOne("get" + keys + "\r\n");
+        assertThat(get.kind()).as("memcached waits for a long get line").isEqualTo(CommandKind.READ);
+        get.release();
+        Command gat = decodeOne("gat 0" + keys + "\r\n");
+        assertThat(gat.rejection()).isEqualTo("CLIENT_ERROR line too long");
+        gat.release();
+        Command indented = decodeOne(" ".repeat(101) + "gets" + keys + "\r\n");
+        assertThat(indented.rejection()).as("memcached skips at most 100 spaces").isEqualTo("CLIENT_ERROR line too long");
+        indented.release();
+        assertThat(describeAll(LIMITS, bytes("ms k 5 " + flag2042 + "xx\r\nget a\r\nset k 0 0 5 " + "x".repeat(2040)
+                + "\r\nget a\r\nmn\r\n"))).satisfiesExactly(
+                ms -> assertThat(ms).endsWith("rejection=CLIENT_ERROR line too long"),
+                set -> assertThat(set).endsWith("rejection=CLIENT_ERROR line too long"),
+                mn -> assertThat(mn).startsWith("mn ADMIN"));
+    }
+
     @Test
     void framesAreSlicesOfTheInput() throws Exception {
         ClientCodec codec = new MemcachedProtocol().newClientCodec(LIMITS);

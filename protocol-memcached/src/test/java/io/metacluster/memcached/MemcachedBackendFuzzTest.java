@@ -6,6 +6,7 @@ import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
+import io.metacluster.testing.FuzzKit;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -15,8 +16,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
-import static io.metacluster.memcached.FuzzKit.ascii;
-import static io.metacluster.memcached.FuzzKit.printable;
+import static io.metacluster.testing.FuzzKit.ascii;
+import static io.metacluster.testing.FuzzKit.printable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

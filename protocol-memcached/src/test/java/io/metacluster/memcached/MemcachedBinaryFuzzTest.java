@@ -1,6 +1,7 @@
 package io.metacluster.memcached;
 
 import io.metacluster.spi.ClientLimits;
+import io.metacluster.testing.FuzzKit;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -8,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
-import static io.metacluster.memcached.FuzzKit.concat;
+import static io.metacluster.testing.FuzzKit.concat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -7,6 +7,7 @@ import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.ProtocolException;
+import io.metacluster.testing.FuzzKit;
 import io.metacluster.testing.MemcachedServer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -23,8 +24,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-import static io.metacluster.memcached.FuzzKit.ascii;
-import static io.metacluster.memcached.FuzzKit.printable;
+import static io.metacluster.testing.FuzzKit.ascii;
+import static io.metacluster.testing.FuzzKit.printable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

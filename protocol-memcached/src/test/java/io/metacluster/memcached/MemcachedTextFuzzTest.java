@@ -1,6 +1,7 @@
 package io.metacluster.memcached;
 
 import io.metacluster.spi.ClientLimits;
+import io.metacluster.testing.FuzzKit;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -8,9 +9,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
-import static io.metacluster.memcached.FuzzKit.ascii;
-import static io.metacluster.memcached.FuzzKit.concat;
-import static io.metacluster.memcached.FuzzKit.printable;
+import static io.metacluster.testing.FuzzKit.ascii;
+import static io.metacluster.testing.FuzzKit.concat;
+import static io.metacluster.testing.FuzzKit.printable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -2,6 +2,7 @@ package io.metacluster.redis;
 
 import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.ClientLimits;
+import io.metacluster.testing.FuzzKit;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -14,10 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
-import static io.metacluster.redis.FuzzKit.ascii;
-import static io.metacluster.redis.FuzzKit.concat;
-import static io.metacluster.redis.FuzzKit.number;
-import static io.metacluster.redis.FuzzKit.printable;
+import static io.metacluster.testing.FuzzKit.ascii;
+import static io.metacluster.testing.FuzzKit.concat;
+import static io.metacluster.testing.FuzzKit.number;
+import static io.metacluster.testing.FuzzKit.printable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -1,4 +1,4 @@
-package io.metacluster.memcached;
+package io.metacluster.testing;
 
 import io.metacluster.spi.BackendCodec;
 import io.metacluster.spi.ClientCodec;
@@ -29,8 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * A small seeded fuzzing harness for the protocol codecs (the same file, package aside, lives in
- * each protocol module's tests).
+ * A small seeded fuzzing harness for the protocol codecs, shared by the protocol modules
+ * through core's test-jar.
  *
  * <p><b>Running.</b> {@link #run} runs a number of cases, each from its own seed derived from a
  * base seed and the case number. System properties:
@@ -53,20 +53,20 @@ import java.util.function.Function;
  * proportion with the input (a huge announced length must not be allocated). Cases run on
  * {@code -Dfuzz.threads} workers (default 2), each case on one thread with its own codecs.
  */
-final class FuzzKit {
-    static final long DEFAULT_SEED = 0x6d657461636c7573L; // "metaclus"
+public final class FuzzKit {
+    public static final long DEFAULT_SEED = 0x6d657461636c7573L; // "metaclus"
 
     private FuzzKit() {
     }
 
     // ------------------------------------------------------------------ running
 
-    interface Case {
+    public interface Case {
         void run(SplittableRandom random) throws Exception;
     }
 
     /** Runs {@code defaultCases} cases (or {@code -Dfuzz.cases}) of {@code body}; returns the count run. */
-    static long run(String name, long defaultCases, Case body) throws Exception {
+    public static long run(String name, long defaultCases, Case body) throws Exception {
         String replay = System.getProperty("fuzz.replay");
         long base = baseSeed();
         long cases = replay != null ? 1 : Long.getLong("fuzz.cases", defaultCases);
@@ -157,14 +157,14 @@ final class FuzzKit {
         return Long.parseLong(text);
     }
 
-    static long caseSeed(long base, long index) {
+    public static long caseSeed(long base, long index) {
         long z = base + (index + 1) * 0x9e3779b97f4a7c15L;
         z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
         z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
         return z ^ (z >>> 31);
     }
 
-    static String hex(long seed) {
+    public static String hex(long seed) {
         return Long.toHexString(seed);
     }
 
@@ -175,16 +175,16 @@ final class FuzzKit {
             '%', '~', '>', '|', '_', ',', '#', '(', '=', '!', '?', 0, 0x7f, (byte) 0x80, (byte) 0x81, (byte) 0xff, 'x', '\t'};
 
     /** Numbers that break length parsers. */
-    static final String[] NUMBERS = {"0", "1", "-1", "-2", "2147483647", "2147483648", "-2147483648", "4294967295",
+    public static final String[] NUMBERS = {"0", "1", "-1", "-2", "2147483647", "2147483648", "-2147483648", "4294967295",
             "4294967296", "9223372036854775807", "9223372036854775808", "-9223372036854775808", "18446744073709551615",
             "18446744073709551616", "99999999999999999999999", "00", "01", "+1", " 1", "1 ", "", "-", "-0", "0x10",
             "1e3", "67108864", "67108865", "1048576", "1048577", "65536", "3", "10"};
 
-    static String number(SplittableRandom r) {
+    public static String number(SplittableRandom r) {
         return r.nextInt(3) == 0 ? NUMBERS[r.nextInt(NUMBERS.length)] : Integer.toString(r.nextInt(r.nextBoolean() ? 10 : 100_000));
     }
 
-    static byte[] randomBytes(SplittableRandom r, int max) {
+    public static byte[] randomBytes(SplittableRandom r, int max) {
         byte[] b = new byte[r.nextInt(max + 1)];
         boolean textual = r.nextBoolean();
         for (int i = 0; i < b.length; i++) {
@@ -194,7 +194,7 @@ final class FuzzKit {
     }
 
     /** One to a few mutations of {@code in}: bit flips, inserts, deletes, duplicated or dropped segments, truncation. */
-    static byte[] mutate(SplittableRandom r, byte[] in) {
+    public static byte[] mutate(SplittableRandom r, byte[] in) {
         byte[] out = in;
         int rounds = 1 + (r.nextInt(4) == 0 ? r.nextInt(8) : 0);
         for (int k = 0; k < rounds; k++) {
@@ -273,7 +273,7 @@ final class FuzzKit {
         }
     }
 
-    static byte[] splice(byte[] in, int from, int to, byte[] insert) {
+    public static byte[] splice(byte[] in, int from, int to, byte[] insert) {
         byte[] out = new byte[in.length - (to - from) + insert.length];
         System.arraycopy(in, 0, out, 0, from);
         System.arraycopy(insert, 0, out, from, insert.length);
@@ -286,7 +286,7 @@ final class FuzzKit {
      * then tiny pieces (byte by byte for short inputs; at most about 64 pieces, since each read
      * costs a trip through the pipeline). Never empty, so that the cut input differs from the whole.
      */
-    static int[] cuts(SplittableRandom r, int length) {
+    public static int[] cuts(SplittableRandom r, int length) {
         if (length < 2) {
             return new int[0];
         }
@@ -304,11 +304,11 @@ final class FuzzKit {
         return r.ints(1 + r.nextInt(Math.min(length - 1, 12)), 1, length).sorted().distinct().toArray();
     }
 
-    static byte[] ascii(String s) {
+    public static byte[] ascii(String s) {
         return s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
-    static byte[] concat(List<byte[]> parts) {
+    public static byte[] concat(List<byte[]> parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] p : parts) {
             out.writeBytes(p);
@@ -316,7 +316,7 @@ final class FuzzKit {
         return out.toByteArray();
     }
 
-    static String printable(byte[] bytes, int max) {
+    public static String printable(byte[] bytes, int max) {
         StringBuilder s = new StringBuilder();
         for (int i = 0; i < Math.min(bytes.length, max); i++) {
             int c = bytes[i] & 0xff;
@@ -339,7 +339,7 @@ final class FuzzKit {
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     /** Heap bytes allocated so far by the current thread. */
-    static long allocatedBytes() {
+    public static long allocatedBytes() {
         return THREADS.getCurrentThreadAllocatedBytes();
     }
 
@@ -355,16 +355,16 @@ final class FuzzKit {
      * others use unpooled heap buffers, which Netty does not track and which are twenty times
      * faster under PARANOID. Both are checked exactly by this class.
      */
-    static final class Tracking {
-        static final int PARANOID_SHARE = Integer.getInteger("fuzz.paranoidShare", 4);
+    public static final class Tracking {
+        public static final int PARANOID_SHARE = Integer.getInteger("fuzz.paranoidShare", 4);
         private static final ThreadLocal<PooledTracking> POOLED = ThreadLocal.withInitial(PooledTracking::new);
         private static final ThreadLocal<HeapTracking> HEAP = ThreadLocal.withInitial(HeapTracking::new);
 
-        final ByteBufAllocator alloc;
+        public final ByteBufAllocator alloc;
         private final List<ByteBuf> handedOut;
         private final int[] max;
 
-        Tracking(SplittableRandom r, int maxAllocation) {
+        public Tracking(SplittableRandom r, int maxAllocation) {
             if (r.nextInt(PARANOID_SHARE) == 0) {
                 PooledTracking pooled = POOLED.get();
                 alloc = pooled;
@@ -381,17 +381,17 @@ final class FuzzKit {
         }
 
         /** Sets the largest single allocation allowed from now on (e.g. once the input is known). */
-        void setMaxAllocation(int bytes) {
+        public void setMaxAllocation(int bytes) {
             max[0] = bytes;
         }
 
         /** A buffer holding {@code bytes}, as a socket read would deliver it. */
-        ByteBuf wrap(byte[] bytes) {
+        public ByteBuf wrap(byte[] bytes) {
             return alloc.buffer(Math.max(1, bytes.length)).writeBytes(bytes);
         }
 
         /** Fails when a buffer handed out is still referenced; forgets them all. */
-        void assertAllReleased(String where) {
+        public void assertAllReleased(String where) {
             try {
                 for (ByteBuf buf : handedOut) {
                     if (buf.refCnt() != 0) {
@@ -405,7 +405,7 @@ final class FuzzKit {
         }
 
         /** Releases whatever is still referenced (after a failure, so later cases are not blamed). */
-        void releaseAll() {
+        public void releaseAll() {
             for (ByteBuf buf : handedOut) {
                 if (buf.refCnt() > 0) {
                     buf.release(buf.refCnt());
@@ -512,7 +512,7 @@ final class FuzzKit {
      * @param describe extra description of a command (e.g. its detail), for comparisons
      * @return what came out: each command described, then the protocol error if there was one
      */
-    static List<String> decodeClient(ClientCodec codec, Tracking alloc, byte[] input, int[] cuts,
+    public static List<String> decodeClient(ClientCodec codec, Tracking alloc, byte[] input, int[] cuts,
                                      Function<Command, String> describe) {
         ClientAdapter adapter = new ClientAdapter(codec, input.length);
         EmbeddedChannel channel = new EmbeddedChannel(adapter);
@@ -591,7 +591,7 @@ final class FuzzKit {
      * SPI asks for single-line messages; the codecs' {@code error} must not let a CR or LF that
      * came from the client's bytes split the reply). Binary replies (memcached 0x81) are skipped.
      */
-    static void assertOneLine(ByteBuf reply, String message) {
+    public static void assertOneLine(ByteBuf reply, String message) {
         if (reply == null || !reply.isReadable() || reply.getUnsignedByte(reply.readerIndex()) == 0x81) {
             return;
         }
@@ -606,13 +606,13 @@ final class FuzzKit {
         }
     }
 
-    static byte[] bytesOf(ByteBuf buf) {
+    public static byte[] bytesOf(ByteBuf buf) {
         byte[] b = new byte[buf.readableBytes()];
         buf.getBytes(buf.readerIndex(), b);
         return b;
     }
 
-    static void release(ByteBuf buf) {
+    public static void release(ByteBuf buf) {
         if (buf != null) {
             buf.release();
         }
@@ -677,11 +677,11 @@ final class FuzzKit {
         }
     }
 
-    static final class Context implements ClientContext {
+    public static final class Context implements ClientContext {
         private final ByteBufAllocator alloc;
-        boolean closeAfterReply;
+        public boolean closeAfterReply;
 
-        Context(ByteBufAllocator alloc) {
+        public Context(ByteBufAllocator alloc) {
             this.alloc = alloc;
         }
 
@@ -721,7 +721,7 @@ final class FuzzKit {
      * then "ProtocolException: ..." if the codec refused the stream, or "no request in flight"
      * when replies outnumber requests.
      */
-    static List<String> splitReplies(BackendCodec codec, ClientCodec client, Tracking alloc, List<Command> requests,
+    public static List<String> splitReplies(BackendCodec codec, ClientCodec client, Tracking alloc, List<Command> requests,
                                      byte[] input, int[] cuts) {
         ReplyAdapter adapter = new ReplyAdapter(codec, client, alloc.alloc, requests, input.length);
         EmbeddedChannel channel = new EmbeddedChannel(adapter);

@@ -32,6 +32,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static io.metacluster.testing.FuzzKit.ascii;
+import static io.metacluster.testing.FuzzKit.concat;
+import static io.metacluster.testing.FuzzKit.splice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -343,7 +346,11 @@ class FuzzIT {
             "cas fz:a 0 0 1 12345\r\nx\r\n", "mg fz:a v t f\r\n", "mg fz:zz v q\r\n", "ms fz:c 3 T0 q\r\nabc\r\n",
             "ms fz:c 2 MA C99\r\nxy\r\n", "md fz:c q\r\n", "ma fz:n N0 J13 v\r\n", "me fz:a\r\n", "mn\r\n", "version\r\n",
             "stats\r\n", "verbosity 1\r\n", "set fz:big 0 0 4294967295\r\nabc", "set fz:big 0 0 2000000\r\n", "get\r\n",
-            "GET fz:a\r\n", "set fz:a 0 0 -1\r\n", "quit\r\n"};
+            "GET fz:a\r\n", "set fz:a 0 0 -1\r\n", "quit\r\n",
+            // shapes that once cost a reply or added one (see MemcachedDesyncFuzzTest)
+            "mg fz:zz v q0\r\n", "md fz:zz q-1\r\n", "mg fz:zz v q q\r\n", "ms fz:c 2 q\r\r\nxy\r\n", "ms fz:c 2 qq z\r\nxy\r\n",
+            "ms fz:c 5 k s t c f v h u l O1 P L I T1 N1 R1 F1\r\nget a\r\n", "ms " + "YWJj".repeat(63) + " 5 b\r\nget a\r\n",
+            "set fz:a 0 0 1 noreply\u0000\r\nx\r\n", "incr fz:n 1 noreply\u0000\r\n", "mg fz:a v k" + "x".repeat(2100) + "\r\n"};
 
     private static byte[] memcachedStream(SplittableRandom r) {
         List<byte[]> parts = new ArrayList<>();
@@ -363,7 +370,7 @@ class FuzzIT {
         if (binary && fuzzed.length > 0) {
             fuzzed[0] = (byte) 0x80;
         }
-        return defuse(binary ? fuzzed : avoidKnownDesyncs(fuzzed));
+        return defuse(fuzzed);
     }
 
     /** GET, SET, GETQ, SETQ, DELETE, INCREMENT, NOOP, VERSION, STAT, GAT and one undefined opcode; lengths sometimes wrong. */
@@ -386,50 +393,6 @@ class FuzzIT {
         System.arraycopy(key, 0, rest, Math.min(extras, sent), Math.max(0, Math.min(key.length, sent - extras)));
         out.put(rest);
         return out.array();
-    }
-
-    /**
-     * KNOWN BUGS (protocol-memcached, see MemcachedDesyncFuzzTest's disabled reproducers): these
-     * meta requests make memcached answer zero or two replies to one forwarded request, which
-     * shifts the first-in first-out matching of replies on the shared backend connection, so that
-     * other clients (here the good one) get replies meant for others; and in the two-reply cases
-     * memcached runs the value as a command. Until the decoder refuses them, they are kept out of
-     * the fuzz streams: a meta line keeps one {@code q} flag, exactly "q" (memcached takes any
-     * flag token starting with q, like {@code q0} or {@code q-1}, for q; the decoder strips only
-     * one exact "q"; the others become {@code k...}), at most
-     * 18 tokens (memcached 1.6.18 refuses an {@code ms} with ~20 flags without swallowing its
-     * value), and a key token of at most 250 bytes (memcached refuses a longer base64 key the
-     * same way). Remove this once the decoder handles them.
-     */
-    static byte[] avoidKnownDesyncs(byte[] input) {
-        String text = new String(input, StandardCharsets.ISO_8859_1);
-        StringBuilder out = new StringBuilder();
-        for (String line : text.split("(?<=\\n)", -1)) {
-            String[] tokens = line.split(" ", -1);
-            if (tokens.length < 2 || !List.of("mg", "ms", "md", "ma", "me").contains(tokens[0])) {
-                out.append(line);
-                continue;
-            }
-            boolean quiet = false;
-            int kept = 0;
-            for (int i = 0; i < tokens.length; i++) {
-                String token = tokens[i];
-                if (i == 1 && token.length() > 250) {
-                    token = token.substring(0, 250);
-                }
-                int firstFlag = tokens[0].equals("ms") ? 3 : 2;
-                if (i >= firstFlag && token.startsWith("q")) {
-                    boolean exact = token.equals("q") || token.equals("q\n") || token.equals("q\r\n");
-                    token = quiet || !exact ? "k" + token.substring(1) : token; // memcached reads any q... token as q
-                    quiet |= exact;
-                }
-                if (i >= 18 && i < tokens.length - 1) {
-                    continue;
-                }
-                out.append(kept++ == 0 ? "" : " ").append(token);
-            }
-        }
-        return out.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /** Words that would wipe or swap what the good clients check; a letter is changed wherever they appear. */
@@ -476,29 +439,11 @@ class FuzzIT {
         return out;
     }
 
-    private static byte[] splice(byte[] in, int from, int to, byte[] insert) {
-        byte[] out = new byte[in.length - (to - from) + insert.length];
-        System.arraycopy(in, 0, out, 0, from);
-        System.arraycopy(insert, 0, out, from, insert.length);
-        System.arraycopy(in, to, out, from + insert.length, in.length - to);
-        return out;
-    }
-
     private static byte[] randomBytes(SplittableRandom r, int max) {
         byte[] b = new byte[r.nextInt(max + 1)];
         for (int i = 0; i < b.length; i++) {
             b[i] = (byte) r.nextInt(256);
         }
         return b;
-    }
-
-    private static byte[] concat(List<byte[]> parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        parts.forEach(out::writeBytes);
-        return out.toByteArray();
-    }
-
-    private static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.ISO_8859_1);
     }
 }

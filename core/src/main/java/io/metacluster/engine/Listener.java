@@ -18,10 +18,12 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A configured listener: its protocol, strategies, limits, and its clusters as each event loop sees them. */
@@ -128,7 +130,22 @@ final class Listener {
 
             @Override
             public List<? extends ClusterView> clusters() {
+                for (Map.Entry<EventLoop, List<LoopCluster>> entry : clustersByLoop.entrySet()) {
+                    if (entry.getKey().inEventLoop()) {
+                        return entry.getValue();
+                    }
+                }
                 return clustersByLoop.values().iterator().next();
+            }
+
+            @Override
+            public ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
+                for (EventLoop loop : clustersByLoop.keySet()) {
+                    if (loop.inEventLoop()) {
+                        return loop.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+                    }
+                }
+                throw new IllegalStateException("VerifyContext.schedule must be called on one of the listener's event loops");
             }
 
             @Override

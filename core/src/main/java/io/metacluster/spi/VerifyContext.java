@@ -2,6 +2,7 @@ package io.metacluster.spi;
 
 import com.codahale.metrics.MetricRegistry;
 import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.List;
 
@@ -13,8 +14,21 @@ public interface VerifyContext {
     /** The listener's protocol: its {@link Protocol#verification()} compares replies and builds repairs. */
     Protocol protocol();
 
-    /** The listener's clusters, in configuration order. */
+    /**
+     * The listener's clusters, in configuration order, as the calling event loop sees them
+     * (health is per event loop); from another thread, as the first event loop sees them.
+     */
     List<? extends ClusterView> clusters();
+
+    /**
+     * Runs {@code task} on the calling event loop after {@code delayMillis}. At shutdown the
+     * returned future is cancelled instead of run (release what the task would have released
+     * in a listener on it).
+     *
+     * @throws java.util.concurrent.RejectedExecutionException when the daemon is stopping
+     * @throws IllegalStateException when not called on one of the listener's event loops
+     */
+    ScheduledFuture<?> schedule(Runnable task, long delayMillis);
 
     /** The daemon's metrics; verifiers register under {@code listener.<name>.verify.*}. */
     MetricRegistry metrics();

@@ -7,8 +7,6 @@ import io.metacluster.spi.ReplyVerification.Verdict;
 import io.metacluster.verify.VerifyMetrics.Skip;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.internal.ThreadExecutorMap;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -284,12 +282,8 @@ final class Check {
 
     /** Runs {@code step} on this event loop after {@code recheck-delay-ms}; a daemon that stops first ends the check. */
     private void later(Runnable step) {
-        EventExecutor loop = ThreadExecutorMap.currentExecutor();
-        if (loop == null) {
-            throw new IllegalStateException("verification must run on an event loop");
-        }
         try {
-            loop.schedule(step, verifier.config.recheckDelayMs(), TimeUnit.MILLISECONDS).addListener(future -> {
+            verifier.context.schedule(step, verifier.config.recheckDelayMs()).addListener(future -> {
                 if (future.isCancelled()) {
                     finish(Skip.SHUTDOWN);
                 }

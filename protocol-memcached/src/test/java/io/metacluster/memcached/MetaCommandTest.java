@@ -135,13 +135,7 @@ class MetaCommandTest {
             "me k q q\\r\\n            | me k q q\\r\\n       | NONE",
     })
     void everyFlagStartingWithQIsTheQuietFlag(String input, String frame, Quiet quiet) {
-        Command command = decodeOne(TextRequestDecoderTest.unescape(input));
-        try {
-            assertThat(text(command.frame())).isEqualTo(TextRequestDecoderTest.unescape(frame));
-            assertThat(((Request) command.detail()).quiet()).isEqualTo(quiet);
-        } finally {
-            command.release();
-        }
+        TextRequestDecoderTest.assertDecodes(TextRequestDecoderTest.unescape(input), TextRequestDecoderTest.unescape(frame), quiet);
     }
 
     /** Refused as memcached 1.6.18 refuses them (its words), never forwarded: checked against the real server. */

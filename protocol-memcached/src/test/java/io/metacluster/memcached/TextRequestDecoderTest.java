@@ -281,7 +281,8 @@ class TextRequestDecoderTest {
         nothing.release();
     }
 
-    private static void assertDecodes(String input, String frame, Quiet quiet) {
+    /** {@code input} decodes to one command forwarding {@code frame}, whose replies {@code quiet} filters, however it is split. */
+    static void assertDecodes(String input, String frame, Quiet quiet) {
         Command command = decodeOne(input);
         try {
             assertThat(escape(text(command.frame()))).isEqualTo(escape(frame));

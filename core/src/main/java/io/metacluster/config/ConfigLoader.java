@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.metacluster.plugin.Extensions;
 import io.metacluster.plugin.PluginHost;
+import io.metacluster.spi.Protocol;
 import io.metacluster.spi.StrategyFactory;
 
 import java.io.IOException;
@@ -124,6 +125,11 @@ public final class ConfigLoader {
         return MAPPER.convertValue(settings, factory.configType());
     }
 
+    /** A listener's {@code protocol-options} as the protocol's typed options. */
+    public static Object protocolOptions(Protocol protocol, ObjectNode block) {
+        return MAPPER.convertValue(block == null ? MAPPER.createObjectNode() : block, protocol.optionsType());
+    }
+
     /** The name a strategy block gives (e.g. {@code read: { strategy: locality }}), or the default. */
     public static String nameIn(ObjectNode block, String namingKey, String fallback) {
         return block == null || !block.hasNonNull(namingKey) ? fallback : block.get(namingKey).asText();
@@ -177,7 +183,15 @@ public final class ConfigLoader {
             if (listener.protocol() == null) {
                 throw error(path(at, "protocol"), "missing; one of: " + plugins.protocols().available());
             }
-            need(plugins.protocols(), listener.protocol(), path(at, "protocol"));
+            Protocol spoken = need(plugins.protocols(), listener.protocol(), path(at, "protocol"));
+            try {
+                protocolOptions(spoken, listener.protocolOptions());
+            } catch (IllegalArgumentException e) {
+                if (e.getCause() instanceof JsonMappingException mapping) {
+                    throw bindingError(path(at, "protocol-options"), mapping);
+                }
+                throw error(path(at, "protocol-options"), e.getMessage());
+            }
             if (listener.bind() == null) {
                 throw error(path(at, "bind"), "missing; e.g. 127.0.0.1:6380");
             }

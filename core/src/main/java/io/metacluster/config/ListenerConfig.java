@@ -12,11 +12,12 @@ import java.util.List;
  * its extension's typed config. {@code tls}, when present, makes clients connect with TLS;
  * {@code auth}, when present, makes them authenticate. With {@code miss-failover}, a read that
  * misses on the cluster that served it is tried once more on another cluster (off by default:
- * for a cache a miss is normal, and the retry costs a remote round trip).
+ * for a cache a miss is normal, and the retry costs a remote round trip). {@code protocol-options}
+ * is the protocol's own block ({@link io.metacluster.spi.Protocol#optionsType()}).
  */
 public record ListenerConfig(String name, String protocol, HostPort bind, List<String> clusters,
                              ObjectNode read, ObjectNode write, ObjectNode verify, LimitsConfig limits, TlsConfig tls,
-                             AuthConfig auth, boolean missFailover) {
+                             AuthConfig auth, boolean missFailover, ObjectNode protocolOptions) {
     public ListenerConfig {
         clusters = clusters == null ? List.of() : List.copyOf(clusters);
         limits = limits == null ? LimitsConfig.DEFAULTS : limits;

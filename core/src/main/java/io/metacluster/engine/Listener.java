@@ -1,6 +1,7 @@
 package io.metacluster.engine;
 
 import com.codahale.metrics.MetricRegistry;
+import io.metacluster.config.ConfigLoader;
 import io.metacluster.config.LimitsConfig;
 import io.metacluster.config.ListenerConfig;
 import io.metacluster.spi.ClusterView;
@@ -38,6 +39,8 @@ final class Listener {
     private ReadVerifier verifier = ReadVerifier.NONE;
     /** TLS for clients, or {@code null}. */
     final SslContext tls;
+    /** The protocol's options for this listener, converted once. */
+    final Object protocolOptions;
     Channel serverChannel;
     /** The client connections, for draining them at shutdown. */
     final ChannelGroup clientChannels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -52,6 +55,7 @@ final class Listener {
         this.writePolicy = writePolicy;
         this.metrics = metrics;
         this.tls = Tls.server(config.tls());
+        this.protocolOptions = ConfigLoader.protocolOptions(protocol, config.protocolOptions());
     }
 
     void addLoop(EventLoop loop, List<LoopCluster> clusters) {

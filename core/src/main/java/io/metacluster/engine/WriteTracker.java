@@ -30,7 +30,12 @@ final class WriteTracker {
     void done(Command write) {
         ByteBuf frame = write.frame();
         for (int i = 0; i < write.keyCount(); i++) {
-            inFlight.decrementAndGet(bucket(frame, frame.readerIndex() + write.keyOffset(i), write.keyLength(i)));
+            int b = bucket(frame, frame.readerIndex() + write.keyOffset(i), write.keyLength(i));
+            if (inFlight.decrementAndGet(b) < 0) {
+                org.slf4j.LoggerFactory.getLogger(WriteTracker.class).warn("DEBUGNEG bucket " + b + " key "
+                        + frame.toString(frame.readerIndex() + write.keyOffset(i), write.keyLength(i), java.nio.charset.StandardCharsets.ISO_8859_1)
+                        + " frame " + frame.toString(java.nio.charset.StandardCharsets.ISO_8859_1).replace("\r\n", "|"), new Throwable());
+            }
         }
     }
 

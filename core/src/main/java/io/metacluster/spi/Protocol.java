@@ -17,6 +17,22 @@ public interface Protocol extends ExtensionPoint {
     ClientCodec newClientCodec(ClientLimits limits);
 
     /**
+     * The record a listener's {@code protocol-options} block is converted to (kebab-case keys,
+     * unknown keys refused at start). {@link NoConfig} when the protocol takes none.
+     */
+    default Class<?> optionsType() {
+        return NoConfig.class;
+    }
+
+    /**
+     * A codec for one new client connection of a listener with {@code options} (an instance of
+     * {@link #optionsType()}). Called on that connection's event loop.
+     */
+    default ClientCodec newClientCodec(ClientLimits limits, Object options) {
+        return newClientCodec(limits);
+    }
+
+    /**
      * The request that empties a backend (Redis {@code FLUSHDB}, memcached {@code flush_all}), in
      * the client protocol, so that a {@link ClientCodec} decodes it like any request. Sent to a
      * node whose outage outlived its replay log, so that it refills instead of serving stale data.

@@ -109,7 +109,7 @@ class ConfigLoaderTest {
     @Test
     void unknownKeyNamesLineFieldAndKnownFields() {
         assertRefused(GOOD.replace("    bind: 127.0.0.1:6380", "    bind: 127.0.0.1:6380\n    binds: 1"),
-                "test.yaml:8: listeners[0].binds: unknown field 'binds'; known fields: auth, bind, clusters, limits, miss-failover, name, protocol, read, tls, verify, write");
+                "test.yaml:8: listeners[0].binds: unknown field 'binds'; known fields: auth, bind, clusters, limits, miss-failover, name, protocol, protocol-options, read, tls, verify, write");
     }
 
     @Test

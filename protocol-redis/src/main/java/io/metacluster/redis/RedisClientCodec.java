@@ -36,6 +36,7 @@ public final class RedisClientCodec implements ClientCodec {
             "NOGOODSLAVE", "NOTBUSY", "NOGROUP", "UNKILLABLE");
 
     private final ClientLimits limits;
+    private final RedisOptions.Unknown unknown;
     private final CommandTable table;
     private final KeyFinder keyFinder = new KeyFinder();
     private final long createdNanos = System.nanoTime();
@@ -54,6 +55,11 @@ public final class RedisClientCodec implements ClientCodec {
     }
 
     RedisClientCodec(ClientLimits limits, CommandTable table) {
+        this(limits, table, RedisOptions.Unknown.REJECT);
+    }
+
+    RedisClientCodec(ClientLimits limits, CommandTable table, RedisOptions.Unknown unknown) {
+        this.unknown = unknown;
         this.limits = limits;
         this.table = table;
     }
@@ -291,7 +297,13 @@ public final class RedisClientCodec implements ClientCodec {
         try {
             CommandInfo info = table.lookup(frame, frame.readerIndex() + args[0], args[1]);
             if (info == null) {
-                return Command.unsupported(frame, "UNKNOWN", unknownCommand(frame, count), null);
+                if (unknown == RedisOptions.Unknown.REJECT) {
+                    return Command.unsupported(frame, "UNKNOWN", unknownCommand(frame, count), null);
+                }
+                // a module's command, forwarded as configured; its first argument taken as the key
+                int[] key = count > 1 ? new int[]{args[2], args[3]} : null;
+                return Command.of(frame, arg(frame, 0).toUpperCase(java.util.Locale.ROOT),
+                        unknown == RedisOptions.Unknown.READ ? CommandKind.READ : CommandKind.WRITE, key, null);
             }
             if (info.isContainer() && count >= 2) {
                 CommandInfo sub = info.subcommands().lookup(frame, frame.readerIndex() + args[2], args[3]);

@@ -26,6 +26,16 @@ public final class RedisProtocol implements Protocol {
         return new RedisClientCodec(limits);
     }
 
+    @Override
+    public Class<?> optionsType() {
+        return RedisOptions.class;
+    }
+
+    @Override
+    public ClientCodec newClientCodec(ClientLimits limits, Object options) {
+        return new RedisClientCodec(limits, CommandTable.standard(), ((RedisOptions) options).unknown());
+    }
+
     /** Redis uses a single lane (0): every backend connection speaks RESP2. */
     @Override
     public BackendCodec newBackendCodec(BackendSettings settings, int lane) {

@@ -1,14 +1,11 @@
 package io.metacluster.config;
 
 import io.metacluster.plugin.PluginHost;
-import io.metacluster.spi.BackendCodec;
-import io.metacluster.spi.BackendSettings;
-import io.metacluster.spi.ClientCodec;
-import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.NoConfig;
 import io.metacluster.spi.Protocol;
 import io.metacluster.spi.ReadSelector;
 import io.metacluster.spi.ReadStrategy;
+import io.metacluster.testing.StubProtocol;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,27 +14,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ConfigLoaderTest {
 
     /** Only its name matters here: the loader checks that the protocol a listener names exists. */
-    static final Protocol REDIS = new Protocol() {
-        @Override
-        public String name() {
-            return "redis";
-        }
-
-        @Override
-        public ClientCodec newClientCodec(ClientLimits limits) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public BackendCodec newBackendCodec(BackendSettings settings, int lane) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public byte[] flushRequest() {
-            throw new UnsupportedOperationException();
-        }
-    };
+    static final Protocol REDIS = StubProtocol.named("redis");
 
     record Tuning(int weight) {
     }

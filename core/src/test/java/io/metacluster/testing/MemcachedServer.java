@@ -31,18 +31,7 @@ public final class MemcachedServer extends ServerProcess {
 
     /** Starts a server and waits until it answers {@code version}. */
     public static MemcachedServer start(String... extraArgs) {
-        IllegalStateException last = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
-            MemcachedServer server = new MemcachedServer(FreePorts.find(), List.of(extraArgs));
-            try {
-                server.launch();
-                return server;
-            } catch (IllegalStateException e) {
-                server.close();
-                last = e;
-            }
-        }
-        throw last;
+        return startOnFreePort(port -> new MemcachedServer(port, List.of(extraArgs)));
     }
 
     @Override

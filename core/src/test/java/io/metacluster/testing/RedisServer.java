@@ -38,19 +38,7 @@ public final class RedisServer extends ServerProcess {
      * @param extraArgs more {@code --option value} arguments for redis-server
      */
     public static RedisServer start(String... extraArgs) {
-        IllegalStateException last = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
-            RedisServer server = new RedisServer(FreePorts.find(), List.of(extraArgs));
-            try {
-                server.launch();
-                return server;
-            } catch (IllegalStateException e) {
-                // most likely another process took the free port between find() and bind
-                server.close();
-                last = e;
-            }
-        }
-        throw last;
+        return startOnFreePort(port -> new RedisServer(port, List.of(extraArgs)));
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.stream.Stream;
 
 /**
@@ -43,6 +44,25 @@ public abstract class ServerProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Creates a server on a {@link FreePorts free port} and {@link #launch() launches} it; tries up
+     * to three ports, since another process may take the free port between finding and binding it.
+     */
+    protected static <S extends ServerProcess> S startOnFreePort(IntFunction<S> onPort) {
+        IllegalStateException last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            S server = onPort.apply(FreePorts.find());
+            try {
+                server.launch();
+                return server;
+            } catch (IllegalStateException e) {
+                server.close();
+                last = e;
+            }
+        }
+        throw last;
     }
 
     /** The command line that runs the server in the foreground on {@link #port()}. */

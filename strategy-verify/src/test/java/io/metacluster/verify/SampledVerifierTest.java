@@ -1,10 +1,6 @@
 package io.metacluster.verify;
 
 import com.codahale.metrics.MetricRegistry;
-import io.metacluster.spi.BackendCodec;
-import io.metacluster.spi.BackendSettings;
-import io.metacluster.spi.ClientCodec;
-import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.ClusterView;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
@@ -12,6 +8,7 @@ import io.metacluster.spi.Protocol;
 import io.metacluster.spi.ReplyHandler;
 import io.metacluster.spi.ReplyVerification;
 import io.metacluster.spi.VerifyContext;
+import io.metacluster.testing.StubProtocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -83,32 +80,7 @@ class SampledVerifierTest {
 
         @Override
         public Protocol protocol() {
-            return new Protocol() {
-                @Override
-                public String name() {
-                    return "bytes";
-                }
-
-                @Override
-                public ClientCodec newClientCodec(ClientLimits limits) {
-                    throw new UnsupportedOperationException();
-                }
-
-                @Override
-                public BackendCodec newBackendCodec(BackendSettings settings, int lane) {
-                    throw new UnsupportedOperationException();
-                }
-
-                @Override
-                public byte[] flushRequest() {
-                    throw new UnsupportedOperationException();
-                }
-
-                @Override
-                public ReplyVerification verification() {
-                    return BYTES;
-                }
-            };
+            return StubProtocol.verifying("bytes", BYTES);
         }
 
         @Override

@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One backend server of a cluster, and the connections every event loop keeps to it.
@@ -23,6 +24,9 @@ final class Node {
     ReplayLog replay;
     private final AtomicInteger ready = new AtomicInteger();
     private final AtomicInteger downReports = new AtomicInteger();
+    /** Set once the node was seen unreachable; from then on one connection at a time probes it. */
+    private volatile boolean down;
+    private final AtomicReference<NodeConnection> prober = new AtomicReference<>();
 
     Node(Cluster cluster, HostPort address, BackendSettings settings, int loops, int lanes, int perLoop) {
         this.cluster = cluster;
@@ -35,18 +39,48 @@ final class Node {
         // counted over every lane and loop: the operator hears of the node, not of each connection
         if (ready.getAndIncrement() == 0) {
             downReports.set(0);
+            boolean wasDown = down;
+            down = false;
+            prober.set(null);
             log.info("node {} of cluster {} is up", address, cluster.name());
+            if (wasDown) {
+                // the probe got through: the other connections need not wait out their backoff
+                for (NodeConnection[][] loop : connections) {
+                    for (NodeConnection[] lane : loop) {
+                        for (NodeConnection connection : lane) {
+                            connection.wakeUp();
+                        }
+                    }
+                }
+            }
         }
+    }
+
+    /**
+     * Whether {@code connection} may try to connect now. While the node is down only one
+     * connection probes it, so that a recovering node is not hit by every loop and lane at once.
+     */
+    boolean mayConnect(NodeConnection connection) {
+        return !down || prober.compareAndSet(null, connection) || prober.get() == connection;
+    }
+
+    /** {@code connection}'s attempt ended (failed); another may probe next. */
+    void probeEnded(NodeConnection connection) {
+        prober.compareAndSet(connection, null);
     }
 
     void connectionLost(String reason, boolean byUs) {
         if (ready.decrementAndGet() == 0 && !byUs) {
+            down = true;
             log.warn("node {} of cluster {} is down: {}", address, cluster.name(), reason);
         }
     }
 
     /** A connect attempt failed; said once per outage, not per retry. */
     void connectFailed(String reason) {
+        if (ready.get() == 0) {
+            down = true;
+        }
         if (ready.get() == 0 && downReports.getAndIncrement() == 0) {
             log.warn("node {} of cluster {} is unreachable: {} (retrying with backoff)", address, cluster.name(), reason);
         }

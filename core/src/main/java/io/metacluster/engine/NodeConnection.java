@@ -43,6 +43,7 @@ final class NodeConnection {
     private int failedAttempts;
     private int replies;
     private ScheduledFuture<?> timeoutCheck;
+    private ScheduledFuture<?> reconnect;
 
     NodeConnection(Node node, EventLoop loop, int loopIndex, Protocol protocol, int lane, BackendConfig config,
                    Transport transport, CountDownLatch firstOutcome) {
@@ -133,7 +134,12 @@ final class NodeConnection {
     }
 
     private void connect() {
-        if (stopped) {
+        if (stopped || channel != null) {
+            return;
+        }
+        if (!node.mayConnect(this)) {
+            reportFirstOutcome();
+            scheduleReconnect();
             return;
         }
         ChannelFuture future = bootstrap.clone().handler(new ChannelInitializer<>() {
@@ -155,6 +161,7 @@ final class NodeConnection {
                     channel = null;
                 }
                 node.connectFailed(String.valueOf(f.cause() == null ? "connect failed" : f.cause().getMessage()));
+                node.probeEnded(this);
                 reportFirstOutcome();
                 scheduleReconnect();
             }
@@ -208,6 +215,7 @@ final class NodeConnection {
             node.connectionLost(reason, stopped);
         } else {
             node.connectFailed(reason);
+            node.probeEnded(this);
             reportFirstOutcome();
         }
         String failure = "connection to node " + node.address + " of cluster " + node.cluster.name() + " lost: " + reason;
@@ -233,7 +241,20 @@ final class NodeConnection {
         failedAttempts++;
         // "equal jitter": at least half the delay, so a recovering node is not hit by every loop at once
         long jittered = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
-        loop.schedule(this::connect, jittered, TimeUnit.MILLISECONDS);
+        reconnect = loop.schedule(this::connect, jittered, TimeUnit.MILLISECONDS);
+    }
+
+    /** The node answered another connection's probe: connect now instead of at the end of the backoff. */
+    void wakeUp() {
+        loop.execute(() -> {
+            if (!stopped && channel == null) {
+                if (reconnect != null) {
+                    reconnect.cancel(false);
+                }
+                failedAttempts = 0;
+                connect();
+            }
+        });
     }
 
     private void checkTimeout() {

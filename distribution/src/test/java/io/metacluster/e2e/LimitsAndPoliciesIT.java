@@ -142,7 +142,8 @@ class LimitsAndPoliciesIT {
 
     @Test
     void aClientPipeliningFarBeyondItsPendingLimitIsSlowedNotFailed() {
-        try (Jedis client = new Jedis("127.0.0.1", limited)) {
+        // 16 in flight at a time: 1,250 stop-and-go rounds, slow on a loaded machine, hence the long timeout
+        try (Jedis client = new Jedis("127.0.0.1", limited, 30_000)) {
             client.set("p", "v");
             Pipeline pipeline = client.pipelined();
             List<Response<String>> replies = new ArrayList<>();

@@ -41,10 +41,14 @@ enum BinaryOpcode {
     TOUCH(0x1c, CommandKind.WRITE, 4, Key.REQUIRED, false),
     GAT(0x1d, CommandKind.READ, 4, Key.REQUIRED, false),
     GATQ(0x1e, GAT, Quiet.BINARY_MISS),
-    /** SASL: memcached without SASL configured answers "Unknown command", and so does the proxy for now. */
-    SASL_LIST_MECHS(0x20, CommandKind.UNSUPPORTED, 0, Key.NONE, false),
-    SASL_AUTH(0x21, CommandKind.UNSUPPORTED, 0, Key.OPTIONAL, true),
-    SASL_STEP(0x22, CommandKind.UNSUPPORTED, 0, Key.OPTIONAL, true),
+    /**
+     * SASL, answered by the proxy ({@link LocalReplies}): PLAIN against the listener's {@code auth}
+     * when it has one, else "Unknown command" as memcached without {@code -S}. Any lengths are
+     * accepted here ({@link #isSasl}), as memcached without SASL does; the answer checks them.
+     */
+    SASL_LIST_MECHS(0x20, CommandKind.ADMIN, 0, Key.OPTIONAL, true),
+    SASL_AUTH(0x21, CommandKind.ADMIN, 0, Key.OPTIONAL, true),
+    SASL_STEP(0x22, CommandKind.ADMIN, 0, Key.OPTIONAL, true),
     GATK(0x23, CommandKind.READ, 4, Key.REQUIRED, false),
     GATKQ(0x24, GATK, Quiet.BINARY_MISS);
 
@@ -112,6 +116,11 @@ enum BinaryOpcode {
             case REQUIRED -> keyLength > 0;
         };
         return extrasOk && keyOk && (value || valueLength == 0);
+    }
+
+    /** The SASL opcodes: the proxy answers them, whatever their lengths. */
+    boolean isSasl() {
+        return this == SASL_LIST_MECHS || this == SASL_AUTH || this == SASL_STEP;
     }
 
     boolean isQuiet() {

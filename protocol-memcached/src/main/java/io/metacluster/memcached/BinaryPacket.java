@@ -34,6 +34,7 @@ final class BinaryPacket {
     static final int STATUS_INVALID_ARGUMENTS = 0x0004;
     static final int STATUS_ITEM_NOT_STORED = 0x0005;
     static final int STATUS_NON_NUMERIC = 0x0006;
+    static final int STATUS_AUTH_ERROR = 0x0020;
     static final int STATUS_UNKNOWN_COMMAND = 0x0081;
     static final int STATUS_INTERNAL_ERROR = 0x0084;
 

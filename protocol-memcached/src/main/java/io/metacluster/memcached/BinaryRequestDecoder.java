@@ -70,7 +70,7 @@ final class BinaryRequestDecoder extends RequestDecoder {
         if (op == null || op.kind == CommandKind.UNSUPPORTED) {
             return refuse(in, name, code, opaque, STATUS_UNKNOWN_COMMAND, UNKNOWN_COMMAND, total, 0);
         }
-        if (!op.accepts(extrasLength, keyLength, valueLength) || keyLength > TextRequestDecoder.MAX_KEY_LENGTH) {
+        if (!op.isSasl() && (!op.accepts(extrasLength, keyLength, valueLength) || keyLength > TextRequestDecoder.MAX_KEY_LENGTH)) {
             return refuse(in, name, code, opaque, STATUS_INVALID_ARGUMENTS, INVALID_ARGUMENTS, total, 0);
         }
         ByteBuf frame;
@@ -83,7 +83,7 @@ final class BinaryRequestDecoder extends RequestDecoder {
             frame = in.retainedSlice(from, total);
         }
         in.skipBytes(total);
-        int[] keys = keyLength == 0 ? null : new int[] {HEADER_BYTES + extrasLength, keyLength};
+        int[] keys = keyLength == 0 || op.isSasl() ? null : new int[] {HEADER_BYTES + extrasLength, keyLength};
         CommandKind kind = op.takesCas() && in.getLong(from + CAS) != 0 ? CommandKind.CONDITIONAL_WRITE : op.kind;
         return Command.of(frame, name, kind, keys, Request.binary(code, opaque, op.quiet, STATUS_SUCCESS),
                 MemcachedProtocol.BINARY_LANE);

@@ -30,6 +30,9 @@ final class LocalReplies {
         if (request.binary()) {
             return binaryAnswer(command, request, context);
         }
+        if (!context.authenticated() && !command.name().equals("quit")) {
+            return ascii(alloc, Sasl.TEXT_UNAUTHENTICATED + "\r\n");
+        }
         return switch (command.name()) {
             case "version" -> ascii(alloc, "VERSION " + ProxyInfo.VERSION + "\r\n");
             case "verbosity" -> request.quiet().hidesErrors() ? null : ascii(alloc, "OK\r\n");
@@ -47,6 +50,13 @@ final class LocalReplies {
         ByteBufAllocator alloc = context.alloc();
         int opcode = request.opcode();
         int opaque = request.opaque();
+        BinaryOpcode op = BinaryOpcode.of(opcode);
+        if (op != null && op.isSasl()) {
+            return Sasl.answer(op, command.frame(), opaque, context);
+        }
+        if (!context.authenticated() && !mayPrecedeAuthentication(op)) {
+            return Sasl.failure(alloc, opcode, opaque);
+        }
         return switch (command.name()) {
             case "noop", "verbosity" -> response(alloc, opcode, opaque, STATUS_SUCCESS, "", "");
             case "version" -> response(alloc, opcode, opaque, STATUS_SUCCESS, "", ProxyInfo.VERSION);
@@ -61,6 +71,27 @@ final class LocalReplies {
             }
             default -> throw new IllegalArgumentException("not a local command: " + command);
         };
+    }
+
+    /**
+     * What an unauthenticated binary client may do besides SASL: Version, as memcached with
+     * {@code -S}, and Quit (closing needs no credentials).
+     */
+    private static boolean mayPrecedeAuthentication(BinaryOpcode op) {
+        return op == BinaryOpcode.VERSION || op == BinaryOpcode.QUIT || op == BinaryOpcode.QUITQ;
+    }
+
+    /**
+     * {@link io.metacluster.spi.ClientCodec#authenticationRequired}. Binary: status 0x20 "Auth
+     * failure." with the request's opcode and opaque, as memcached with {@code -S}, quiet or not.
+     * Text: {@code CLIENT_ERROR unauthenticated}, even for {@code noreply}, as memcached: with SASL
+     * the text protocol has no way in.
+     */
+    static ByteBuf authenticationRequired(ByteBufAllocator alloc, Request request) {
+        if (request.binary()) {
+            return Sasl.failure(alloc, request.opcode(), request.opaque());
+        }
+        return ascii(alloc, Sasl.TEXT_UNAUTHENTICATED + "\r\n");
     }
 
     /**

@@ -43,6 +43,15 @@ final class MemcachedClientCodec implements ClientCodec {
         return LocalReplies.answer(command, context);
     }
 
+    /** See {@link LocalReplies#authenticationRequired}. */
+    @Override
+    public ByteBuf authenticationRequired(ByteBufAllocator alloc, Command command) {
+        if (command.detail() instanceof Request request) {
+            return LocalReplies.authenticationRequired(alloc, request);
+        }
+        return ClientCodec.super.authenticationRequired(alloc, command);
+    }
+
     /**
      * Text: a message that is already a memcached error line ({@code ERROR}, {@code CLIENT_ERROR
      * ...}, {@code SERVER_ERROR ...}, as the decoders' refusals are) is sent verbatim, any other as

@@ -5,11 +5,8 @@ import io.metacluster.testing.FuzzKit;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 
-import static io.metacluster.testing.FuzzKit.concat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -30,15 +27,8 @@ class MemcachedBinaryFuzzTest {
     }
 
     static void oneCase(SplittableRandom r) {
-        ClientLimits limits = r.nextInt(4) == 0
-                ? new ClientLimits(1 + r.nextInt(4096), 1 + r.nextInt(16), 8 + r.nextInt(512))
-                : r.nextBoolean() ? new ClientLimits(1024 * 1024, 1024, 4096) : ClientLimits.DEFAULTS;
-        List<byte[]> parts = new ArrayList<>();
-        int requests = 1 + r.nextInt(r.nextInt(8) == 0 ? 30 : 5);
-        for (int i = 0; i < requests; i++) {
-            parts.add(packet(r, limits));
-        }
-        byte[] stream = concat(parts);
+        ClientLimits limits = MemcachedTextFuzzTest.limits(r);
+        byte[] stream = MemcachedTextFuzzTest.stream(r, limits, MemcachedBinaryFuzzTest::packet);
         byte[] input = r.nextInt(10) < 5 ? FuzzKit.mutate(r, stream) : stream;
         if (input.length > 0 && r.nextInt(10) != 0) {
             input[0] = (byte) 0x80; // stay binary (a mutated first byte would make it a text connection)

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.BiFunction;
 
 import static io.metacluster.testing.FuzzKit.ascii;
 import static io.metacluster.testing.FuzzKit.concat;
@@ -34,17 +35,27 @@ class MemcachedTextFuzzTest {
     }
 
     static void oneCase(SplittableRandom r) {
-        ClientLimits limits = r.nextInt(4) == 0
+        ClientLimits limits = limits(r);
+        byte[] stream = stream(r, limits, MemcachedTextFuzzTest::request);
+        byte[] input = r.nextInt(10) < 6 ? FuzzKit.mutate(r, stream) : stream;
+        check(r, limits, input);
+    }
+
+    /** Small random limits a quarter of the time, else large or the defaults; shared with the binary fuzz test. */
+    static ClientLimits limits(SplittableRandom r) {
+        return r.nextInt(4) == 0
                 ? new ClientLimits(1 + r.nextInt(4096), 1 + r.nextInt(16), 8 + r.nextInt(512))
                 : r.nextBoolean() ? new ClientLimits(1024 * 1024, 1024, 4096) : ClientLimits.DEFAULTS;
+    }
+
+    /** One to five requests (now and then up to thirty) from {@code request}, back to back; shared with the binary fuzz test. */
+    static byte[] stream(SplittableRandom r, ClientLimits limits, BiFunction<SplittableRandom, ClientLimits, byte[]> request) {
         List<byte[]> parts = new ArrayList<>();
         int requests = 1 + r.nextInt(r.nextInt(8) == 0 ? 30 : 5);
         for (int i = 0; i < requests; i++) {
-            parts.add(request(r, limits));
+            parts.add(request.apply(r, limits));
         }
-        byte[] stream = concat(parts);
-        byte[] input = r.nextInt(10) < 6 ? FuzzKit.mutate(r, stream) : stream;
-        check(r, limits, input);
+        return concat(parts);
     }
 
     /** Decodes {@code input} whole and cut, with every check; shared with the binary fuzz test. */

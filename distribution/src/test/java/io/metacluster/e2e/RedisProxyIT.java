@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import static io.metacluster.e2e.RedisBackends.direct;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -36,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RedisProxyIT {
+    static RedisBackends backends;
     static RedisServer dc1;
     static RedisServer dc2;
     static RedisServer dc3;
@@ -47,11 +49,8 @@ class RedisProxyIT {
 
     @BeforeAll
     static void start() throws Exception {
-        dc1 = RedisServer.start();
-        dc2 = RedisServer.start();
-        dc3 = RedisServer.start();
         port = FreePorts.find();
-        daemon = Daemon.start("""
+        backends = RedisBackends.start("""
                 backend:
                   reconnect-min-ms: 50
                   reconnect-max-ms: 300
@@ -62,51 +61,28 @@ class RedisProxyIT {
                     protocol: redis
                     bind: 127.0.0.1:%d
                     clusters: [dc1, dc2, dc3]
-                clusters:
-                  - name: dc1
-                    local: true
-                    nodes: [%s]
-                  - name: dc2
-                    nodes: [%s]
-                  - name: dc3
-                    nodes: [%s]
-                """.formatted(replayDir, port, dc1.address(), dc2.address(), dc3.address()));
+                """.formatted(replayDir, port));
+        dc1 = backends.dc1;
+        dc2 = backends.dc2;
+        dc3 = backends.dc3;
+        daemon = backends.daemon;
     }
 
     @AfterAll
     static void stop() {
-        if (daemon != null) {
-            daemon.close();
-        }
-        for (RedisServer server : new RedisServer[]{dc1, dc2, dc3}) {
-            if (server != null) {
-                server.close();
-            }
+        if (backends != null) {
+            backends.close();
         }
     }
 
     @BeforeEach
     void emptyClusters() throws InterruptedException {
         // a test that stopped a cluster must not leave it half-reconnected for the next one
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (daemon.engine.clusterHealth().containsValue(false) && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertThat(daemon.engine.clusterHealth()).containsOnly(
-                java.util.Map.entry("dc1", true), java.util.Map.entry("dc2", true), java.util.Map.entry("dc3", true));
-        for (RedisServer server : List.of(dc1, dc2, dc3)) {
-            try (Jedis direct = direct(server)) {
-                direct.flushAll();
-            }
-        }
+        backends.healthyAndEmpty();
     }
 
     static Jedis proxy() {
         return new Jedis("127.0.0.1", port, 10_000);
-    }
-
-    static Jedis direct(RedisServer server) {
-        return new Jedis("127.0.0.1", server.port(), 10_000);
     }
 
     @Test

@@ -21,6 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import static io.metacluster.e2e.RedisBackends.direct;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -31,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class VerifyRedisIT {
+    static RedisBackends backends;
     static RedisServer dc1;
     static RedisServer dc2;
     static RedisServer dc3;
@@ -40,9 +42,6 @@ class VerifyRedisIT {
 
     @BeforeAll
     static void start() throws Exception {
-        dc1 = RedisServer.start();
-        dc2 = RedisServer.start();
-        dc3 = RedisServer.start();
         StringBuilder listeners = new StringBuilder();
         for (String name : LISTENERS) {
             int port = FreePorts.find();
@@ -65,47 +64,27 @@ class VerifyRedisIT {
                         verify: %s
                     """.formatted(name, port, clusters, verify));
         }
-        daemon = Daemon.start("""
-                listeners:
-                %s
-                clusters:
-                  - name: dc1
-                    local: true
-                    nodes: [%s]
-                  - name: dc2
-                    nodes: [%s]
-                  - name: dc3
-                    nodes: [%s]
-                """.formatted(listeners.toString().stripTrailing(), dc1.address(), dc2.address(), dc3.address()));
+        backends = RedisBackends.start("listeners:\n" + listeners);
+        dc1 = backends.dc1;
+        dc2 = backends.dc2;
+        dc3 = backends.dc3;
+        daemon = backends.daemon;
     }
 
     @AfterAll
     static void stop() {
-        if (daemon != null) {
-            daemon.close();
-        }
-        for (RedisServer server : new RedisServer[]{dc1, dc2, dc3}) {
-            if (server != null) {
-                server.close();
-            }
+        if (backends != null) {
+            backends.close();
         }
     }
 
     @BeforeEach
     void emptyClusters() {
-        for (RedisServer server : List.of(dc1, dc2, dc3)) {
-            try (Jedis direct = direct(server)) {
-                direct.flushAll();
-            }
-        }
+        backends.empty();
     }
 
     static Jedis proxy(String listener) {
         return new Jedis("127.0.0.1", ports.get(listener), 10_000);
-    }
-
-    static Jedis direct(RedisServer server) {
-        return new Jedis("127.0.0.1", server.port(), 10_000);
     }
 
     static long count(String listener, String metric) {

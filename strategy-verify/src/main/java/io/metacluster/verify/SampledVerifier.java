@@ -104,7 +104,13 @@ final class SampledVerifier implements ReadVerifier {
         inFlight.decrementAndGet();
     }
 
-    /** Writes of {@code read}'s keys sent to any of {@code clusters} so far (compare two readings). */
+    /**
+     * Writes of {@code read}'s keys sent to any of {@code clusters} so far (compare two readings).
+     * Take the first reading <em>before</em> asking {@link #writesInFlight}: a write counted in it
+     * then shows as in flight or has been answered, and one that starts later changes the second
+     * reading. Asked the other way round, a write that starts in between is already counted in
+     * the first reading but not seen in flight, and nothing notices it.
+     */
     long writesStarted(Command read, List<? extends ClusterView> clusters) {
         long sum = 0;
         for (ClusterView cluster : clusters) {

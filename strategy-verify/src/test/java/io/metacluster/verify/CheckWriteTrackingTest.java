@@ -1,0 +1,149 @@
+package io.metacluster.verify;
+
+import com.codahale.metrics.MetricRegistry;
+import io.metacluster.spi.ClusterView;
+import io.metacluster.spi.Command;
+import io.metacluster.spi.Protocol;
+import io.metacluster.spi.ReplyHandler;
+import io.metacluster.spi.VerifyContext;
+import io.metacluster.testing.StubProtocol;
+import io.metacluster.verify.SampledVerifierTest.Sent;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static io.metacluster.verify.SampledVerifierTest.BYTES;
+import static io.metacluster.verify.SampledVerifierTest.LOCAL;
+import static io.metacluster.verify.SampledVerifierTest.REMOTE;
+import static io.metacluster.verify.SampledVerifierTest.buf;
+import static io.metacluster.verify.SampledVerifierTest.read;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The re-check against the engine's write tracking, with a client write of the key that starts
+ * while the check looks at the tracking: it must void the round, whichever reading it falls
+ * between. Runs the re-checks on an {@link EmbeddedChannel}'s loop, by hand.
+ */
+class CheckWriteTrackingTest {
+    private final EmbeddedChannel loop = new EmbeddedChannel();
+
+    /** The engine's side, with one shared pair of tracking counters for every cluster and key. */
+    final class Engine implements VerifyContext {
+        final MetricRegistry registry = new MetricRegistry();
+        final List<Sent> sent = new ArrayList<>();
+        int inFlight;
+        long started;
+        /** Runs once, right after {@link #writesInFlight} next answered for REMOTE: a write starting then. */
+        Runnable afterRemoteInFlightReading;
+
+        @Override
+        public String listener() {
+            return "main";
+        }
+
+        @Override
+        public Protocol protocol() {
+            return StubProtocol.verifying("bytes", BYTES);
+        }
+
+        @Override
+        public List<? extends ClusterView> clusters() {
+            return List.of(LOCAL, REMOTE);
+        }
+
+        @Override
+        public ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
+            return loop.eventLoop().schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public MetricRegistry metrics() {
+            return registry;
+        }
+
+        @Override
+        public int writesInFlight(ClusterView cluster, ByteBuf key) {
+            int answer = inFlight;
+            Runnable hook = afterRemoteInFlightReading;
+            if (hook != null && cluster.equals(REMOTE)) {
+                afterRemoteInFlightReading = null;
+                hook.run();
+            }
+            return answer;
+        }
+
+        @Override
+        public long writesStarted(ClusterView cluster, ByteBuf key) {
+            return started;
+        }
+
+        @Override
+        public void send(ClusterView cluster, Command command, ReplyHandler handler) {
+            sent.add(new Sent(cluster, command, handler));
+        }
+
+        long count(String metric) {
+            return registry.meter("listener.main.verify." + metric).getCount();
+        }
+
+        Sent take(ClusterView cluster) {
+            Sent found = sent.stream().filter(s -> s.cluster().equals(cluster)).findFirst().orElseThrow();
+            sent.remove(found);
+            return found;
+        }
+    }
+
+    @AfterEach
+    void close() {
+        loop.finishAndReleaseAll();
+    }
+
+    private void runRecheck() {
+        loop.advanceTimeBy(1, TimeUnit.SECONDS);
+        loop.runScheduledPendingTasks();
+    }
+
+    @Test
+    void aWriteStartingWhileTheRecheckReadsTheTrackingVoidsTheRound() {
+        Engine engine = new Engine();
+        SampledVerifier verifier = (SampledVerifier) new SampledStrategy()
+                .create(new SampledConfig(1.0, null, null, "none", 10, null, null), engine);
+
+        // a write of the key landed on LOCAL and is still on its way to REMOTE when the read is sampled
+        Command command = read("GET");
+        ByteBuf served = buf("new");
+        verifier.onRead(command, LOCAL, served);
+        served.release();
+        command.release();
+        engine.take(REMOTE).handler().onReply(buf("old"));
+        assertThat(engine.sent).isEmpty();
+
+        // it was answered by both since; now the next write of the key starts just as the
+        // re-check has seen that none is in flight
+        engine.afterRemoteInFlightReading = () -> {
+            engine.inFlight++;
+            engine.started++;
+        };
+        runRecheck();
+        assertThat(engine.sent).hasSize(2);
+        // it lands on LOCAL before the re-check's read and on REMOTE after it, and is answered
+        // by both before the re-check's replies are looked at
+        engine.take(LOCAL).handler().onReply(buf("newer"));
+        engine.inFlight--;
+        engine.take(REMOTE).handler().onReply(buf("new"));
+        assertThat(engine.count("mismatch")).as("a write in the re-check's window is no divergence").isZero();
+
+        // the round was voided; the next one, undisturbed, sees agreeing clusters
+        runRecheck();
+        engine.take(LOCAL).handler().onReply(buf("newer"));
+        engine.take(REMOTE).handler().onReply(buf("newer"));
+        assertThat(engine.count("mismatch")).isZero();
+        assertThat(engine.count("match")).isEqualTo(1);
+    }
+}

@@ -6,9 +6,11 @@ import io.netty.buffer.ByteBuf;
  * Told about every read a listener served. It may sample some and compare them, in the
  * background, with another cluster through {@link VerifyContext#send}.
  *
- * <p>{@link #onRead} is called on the client's event loop after the reply was handed to the
- * client, so nothing here delays a client; it must not block. Shared by all event loops of a
- * listener: thread-safe.
+ * <p>{@link #onRead} is called on the client's event loop just before the reply is handed to
+ * the client, in the same event-loop pass (the reply is still the engine's to give away). The
+ * client's reply is flushed at the end of that pass whatever the verifier does, so nothing here
+ * delays a client as long as it does not block, which it must not. Shared by all event loops of
+ * a listener: thread-safe.
  */
 public interface ReadVerifier {
 

@@ -6,10 +6,12 @@ import io.netty.util.concurrent.FastThreadLocal;
 import java.util.ArrayList;
 
 /**
- * One flush per channel per read batch. While an event loop handles one channel's read batch
- * (a client's pipelined requests, a backend's replies), the channels it writes to are only
- * marked; each is flushed once when the batch ends. Outside a batch (timers, connects) a flush
- * happens at once. One per event loop thread; never shared.
+ * One flush per channel per event-loop pass. While an event loop handles the read batches of
+ * the channels that were ready (clients' requests, backends' replies), the channels they write
+ * to are only marked; after the last of them, one task flushes each marked channel once. So the
+ * requests of many clients that arrived together leave for a backend in one write, as the
+ * replies to one client do. Outside a read batch, with nothing pending, a flush happens at once.
+ * One per event loop thread; never shared.
  */
 final class FlushBatch {
     private static final FastThreadLocal<FlushBatch> LOOP = new FastThreadLocal<>() {
@@ -20,7 +22,9 @@ final class FlushBatch {
     };
 
     private final ArrayList<Channel> pending = new ArrayList<>();
+    private final Runnable flushPending = this::flushPending;
     private boolean open;
+    private boolean scheduled;
 
     static FlushBatch current() {
         return LOOP.get();
@@ -31,9 +35,20 @@ final class FlushBatch {
         open = true;
     }
 
-    /** The read batch ended: flush what it wrote. */
+    /**
+     * A read batch ended: what it wrote is flushed by a task that the event loop runs after the
+     * I/O of this pass, so that the other channels ready in the same pass share the flushes.
+     */
     void end() {
         open = false;
+        if (!scheduled && !pending.isEmpty()) {
+            scheduled = true;
+            pending.get(0).eventLoop().execute(flushPending);
+        }
+    }
+
+    private void flushPending() {
+        scheduled = false;
         ArrayList<Channel> channels = pending;
         for (int i = 0; i < channels.size(); i++) {
             channels.get(i).flush();
@@ -43,7 +58,7 @@ final class FlushBatch {
 
     /** {@code channel} was written to: flush it at the end of the batch, or now if there is none. */
     void flush(Channel channel) {
-        if (!open) {
+        if (!open && !scheduled) {
             channel.flush();
             return;
         }

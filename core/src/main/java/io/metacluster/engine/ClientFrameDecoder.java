@@ -10,14 +10,16 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 
 /**
- * Runs the protocol's {@link ClientCodec} over the client's bytes. After a protocol error the
- * rest of the stream is dropped: its framing is lost and the session closes the connection.
+ * Runs the protocol's {@link ClientCodec} over the client's bytes, emitting {@link Command}s and,
+ * after a protocol error, one {@link DecodeFailure}; the rest of the stream is then dropped (its
+ * framing is lost, and the session closes the connection). Public so that protocol tests drive
+ * their codecs exactly as the engine does.
  */
-final class ClientFrameDecoder extends ByteToMessageDecoder {
+public final class ClientFrameDecoder extends ByteToMessageDecoder {
     private final ClientCodec codec;
     private boolean failed;
 
-    ClientFrameDecoder(ClientCodec codec) {
+    public ClientFrameDecoder(ClientCodec codec) {
         this.codec = codec;
     }
 

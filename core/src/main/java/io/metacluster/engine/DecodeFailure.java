@@ -1,5 +1,5 @@
 package io.metacluster.engine;
 
 /** Passed from {@link ClientFrameDecoder} to the session when the client's stream cannot be read on. */
-record DecodeFailure(String message) {
+public record DecodeFailure(String message) {
 }

@@ -1,59 +1,24 @@
 package io.metacluster.redis;
 
-import io.metacluster.spi.ClientCodec;
+import io.metacluster.engine.ClientFrameDecoder;
 import io.metacluster.spi.ClientContext;
 import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.Command;
-import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.ByteToMessageDecoder;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Test helpers: drive a codec the way the engine does (a ByteToMessageDecoder loop) and describe results. */
+/** Test helpers: drive a codec through the engine's own ClientFrameDecoder and describe the results. */
 final class Codecs {
     private Codecs() {
     }
 
-    /** What the engine's decoder emits after a ProtocolException. */
-    record Failure(String message) {
-    }
-
     /** A decoded command, copied out so the buffers can be released at once. */
     record Decoded(String name, String kind, String frame, List<String> keys, String rejection) {
-    }
-
-    /** The engine's ClientFrameDecoder, reproduced: decode until null, stop for good after an error. */
-    static final class Adapter extends ByteToMessageDecoder {
-        private final ClientCodec codec;
-        private boolean failed;
-
-        Adapter(ClientCodec codec) {
-            this.codec = codec;
-        }
-
-        @Override
-        protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-            if (failed) {
-                in.skipBytes(in.readableBytes());
-                return;
-            }
-            try {
-                Command command = codec.decode(in);
-                if (command != null) {
-                    out.add(command);
-                }
-            } catch (ProtocolException e) {
-                failed = true;
-                in.skipBytes(in.readableBytes());
-                out.add(new Failure(e.getMessage()));
-            }
-        }
     }
 
     /**
@@ -71,7 +36,7 @@ final class Codecs {
 
     /** Feeds {@code chunks} one write at a time into a fresh codec and returns what came out. */
     static List<Object> decode(ClientLimits limits, String... chunks) {
-        EmbeddedChannel channel = new EmbeddedChannel(new Adapter(new RedisClientCodec(limits)));
+        EmbeddedChannel channel = new EmbeddedChannel(new ClientFrameDecoder(new RedisClientCodec(limits)));
         channel.config().setAllocator(ByteBufAllocator.DEFAULT);
         List<Object> out = new ArrayList<>();
         try {

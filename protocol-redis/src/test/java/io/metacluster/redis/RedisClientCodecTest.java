@@ -1,7 +1,7 @@
 package io.metacluster.redis;
 
 import io.metacluster.redis.Codecs.Decoded;
-import io.metacluster.redis.Codecs.Failure;
+import io.metacluster.engine.DecodeFailure;
 import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
@@ -34,8 +34,8 @@ class RedisClientCodecTest {
     private static String failure(ClientLimits limits, String input) {
         List<Object> out = decode(limits, input);
         assertThat(out).isNotEmpty();
-        assertThat(out.get(out.size() - 1)).isInstanceOf(Failure.class);
-        return ((Failure) out.get(out.size() - 1)).message();
+        assertThat(out.get(out.size() - 1)).isInstanceOf(DecodeFailure.class);
+        return ((DecodeFailure) out.get(out.size() - 1)).message();
     }
 
     @Test
@@ -219,7 +219,7 @@ class RedisClientCodecTest {
         List<Object> out = decode(mb("PING") + "*1\r\n!");
         assertThat(out).hasSize(2);
         assertThat(out.get(0)).isInstanceOf(Decoded.class);
-        assertThat(out.get(1)).isEqualTo(new Failure("Protocol error: expected '$', got '!'"));
+        assertThat(out.get(1)).isEqualTo(new DecodeFailure("Protocol error: expected '$', got '!'"));
     }
 
     @Test
@@ -228,7 +228,7 @@ class RedisClientCodecTest {
         assertThat(decode(small, mb("SET", "k", "0123456789"))).hasSize(1).allMatch(o -> o instanceof Decoded);
         assertThat(failure(small, mb("SET", "k", "01234567890"))).isEqualTo("Protocol error: invalid bulk length");
         assertThat(decode(small, "*1\r\n$2147483647\r\n")).as("refused before the payload arrives")
-                .containsExactly(new Failure("Protocol error: invalid bulk length"));
+                .containsExactly(new DecodeFailure("Protocol error: invalid bulk length"));
         assertThat(failure(small, mb("MGET", "a", "b", "c"))).isEqualTo("Protocol error: invalid multibulk length");
         assertThat(failure(small, "MGET a b c\r\n")).isEqualTo("Protocol error: invalid multibulk length");
         assertThat(failure(small, "GET " + "k".repeat(40))).isEqualTo("Protocol error: too big inline request");

@@ -6,6 +6,9 @@ import io.metacluster.plugin.PluginHost;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The daemon as the distribution ships it: the engine started in this JVM from a YAML text,
@@ -43,5 +46,17 @@ final class Daemon implements AutoCloseable {
     public void close() {
         engine.close();
         plugins.close();
+    }
+
+    /**
+     * Waits (at most 30 s) until every cluster is healthy on every event loop again, e.g. after a
+     * test stopped and restarted one; fails if one is not.
+     */
+    void awaitHealthy() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (engine.clusterHealth().containsValue(false) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(engine.clusterHealth()).doesNotContainValue(false);
     }
 }

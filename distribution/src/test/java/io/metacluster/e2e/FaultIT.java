@@ -111,11 +111,7 @@ class FaultIT {
         }
         load.shutdown();
 
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (daemon.engine.clusterHealth().containsValue(false) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertThat(daemon.engine.clusterHealth()).doesNotContainValue(false);
+        daemon.awaitHealthy();
         assertThat(acknowledged).hasSizeGreaterThan(500);
         assertThat(reads.get()).isGreaterThan(500);
         for (RedisServer server : servers) {

@@ -241,11 +241,7 @@ class LimitsAndPoliciesIT {
             Thread.sleep(300);
             assertThatThrownBy(() -> viaLocal.set("w", "7")).isInstanceOf(JedisDataException.class);
             dc1.restart();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (daemon.engine.clusterHealth().containsValue(false) && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertThat(daemon.engine.clusterHealth()).doesNotContainValue(false);
+            daemon.awaitHealthy();
             assertThat(viaAll.set("w", "8")).isEqualTo("OK");
         }
     }

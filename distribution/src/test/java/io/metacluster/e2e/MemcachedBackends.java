@@ -75,10 +75,7 @@ final class MemcachedBackends implements AutoCloseable {
 
     /** Waits until every cluster is healthy again (a test may have stopped one), then empties them all. */
     void healthyAndEmpty() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (daemon.engine.clusterHealth().containsValue(false) && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        daemon.awaitHealthy();
         assertThat(daemon.engine.clusterHealth()).isEqualTo(Map.of("dc1", true, "dc2", true, "dc3", true));
         for (MemcachedServer server : all) {
             assertThat(server.request("flush_all\r\n", false)).containsExactly("OK");

@@ -64,13 +64,6 @@ class ReplayIT {
                 """.formatted(replayDir, replayExtras, port, dc1.address(), dc2.address()));
     }
 
-    private void awaitHealthy() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (daemon.engine.clusterHealth().containsValue(false) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(daemon.engine.clusterHealth()).doesNotContainValue(false);
-    }
 
     @Test
     void writesMissedDuringAnOutageSurviveADaemonRestartAndAreReplayedInOrder() throws Exception {
@@ -88,7 +81,7 @@ class ReplayIT {
 
         dc2.restart();
         daemon = start("");
-        awaitHealthy();
+        daemon.awaitHealthy();
         try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
             assertThat(direct.get("k199")).isEqualTo("v199");
             assertThat(direct.get("k0")).isEqualTo("overwritten");
@@ -108,7 +101,7 @@ class ReplayIT {
             dc1.stop();
             client.set("fresh", "new");
             dc1.restart();
-            awaitHealthy();
+            daemon.awaitHealthy();
             // dc1 is local and preferred again, and it must have the write it missed
             assertThat(client.get("fresh")).isEqualTo("new");
             assertThat(direct1.get("fresh")).isEqualTo("new");
@@ -129,7 +122,7 @@ class ReplayIT {
         }
         assertThat(daemon.engine.metrics().counter("cluster.dc2.replay.overflows").getCount()).isEqualTo(1);
         dc2.restart();
-        awaitHealthy();
+        daemon.awaitHealthy();
         try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
             assertThat(direct.exists("stale")).as("flushed, so it refills instead of serving stale data").isFalse();
         }

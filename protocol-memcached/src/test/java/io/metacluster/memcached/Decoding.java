@@ -110,8 +110,8 @@ final class Decoding {
         return whole;
     }
 
-    /** A context that records a close request; replies come from the unpooled heap allocator. */
-    static final class Context implements ClientContext {
+    /** A context that records a close request; replies come from the default allocator. */
+    static class Context implements ClientContext {
         boolean closed;
 
         @Override

@@ -21,34 +21,13 @@ class MemcachedAuthTest {
     private final ClientCodec codec = new MemcachedProtocol().newClientCodec(LIMITS);
 
     /** A listener with auth: user "app" / "secret", default password "pw". */
-    static final class AuthContext implements ClientContext {
+    static final class AuthContext extends Decoding.Context {
         final boolean required;
         boolean authenticated;
-        boolean closed;
         final List<String> attempts = new ArrayList<>();
 
         AuthContext(boolean required) {
             this.required = required;
-        }
-
-        @Override
-        public ByteBufAllocator alloc() {
-            return ByteBufAllocator.DEFAULT;
-        }
-
-        @Override
-        public long id() {
-            return 7;
-        }
-
-        @Override
-        public String remoteAddress() {
-            return "127.0.0.1:1";
-        }
-
-        @Override
-        public String listenerName() {
-            return "test";
         }
 
         @Override
@@ -67,11 +46,6 @@ class MemcachedAuthTest {
             boolean ok = required && (username == null ? "pw".equals(password) : "app".equals(username) && "secret".equals(password));
             authenticated |= ok;
             return ok;
-        }
-
-        @Override
-        public void closeAfterReply() {
-            closed = true;
         }
     }
 

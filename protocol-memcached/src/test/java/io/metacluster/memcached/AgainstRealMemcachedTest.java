@@ -94,7 +94,9 @@ class AgainstRealMemcachedTest {
                 + "ms q 2 q q\r\nab\r\nms q 2 z\r\nab\r\nms q 2 q MZ\r\nab\r\nms q 2 q Tx\r\nab\r\nma q q Dx\r\n"
                 + "mg q" + flags18 + "\r\nmd q" + flags18 + "\r\nma q" + flags18 + "\r\n"
                 + "set n 0 0 1 noreply\0\r\n5\r\nincr n 1 noreply\0 \r\nget n\r\nmg nope v\0 q\r\n"
-                + "set n 0 0 1\0 noreply\r\n7\r\nget n\0junk\r\nmn\r\n"), "MN\r\n");
+                + "set n 0 0 1\0 noreply\r\n7\r\nget n\0junk\r\nmn\r\n"
+                // a fence that appears only once: "MN" also answers the "mn a b" above
+                + "ms fence 3 T0\r\nend\r\nmg fence v\r\n"), "HD\r\nVA 3\r\nend\r\n");
     }
 
     @Test

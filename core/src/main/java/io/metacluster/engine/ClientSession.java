@@ -36,6 +36,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
      */
     private final ArrayDeque<Slot> parked = new ArrayDeque<>();
     private int conditionalsInFlight;
+    /**
+     * Finished requests kept for the next ones: a busy client would otherwise allocate one per
+     * command. A request comes back only when nothing refers to it any more (see {@link Slot#dequeued}).
+     */
+    private final ArrayDeque<ReadRequest> spareReads = new ArrayDeque<>();
+    private final ArrayDeque<WriteFanout> spareWrites = new ArrayDeque<>();
+    private static final int MAX_SPARES = 16;
     private ChannelHandlerContext ctx;
     private List<LoopCluster> clusters;
     private boolean counted;
@@ -92,8 +99,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             return;
         }
         switch (command.kind()) {
-            case READ, CONDITIONAL_WRITE -> route(new ReadRequest(this, command));
-            case WRITE -> route(new WriteFanout(this, command));
+            case READ, CONDITIONAL_WRITE -> {
+                ReadRequest read = spareReads.poll();
+                route((read != null ? read : new ReadRequest(this)).of(command));
+            }
+            case WRITE -> {
+                WriteFanout write = spareWrites.poll();
+                route((write != null ? write : new WriteFanout(this)).of(command));
+            }
             case ADMIN -> {
                 Slot slot = new Slot();
                 slots.add(slot);
@@ -140,6 +153,18 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         }
     }
 
+    void reuse(ReadRequest read) {
+        if (!closed && spareReads.size() < MAX_SPARES) {
+            spareReads.push(read);
+        }
+    }
+
+    void reuse(WriteFanout write) {
+        if (!closed && spareWrites.size() < MAX_SPARES) {
+            spareWrites.push(write);
+        }
+    }
+
     /** A backend's reply for {@code slot}, as the protocol presents it to the client. */
     void answerFromBackend(Slot slot, Command command, ByteBuf reply) {
         answer(slot, codec.present(command, reply));
@@ -172,6 +197,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
                 ctx.writeAndFlush(ctx.alloc().buffer(0)).addListener(ChannelFutureListener.CLOSE);
                 wrote = false;
             }
+            head.dequeued();
         }
         if (wrote) {
             FlushBatch.current().flush(ctx.channel());

@@ -15,14 +15,23 @@ import java.util.List;
  */
 final class ReadRequest extends Slot implements ReplyListener {
     private final ClientSession session;
-    private final Command command;
+    private Command command;
     private LoopCluster target;
     private long tried;
     private boolean missRetried;
 
-    ReadRequest(ClientSession session, Command command) {
+    ReadRequest(ClientSession session) {
         this.session = session;
+    }
+
+    /** Takes {@code command} as a new request (a new or a reused object). */
+    ReadRequest of(Command command) {
+        clear();
         this.command = command;
+        target = null;
+        tried = 0;
+        missRetried = false;
+        return this;
     }
 
     @Override
@@ -79,6 +88,12 @@ final class ReadRequest extends Slot implements ReplyListener {
         if (conditional) {
             session.conditionalDone();
         }
+        finished();
+    }
+
+    @Override
+    void reuse() {
+        session.reuse(this);
     }
 
     @Override

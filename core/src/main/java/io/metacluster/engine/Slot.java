@@ -21,4 +21,38 @@ class Slot {
         this.reply = reply;
         this.done = true;
     }
+
+    private boolean dequeued;
+    private boolean finished;
+
+    /** The session took the slot off its queue and wrote its reply: it no longer refers to it. */
+    final void dequeued() {
+        dequeued = true;
+        reuseIfUnused();
+    }
+
+    /** The request needs nothing more from the backends: every reply came and its command is released. */
+    final void finished() {
+        finished = true;
+        reuseIfUnused();
+    }
+
+    private void reuseIfUnused() {
+        if (dequeued && finished) {
+            reuse();
+        }
+    }
+
+    /** Nothing refers to this slot any more: a subclass may hand itself back to the session for reuse. */
+    void reuse() {
+    }
+
+    /** Back to the state of a new slot, for reuse. */
+    void clear() {
+        reply = null;
+        done = false;
+        closeAfter = false;
+        dequeued = false;
+        finished = false;
+    }
 }

@@ -13,7 +13,9 @@ import java.util.List;
  */
 final class WriteFanout extends Slot implements WriteTally {
     private final ClientSession session;
-    private final Command command;
+    /** One per cluster of the session, in its order; reused with the fan-out. */
+    private final Member[] members;
+    private Command command;
     private int clusters;
     private int localClusters;
     private int succeeded;
@@ -26,24 +28,41 @@ final class WriteFanout extends Slot implements WriteTally {
     private ByteBuf firstError;
     private String lastFailure;
 
-    WriteFanout(ClientSession session, Command command) {
+    WriteFanout(ClientSession session) {
         this.session = session;
+        List<LoopCluster> targets = session.clusters();
+        members = new Member[targets.size()];
+        for (int i = 0; i < members.length; i++) {
+            members[i] = new Member(targets.get(i));
+        }
+    }
+
+    /** Takes {@code command} as a new request (a new or a reused object). */
+    WriteFanout of(Command command) {
+        clear();
         this.command = command;
+        clusters = members.length;
+        outstanding = clusters;
+        localClusters = 0;
+        succeeded = failed = localSucceeded = localFailed = 0;
+        decided = false;
+        firstSuccess = firstError = null;
+        lastFailure = null;
+        return this;
     }
 
     @Override
     void start() {
-        List<LoopCluster> targets = session.clusters();
-        clusters = targets.size();
-        outstanding = clusters;
-        for (LoopCluster target : targets) {
-            localClusters += target.local() ? 1 : 0;
+        for (Member member : members) {
+            localClusters += member.cluster.local() ? 1 : 0;
         }
-        for (LoopCluster target : targets) {
+        // a node that is down fails its member at once, so the last may finish the fan-out: read nothing after
+        for (Member member : members) {
+            LoopCluster target = member.cluster;
             if (target.cluster.writes != null) {
                 target.cluster.writes.sent(command);
             }
-            target.connectionFor(command, session.id()).write(command, new Member(target));
+            target.connectionFor(command, session.id()).write(command, member);
         }
     }
 
@@ -103,7 +122,13 @@ final class WriteFanout extends Slot implements WriteTally {
             release(firstError);
             firstSuccess = firstError = null;
             command.release();
+            finished();
         }
+    }
+
+    @Override
+    void reuse() {
+        session.reuse(this);
     }
 
     private static void release(ByteBuf buf) {

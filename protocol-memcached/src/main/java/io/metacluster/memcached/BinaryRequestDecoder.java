@@ -83,10 +83,12 @@ final class BinaryRequestDecoder extends RequestDecoder {
             frame = in.retainedSlice(from, total);
         }
         in.skipBytes(total);
-        int[] keys = keyLength == 0 || op.isSasl() ? null : new int[] {HEADER_BYTES + extrasLength, keyLength};
         CommandKind kind = op.takesCas() && in.getLong(from + CAS) != 0 ? CommandKind.CONDITIONAL_WRITE : op.kind;
-        return Command.of(frame, name, kind, keys, Request.binary(code, opaque, op.quiet, STATUS_SUCCESS),
-                MemcachedProtocol.BINARY_LANE);
+        Request request = Request.binary(code, opaque, op.quiet, STATUS_SUCCESS);
+        if (keyLength == 0 || op.isSasl()) {
+            return Command.of(frame, name, kind, null, request, MemcachedProtocol.BINARY_LANE);
+        }
+        return Command.of(frame, name, kind, HEADER_BYTES + extrasLength, keyLength, request, MemcachedProtocol.BINARY_LANE);
     }
 
     /**

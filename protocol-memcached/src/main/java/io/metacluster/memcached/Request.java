@@ -13,14 +13,25 @@ package io.metacluster.memcached;
  */
 record Request(ReplyShape shape, Quiet quiet, int opcode, int opaque, int status) {
 
+    /** Every text request is one of these few: shared, so that decoding one allocates no detail. */
+    private static final Request[][] TEXT = new Request[ReplyShape.values().length][Quiet.values().length];
+
+    static {
+        for (ReplyShape shape : ReplyShape.values()) {
+            for (Quiet quiet : Quiet.values()) {
+                TEXT[shape.ordinal()][quiet.ordinal()] = new Request(shape, quiet, -1, 0, 0);
+            }
+        }
+    }
+
+    static Request text(ReplyShape shape, Quiet quiet) {
+        return TEXT[shape.ordinal()][quiet.ordinal()];
+    }
+
     static final Request LINE = text(ReplyShape.LINE, Quiet.NONE);
     static final Request VALUES = text(ReplyShape.VALUES, Quiet.NONE);
     static final Request META = text(ReplyShape.META, Quiet.NONE);
     static final Request NOREPLY = text(ReplyShape.LINE, Quiet.NOREPLY);
-
-    static Request text(ReplyShape shape, Quiet quiet) {
-        return new Request(shape, quiet, -1, 0, 0);
-    }
 
     static Request binary(int opcode, int opaque, Quiet quiet, int status) {
         return new Request(ReplyShape.BINARY, quiet, opcode, opaque, status);

@@ -181,13 +181,24 @@ final class TextLine {
 
     /** Whether token {@code i} is a decimal, optionally negative, that fits an {@code int} (memcached's exptime). */
     boolean isInt(int i) {
-        String text = text(i);
-        String digits = text.startsWith("-") ? text.substring(1) : text;
-        if (digits.isEmpty() || digits.length() > 10 || !allDigits(digits)) {
+        int at = base + starts[i];
+        int end = base + ends[i];
+        boolean negative = at < end && buf.getByte(at) == '-';
+        if (negative) {
+            at++;
+        }
+        if (at == end || end - at > 10) {
             return false;
         }
-        long value = Long.parseLong(text);
-        return value >= Integer.MIN_VALUE && value <= Integer.MAX_VALUE;
+        long value = 0;
+        for (; at < end; at++) {
+            int digit = buf.getByte(at) - '0';
+            if (digit < 0 || digit > 9) {
+                return false;
+            }
+            value = value * 10 + digit;
+        }
+        return negative ? -value >= Integer.MIN_VALUE : value <= Integer.MAX_VALUE;
     }
 
     private static final String MAX_UNSIGNED_64 = "18446744073709551615";

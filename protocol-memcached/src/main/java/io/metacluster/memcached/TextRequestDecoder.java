@@ -99,8 +99,7 @@ final class TextRequestDecoder extends RequestDecoder {
         if (line.count() == 0) {
             return refuse(in, "unknown", ERROR, Quiet.NONE, 0);
         }
-        // command names are case-sensitive and short: "GET" is an unknown command to memcached
-        String name = line.length(0) <= 9 ? line.text(0) : "";
+        String name = commandName();
         return switch (name) {
             case "get", "gets" -> retrieval(in, name, 1);
             case "gat", "gats" -> gat(in, name);
@@ -118,6 +117,24 @@ final class TextRequestDecoder extends RequestDecoder {
         };
     }
 
+    /** Every command this decoder knows, most used first. */
+    private static final String[] NAMES = {"get", "set", "mg", "ms", "gets", "delete", "md", "incr", "decr", "add",
+        "replace", "append", "prepend", "cas", "touch", "gat", "gats", "ma", "me", "mn", "version", "quit", "stats",
+        "flush_all", "verbosity"};
+
+    /**
+     * The first token as one of {@link #NAMES}, or "" for any other: compared as bytes, so that
+     * no string is made per request. Names are case-sensitive: "GET" is an unknown command to memcached.
+     */
+    private String commandName() {
+        for (String name : NAMES) {
+            if (line.is(0, name)) {
+                return name;
+            }
+        }
+        return "";
+    }
+
     /** {@code get <key>*}, {@code gets <key>*}; {@code gat(s) <exptime> <key>*} from {@code firstKey} 2. */
     private Command retrieval(ByteBuf in, String name, int firstKey) {
         int keys = line.count() - firstKey;
@@ -127,14 +144,18 @@ final class TextRequestDecoder extends RequestDecoder {
         if (keys > limits.maxElements()) {
             return refuse(in, name, TOO_MANY_KEYS, Quiet.NONE, 0);
         }
-        int[] ranges = new int[2 * keys];
         for (int k = 0; k < keys; k++) {
-            int token = firstKey + k;
-            if (!validKey(token, MAX_KEY_LENGTH)) {
+            if (!validKey(firstKey + k, MAX_KEY_LENGTH)) {
                 return refuse(in, name, BAD_FORMAT, Quiet.NONE, 0);
             }
-            ranges[2 * k] = line.start(token);
-            ranges[2 * k + 1] = line.length(token);
+        }
+        if (keys == 1 && firstKey == 1) {
+            return forward(in, name, CommandKind.READ, KEY_TOKEN, Request.VALUES, KEEP_ALL, NO_DATA);
+        }
+        int[] ranges = new int[2 * keys];
+        for (int k = 0; k < keys; k++) {
+            ranges[2 * k] = line.start(firstKey + k);
+            ranges[2 * k + 1] = line.length(firstKey + k);
         }
         return forward(in, name, CommandKind.READ, ranges, Request.VALUES, KEEP_ALL, NO_DATA);
     }
@@ -382,7 +403,10 @@ final class TextRequestDecoder extends RequestDecoder {
                     : in.alloc().compositeBuffer(2).addComponents(true, header, in.retainedSlice(from + lineBytes, dataBlock));
         }
         in.skipBytes(lineBytes + dataBlock);
-        return Command.of(frame, name, kind, keys, request);
+        if (keys == KEY_TOKEN) {
+            return Command.of(frame, name, kind, line.start(1), line.length(1), request, MemcachedProtocol.TEXT_LANE);
+        }
+        return Command.of(frame, name, kind, keys, request, MemcachedProtocol.TEXT_LANE);
     }
 
     /**
@@ -412,8 +436,11 @@ final class TextRequestDecoder extends RequestDecoder {
         return bytes > limits.maxFrameBytes() || bytes > Integer.MAX_VALUE - 2L - line.frameLength();
     }
 
+    /** The {@code keys} argument of {@link #forward} for "token 1 is the one key": the common case, without an array. */
+    private static final int[] KEY_TOKEN = {};
+
     private int[] keyRange() {
-        return new int[] {line.start(1), line.length(1)};
+        return KEY_TOKEN;
     }
 
     /** memcached's key rule: 1 to {@code max} bytes, no control characters (spaces split tokens already). */

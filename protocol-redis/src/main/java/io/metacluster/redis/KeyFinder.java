@@ -16,12 +16,16 @@ import java.util.List;
  * answers the arity or syntax error. Not thread-safe (one per codec, reuses a scratch array).
  */
 final class KeyFinder {
-    private static final int[] NO_KEYS = new int[0];
     private int[] scratch = new int[16];
     private int count;
 
-    /** Key ranges (offset, length pairs, relative to the frame start) for {@link io.metacluster.spi.Command#of}. */
-    int[] keys(CommandInfo info, ByteBuf frame, int[] args, int argc) {
+    /**
+     * Finds the keys of a request; read them with {@link #offset}, {@link #length} or
+     * {@link #ranges} before the next call.
+     *
+     * @return how many keys it has
+     */
+    int find(CommandInfo info, ByteBuf frame, int[] args, int argc) {
         count = 0;
         switch (info.name()) {
             case "sort" -> sortKeys(frame, args, argc);
@@ -34,7 +38,21 @@ final class KeyFinder {
                 }
             }
         }
-        return count == 0 ? NO_KEYS : Arrays.copyOf(scratch, 2 * count);
+        return count;
+    }
+
+    /** Where key {@code i} of the last {@link #find} starts, relative to the frame start. */
+    int offset(int i) {
+        return scratch[2 * i];
+    }
+
+    int length(int i) {
+        return scratch[2 * i + 1];
+    }
+
+    /** The keys of the last {@link #find} as (offset, length) pairs, for {@link io.metacluster.spi.Command#of}. */
+    int[] ranges() {
+        return Arrays.copyOf(scratch, 2 * count);
     }
 
     private void applySpec(KeySpec spec, ByteBuf frame, int[] args, int argc) {

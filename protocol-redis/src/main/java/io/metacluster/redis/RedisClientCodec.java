@@ -326,7 +326,10 @@ public final class RedisClientCodec implements ClientCodec {
                 return Command.unsupported(frame, info.displayName(), info.displayName()
                         + " with BLOCK is not supported by metacluster yet (blocking command)", info);
             }
-            return Command.of(frame, info.displayName(), info.kind(), keyFinder.keys(info, frame, args, count), info);
+            int keys = keyFinder.find(info, frame, args, count);
+            return keys == 1
+                    ? Command.of(frame, info.displayName(), info.kind(), keyFinder.offset(0), keyFinder.length(0), info, 0)
+                    : Command.of(frame, info.displayName(), info.kind(), keyFinder.ranges(), info);
         } catch (RuntimeException e) {
             frame.release();
             throw e;

@@ -48,9 +48,13 @@ def override(kind, note, *names):
 override("ADMIN", "answered by the proxy (connection state)",
          "ping", "echo", "quit", "hello", "select", "reset", "auth",
          "client|setname", "client|getname", "client|id", "client|info")
-# Transactions need every command of the transaction on one backend connection, which the
-# multiplexed node connections cannot give.
-override("UNSUPPORTED", NOT_YET + " (transactions)", "multi", "exec", "discard", "watch", "unwatch")
+# Transactions: the codec queues MULTI ... EXEC and forwards it as one block (Transaction.java),
+# since a MULTI alone on a shared node connection would capture other clients' commands.
+override("ADMIN", "transaction: handled by the proxy, forwarded as one block at EXEC",
+         "multi", "exec", "discard", "unwatch")
+# WATCH needs a backend connection of the client's own, which multiplexed node connections are not.
+override("UNSUPPORTED", "{} is not supported by metacluster (it needs a backend connection of its own;"
+         " MULTI/EXEC work without it)", "watch")
 # Blocking commands would stall every client sharing the backend connection.
 override("UNSUPPORTED", NOT_YET + " (blocking command)",
          "blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop", "wait")

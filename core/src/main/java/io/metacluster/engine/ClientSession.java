@@ -263,6 +263,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
+        codec.closed();
         if (counted) {
             listener.metrics().connections.dec();
             listener.release();

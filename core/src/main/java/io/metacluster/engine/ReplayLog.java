@@ -2,12 +2,17 @@ package io.metacluster.engine;
 
 import io.metacluster.config.ReplayConfig;
 import io.metacluster.spi.ClientCodec;
+import io.metacluster.spi.ClientContext;
 import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.Command;
+import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.ProtocolException;
 import io.metacluster.spi.Protocol;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,18 +85,10 @@ final class ReplayLog {
         }
         List<byte[]> frames = store.load();
         for (byte[] frame : frames) {
-            ByteBuf buffer = Unpooled.wrappedBuffer(frame);
-            try {
-                // a codec per entry: a codec may fix its dialect on the first bytes it sees (memcached text or binary)
-                Command command = decoder().decode(buffer);
-                if (command != null) {
-                    waiting.add(command);
-                    bytes += frame.length;
-                }
-            } catch (ProtocolException e) {
-                log.warn("dropping an unreadable entry of the replay log of node {}: {}", node, e.getMessage());
-            } finally {
-                buffer.release();
+            Command command = decodeEntry(frame);
+            if (command != null) {
+                waiting.add(command);
+                bytes += frame.length;
             }
         }
         if (!waiting.isEmpty()) {
@@ -254,6 +251,69 @@ final class ReplayLog {
         }
         log.info("replay to node {} paused: {}; will retry", node, reason);
     }
+
+    /**
+     * One entry of the file as the write it was. The entry is read as a client would send it, by
+     * a codec of its own (a codec may fix its dialect on the first bytes it sees: memcached text
+     * or binary), its local answers given and dropped: a Redis transaction was recorded as its
+     * whole MULTI ... EXEC block, which only decodes back into one write that way.
+     */
+    private Command decodeEntry(byte[] frame) {
+        ByteBuf buffer = Unpooled.wrappedBuffer(frame);
+        ClientCodec codec = decoder();
+        try {
+            while (buffer.isReadable()) {
+                Command command = codec.decode(buffer);
+                if (command == null) {
+                    break;
+                }
+                if (command.kind() == CommandKind.WRITE) {
+                    if (buffer.isReadable()) {
+                        log.warn("dropping {} trailing bytes of an entry of the replay log of node {}",
+                                buffer.readableBytes(), node);
+                    }
+                    return command;
+                }
+                ByteBuf answer = command.kind() == CommandKind.ADMIN ? codec.answer(command, REPLAY_CONTEXT) : null;
+                ReferenceCountUtil.release(answer);
+                command.release();
+            }
+            log.warn("dropping an entry of the replay log of node {} that holds no write", node);
+        } catch (ProtocolException e) {
+            log.warn("dropping an unreadable entry of the replay log of node {}: {}", node, e.getMessage());
+        } finally {
+            codec.closed();
+            buffer.release();
+        }
+        return null;
+    }
+
+    /** The "client" of a replay log entry being read back: it wrote that entry once, so it is trusted. */
+    private static final ClientContext REPLAY_CONTEXT = new ClientContext() {
+        @Override
+        public ByteBufAllocator alloc() {
+            return UnpooledByteBufAllocator.DEFAULT;
+        }
+
+        @Override
+        public long id() {
+            return 0;
+        }
+
+        @Override
+        public String remoteAddress() {
+            return "replay-log";
+        }
+
+        @Override
+        public String listenerName() {
+            return "replay-log";
+        }
+
+        @Override
+        public void closeAfterReply() {
+        }
+    };
 
     private ClientCodec decoder() {
         return protocol.newClientCodec(new ClientLimits(Long.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE));

@@ -87,4 +87,11 @@ public interface ClientCodec {
     default Command propagation(Command command, ByteBuf reply, ByteBufAllocator alloc) {
         return null;
     }
+
+    /**
+     * The client connection closed: release whatever the codec still holds (e.g. the commands of
+     * a Redis transaction queued until EXEC). Called once; no other method is called after it.
+     */
+    default void closed() {
+    }
 }

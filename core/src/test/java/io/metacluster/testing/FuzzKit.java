@@ -13,6 +13,7 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 
@@ -515,10 +516,32 @@ public final class FuzzKit {
     public static List<String> decodeClient(ClientCodec codec, Tracking alloc, byte[] input, int[] cuts,
                                      Function<Command, String> describe) {
         ClientAdapter adapter = new ClientAdapter(codec, input.length);
-        EmbeddedChannel channel = new EmbeddedChannel(adapter);
-        channel.config().setAllocator(alloc.alloc);
         Context context = new Context(alloc.alloc);
         List<String> out = new ArrayList<>();
+        // each command is handled as soon as it is decoded, before the next decode, as the engine
+        // does: a codec may change state when it answers (Redis MULTI)
+        EmbeddedChannel channel = new EmbeddedChannel(adapter, new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof Command command) {
+                    try {
+                        out.add(handle(codec, command, context, alloc.alloc, describe));
+                    } finally {
+                        command.release();
+                    }
+                } else {
+                    String failure = (String) msg;
+                    out.add("ProtocolException: " + failure);
+                    ByteBuf error = codec.error(alloc.alloc, null, failure);
+                    try {
+                        assertOneLine(error, failure);
+                    } finally {
+                        release(error);
+                    }
+                }
+            }
+        });
+        channel.config().setAllocator(alloc.alloc);
         try {
             int from = 0;
             for (int i = 0; i <= cuts.length; i++) {
@@ -527,30 +550,13 @@ public final class FuzzKit {
                     channel.writeInbound(alloc.wrap(Arrays.copyOfRange(input, from, to)));
                 }
                 from = to;
-                for (Object msg; (msg = channel.readInbound()) != null; ) {
-                    if (msg instanceof Command command) {
-                        try {
-                            out.add(handle(codec, command, context, alloc.alloc, describe));
-                        } finally {
-                            command.release();
-                        }
-                    } else {
-                        String failure = (String) msg;
-                        out.add("ProtocolException: " + failure);
-                        ByteBuf error = codec.error(alloc.alloc, null, failure);
-                        try {
-                            assertOneLine(error, failure);
-                        } finally {
-                            release(error);
-                        }
-                    }
-                }
                 if (adapter.problem != null) {
                     throw adapter.problem;
                 }
             }
         } finally {
             channel.finishAndReleaseAll();
+            codec.closed();
         }
         return out;
     }

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.Transaction;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 import java.io.ByteArrayOutputStream;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -175,28 +177,21 @@ class RedisProxyIT {
 
     @Test
     void fiftyConcurrentClients() throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(50);
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            for (int c = 0; c < 50; c++) {
-                int clientNo = c;
-                done.add(pool.submit(() -> {
-                    try (Jedis client = proxy()) {
-                        for (int i = 0; i < 200; i++) {
-                            String key = "c" + clientNo + ":" + i;
-                            assertThat(client.set(key, key + "-value")).isEqualTo("OK");
-                            assertThat(client.get(key)).isEqualTo(key + "-value");
-                        }
+        List<Callable<Void>> clients = new ArrayList<>();
+        for (int c = 0; c < 50; c++) {
+            int clientNo = c;
+            clients.add(() -> {
+                try (Jedis client = proxy()) {
+                    for (int i = 0; i < 200; i++) {
+                        String key = "c" + clientNo + ":" + i;
+                        assertThat(client.set(key, key + "-value")).isEqualTo("OK");
+                        assertThat(client.get(key)).isEqualTo(key + "-value");
                     }
-                    return null;
-                }));
-            }
-            for (Future<?> future : done) {
-                future.get(60, TimeUnit.SECONDS);
-            }
-        } finally {
-            pool.shutdownNow();
+                }
+                return null;
+            });
         }
+        runConcurrently(clients);
         try (Jedis direct = direct(dc3)) {
             awaitValue(direct, "c49:199", "c49:199-value");
             assertThat(direct.dbSize()).isEqualTo(50 * 200);
@@ -260,10 +255,79 @@ class RedisProxyIT {
     }
 
     @Test
+    void aTransactionRunsOnEveryClusterAndAnswersWithItsExecReply() throws Exception {
+        try (Jedis client = proxy()) {
+            Transaction tx = client.multi();
+            Response<String> set = tx.set("tx:k", "v1");
+            Response<Long> incr = tx.incr("tx:n");
+            Response<String> get = tx.get("tx:k");
+            Response<Long> wrongType = tx.incr("tx:k");
+            List<Object> results = tx.exec();
+            assertThat(results).hasSize(4);
+            assertThat(set.get()).isEqualTo("OK");
+            assertThat(incr.get()).isEqualTo(1L);
+            assertThat(get.get()).isEqualTo("v1");
+            assertThatThrownBy(wrongType::get).as("a runtime error stays inside EXEC's array")
+                    .isInstanceOf(JedisDataException.class).hasMessageContaining("not an integer");
+
+            Transaction discarded = client.multi();
+            discarded.set("tx:discarded", "x");
+            assertThat(discarded.discard()).isEqualTo("OK");
+            assertThat(client.get("tx:discarded")).isNull();
+        }
+        for (RedisServer server : List.of(dc1, dc2, dc3)) {
+            try (Jedis direct = direct(server)) {
+                awaitValue(direct, "tx:n", "1");
+                assertThat(direct.get("tx:k")).isEqualTo("v1");
+            }
+        }
+    }
+
+    @Test
+    void transactionsNeverCaptureOtherClientsCommands() throws Exception {
+        // the backend connections are shared: a MULTI forwarded alone would queue the others' commands
+        List<Callable<Void>> clients = new ArrayList<>();
+        for (int c = 0; c < 2; c++) {
+            int clientNo = c;
+            clients.add(() -> {
+                try (Jedis client = proxy()) {
+                    for (int i = 0; i < 300; i++) {
+                        Transaction tx = client.multi();
+                        tx.rpush("tx:list" + clientNo, "a" + i);
+                        tx.rpush("tx:list" + clientNo, "b" + i);
+                        assertThat(tx.exec()).containsExactly(2L * i + 1, 2L * i + 2);
+                    }
+                }
+                return null;
+            });
+            clients.add(() -> {
+                try (Jedis client = proxy()) {
+                    for (int i = 0; i < 300; i++) {
+                        Pipeline pipeline = client.pipelined();
+                        Response<String> set = pipeline.set("tx:plain" + clientNo, "p" + i);
+                        Response<String> get = pipeline.get("tx:plain" + clientNo);
+                        pipeline.sync();
+                        assertThat(set.get()).isEqualTo("OK");
+                        assertThat(get.get()).isEqualTo("p" + i);
+                    }
+                }
+                return null;
+            });
+        }
+        runConcurrently(clients);
+        try (Jedis direct = direct(dc3)) {
+            awaitValue(direct, "tx:plain1", "p299");
+            assertThat(direct.lrange("tx:list0", 0, -1)).hasSize(600);
+        }
+    }
+
+    @Test
     void statefulAndUnknownCommandsGetAClearError() {
         try (Jedis client = proxy()) {
-            assertThatThrownBy(() -> client.sendCommand(redis.clients.jedis.Protocol.Command.MULTI))
-                    .isInstanceOf(JedisDataException.class).hasMessageContaining("MULTI");
+            assertThatThrownBy(() -> client.sendCommand(redis.clients.jedis.Protocol.Command.WATCH, "k"))
+                    .isInstanceOf(JedisDataException.class).hasMessageContaining("WATCH");
+            assertThatThrownBy(() -> client.sendCommand(redis.clients.jedis.Protocol.Command.EXEC))
+                    .isInstanceOf(JedisDataException.class).hasMessageContaining("EXEC without MULTI");
             assertThatThrownBy(() -> client.sendCommand(() -> "NOSUCHCOMMAND".getBytes(), "a"))
                     .isInstanceOf(JedisDataException.class).hasMessageContaining("unknown command");
             assertThat(client.ping()).isEqualTo("PONG");
@@ -282,6 +346,22 @@ class RedisProxyIT {
     }
 
     // ---- helpers
+
+    /** Runs each client on a thread of its own and fails with the first client's failure. */
+    private static void runConcurrently(List<Callable<Void>> clients) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(clients.size());
+        try {
+            List<Future<Void>> done = new ArrayList<>();
+            for (Callable<Void> client : clients) {
+                done.add(pool.submit(client));
+            }
+            for (Future<Void> future : done) {
+                future.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 
     private static void setDirectly(String key, String onDc1, String onDc2, String onDc3) {
         String[] values = {onDc1, onDc2, onDc3};

@@ -75,6 +75,11 @@ class ReplayIT {
                 client.rpush("order", String.valueOf(i));
             }
             client.set("k0", "overwritten");
+            // a transaction is recorded as its whole MULTI ... EXEC block and read back as one write
+            redis.clients.jedis.Transaction tx = client.multi();
+            tx.set("tx:a", "1");
+            tx.incr("tx:n");
+            assertThat(tx.exec()).containsExactly("OK", 1L);
         }
         daemon.close();
         daemon = null;
@@ -85,13 +90,23 @@ class ReplayIT {
         try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
             assertThat(direct.get("k199")).isEqualTo("v199");
             assertThat(direct.get("k0")).isEqualTo("overwritten");
+            assertThat(direct.get("tx:a")).isEqualTo("1");
+            assertThat(direct.get("tx:n")).isEqualTo("1");
             List<String> order = direct.lrange("order", 0, -1);
             assertThat(order).hasSize(200);
             for (int i = 0; i < 200; i++) {
                 assertThat(order.get(i)).isEqualTo(String.valueOf(i));
             }
         }
-        assertThat(daemon.engine.metrics().counter("cluster.dc2.replay.replayed").getCount()).isEqualTo(401);
+        assertThat(daemon.engine.metrics().counter("cluster.dc2.replay.replayed").getCount()).isEqualTo(402);
+        try (Jedis client = new Jedis("127.0.0.1", port); Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
+            assertThat(client.set("after", "replay")).as("the node's connection is not left inside a MULTI").isEqualTo("OK");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!"replay".equals(direct.get("after")) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(direct.get("after")).isEqualTo("replay");
+        }
     }
 
     @Test

@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * The commands the proxy answers itself: connection state that must not reach the shared,
  * multiplexed backend connections (PING, ECHO, QUIT, HELLO, SELECT, RESET, AUTH, CLIENT
- * SETNAME/GETNAME/ID/INFO/SETINFO). Replies follow Redis 7.0 byte for byte where it can.
+ * SETNAME/GETNAME/ID/INFO/SETINFO), and the transaction bookkeeping (MULTI, QUEUED, DISCARD, an
+ * empty EXEC; see {@link Transaction}). Replies follow Redis 7.0 byte for byte where it can.
  *
  * <p>Called on the client's event loop; the frame is the multibulk the codec produced (inline
  * commands were re-encoded), so it is parsed here again, which is fine for rare commands.
@@ -31,15 +32,30 @@ final class AdminCommands {
     }
 
     static ByteBuf answer(RedisClientCodec codec, Command command, ClientContext ctx) {
+        ByteBufAllocator alloc = ctx.alloc();
+        if (command.detail() instanceof Transaction.Queued queued) {
+            String refusal = codec.queue(queued.command().retain());
+            return refusal == null ? simple(alloc, "QUEUED") : codec.error(alloc, command, refusal);
+        }
         CommandInfo info = (CommandInfo) command.detail();
         List<byte[]> args = args(command.frame());
-        ByteBufAllocator alloc = ctx.alloc();
         int argc = args.size();
         if (!ctx.authenticated() && !info.name().equals("auth") && !info.name().equals("hello")
                 && !info.name().equals("quit")) {
             return codec.error(alloc, command, NOAUTH);
         }
         switch (info.name()) {
+            case "multi":
+                codec.beginTransaction();
+                return simple(alloc, "OK");
+            case "exec": // only an empty transaction gets here; the codec forwards the others
+                codec.endTransaction();
+                return alloc.buffer(4).writeBytes(EMPTY_ARRAY);
+            case "discard":
+                codec.endTransaction();
+                return simple(alloc, "OK");
+            case "unwatch": // nothing is ever watched (WATCH is refused)
+                return simple(alloc, "OK");
             case "ping":
                 if (argc > 2) {
                     return codec.error(alloc, command, RedisClientCodec.arityError(info));
@@ -52,6 +68,7 @@ final class AdminCommands {
                 return simple(alloc, "OK");
             case "reset":
                 codec.clientName(null);
+                codec.endTransaction();
                 return simple(alloc, "RESET");
             case "select": {
                 long db = integer(args.get(1));
@@ -188,6 +205,7 @@ final class AdminCommands {
     }
 
     private static final byte[] NULL_BULK = "$-1\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EMPTY_ARRAY = "*0\r\n".getBytes(StandardCharsets.US_ASCII);
 
     static ByteBuf simple(ByteBufAllocator alloc, String text) {
         byte[] bytes = ("+" + text + "\r\n").getBytes(StandardCharsets.US_ASCII);

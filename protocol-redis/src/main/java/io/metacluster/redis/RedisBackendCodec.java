@@ -20,6 +20,9 @@ import java.util.List;
 public final class RedisBackendCodec implements BackendCodec {
     private final BackendSettings settings;
     private final RespSplitter splitter = new RespSplitter();
+    /** Of a transaction's reply (several frames) being framed: frames complete so far, and their bytes. */
+    private int transactionFrames;
+    private int transactionBytes;
 
     public RedisBackendCodec(BackendSettings settings) {
         this.settings = settings;
@@ -43,15 +46,39 @@ public final class RedisBackendCodec implements BackendCodec {
 
     @Override
     public int replyLength(ByteBuf in, Command request) throws ProtocolException {
+        if (request != null && request.detail() instanceof Transaction.Exec exec) {
+            return transactionReplyLength(in, exec);
+        }
         return splitter.frameLength(in);
     }
 
+    /** A forwarded transaction is answered with several frames, taken as one reply; resumes where it stopped. */
+    private int transactionReplyLength(ByteBuf in, Transaction.Exec exec) throws ProtocolException {
+        while (transactionFrames < exec.replies()) {
+            int length = splitter.frameLength(in, in.readerIndex() + transactionBytes);
+            if (length < 0) {
+                return -1;
+            }
+            transactionBytes += length;
+            transactionFrames++;
+        }
+        int length = transactionBytes;
+        transactionFrames = 0;
+        transactionBytes = 0;
+        return length;
+    }
+
+    /** An error reply; for a transaction, an error instead of the EXEC array (EXECABORT). */
     @Override
     public boolean isError(ByteBuf reply, Command request) {
-        if (!reply.isReadable()) {
+        int at = reply.readerIndex();
+        if (request != null && request.detail() instanceof Transaction.Exec exec) {
+            at += exec.execReplyOffset(reply);
+        }
+        if (at >= reply.writerIndex()) {
             return false;
         }
-        byte type = reply.getByte(reply.readerIndex());
+        byte type = reply.getByte(at);
         return type == '-' || type == '!';
     }
 

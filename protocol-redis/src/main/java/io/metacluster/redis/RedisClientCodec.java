@@ -49,6 +49,8 @@ public final class RedisClientCodec implements ClientCodec {
     private int resumeOffset;
 
     private String clientName;
+    /** The client's MULTI ... EXEC being queued, or {@code null} outside a transaction. */
+    private Transaction transaction;
 
     public RedisClientCodec(ClientLimits limits) {
         this(limits, CommandTable.standard());
@@ -292,8 +294,92 @@ public final class RedisClientCodec implements ClientCodec {
         return Character.digit(b, 16);
     }
 
-    /** Decides what the request is. Takes ownership of {@code frame}. */
+    /** Decides what the request is, inside or outside a transaction. Takes ownership of {@code frame}. */
     private Command classify(ByteBuf frame, int count) {
+        Command command = command(frame, count);
+        String name = command.detail() instanceof CommandInfo info ? info.name() : "";
+        if (transaction == null) {
+            return switch (name) {
+                case "exec", "discard" -> refuse(command, command.name() + " without MULTI");
+                default -> command;
+            };
+        }
+        switch (name) {
+            case "multi":
+                return refuse(command, "MULTI calls can not be nested");
+            case "watch":
+                return refuse(command, "WATCH inside MULTI is not allowed");
+            case "exec":
+                return exec(command);
+            case "discard", "quit", "reset":
+                return command; // executed at once, as Redis does
+            default:
+                break;
+        }
+        // PING and ECHO are queued like any command: the backend answers them inside the EXEC reply
+        boolean forwardable = command.kind() == CommandKind.READ || command.kind() == CommandKind.WRITE
+                || name.equals("ping") || name.equals("echo");
+        if (!forwardable) {
+            transaction.abort(); // as Redis: a command refused while queueing fails the EXEC
+            return command.kind() == CommandKind.UNSUPPORTED ? command
+                    : refuse(command, command.name() + " inside MULTI is not supported by metacluster");
+        }
+        return Command.of(command.frame(), command.name(), CommandKind.ADMIN, null, new Transaction.Queued(command));
+    }
+
+    /** EXEC: the transaction as one command to forward, or the local answer for an empty or aborted one. */
+    private Command exec(Command command) {
+        Transaction ending = transaction;
+        if (ending.aborted()) {
+            endTransaction();
+            return refuse(command, Transaction.EXECABORT);
+        }
+        if (ending.isEmpty()) {
+            return command; // answered "*0" by AdminCommands, which ends the transaction
+        }
+        transaction = null;
+        ByteBufAllocator alloc = command.frame().alloc();
+        CommandInfo info = (CommandInfo) command.detail();
+        command.release();
+        return ending.exec(alloc, info);
+    }
+
+    /** {@code command} answered with an error instead; its frame moves to the refusal. */
+    private static Command refuse(Command command, String reason) {
+        return Command.unsupported(command.frame(), command.name(), reason, command.detail());
+    }
+
+    void beginTransaction() {
+        transaction = new Transaction(limits);
+    }
+
+    /** DISCARD, RESET, an empty EXEC or an aborted one: the queued commands are dropped. */
+    void endTransaction() {
+        if (transaction != null) {
+            transaction.discard();
+            transaction = null;
+        }
+    }
+
+    /**
+     * Queues a command of the transaction (from {@link AdminCommands}, which answers QUEUED),
+     * taking over one reference. Returns the error to answer instead, or {@code null}.
+     */
+    String queue(Command command) {
+        if (transaction == null) { // cannot happen: queued commands are only made inside MULTI
+            command.release();
+            return "no transaction to queue " + command.name() + " in";
+        }
+        return transaction.add(command);
+    }
+
+    @Override
+    public void closed() {
+        endTransaction();
+    }
+
+    /** What the request is, as the command table says. Takes ownership of {@code frame}. */
+    private Command command(ByteBuf frame, int count) {
         try {
             CommandInfo info = table.lookup(frame, frame.readerIndex() + args[0], args[1]);
             if (info == null) {
@@ -396,6 +482,15 @@ public final class RedisClientCodec implements ClientCodec {
         String code = space < 0 ? text : text.substring(0, space);
         byte[] bytes = (ERROR_CODES.contains(code) ? "-" + text + "\r\n" : "-ERR " + text + "\r\n").getBytes(StandardCharsets.UTF_8);
         return alloc.buffer(bytes.length).writeBytes(bytes);
+    }
+
+    /** A forwarded transaction's reply is shown from its EXEC reply on: the proxy answered MULTI and QUEUED already. */
+    @Override
+    public ByteBuf present(Command command, ByteBuf reply) {
+        if (command.detail() instanceof Transaction.Exec exec) {
+            reply.skipBytes(exec.execReplyOffset(reply));
+        }
+        return reply;
     }
 
     /** A nil reply ({@code $-1}, {@code *-1}, RESP3 {@code _}): what GET and friends answer for a missing key. */

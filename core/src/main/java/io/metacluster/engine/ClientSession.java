@@ -42,7 +42,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
      */
     private final ArrayDeque<ReadRequest> spareReads = new ArrayDeque<>();
     private final ArrayDeque<WriteFanout> spareWrites = new ArrayDeque<>();
-    private static final int MAX_SPARES = 16;
+    private static final int MAX_SPARES = 32;
     private ChannelHandlerContext ctx;
     private List<LoopCluster> clusters;
     private boolean counted;

@@ -25,6 +25,8 @@ final class FlushBatch {
     private final Runnable flushPending = this::flushPending;
     private boolean open;
     private boolean scheduled;
+    /** When the current read batch began: one clock read per batch instead of one per request sent. */
+    private long openedAtNanos;
 
     static FlushBatch current() {
         return LOOP.get();
@@ -32,7 +34,15 @@ final class FlushBatch {
 
     /** A read batch starts (idempotent: called for every message of the batch). */
     void begin() {
-        open = true;
+        if (!open) {
+            open = true;
+            openedAtNanos = System.nanoTime();
+        }
+    }
+
+    /** The time, for request timeouts and latencies: within a read batch, when it began. */
+    long now() {
+        return open ? openedAtNanos : System.nanoTime();
     }
 
     /**

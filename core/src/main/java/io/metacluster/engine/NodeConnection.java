@@ -129,9 +129,10 @@ final class NodeConnection {
             return;
         }
         node.cluster.metrics.requests.inc();
-        inFlight.add(command, listener, System.nanoTime(), write);
+        FlushBatch batch = FlushBatch.current();
+        inFlight.add(command, listener, batch.now(), write);
         channel.write(command.frame().retainedDuplicate(), channel.voidPromise());
-        FlushBatch.current().flush(channel);
+        batch.flush(channel);
     }
 
     private void connect() {
@@ -191,6 +192,12 @@ final class NodeConnection {
         return inFlight.isEmpty() ? null : inFlight.command();
     }
 
+    /** Whether the listener of the oldest request in flight needs its reply's bytes (see {@link ReplyListener#wantsReply}). */
+    boolean oldestWantsReply() {
+        return inFlight.listener().wantsReply();
+    }
+
+    /** The oldest request's reply: {@code null} when its listener does not want it. */
     void replied(ByteBuf reply, boolean error) {
         ReplyListener listener = inFlight.listener();
         ClusterMetrics metrics = node.cluster.metrics;

@@ -10,6 +10,15 @@ interface ReplyListener {
      */
     void onReply(ByteBuf reply, boolean error);
 
+    /**
+     * Whether {@link #onReply} needs the reply's bytes. When not, it gets {@code null} (and the
+     * error flag): a fan-out already decided only counts the replies of the other clusters, and
+     * not slicing those saves a derived buffer each. Asked just before {@link #onReply}.
+     */
+    default boolean wantsReply() {
+        return true;
+    }
+
     /** No reply will come: the node was down, the connection was lost or timed out. */
     void onFailure(String reason);
 }

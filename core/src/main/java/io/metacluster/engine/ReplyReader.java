@@ -89,8 +89,15 @@ final class ReplyReader extends ByteToMessageDecoder {
                 if (length < 0) {
                     return;
                 }
-                ByteBuf reply = in.readRetainedSlice(length);
-                connection.replied(reply, codec.isError(reply, oldest));
+                boolean error = codec.isError(in, oldest);
+                ByteBuf reply;
+                if (connection.oldestWantsReply()) {
+                    reply = in.readRetainedSlice(length);
+                } else {
+                    in.skipBytes(length);
+                    reply = null;
+                }
+                connection.replied(reply, error);
             }
         } catch (ProtocolException e) {
             close(ctx, "unreadable reply: " + e.getMessage());

@@ -66,6 +66,7 @@ final class WriteFanout extends Slot implements WriteTally {
         }
     }
 
+    /** {@code reply} is {@code null} once the client's reply is decided (see {@link Member#wantsReply}). */
     private void replied(LoopCluster from, ByteBuf reply, boolean error) {
         if (error) {
             failed++;
@@ -73,7 +74,7 @@ final class WriteFanout extends Slot implements WriteTally {
             if (firstError == null) {
                 firstError = reply;
             } else {
-                reply.release();
+                release(reply);
             }
         } else {
             succeeded++;
@@ -81,7 +82,7 @@ final class WriteFanout extends Slot implements WriteTally {
             if (firstSuccess == null) {
                 firstSuccess = reply;
             } else {
-                reply.release();
+                release(reply);
             }
         }
         settle();
@@ -173,6 +174,12 @@ final class WriteFanout extends Slot implements WriteTally {
 
         Member(LoopCluster cluster) {
             this.cluster = cluster;
+        }
+
+        /** The client's reply is decided: the others' replies are only counted. */
+        @Override
+        public boolean wantsReply() {
+            return !decided;
         }
 
         @Override

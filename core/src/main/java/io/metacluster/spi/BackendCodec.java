@@ -37,8 +37,11 @@ public interface BackendCodec {
     int replyLength(ByteBuf in, Command request) throws ProtocolException;
 
     /**
-     * Whether {@code reply} reports a failure (Redis {@code -ERR}, memcached {@code SERVER_ERROR},
-     * a binary error status) rather than a result. Write policies count failures by this.
+     * Whether the reply at {@code reply}'s reader index reports a failure (Redis {@code -ERR},
+     * memcached {@code SERVER_ERROR}, a binary error status) rather than a result. Write policies
+     * count failures by this. The buffer may hold more bytes after the reply (the engine asks
+     * before it slices the reply off, and may not slice it at all); read only within the
+     * {@link #replyLength} just returned, and change no index.
      */
     boolean isError(ByteBuf reply, Command request);
 }

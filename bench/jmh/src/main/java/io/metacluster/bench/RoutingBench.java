@@ -51,7 +51,8 @@ import java.util.concurrent.TimeUnit;
  * divided by {@value #BATCH}; the client, the I/O thread and the backends share the machine's cores.
  */
 @State(Scope.Thread)
-@Fork(jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-XX:+UseG1GC", "-Dio.netty.leakDetection.level=disabled"})
+@Fork(jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-XX:+UseG1GC", "-Dio.netty.leakDetection.level=disabled",
+        "-Dio.netty.recycler.chunkSize=1024"}) // as bin/metacluster runs the daemon
 public abstract class RoutingBench {
     static final int BATCH = CodecBench.BATCH;
     static final String KEY = "bench:routing";

@@ -9,7 +9,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
 
 # the tests start their own servers on free loopback ports; they only need the binaries
-ensure_commands "${BUILD_TOOLS[@]}" redis-server:redis-server redis-cli:redis-tools memcached:memcached openssl:openssl
+ensure_commands "${BUILD_TOOLS[@]}" redis-server:redis-server redis-cli:redis-tools memcached:memcached openssl:openssl \
+  nutcracker:nutcracker
 require_java17
 
 cd "$ROOT"

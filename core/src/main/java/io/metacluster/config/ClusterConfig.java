@@ -1,5 +1,7 @@
 package io.metacluster.config;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.util.List;
 
 /**
@@ -7,14 +9,15 @@ import java.util.List;
  *
  * @param name     unique name, referenced by listeners
  * @param local    same datacenter as this daemon: preferred for reads
- * @param topology how keys map to nodes ({@code single} by default)
+ * @param topology how keys map to nodes ({@code single} by default, or {@code hash-ring})
+ * @param topologyOptions the topology's settings ({@code topology-options}), or {@code null}
  * @param nodes    the backend servers
  * @param username backend user (Redis ACL), optional
  * @param password backend password, optional
  * @param database Redis logical database to select on each connection
  * @param tls      how to reach the nodes over TLS, or {@code null} for plain TCP
  */
-public record ClusterConfig(String name, boolean local, String topology, List<HostPort> nodes,
+public record ClusterConfig(String name, boolean local, String topology, ObjectNode topologyOptions, List<HostPort> nodes,
                             String username, String password, int database, TlsConfig tls) {
     public ClusterConfig {
         topology = topology == null ? "single" : topology;

@@ -164,8 +164,17 @@ public final class ConfigLoader {
             }
             checkTls(cluster.tls(), path(at, "tls"), false);
             var topology = need(plugins.topologies(), cluster.topology(), path(at, "topology"));
+            Object options;
             try {
-                createTopology(topology, cluster);
+                options = convert(topology, cluster.topologyOptions(), "topology");
+            } catch (IllegalArgumentException e) {
+                if (e.getCause() instanceof JsonMappingException mapping) {
+                    throw bindingError(path(at, "topology-options"), mapping);
+                }
+                throw error(path(at, "topology-options"), e.getMessage());
+            }
+            try {
+                createTopology(topology, options, cluster);
             } catch (IllegalArgumentException e) {
                 throw error(path(at, "nodes"), e.getMessage());
             }
@@ -248,8 +257,15 @@ public final class ConfigLoader {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static void createTopology(io.metacluster.spi.TopologyFactory factory, ClusterConfig cluster) {
-        factory.create(convert(factory, null, "topology"), cluster.nodes().stream().map(HostPort::toString).toList());
+    /** A cluster's topology, made by {@code factory} from the cluster's {@code topology-options}. */
+    public static io.metacluster.spi.Topology createTopology(io.metacluster.spi.TopologyFactory<?> factory, ClusterConfig cluster) {
+        return createTopology(factory, convert(factory, cluster.topologyOptions(), "topology"), cluster);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static io.metacluster.spi.Topology createTopology(io.metacluster.spi.TopologyFactory factory, Object options,
+                                                             ClusterConfig cluster) {
+        return factory.create(options, cluster.nodes().stream().map(HostPort::toString).toList());
     }
 
     private void checkBackend(BackendConfig backend) throws ConfigException {

@@ -125,9 +125,7 @@ public final class Engine implements AutoCloseable {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private Cluster buildCluster(ClusterConfig config, Protocol protocol, MetaclusterConfig root, PluginHost plugins,
                                  CountDownLatch firstOutcome) {
-        TopologyFactory factory = plugins.topologies().find(config.topology());
-        Topology topology = factory.create(ConfigLoader.convert(factory, null, "topology"),
-                config.nodes().stream().map(HostPort::toString).toList());
+        Topology topology = ConfigLoader.createTopology(plugins.topologies().find(config.topology()), config);
         Cluster cluster = new Cluster(config, topology, new ClusterMetrics(metrics, config.name()), loops.size());
         int perLoop = root.backend().connectionsPerNode();
         for (int n = 0; n < config.nodes().size(); n++) {

@@ -188,7 +188,7 @@ final class Listener {
                 }
                 LoopCluster target = own.stream().filter(c -> c.name().equals(cluster.name())).findFirst()
                         .orElseThrow(() -> new IllegalArgumentException("no cluster " + cluster.name() + " in listener " + config.name()));
-                target.connectionFor(command, 0).send(command, new ReplyListener() {
+                target.send(command, 0, new ReplyListener() {
                     @Override
                     public void onReply(ByteBuf reply, boolean error) {
                         handler.onReply(reply);

@@ -31,7 +31,7 @@ final class Propagation {
                 if (cluster.cluster.writes != null) {
                     cluster.cluster.writes.sent(command);
                 }
-                cluster.connectionFor(command, clientId).write(command, propagation.new Member(cluster));
+                cluster.write(command, clientId, propagation.new Member(cluster));
             }
         }
     }

@@ -52,7 +52,7 @@ final class ReadRequest extends Slot implements ReplyListener {
             return;
         }
         tried |= 1L << session.clusterIndex(target);
-        target.connectionFor(command, session.id()).send(command, this);
+        target.send(command, session.id(), this);
     }
 
     @Override
@@ -66,7 +66,7 @@ final class ReadRequest extends Slot implements ReplyListener {
                 session.listener().metrics().missFailovers.mark();
                 target = another;
                 tried |= 1L << session.clusterIndex(another);
-                another.connectionFor(command, session.id()).send(command, this);
+                another.send(command, session.id(), this);
                 return;
             }
         }

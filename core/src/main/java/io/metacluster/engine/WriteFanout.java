@@ -62,7 +62,7 @@ final class WriteFanout extends Slot implements WriteTally {
             if (target.cluster.writes != null) {
                 target.cluster.writes.sent(command);
             }
-            target.connectionFor(command, session.id()).write(command, member);
+            target.write(command, session.id(), member);
         }
     }
 

@@ -13,7 +13,7 @@ import io.metacluster.spi.WriteTally;
 
 import java.util.List;
 
-/** The extensions the core ships: the four write policies, the single-node topology, no verification. */
+/** The extensions the core ships: the four write policies, the single-node and hash-ring topologies, no verification. */
 final class BuiltIns {
     private BuiltIns() {
     }
@@ -51,6 +51,23 @@ final class BuiltIns {
                 throw new IllegalArgumentException("topology 'single' takes exactly one node, got " + nodes.size());
             }
             return firstNode;
+        }
+    };
+
+    static final TopologyFactory<HashRing.Options> HASH_RING = new TopologyFactory<>() {
+        @Override
+        public String name() {
+            return "hash-ring";
+        }
+
+        @Override
+        public Class<HashRing.Options> configType() {
+            return HashRing.Options.class;
+        }
+
+        @Override
+        public Topology create(HashRing.Options config, List<String> nodes) {
+            return new HashRing(nodes, config);
         }
     };
 

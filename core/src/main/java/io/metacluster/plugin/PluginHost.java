@@ -38,7 +38,7 @@ public final class PluginHost implements AutoCloseable {
         this.readStrategies = named("read strategy", source.find(ReadStrategy.class), List.of());
         this.writePolicies = named("write policy", source.find(WritePolicyFactory.class), BuiltIns.WRITE_POLICIES);
         this.verifyStrategies = named("verify strategy", source.find(VerifyStrategy.class), List.of(BuiltIns.NO_VERIFY));
-        this.topologies = named("topology", source.find(TopologyFactory.class), List.of(BuiltIns.SINGLE_NODE));
+        this.topologies = named("topology", source.find(TopologyFactory.class), List.of(BuiltIns.SINGLE_NODE, BuiltIns.HASH_RING));
     }
 
     /** Where extensions come from: PF4J, or a fixed list. */

@@ -6,8 +6,17 @@ package io.metacluster.spi;
  */
 public interface Topology {
     /**
+     * What {@link #nodeFor} answers for a command no single node can serve: its keys live on
+     * different nodes, or it has none and the cluster has several. The engine then treats the
+     * cluster as unable to serve it: a read tries another cluster, a write counts it as failed
+     * there (it is not kept for replay, since no node would ever take it).
+     */
+    int SPANS_NODES = -1;
+
+    /**
      * @param command the request; {@link Command#key(int)} gives its keys (there may be none)
-     * @return the index, in the cluster's configured {@code nodes}, of the node to send it to
+     * @return the index, in the cluster's configured {@code nodes}, of the node to send it to,
+     *         or {@link #SPANS_NODES}
      */
     int nodeFor(Command command);
 }

@@ -144,6 +144,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void hashRingTakesSeveralNodesAndAHashTag() throws ConfigException {
+        String ring = GOOD.replace("nodes: [127.0.0.1:7001]",
+                "topology: hash-ring\n    topology-options: { hash-tag: \"{}\" }\n    nodes: [127.0.0.1:7001, 127.0.0.1:7003]");
+        assertThat(parse(ring).clusters().get(0).topology()).isEqualTo("hash-ring");
+        assertRefused(ring.replace("\"{}\"", "\"{\""),
+                "test.yaml:16: clusters[0].topology-options: hash-tag must be two characters, like \"{}\"; got \"{\"");
+        assertRefused(ring.replace("hash-tag", "hash-tags"),
+                "test.yaml:16: clusters[0].topology-options.hash-tags: unknown field 'hash-tags'; known fields: hash-tag");
+    }
+
+    @Test
     void brokenYamlAndEmptyFile() {
         assertThatThrownBy(() -> parse("listeners: [\n")).hasMessageStartingWith("test.yaml:").hasMessageContaining("while parsing");
         assertRefused("", "test.yaml:1: the file is empty");

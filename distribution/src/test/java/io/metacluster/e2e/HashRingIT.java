@@ -1,0 +1,181 @@
+package io.metacluster.e2e;
+
+import io.metacluster.testing.FreePorts;
+import io.metacluster.testing.RedisServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static io.metacluster.e2e.RedisBackends.direct;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A sharded cluster ({@code topology: hash-ring}, three redis-servers, hash tags) as the local
+ * one, next to a single-node cluster, through the daemon with Jedis.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class HashRingIT {
+    static final List<RedisServer> shards = new ArrayList<>();
+    static RedisServer single;
+    static Daemon daemon;
+    static int port;
+
+    @BeforeAll
+    static void start() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            shards.add(RedisServer.start());
+        }
+        single = RedisServer.start();
+        port = FreePorts.find();
+        daemon = Daemon.start("""
+                replay: { dir: "" }
+                listeners:
+                  - name: main
+                    protocol: redis
+                    bind: 127.0.0.1:%d
+                    clusters: [sharded, single]
+                    write: { policy: all }
+                clusters:
+                  - name: sharded
+                    local: true
+                    topology: hash-ring
+                    topology-options: { hash-tag: "{}" }
+                    nodes: [%s, %s, %s]
+                  - name: single
+                    nodes: [%s]
+                """.formatted(port, shards.get(0).address(), shards.get(1).address(), shards.get(2).address(),
+                single.address()));
+        daemon.awaitHealthy();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (daemon != null) {
+            daemon.close();
+        }
+        shards.forEach(RedisServer::close);
+        if (single != null) {
+            single.close();
+        }
+    }
+
+    @BeforeEach
+    void empty() {
+        for (RedisServer server : allServers()) {
+            try (Jedis direct = direct(server)) {
+                direct.flushAll();
+            }
+        }
+    }
+
+    private static List<RedisServer> allServers() {
+        List<RedisServer> all = new ArrayList<>(shards);
+        all.add(single);
+        return all;
+    }
+
+    private static Jedis proxy() {
+        return new Jedis("127.0.0.1", port, 10_000);
+    }
+
+    /** Which shard holds {@code key} (read behind the proxy's back); -1 when none, -2 when several. */
+    private static int shardOf(String key) {
+        int found = -1;
+        for (int i = 0; i < shards.size(); i++) {
+            try (Jedis direct = direct(shards.get(i))) {
+                if (direct.exists(key)) {
+                    found = found == -1 ? i : -2;
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Key {@code i} of a test: varied, since twemproxy's 32-bit FNV-1a (which the ring keeps, for
+     * placement compatibility) puts keys that differ only in their last character close together.
+     */
+    private static String key(int i) {
+        return "k" + Integer.toHexString(i * 0x9E3779B1);
+    }
+
+    @Test
+    void eachKeyLivesOnOneShardAndEveryShardGetsSome() {
+        int[] perShard = new int[3];
+        try (Jedis client = proxy()) {
+            for (int i = 0; i < 300; i++) {
+                assertThat(client.set(key(i), "v" + i)).isEqualTo("OK");
+            }
+            for (int i = 0; i < 300; i++) {
+                assertThat(client.get(key(i))).isEqualTo("v" + i);
+            }
+        }
+        for (int i = 0; i < 300; i++) {
+            int shard = shardOf(key(i));
+            assertThat(shard).as("%s is on exactly one shard", key(i)).isGreaterThanOrEqualTo(0);
+            perShard[shard]++;
+        }
+        for (int count : perShard) {
+            assertThat(count).isBetween(40, 160);
+        }
+        try (Jedis direct = direct(single)) {
+            assertThat(direct.dbSize()).as("the single-node cluster has every key").isEqualTo(300);
+        }
+    }
+
+    @Test
+    void keysWithOneHashTagShareAShardAndMultiKeyCommandsWork() {
+        try (Jedis client = proxy()) {
+            assertThat(client.mset("{user:7}:name", "ann", "{user:7}:city", "oslo", "{user:7}:lang", "no")).isEqualTo("OK");
+            assertThat(client.mget("{user:7}:name", "{user:7}:city")).containsExactly("ann", "oslo");
+            assertThat(client.del("{user:7}:lang", "{user:7}:nope")).isEqualTo(1);
+        }
+        int shard = shardOf("{user:7}:name");
+        assertThat(shard).isGreaterThanOrEqualTo(0);
+        assertThat(shardOf("{user:7}:city")).isEqualTo(shard);
+        assertThat(shardOf("{user:7}:lang")).isEqualTo(-1);
+    }
+
+    @Test
+    void aReadTheShardsCannotServeGoesToAnotherClusterAndSuchAWriteFails() {
+        // two keys on different shards: find them through the proxy
+        String first = key(0);
+        String second = null;
+        try (Jedis client = proxy()) {
+            client.set(first, "1");
+            for (int i = 1; second == null; i++) {
+                client.set(key(i), "x");
+                if (shardOf(key(i)) != shardOf(first)) {
+                    second = key(i);
+                }
+            }
+            try (Jedis direct = direct(single)) {
+                direct.set(first, "from-single");
+            }
+            assertThat(client.mget(first, second)).as("served by the single-node cluster")
+                    .containsExactly("from-single", "x");
+            String other = second;
+            assertThatThrownBy(() -> client.mset(first, "2", other, "3"))
+                    .as("write policy all: the sharded cluster cannot take it")
+                    .isInstanceOf(JedisDataException.class).hasMessageContaining("cluster sharded has 3 nodes");
+            long keysOnSingle;
+            try (Jedis direct = direct(single)) {
+                keysOnSingle = direct.dbSize();
+            }
+            assertThat(client.dbSize()).as("a keyless read: served by the single-node cluster").isEqualTo(keysOnSingle);
+            assertThatThrownBy(client::flushDB).as("a keyless write: the sharded cluster cannot take it")
+                    .isInstanceOf(JedisDataException.class).hasMessageContaining("has no key to pick one by");
+            assertThat(client.get(first)).as("the connection goes on; the shards kept their keys").isEqualTo("1");
+        }
+        assertThat(daemon.engine.metrics().counter("cluster.sharded.writes-missed").getCount()).isPositive();
+    }
+}

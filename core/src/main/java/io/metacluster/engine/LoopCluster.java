@@ -3,6 +3,8 @@ package io.metacluster.engine;
 import io.metacluster.spi.ClusterView;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.Topology;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
 
 /**
  * A cluster as one event loop sees it: healthy when that loop has a working connection to
@@ -48,37 +50,86 @@ final class LoopCluster implements ClusterView {
     }
 
     private void route(Command command, long clientId, ReplyListener listener, boolean write) {
-        NodeConnection connection = connectionFor(command, clientId);
-        if (connection == null) {
-            listener.onFailure(spansNodes(command));
-        } else if (write) {
-            connection.write(command, listener);
+        int node = cluster.topology.nodeFor(command);
+        if (node != Topology.SPANS_NODES) {
+            NodeConnection connection = connection(node, command.lane(), clientId);
+            if (write) {
+                connection.write(command, listener);
+            } else {
+                connection.send(command, listener);
+            }
+        } else if (write && command.keyCount() == 0 && cluster.nodes.length > 1) {
+            // FLUSHALL, flush_all, SCRIPT LOAD: every node must apply it, or the shards diverge
+            Broadcast broadcast = new Broadcast(listener, cluster.nodes.length);
+            for (int i = 0; i < cluster.nodes.length; i++) {
+                connection(i, command.lane(), clientId).write(command, broadcast);
+            }
         } else {
-            connection.send(command, listener);
+            listener.onFailure("cluster " + name() + " has " + cluster.nodes.length + " nodes and " + command.name()
+                    + (command.keyCount() == 0 ? " has no key to pick one by" : "'s keys are on different ones"));
         }
-    }
-
-    private String spansNodes(Command command) {
-        return "cluster " + name() + " has " + cluster.nodes.length + " nodes and " + command.name()
-                + (command.keyCount() == 0 ? " has no key to pick one by" : "'s keys are on different ones");
     }
 
     /**
-     * The connection that carries {@code command} for client {@code clientId}, or {@code null}
-     * when no one node can serve it ({@link Topology#SPANS_NODES}). A client always gets the same
-     * connection per node while it is up, which keeps its writes in order.
+     * The connection to node {@code node} that carries lane {@code lane} for client
+     * {@code clientId}. A client always gets the same connection per node while it is up, which
+     * keeps its writes in order.
      */
-    private NodeConnection connectionFor(Command command, long clientId) {
-        int node = cluster.topology.nodeFor(command);
-        if (node == Topology.SPANS_NODES) {
-            return null;
-        }
-        NodeConnection[] candidates = cluster.nodes[node].connections[loop][command.lane()];
+    private NodeConnection connection(int node, int lane, long clientId) {
+        NodeConnection[] candidates = cluster.nodes[node].connections[loop][lane];
         if (candidates.length == 1) {
             return candidates[0];
         }
         NodeConnection ready = readyConnection(candidates, (int) (clientId % candidates.length));
         return ready != null ? ready : candidates[0];
+    }
+
+    /**
+     * A keyless write sent to every node of a sharded cluster, answered as one: by a node's
+     * error if there is one, else by the first reply; a failure if any node could not take it
+     * (that node's replay log keeps the write, as for any write it misses).
+     */
+    private static final class Broadcast implements ReplyListener {
+        private final ReplyListener answer;
+        private int outstanding;
+        private ByteBuf reply;
+        private boolean error;
+        private String failure;
+
+        Broadcast(ReplyListener answer, int nodes) {
+            this.answer = answer;
+            this.outstanding = nodes;
+        }
+
+        @Override
+        public void onReply(ByteBuf nodeReply, boolean nodeError) {
+            if (reply == null || (nodeError && !error)) {
+                ReferenceCountUtil.release(reply);
+                reply = nodeReply;
+                error = nodeError;
+            } else {
+                nodeReply.release();
+            }
+            settle();
+        }
+
+        @Override
+        public void onFailure(String reason) {
+            failure = reason;
+            settle();
+        }
+
+        private void settle() {
+            if (--outstanding > 0) {
+                return;
+            }
+            if (failure != null) {
+                ReferenceCountUtil.release(reply);
+                answer.onFailure(failure);
+            } else {
+                answer.onReply(reply, error);
+            }
+        }
     }
 
     private static NodeConnection readyConnection(NodeConnection[] candidates, int first) {

@@ -7,9 +7,9 @@ package io.metacluster.spi;
 public interface Topology {
     /**
      * What {@link #nodeFor} answers for a command no single node can serve: its keys live on
-     * different nodes, or it has none and the cluster has several. The engine then treats the
-     * cluster as unable to serve it: a read tries another cluster, a write counts it as failed
-     * there (it is not kept for replay, since no node would ever take it).
+     * different nodes, or it has none and the cluster has several. A keyless write then goes to
+     * every node. Otherwise the engine treats the cluster as unable to serve it: a read tries
+     * another cluster, a write counts as failed there (not kept for replay: no node would take it).
      */
     int SPANS_NODES = -1;
 

@@ -4,6 +4,8 @@
 #   bench/run.sh              full run (a few minutes on 2 cores)
 #   QUICK=1 bench/run.sh      smoke run (under a minute; figures are noisy)
 #   REPEAT=3 bench/run.sh     each case 3 times, interleaved; the report shows the median run
+#   IO_THREADS=2 bench/run.sh the daemon's io-threads (default 1: the same resources as
+#                             twemproxy, which is single-threaded; 0 = one per core)
 #
 # 1. installs what is missing with apt-get (redis-server, redis-tools, memcached, nutcracker,
 #    libmemcached-tools, a C compiler, a JDK and Maven),
@@ -35,6 +37,7 @@ if [ "$QUICK" = 1 ]; then N1=10000; N16=60000; WARM=30000; MODE=quick
 else                      N1=100000; N16=600000; WARM=300000; MODE=full; fi
 STEP_TIMEOUT=90           # seconds: one load-tool run
 REPEAT=${REPEAT:-1}       # runs of each case (interleaved over the targets); the report takes the median
+IO_THREADS=${IO_THREADS:-1}
 START=$(date +%s)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -133,6 +136,7 @@ if [ $HAVE_MC_PLUGIN = 1 ]; then
 fi
 cat >"$WORK/metacluster.yaml" <<EOF
 # written by bench/run.sh
+io-threads: $IO_THREADS
 listeners:
   - { name: redis-1, protocol: redis, bind: $HOST:$MC_R1, clusters: [r1] }
   - { name: redis-3, protocol: redis, bind: $HOST:$MC_R3, clusters: [r1, r2, r3] }
@@ -262,7 +266,7 @@ fi
 
 # --- 5. report --------------------------------------------------------------------------------
 cp "$RAW" "$OUT/raw.csv"
-python3 "$BENCH/report.py" --raw "$RAW" --memcaslap "$CROSS" --out "$OUT" --mode "$MODE" --repeat "$REPEAT" \
+python3 "$BENCH/report.py" --raw "$RAW" --memcaslap "$CROSS" --out "$OUT" --mode "$MODE" --repeat "$REPEAT" --io-threads "$IO_THREADS" \
   --load "load average (1/5/15 min) at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg)" \
   --skip-memcached "$MC_SKIP" --memcaslap-note "$(cat "$WORK/memcaslap.note" 2>/dev/null || true)" --daemon-line "$(grep -m1 'metacluster started' "$WORK/metacluster.log" | sed 's/^.* - //')"
 say "done in $(( $(date +%s) - START )) s: $OUT/results.md, $OUT/results.svg"

@@ -10,6 +10,7 @@ import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Param;
@@ -38,6 +39,7 @@ import java.util.Arrays;
  * is not measured here; its allocations come on top of these.
  */
 @State(Scope.Thread)
+@Fork(jvmArgsAppend = {"-Dio.netty.leakDetection.level=disabled", "-Dio.netty.recycler.chunkSize=1024"}) // as bin/metacluster
 public abstract class CodecBench {
     static final int BATCH = 16;
     static final String KEY = "key:__rand_int__";

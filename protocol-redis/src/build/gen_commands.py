@@ -12,7 +12,7 @@ Usage: python3 src/build/gen_commands.py [path/to/redis-server]   (run from prot
 Columns (tab-separated, one row per command or subcommand, subcommands as "parent|sub"):
   name     lower case, as COMMAND names it
   arity    Redis arity: N exact, -N at least N (the name counts)
-  kind     READ | WRITE | ADMIN | UNSUPPORTED
+  kind     READ | WRITE | PINNED | ADMIN | UNSUPPORTED
   flags    command flags, comma-separated
   keys     key specs, ' ; '-separated, each "FLAGS begin find":
              begin: index:POS | keyword:WORD,STARTFROM | unknown
@@ -61,10 +61,14 @@ override("UNSUPPORTED", NOT_YET + " (blocking command)",
 # XREAD/XREADGROUP block only with BLOCK: the codec refuses that form and routes the rest.
 override("READ", "refused by the codec when called with BLOCK", "xread")
 override("WRITE", "refused by the codec when called with BLOCK; creates consumer-group state", "xreadgroup")
-override("UNSUPPORTED", NOT_YET + " (pub/sub)",
-         "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe",
-         "publish", "spublish", "pubsub|channels", "pubsub|numpat", "pubsub|numsub",
-         "pubsub|shardchannels", "pubsub|shardnumsub")
+# Pub/sub: a subscribed client gets a backend connection of its own (kind PINNED), to one
+# cluster; PUBLISH goes to every cluster like a write, so each subscriber hears a message once.
+override("PINNED", "pub/sub: the client gets a backend connection of its own, to one cluster",
+         "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe")
+override("WRITE", "pub/sub: published on every cluster, so subscribers on any of them hear it once",
+         "publish", "spublish")
+override("READ", "pub/sub: the subscriptions of one cluster",
+         "pubsub|channels", "pubsub|numpat", "pubsub|numsub", "pubsub|shardchannels", "pubsub|shardnumsub")
 override("UNSUPPORTED", NOT_YET + " (replication and server control belong to the backends)",
          "monitor", "sync", "psync", "replconf", "replicaof", "slaveof", "failover", "shutdown",
          "debug", "pfdebug", "save", "bgsave", "bgrewriteaof", "migrate",

@@ -6,6 +6,7 @@ import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -43,6 +44,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     private final ArrayDeque<ReadRequest> spareReads = new ArrayDeque<>();
     private final ArrayDeque<WriteFanout> spareWrites = new ArrayDeque<>();
     private static final int MAX_SPARES = 32;
+    /**
+     * Pinned mode ({@link CommandKind#PINNED}, Redis pub/sub): from the first such command until
+     * {@link ClientCodec#endsPinning}. Its backend connection, once up; the commands waiting for
+     * it (it is only opened once every earlier request is answered, so replies stay in order).
+     */
+    private boolean pinning;
+    private boolean connectingPinned;
+    private Channel pinned;
+    private final ArrayDeque<Command> waitingForPin = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private List<LoopCluster> clusters;
     private boolean counted;
@@ -98,7 +108,24 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             answer(slot, reply);
             return;
         }
+        if (pinning) {
+            String verdict = codec.whilePinned(command);
+            if (verdict == ClientCodec.FORWARD) {
+                toPinned(command);
+                return;
+            }
+            if (!verdict.isEmpty()) {
+                ByteBuf reply = codec.error(ctx.alloc(), command, verdict);
+                command.release();
+                answerNow(reply);
+                return;
+            }
+        }
         switch (command.kind()) {
+            case PINNED -> {
+                pinning = true;
+                toPinned(command);
+            }
             case READ, CONDITIONAL_WRITE -> {
                 ReadRequest read = spareReads.poll();
                 route((read != null ? read : new ReadRequest(this)).of(command));
@@ -126,6 +153,103 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         }
         if (slots.size() >= listener.limits().maxPendingPerClient()) {
             updateAutoRead();
+        }
+    }
+
+    private void answerNow(ByteBuf reply) {
+        Slot slot = new Slot();
+        slots.add(slot);
+        answer(slot, reply);
+    }
+
+    /** A command for the pinned connection: sent now, or once the connection is up. */
+    private void toPinned(Command command) {
+        if (pinned != null) {
+            pinned.write(command.frame(), pinned.voidPromise()); // the frame's reference goes with it
+            FlushBatch.current().flush(pinned);
+            return;
+        }
+        waitingForPin.add(command);
+        pinWhenAnswered();
+    }
+
+    /** Opens the pinned connection once every earlier request is answered (their replies come first). */
+    private void pinWhenAnswered() {
+        if (!pinning || pinned != null || connectingPinned || !slots.isEmpty() || waitingForPin.isEmpty() || closed) {
+            return;
+        }
+        Command first = waitingForPin.peek();
+        LoopCluster target = (LoopCluster) listener.selector().select(first, clusters);
+        if (target == null) {
+            failPinning("no cluster can serve " + first.name() + " now: no cluster is up");
+            return;
+        }
+        connectingPinned = true;
+        target.connectPinned(first, this).addListener(future -> {
+            if (!future.isSuccess()) {
+                pinnedClosed(((io.netty.channel.ChannelFuture) future).channel());
+            }
+        });
+    }
+
+    /** The pinned connection said hello: what waited for it goes now. */
+    void pinnedReady(Channel channel) {
+        if (closed || !connectingPinned) {
+            channel.close();
+            return;
+        }
+        connectingPinned = false;
+        pinned = channel;
+        for (Command command; (command = waitingForPin.poll()) != null; ) {
+            channel.write(command.frame(), channel.voidPromise());
+        }
+        FlushBatch.current().flush(channel);
+        updateAutoRead();
+    }
+
+    /** A message from the pinned connection, written to the client as it comes. */
+    void pinnedMessage(Channel channel, ByteBuf message) {
+        if (channel != pinned || closed || closing) {
+            message.release();
+            return;
+        }
+        boolean ends = codec.endsPinning(message);
+        ctx.write(message, ctx.voidPromise());
+        FlushBatch.current().flush(ctx.channel());
+        enforceOutputLimit();
+        if (ends) {
+            pinning = false;
+            pinned = null;
+            channel.close();
+        }
+    }
+
+    /** The pinned connection closed or could not be opened. */
+    void pinnedClosed(Channel channel) {
+        if (closed || (channel != pinned && !connectingPinned)) {
+            return;
+        }
+        boolean wasUp = pinned != null;
+        pinned = null;
+        connectingPinned = false;
+        if (wasUp && pinning) {
+            // the subscriptions are gone with it: the client must see a lost connection and subscribe again
+            log.debug("closing client {}: its pinned backend connection closed", remoteAddress());
+            closing = true;
+            ctx.close();
+        } else if (pinning) {
+            failPinning("no cluster can serve " + (waitingForPin.isEmpty() ? "it" : waitingForPin.peek().name())
+                    + " now: the backend connection could not be opened");
+        }
+    }
+
+    /** Nothing reached a pinned connection yet: its commands are answered with {@code reason}, and pinning ends. */
+    private void failPinning(String reason) {
+        pinning = false;
+        for (Command command; (command = waitingForPin.poll()) != null; ) {
+            ByteBuf reply = codec.error(ctx.alloc(), command, reason);
+            command.release();
+            answerNow(reply);
         }
     }
 
@@ -203,6 +327,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             FlushBatch.current().flush(ctx.channel());
             enforceOutputLimit();
         }
+        pinWhenAnswered();
         updateAutoRead();
     }
 
@@ -238,7 +363,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         if (closed) {
             return;
         }
-        int pending = slots.size();
+        int pending = slots.size() + waitingForPin.size();
         int max = listener.limits().maxPendingPerClient();
         boolean autoRead = ctx.channel().config().isAutoRead();
         if (autoRead && (pending >= max || !ctx.channel().isWritable() || listener.draining)) {
@@ -264,6 +389,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
         codec.closed();
+        if (pinned != null) {
+            pinned.close();
+            pinned = null;
+        }
+        for (Command command; (command = waitingForPin.poll()) != null; ) {
+            command.release();
+        }
         if (counted) {
             listener.metrics().connections.dec();
             listener.release();

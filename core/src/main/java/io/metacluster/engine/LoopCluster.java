@@ -4,6 +4,7 @@ import io.metacluster.spi.ClusterView;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.Topology;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -68,6 +69,16 @@ final class LoopCluster implements ClusterView {
             listener.onFailure("cluster " + name() + " has " + cluster.nodes.length + " nodes and " + command.name()
                     + (command.keyCount() == 0 ? " has no key to pick one by" : "'s keys are on different ones"));
         }
+    }
+
+    /**
+     * Opens a connection of {@code session}'s own for {@code command} ({@link io.metacluster.spi.CommandKind#PINNED})
+     * to the node that holds its key, or the first node when it has none or several (channel
+     * names are not keys; a PUBLISH reaches every node).
+     */
+    ChannelFuture connectPinned(Command command, ClientSession session) {
+        int node = cluster.topology.nodeFor(command);
+        return connection(node == Topology.SPANS_NODES ? 0 : node, command.lane(), session.id()).connectPinned(session);
     }
 
     /**

@@ -170,6 +170,24 @@ final class NodeConnection {
         });
     }
 
+    /**
+     * Opens a connection of one client's own to this node (pub/sub), on this connection's event
+     * loop, with the same options, TLS and handshake; {@code session} gets what comes back.
+     */
+    ChannelFuture connectPinned(ClientSession session) {
+        return bootstrap.clone().handler(new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                Cluster cluster = node.cluster;
+                if (cluster.tls != null) {
+                    ch.pipeline().addLast(Tls.clientHandler(cluster.tls, cluster.config.tls(), ch.alloc(),
+                            node.address.host(), node.address.port()));
+                }
+                ch.pipeline().addLast(new PinnedConnection(session, protocol.newBackendCodec(node.settings, lane)));
+            }
+        }).connect();
+    }
+
     /** The TCP connection is up: say hello (AUTH, SELECT, ...) before taking traffic. */
     List<ByteBuf> handshake(BackendCodec codec, ByteBufAllocator alloc) {
         List<ByteBuf> requests = codec.handshake(alloc);

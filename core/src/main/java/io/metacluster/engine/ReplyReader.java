@@ -5,7 +5,6 @@ import io.metacluster.spi.Command;
 import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.AttributeKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,13 +16,12 @@ import java.util.concurrent.TimeUnit;
  * Splits a backend's byte stream into replies, as slices of what arrived (no copy), and hands
  * each to the request it answers. One per backend channel.
  */
-final class ReplyReader extends ByteToMessageDecoder {
+final class ReplyReader extends BackendDecoder {
     private static final Logger log = LoggerFactory.getLogger(ReplyReader.class);
     static final AttributeKey<String> CLOSE_REASON = AttributeKey.valueOf("metacluster.closeReason");
 
     private final NodeConnection connection;
     private final BackendCodec codec;
-    private int handshakeReplies;
 
     ReplyReader(NodeConnection connection, BackendCodec codec) {
         this.connection = connection;
@@ -32,8 +30,7 @@ final class ReplyReader extends ByteToMessageDecoder {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        List<ByteBuf> hello = connection.handshake(codec, ctx.alloc());
-        handshakeReplies = hello.size();
+        sayHello(ctx, connection.handshake(codec, ctx.alloc()));
         if (handshakeReplies > 0) {
             int timeout = connection.connectTimeoutMs();
             ctx.executor().schedule(() -> {
@@ -42,23 +39,7 @@ final class ReplyReader extends ByteToMessageDecoder {
                 }
             }, timeout, TimeUnit.MILLISECONDS);
         }
-        for (ByteBuf request : hello) {
-            ctx.write(request, ctx.voidPromise());
-        }
-        ctx.flush();
         super.channelActive(ctx);
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        FlushBatch.current().begin();
-        super.channelRead(ctx, msg);
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-        super.channelReadComplete(ctx);
-        FlushBatch.current().end();
     }
 
     @Override

@@ -88,6 +88,30 @@ public interface ClientCodec {
         return null;
     }
 
+    /** {@link #whilePinned}: the command goes to the pinned connection. */
+    String FORWARD = null;
+    /** {@link #whilePinned}: the command is handled as it would be unpinned (e.g. QUIT, answered by the proxy). */
+    String AS_USUAL = "";
+
+    /**
+     * While the connection is pinned ({@link CommandKind#PINNED}): {@link #FORWARD},
+     * {@link #AS_USUAL}, or the error text the client is answered with instead.
+     */
+    default String whilePinned(Command command) {
+        return FORWARD;
+    }
+
+    /**
+     * While pinned: whether {@code message}, one complete message from the pinned backend
+     * connection (framed by {@link BackendCodec#replyLength} with no request), ends the pinned
+     * mode (Redis: the reply that leaves no subscription, or RESET's). After it is written, the
+     * engine closes the pinned connection and routes the client's requests as usual again.
+     * The message is not retained by this call.
+     */
+    default boolean endsPinning(ByteBuf message) {
+        return false;
+    }
+
     /**
      * The client connection closed: release whatever the codec still holds (e.g. the commands of
      * a Redis transaction queued until EXEC). Called once; no other method is called after it.

@@ -14,6 +14,15 @@ public enum CommandKind {
      * cluster to the same state, and the engine sends it to them in the background.
      */
     CONDITIONAL_WRITE,
+    /**
+     * Needs a backend connection of the client's own (Redis pub/sub: a subscribed connection
+     * receives messages it did not ask for, which a shared connection cannot carry). Once every
+     * earlier request of the client is answered, the engine connects one to the cluster a read
+     * would use, and from then on the connection is <em>pinned</em>: the client's requests that
+     * {@link ClientCodec#whilePinned} lets through go to it, and everything it sends comes back
+     * to the client as it arrives, until {@link ClientCodec#endsPinning} says the mode ended.
+     */
+    PINNED,
     /** Answered by the proxy itself through {@link ClientCodec#answer}; never reaches a backend. */
     ADMIN,
     /** Answered with an error naming the command ({@link Command#rejection()}); never reaches a backend. */

@@ -484,6 +484,57 @@ public final class RedisClientCodec implements ClientCodec {
         return alloc.buffer(bytes.length).writeBytes(bytes);
     }
 
+    /** What a subscribed connection may send, as Redis 7.0 allows it (RESP2): the rest gets Redis's own error. */
+    @Override
+    public String whilePinned(Command command) {
+        String name = command.detail() instanceof CommandInfo info ? info.name() : "";
+        return switch (name) {
+            case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe", "ping", "reset" ->
+                    FORWARD;
+            case "quit", "" -> AS_USUAL; // QUIT, and an unknown command's own error first, as Redis checks that first
+            default -> "Can't execute '" + name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET"
+                    + " are allowed in this context";
+        };
+    }
+
+    private static final byte[] RESET_REPLY = "+RESET\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NO_SUBSCRIPTION_LEFT = "\r\n:0\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * RESET's reply, or an unsubscribe reply ({@code *3}, kind {@code unsubscribe},
+     * {@code punsubscribe} or {@code sunsubscribe}, then the channel) that counts no subscription left.
+     */
+    @Override
+    public boolean endsPinning(ByteBuf message) {
+        if (startsWith(message, 0, RESET_REPLY) && message.readableBytes() == RESET_REPLY.length) {
+            return true;
+        }
+        int length = message.readableBytes();
+        if (length < 4 + NO_SUBSCRIPTION_LEFT.length || !startsWith(message, length - NO_SUBSCRIPTION_LEFT.length, NO_SUBSCRIPTION_LEFT)
+                || !startsWith(message, 0, "*3\r\n$".getBytes(StandardCharsets.US_ASCII))) {
+            return false;
+        }
+        int at = message.readerIndex() + 5;
+        int cr = message.indexOf(at, message.writerIndex(), (byte) '\r');
+        if (cr < 0 || cr + 2 >= message.writerIndex()) {
+            return false;
+        }
+        String kind = message.toString(cr + 2, Math.min(12, message.writerIndex() - cr - 2), StandardCharsets.US_ASCII);
+        return kind.startsWith("unsubscribe\r") || kind.startsWith("punsubscribe") || kind.startsWith("sunsubscribe");
+    }
+
+    private static boolean startsWith(ByteBuf buf, int offset, byte[] prefix) {
+        if (buf.readableBytes() < offset + prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (buf.getByte(buf.readerIndex() + offset + i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** A forwarded transaction's reply is shown from its EXEC reply on: the proxy answered MULTI and QUEUED already. */
     @Override
     public ByteBuf present(Command command, ByteBuf reply) {

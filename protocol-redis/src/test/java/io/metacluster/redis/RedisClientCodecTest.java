@@ -256,7 +256,8 @@ class RedisClientCodecTest {
         assertThat(one(mb("WATCH", "k")).rejection())
                 .isEqualTo("WATCH is not supported by metacluster (it needs a backend connection of its own; MULTI/EXEC work without it)");
         assertThat(one(mb("BLPOP", "l", "0")).rejection()).isEqualTo("BLPOP is not supported by metacluster yet (blocking command)");
-        assertThat(one(mb("SUBSCRIBE", "c")).rejection()).isEqualTo("SUBSCRIBE is not supported by metacluster yet (pub/sub)");
+        assertThat(one(mb("SUBSCRIBE", "c")).kind()).as("pub/sub pins the connection").isEqualTo("PINNED");
+        assertThat(one(mb("PUBLISH", "c", "m")).kind()).isEqualTo("WRITE");
         assertThat(one(mb("CONFIG", "SET", "a", "b")).rejection()).startsWith("CONFIG SET is not supported by metacluster yet");
         assertThat(one(mb("CLIENT", "KILL", "x")).rejection()).startsWith("CLIENT KILL is not supported by metacluster yet");
         assertThat(one(mb("XREAD", "BLOCK", "0", "STREAMS", "s", "$")).rejection())

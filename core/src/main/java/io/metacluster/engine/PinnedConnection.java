@@ -1,0 +1,70 @@
+package io.metacluster.engine;
+
+import io.metacluster.spi.BackendCodec;
+import io.metacluster.spi.ProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+
+import java.util.List;
+
+/**
+ * A backend connection of one client's own ({@link io.metacluster.spi.CommandKind#PINNED}): says
+ * the protocol's hello (AUTH, SELECT, PING), then hands every complete message the node sends to
+ * the client's session, as it comes (a subscribed connection gets messages nobody asked for, so
+ * there is no request to match). Lives on the client's event loop.
+ */
+final class PinnedConnection extends BackendDecoder {
+    private final ClientSession session;
+    private final BackendCodec codec;
+
+    PinnedConnection(ClientSession session, BackendCodec codec) {
+        this.session = session;
+        this.codec = codec;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        sayHello(ctx, codec.handshake(ctx.alloc()));
+        if (handshakeReplies == 0) {
+            session.pinnedReady(ctx.channel());
+        }
+        super.channelActive(ctx);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        try {
+            while (in.isReadable() && ctx.channel().isActive()) {
+                int length = codec.replyLength(in, null);
+                if (length < 0) {
+                    return;
+                }
+                if (handshakeReplies > 0) {
+                    ByteBuf reply = in.readSlice(length);
+                    if (codec.isError(reply, null)) {
+                        ctx.close();
+                        return;
+                    }
+                    if (--handshakeReplies == 0) {
+                        session.pinnedReady(ctx.channel());
+                    }
+                    continue;
+                }
+                session.pinnedMessage(ctx.channel(), in.readRetainedSlice(length));
+            }
+        } catch (ProtocolException e) {
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        super.channelInactive(ctx);
+        session.pinnedClosed(ctx.channel());
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}

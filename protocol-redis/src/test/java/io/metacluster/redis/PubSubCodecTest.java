@@ -1,0 +1,64 @@
+package io.metacluster.redis;
+
+import io.metacluster.spi.ClientCodec;
+import io.metacluster.spi.ClientLimits;
+import io.metacluster.spi.Command;
+import io.netty.buffer.ByteBuf;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static io.metacluster.redis.Codecs.buf;
+import static io.metacluster.redis.Codecs.mb;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What a subscribed (pinned) connection may send, and which backend message ends the mode. */
+class PubSubCodecTest {
+    private final RedisClientCodec codec = new RedisClientCodec(ClientLimits.DEFAULTS);
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = ';', quoteCharacter = '`', value = {
+            "SUBSCRIBE a b ; forward",
+            "PSUBSCRIBE p* ; forward",
+            "UNSUBSCRIBE ; forward",
+            "SUNSUBSCRIBE s ; forward",
+            "PING ; forward",
+            "RESET ; forward",
+            "QUIT ; as usual",
+            "NOSUCH x ; as usual",
+            "GET k ; Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            "CONFIG GET x ; Can't execute 'config|get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+    })
+    void whilePinned(String words, String expected) throws Exception {
+        ByteBuf in = buf(mb(words.trim().split(" ")));
+        try {
+            Command command = codec.decode(in);
+            String verdict = codec.whilePinned(command);
+            command.release();
+            assertThat(verdict == ClientCodec.FORWARD ? "forward" : verdict.isEmpty() ? "as usual" : verdict).isEqualTo(expected);
+        } finally {
+            in.release();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "*3\\r\\n$11\\r\\nunsubscribe\\r\\n$1\\r\\nc\\r\\n:0\\r\\n       | true",
+            "*3\\r\\n$12\\r\\npunsubscribe\\r\\n$2\\r\\np*\\r\\n:0\\r\\n     | true",
+            "*3\\r\\n$11\\r\\nunsubscribe\\r\\n$-1\\r\\n:0\\r\\n            | true",
+            "*3\\r\\n$11\\r\\nunsubscribe\\r\\n$1\\r\\nc\\r\\n:2\\r\\n       | false",
+            "*3\\r\\n$11\\r\\nunsubscribe\\r\\n$1\\r\\nc\\r\\n:10\\r\\n      | false",
+            "*3\\r\\n$9\\r\\nsubscribe\\r\\n$1\\r\\nc\\r\\n:0\\r\\n         | false",
+            "*3\\r\\n$7\\r\\nmessage\\r\\n$1\\r\\nc\\r\\n$1\\r\\n0\\r\\n       | false",
+            "*3\\r\\n$7\\r\\nmessage\\r\\n$11\\r\\nunsubscribe\\r\\n:0\\r\\n    | false",
+            "+RESET\\r\\n                                                | true",
+            "+PONG\\r\\n                                                 | false",
+    })
+    void endsPinning(String message, boolean ends) {
+        ByteBuf buf = buf(message.trim().replace("\\r\\n", "\r\n"));
+        try {
+            assertThat(codec.endsPinning(buf)).isEqualTo(ends);
+        } finally {
+            buf.release();
+        }
+    }
+}

@@ -183,7 +183,8 @@ final class NodeConnection {
                     ch.pipeline().addLast(Tls.clientHandler(cluster.tls, cluster.config.tls(), ch.alloc(),
                             node.address.host(), node.address.port()));
                 }
-                ch.pipeline().addLast(new PinnedConnection(session, protocol.newBackendCodec(node.settings, lane)));
+                ch.pipeline().addLast(new PinnedConnection(session, protocol.newBackendCodec(node.settings, lane),
+                        config.connectTimeoutMs()));
             }
         }).connect();
     }

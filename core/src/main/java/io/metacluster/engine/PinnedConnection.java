@@ -4,6 +4,8 @@ import io.metacluster.spi.BackendCodec;
 import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 
@@ -14,17 +16,20 @@ import java.util.List;
  * there is no request to match). Lives on the client's event loop.
  */
 final class PinnedConnection extends BackendDecoder {
+    private static final Logger log = LoggerFactory.getLogger(PinnedConnection.class);
     private final ClientSession session;
     private final BackendCodec codec;
+    private final int handshakeTimeoutMs;
 
-    PinnedConnection(ClientSession session, BackendCodec codec) {
+    PinnedConnection(ClientSession session, BackendCodec codec, int handshakeTimeoutMs) {
         this.session = session;
         this.codec = codec;
+        this.handshakeTimeoutMs = handshakeTimeoutMs;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        sayHello(ctx, codec.handshake(ctx.alloc()));
+        sayHello(ctx, codec.handshake(ctx.alloc()), handshakeTimeoutMs);
         if (handshakeReplies == 0) {
             session.pinnedReady(ctx.channel());
         }
@@ -42,7 +47,7 @@ final class PinnedConnection extends BackendDecoder {
                 if (handshakeReplies > 0) {
                     ByteBuf reply = in.readSlice(length);
                     if (codec.isError(reply, null)) {
-                        ctx.close();
+                        close(ctx, "handshake refused");
                         return;
                     }
                     if (--handshakeReplies == 0) {
@@ -53,7 +58,7 @@ final class PinnedConnection extends BackendDecoder {
                 session.pinnedMessage(ctx.channel(), in.readRetainedSlice(length));
             }
         } catch (ProtocolException e) {
-            ctx.close();
+            close(ctx, "unreadable message: " + e.getMessage());
         }
     }
 
@@ -65,6 +70,12 @@ final class PinnedConnection extends BackendDecoder {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        close(ctx, cause.getClass().getSimpleName() + ": " + cause.getMessage());
+    }
+
+    @Override
+    protected void close(ChannelHandlerContext ctx, String reason) {
+        log.debug("closing the pinned connection of client {}: {}", session.remoteAddress(), reason);
         ctx.close();
     }
 }

@@ -10,7 +10,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Splits a backend's byte stream into replies, as slices of what arrived (no copy), and hands
@@ -30,15 +29,7 @@ final class ReplyReader extends BackendDecoder {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        sayHello(ctx, connection.handshake(codec, ctx.alloc()));
-        if (handshakeReplies > 0) {
-            int timeout = connection.connectTimeoutMs();
-            ctx.executor().schedule(() -> {
-                if (handshakeReplies > 0 && ctx.channel().isActive()) {
-                    close(ctx, "no answer to the connection handshake within " + timeout + " ms");
-                }
-            }, timeout, TimeUnit.MILLISECONDS);
-        }
+        sayHello(ctx, connection.handshake(codec, ctx.alloc()), connection.connectTimeoutMs());
         super.channelActive(ctx);
     }
 
@@ -97,7 +88,8 @@ final class ReplyReader extends BackendDecoder {
         close(ctx, cause.getClass().getSimpleName() + ": " + cause.getMessage());
     }
 
-    private void close(ChannelHandlerContext ctx, String reason) {
+    @Override
+    protected void close(ChannelHandlerContext ctx, String reason) {
         log.debug("closing connection to {}: {}", connection.node(), reason);
         ctx.channel().attr(CLOSE_REASON).setIfAbsent(reason);
         ctx.close();

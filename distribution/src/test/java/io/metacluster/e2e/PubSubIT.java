@@ -33,6 +33,7 @@ class PubSubIT {
     static void start() throws Exception {
         port = FreePorts.find();
         backends = RedisBackends.start("""
+                backend: { connect-timeout-ms: 500 }
                 replay: { dir: "" }
                 listeners:
                   - name: main
@@ -163,6 +164,20 @@ class PubSubIT {
             out.write(resp("QUIT").getBytes(StandardCharsets.UTF_8));
             assertThat(new String(in.readNBytes(5), StandardCharsets.UTF_8)).isEqualTo("+OK\r\n");
             assertThat(in.read()).as("closed after QUIT").isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void aFrozenServerFailsTheSubscribeInsteadOfHangingIt() throws Exception {
+        backends.dc1.freeze();
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(resp("SUBSCRIBE", "c").getBytes(StandardCharsets.UTF_8));
+            String expected = "-ERR no cluster can serve SUBSCRIBE now: the backend connection could not be opened\r\n";
+            String reply = new String(socket.getInputStream().readNBytes(expected.length()), StandardCharsets.UTF_8);
+            assertThat(reply).as("after the 500 ms handshake timeout").isEqualTo(expected);
+        } finally {
+            backends.dc1.thaw();
         }
     }
 

@@ -65,7 +65,9 @@ override("WRITE", "refused by the codec when called with BLOCK; creates consumer
 # cluster; PUBLISH goes to every cluster like a write, so each subscriber hears a message once.
 override("PINNED", "pub/sub: the client gets a backend connection of its own, to one cluster",
          "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe")
-override("WRITE", "pub/sub: published on every cluster, so subscribers on any of them hear it once",
+# Published first on the cluster this proxy's subscribers are on (the read cluster), whose
+# receiver count the client gets, then on the others (ClientCodec.propagation), as a cas is.
+override("CONDITIONAL_WRITE", "pub/sub: published on the read cluster (its receiver count is the reply), then on the others",
          "publish", "spublish")
 override("READ", "pub/sub: the subscriptions of one cluster",
          "pubsub|channels", "pubsub|numpat", "pubsub|numsub", "pubsub|shardchannels", "pubsub|shardnumsub")

@@ -88,7 +88,7 @@ class PubSubIT {
         try (Jedis subscriber = proxy(); Jedis publisher = proxy()) {
             Thread thread = subscribe(subscriber, listener, subscribed, "news");
             for (int i = 0; i < 5; i++) {
-                publisher.publish("news", "m" + i);
+                assertThat(publisher.publish("news", "m" + i)).as("one receiver, counted on the read cluster").isEqualTo(1);
             }
             assertThat(allHeard.await(10, TimeUnit.SECONDS)).isTrue();
             Thread.sleep(200); // copies from the other clusters would arrive by now

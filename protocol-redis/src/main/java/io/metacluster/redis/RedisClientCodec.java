@@ -318,7 +318,7 @@ public final class RedisClientCodec implements ClientCodec {
         }
         // PING and ECHO are queued like any command: the backend answers them inside the EXEC reply
         boolean forwardable = command.kind() == CommandKind.READ || command.kind() == CommandKind.WRITE
-                || name.equals("ping") || name.equals("echo");
+                || command.kind() == CommandKind.CONDITIONAL_WRITE || name.equals("ping") || name.equals("echo");
         if (!forwardable) {
             transaction.abort(); // as Redis: a command refused while queueing fails the EXEC
             return command.kind() == CommandKind.UNSUPPORTED ? command
@@ -533,6 +533,23 @@ public final class RedisClientCodec implements ClientCodec {
             }
         }
         return true;
+    }
+
+    /**
+     * PUBLISH is answered by the read cluster, where this proxy's subscribers are, so the
+     * client's receiver count is theirs; the same message then goes to the other clusters.
+     */
+    @Override
+    public Command propagation(Command command, ByteBuf reply, ByteBufAllocator alloc) {
+        if (!(command.detail() instanceof CommandInfo info) || !(info.name().equals("publish") || info.name().equals("spublish"))) {
+            return null;
+        }
+        int[] keys = new int[2 * command.keyCount()];
+        for (int i = 0; i < command.keyCount(); i++) {
+            keys[2 * i] = command.keyOffset(i);
+            keys[2 * i + 1] = command.keyLength(i);
+        }
+        return Command.of(command.frame().retainedSlice(), command.name(), CommandKind.WRITE, keys, info);
     }
 
     /** A forwarded transaction's reply is shown from its EXEC reply on: the proxy answered MULTI and QUEUED already. */

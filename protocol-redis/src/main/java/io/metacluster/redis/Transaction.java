@@ -112,7 +112,8 @@ final class Transaction {
         boolean writes = false;
         int keyCount = 0;
         for (Command command : queued) {
-            writes |= command.kind() == CommandKind.WRITE;
+            // a PUBLISH inside (CONDITIONAL_WRITE alone) goes to every cluster with the rest of the block
+            writes |= command.kind() == CommandKind.WRITE || command.kind() == CommandKind.CONDITIONAL_WRITE;
             keyCount += command.keyCount();
         }
         int[] keys = new int[2 * keyCount];

@@ -257,7 +257,8 @@ class RedisClientCodecTest {
                 .isEqualTo("WATCH is not supported by metacluster (it needs a backend connection of its own; MULTI/EXEC work without it)");
         assertThat(one(mb("BLPOP", "l", "0")).rejection()).isEqualTo("BLPOP is not supported by metacluster yet (blocking command)");
         assertThat(one(mb("SUBSCRIBE", "c")).kind()).as("pub/sub pins the connection").isEqualTo("PINNED");
-        assertThat(one(mb("PUBLISH", "c", "m")).kind()).isEqualTo("WRITE");
+        assertThat(one(mb("PUBLISH", "c", "m")).kind()).as("the read cluster's count, then the others")
+                .isEqualTo("CONDITIONAL_WRITE");
         assertThat(one(mb("CONFIG", "SET", "a", "b")).rejection()).startsWith("CONFIG SET is not supported by metacluster yet");
         assertThat(one(mb("CLIENT", "KILL", "x")).rejection()).startsWith("CLIENT KILL is not supported by metacluster yet");
         assertThat(one(mb("XREAD", "BLOCK", "0", "STREAMS", "s", "$")).rejection())

@@ -74,6 +74,14 @@ class TransactionTest {
     }
 
     @Test
+    void aPublishInsideATransactionGoesWithItToEveryCluster() throws Exception {
+        send("MULTI");
+        assertThat(send("GET", "a")).isEqualTo("+QUEUED\r\n");
+        assertThat(send("PUBLISH", "c", "m")).isEqualTo("+QUEUED\r\n");
+        assertThat(send("EXEC")).isEqualTo("->WRITE");
+    }
+
+    @Test
     void aTransactionOfReadsIsARead() throws Exception {
         send("MULTI");
         send("GET", "a");

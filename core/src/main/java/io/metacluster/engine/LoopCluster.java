@@ -1,11 +1,12 @@
 package io.metacluster.engine;
 
 import io.metacluster.spi.ClusterView;
+import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.Command;
+import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.Topology;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
-import io.netty.util.ReferenceCountUtil;
 
 /**
  * A cluster as one event loop sees it: healthy when that loop has a working connection to
@@ -45,6 +46,33 @@ final class LoopCluster implements ClusterView {
         route(command, clientId, listener, false);
     }
 
+    /**
+     * Sends a client's read; one whose keys are on several nodes is split by {@code codec}
+     * into one part per node where the protocol can ({@link ClientCodec#part}), the replies joined.
+     */
+    void read(Command command, long clientId, ReplyListener listener, ClientCodec codec) {
+        if (cluster.nodes.length > 1 && command.kind() == CommandKind.READ && command.keyCount() > 1
+                && cluster.topology.nodeFor(command) == Topology.SPANS_NODES) {
+            if (SplitRead.send(command, this, codec, clientId, listener)) {
+                return;
+            }
+        }
+        route(command, clientId, listener, false);
+    }
+
+    /** Sends {@code command} to node {@code node} (a part of a split read). */
+    void sendTo(int node, Command command, long clientId, ReplyListener listener) {
+        connection(node, command.lane(), clientId).send(command, listener);
+    }
+
+    int nodeOfKey(Command command, int key) {
+        return cluster.topology.nodeOfKey(command, key);
+    }
+
+    int nodeCount() {
+        return cluster.nodes.length;
+    }
+
     /** Sends a client's write (kept for replay if its node cannot take it; see {@link NodeConnection#write}). */
     void write(Command command, long clientId, ReplyListener listener) {
         route(command, clientId, listener, true);
@@ -60,10 +88,11 @@ final class LoopCluster implements ClusterView {
                 connection.send(command, listener);
             }
         } else if (write && command.keyCount() == 0 && cluster.nodes.length > 1) {
-            // FLUSHALL, flush_all, SCRIPT LOAD: every node must apply it, or the shards diverge
-            Broadcast broadcast = new Broadcast(listener, cluster.nodes.length);
+            // FLUSHALL, flush_all, SCRIPT LOAD: every node must apply it, or the shards diverge;
+            // a node that cannot take it now keeps it in its replay log, as for any write it misses
+            NodeGather gather = new NodeGather(cluster.nodes.length, listener, LoopCluster::firstReply, () -> { });
             for (int i = 0; i < cluster.nodes.length; i++) {
-                connection(i, command.lane(), clientId).write(command, broadcast);
+                connection(i, command.lane(), clientId).write(command, gather.member(i));
             }
         } else {
             listener.onFailure("cluster " + name() + " has " + cluster.nodes.length + " nodes and " + command.name()
@@ -81,6 +110,14 @@ final class LoopCluster implements ClusterView {
         return connection(node == Topology.SPANS_NODES ? 0 : node, command.lane(), session.id()).connectPinned(session);
     }
 
+    /** The answer to a keyless write every node applied: the first node's reply. */
+    private static ByteBuf firstReply(ByteBuf[] replies) {
+        for (int i = 1; i < replies.length; i++) {
+            replies[i].release();
+        }
+        return replies[0];
+    }
+
     /**
      * The connection to node {@code node} that carries lane {@code lane} for client
      * {@code clientId}. A client always gets the same connection per node while it is up, which
@@ -93,54 +130,6 @@ final class LoopCluster implements ClusterView {
         }
         NodeConnection ready = readyConnection(candidates, (int) (clientId % candidates.length));
         return ready != null ? ready : candidates[0];
-    }
-
-    /**
-     * A keyless write sent to every node of a sharded cluster, answered as one: by a node's
-     * error if there is one, else by the first reply; a failure if any node could not take it
-     * (that node's replay log keeps the write, as for any write it misses).
-     */
-    private static final class Broadcast implements ReplyListener {
-        private final ReplyListener answer;
-        private int outstanding;
-        private ByteBuf reply;
-        private boolean error;
-        private String failure;
-
-        Broadcast(ReplyListener answer, int nodes) {
-            this.answer = answer;
-            this.outstanding = nodes;
-        }
-
-        @Override
-        public void onReply(ByteBuf nodeReply, boolean nodeError) {
-            if (reply == null || (nodeError && !error)) {
-                ReferenceCountUtil.release(reply);
-                reply = nodeReply;
-                error = nodeError;
-            } else {
-                nodeReply.release();
-            }
-            settle();
-        }
-
-        @Override
-        public void onFailure(String reason) {
-            failure = reason;
-            settle();
-        }
-
-        private void settle() {
-            if (--outstanding > 0) {
-                return;
-            }
-            if (failure != null) {
-                ReferenceCountUtil.release(reply);
-                answer.onFailure(failure);
-            } else {
-                answer.onReply(reply, error);
-            }
-        }
     }
 
     private static NodeConnection readyConnection(NodeConnection[] candidates, int first) {

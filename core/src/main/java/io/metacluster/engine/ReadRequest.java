@@ -52,7 +52,7 @@ final class ReadRequest extends Slot implements ReplyListener {
             return;
         }
         tried |= 1L << session.clusterIndex(target);
-        target.send(command, session.id(), this);
+        target.read(command, session.id(), this, session.codec());
     }
 
     @Override
@@ -66,7 +66,7 @@ final class ReadRequest extends Slot implements ReplyListener {
                 session.listener().metrics().missFailovers.mark();
                 target = another;
                 tried |= 1L << session.clusterIndex(another);
-                another.send(command, session.id(), this);
+                another.read(command, session.id(), this, session.codec());
                 return;
             }
         }

@@ -82,14 +82,19 @@ final class HashRing implements Topology {
         if (keys == 0) {
             return SPANS_NODES;
         }
-        int node = nodeForKey(command.frame(), command.frame().readerIndex() + command.keyOffset(0), command.keyLength(0));
+        int node = nodeOfKey(command, 0);
         for (int i = 1; i < keys; i++) {
-            int other = nodeForKey(command.frame(), command.frame().readerIndex() + command.keyOffset(i), command.keyLength(i));
+            int other = nodeOfKey(command, i);
             if (other != node) {
                 return SPANS_NODES;
             }
         }
         return node;
+    }
+
+    @Override
+    public int nodeOfKey(Command command, int key) {
+        return nodeForKey(command.frame(), command.frame().readerIndex() + command.keyOffset(key), command.keyLength(key));
     }
 
     /** The node of the key at {@code from}, {@code length} bytes long, in {@code buf}. */

@@ -88,6 +88,31 @@ public interface ClientCodec {
         return null;
     }
 
+    /**
+     * For a {@link CommandKind#READ} whose keys live on different nodes of a sharded cluster: the
+     * same request for only some of its keys, or {@code null} when the protocol cannot split
+     * this command (the cluster then cannot serve it). The engine sends one part per node and
+     * joins their replies with {@link #join}.
+     *
+     * @param keys  indexes into {@code command}'s keys, ascending; the part asks for these only
+     * @param count how many entries of {@code keys} are used
+     * @return a new command owned by the caller
+     */
+    default Command part(Command command, int[] keys, int count) {
+        return null;
+    }
+
+    /**
+     * The reply the whole {@code command} would have had, from the replies to its
+     * {@link #part parts}. Called once every part was answered without an error.
+     *
+     * @param replies      the parts' replies, in the order of {@code keysOfParts}; owned by this method
+     * @param keysOfParts  for each part, the key indexes it asked for
+     */
+    default ByteBuf join(Command command, ByteBuf[] replies, int[][] keysOfParts, ByteBufAllocator alloc) {
+        throw new UnsupportedOperationException("a protocol that splits commands must join their replies");
+    }
+
     /** {@link #whilePinned}: the command goes to the pinned connection. */
     String FORWARD = null;
     /** {@link #whilePinned}: the command is handled as it would be unpinned (e.g. QUIT, answered by the proxy). */

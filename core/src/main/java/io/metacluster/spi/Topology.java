@@ -19,4 +19,13 @@ public interface Topology {
      *         or {@link #SPANS_NODES}
      */
     int nodeFor(Command command);
+
+    /**
+     * The node of key {@code key} of {@code command} alone, for splitting a command whose keys
+     * are on several nodes ({@link ClientCodec#part}). A topology that never answers
+     * {@link #SPANS_NODES} for keyed commands may keep the default.
+     */
+    default int nodeOfKey(Command command, int key) {
+        return nodeFor(command);
+    }
 }

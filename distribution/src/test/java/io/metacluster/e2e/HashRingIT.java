@@ -161,8 +161,15 @@ class HashRingIT {
             try (Jedis direct = direct(single)) {
                 direct.set(first, "from-single");
             }
-            assertThat(client.mget(first, second)).as("served by the single-node cluster")
-                    .containsExactly("from-single", "x");
+            assertThat(client.mget(first, second, "nope")).as("split over the shards, joined in key order")
+                    .containsExactly("1", "x", null);
+            assertThat(client.exists(second, first, "nope", first)).as("split, the counts added").isEqualTo(3);
+            try (Jedis direct = direct(single)) {
+                direct.set(second, "single-x");
+            }
+            // LCS of "from-single" and "single-x" is "single": only the single-node cluster holds those values
+            assertThat(client.sendCommand(() -> "LCS".getBytes(), first, second, "LEN"))
+                    .as("a read that cannot be split: served by the single-node cluster").isEqualTo(6L);
             String other = second;
             assertThatThrownBy(() -> client.mset(first, "2", other, "3"))
                     .as("write policy all: the sharded cluster cannot take it")

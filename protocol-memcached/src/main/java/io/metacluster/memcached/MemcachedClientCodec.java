@@ -7,6 +7,11 @@ import io.metacluster.spi.Command;
 import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.metacluster.spi.CommandKind;
+
+import java.nio.charset.StandardCharsets;
 
 /**
  * One client connection of a memcached listener. Its first byte picks the protocol for the life
@@ -86,6 +91,47 @@ final class MemcachedClientCodec implements ClientCodec {
             reply.setByte(opcodeAt, request.opcode());
         }
         return reply;
+    }
+
+    /**
+     * A text {@code get}/{@code gets} for some of its keys (a multi-get over a sharded cluster);
+     * other commands are not split.
+     */
+    @Override
+    public Command part(Command command, int[] keys, int count) {
+        if (!(command.detail() instanceof Request request) || request.shape() != ReplyShape.VALUES
+                || !(command.name().equals("get") || command.name().equals("gets"))) {
+            return null;
+        }
+        ByteBuf whole = command.frame();
+        int length = command.name().length() + 2;
+        for (int i = 0; i < count; i++) {
+            length += 1 + command.keyLength(keys[i]);
+        }
+        ByteBuf frame = whole.alloc().buffer(length);
+        frame.writeCharSequence(command.name(), StandardCharsets.US_ASCII);
+        int[] ranges = new int[2 * count];
+        for (int i = 0; i < count; i++) {
+            frame.writeByte(' ');
+            ranges[2 * i] = frame.writerIndex();
+            ranges[2 * i + 1] = command.keyLength(keys[i]);
+            frame.writeBytes(whole, whole.readerIndex() + command.keyOffset(keys[i]), command.keyLength(keys[i]));
+        }
+        frame.writeByte('\r').writeByte('\n');
+        return Command.of(frame, command.name(), CommandKind.READ, ranges, request, MemcachedProtocol.TEXT_LANE);
+    }
+
+    private static final byte[] END = "END\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** The parts' VALUE blocks, each part's END dropped, then one END. */
+    @Override
+    public ByteBuf join(Command command, ByteBuf[] replies, int[][] keysOfParts, ByteBufAllocator alloc) {
+        CompositeByteBuf joined = alloc.compositeBuffer(replies.length + 1);
+        for (ByteBuf reply : replies) {
+            joined.addComponent(true, reply.readSlice(reply.readableBytes() - END.length));
+        }
+        joined.addComponent(true, Unpooled.wrappedBuffer(END));
+        return joined;
     }
 
     /** See {@link Propagations}. */

@@ -8,6 +8,7 @@ import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -550,6 +551,75 @@ public final class RedisClientCodec implements ClientCodec {
             keys[2 * i + 1] = command.keyLength(i);
         }
         return Command.of(command.frame().retainedSlice(), command.name(), CommandKind.WRITE, keys, info);
+    }
+
+    /** MGET and EXISTS, the reads a sharded cluster can answer key by key, for some of their keys. */
+    @Override
+    public Command part(Command command, int[] keys, int count) {
+        if (!(command.detail() instanceof CommandInfo info) || !(info.name().equals("mget") || info.name().equals("exists"))) {
+            return null;
+        }
+        ByteBuf whole = command.frame();
+        ByteBuf frame = whole.alloc().buffer(32 + 16 * count);
+        writeHeader(frame, '*', count + 1);
+        writeHeader(frame, '$', info.name().length());
+        frame.writeCharSequence(info.name(), StandardCharsets.US_ASCII);
+        frame.writeShort(0x0d0a);
+        int[] ranges = new int[2 * count];
+        for (int i = 0; i < count; i++) {
+            int length = command.keyLength(keys[i]);
+            writeHeader(frame, '$', length);
+            ranges[2 * i] = frame.writerIndex();
+            ranges[2 * i + 1] = length;
+            frame.writeBytes(whole, whole.readerIndex() + command.keyOffset(keys[i]), length).writeShort(0x0d0a);
+        }
+        return Command.of(frame, command.name(), CommandKind.READ, ranges, info);
+    }
+
+    private static void writeHeader(ByteBuf out, char type, int n) {
+        out.writeByte(type).writeCharSequence(Integer.toString(n), StandardCharsets.US_ASCII);
+        out.writeShort(0x0d0a);
+    }
+
+    /** MGET: the parts' values put back in the order of the keys; EXISTS: the parts' counts added. */
+    @Override
+    public ByteBuf join(Command command, ByteBuf[] replies, int[][] keysOfParts, ByteBufAllocator alloc) {
+        try {
+            if (((CommandInfo) command.detail()).name().equals("exists")) {
+                long sum = 0;
+                for (ByteBuf reply : replies) {
+                    sum += RespSplitter.parseDecimal(reply, reply.readerIndex() + 1, reply.writerIndex() - 2);
+                }
+                ByteBuf out = alloc.buffer(24);
+                out.writeByte(':').writeCharSequence(Long.toString(sum), StandardCharsets.US_ASCII);
+                return out.writeShort(0x0d0a);
+            }
+            ByteBuf[] values = new ByteBuf[command.keyCount()];
+            for (int p = 0; p < replies.length; p++) {
+                ByteBuf reply = replies[p];
+                // past the "*N\r\n" header, then one element per key of the part
+                int at = reply.indexOf(reply.readerIndex(), reply.writerIndex(), (byte) '\n') + 1;
+                for (int key : keysOfParts[p]) {
+                    int length = RespSplitter.lengthOf(reply, at);
+                    values[key] = reply.retainedSlice(at, length);
+                    at += length;
+                }
+            }
+            CompositeByteBuf joined = alloc.compositeBuffer(values.length + 1);
+            ByteBuf header = alloc.buffer(16);
+            writeHeader(header, '*', values.length);
+            joined.addComponent(true, header);
+            for (ByteBuf value : values) {
+                joined.addComponent(true, value);
+            }
+            return joined;
+        } catch (ProtocolException e) {
+            throw new IllegalStateException("a reply framed once cannot be reframed", e);
+        } finally {
+            for (ByteBuf reply : replies) {
+                reply.release();
+            }
+        }
     }
 
     /** A forwarded transaction's reply is shown from its EXEC reply on: the proxy answered MULTI and QUEUED already. */

@@ -1,0 +1,71 @@
+package io.metacluster.engine;
+
+import io.metacluster.spi.ClientCodec;
+import io.metacluster.spi.Command;
+import io.netty.buffer.ByteBufAllocator;
+
+/**
+ * A read whose keys are on several nodes of a sharded cluster (memcached multi-get, Redis MGET):
+ * one part per node, made by the protocol ({@link ClientCodec#part}), and their replies joined
+ * into the one the whole command would have had ({@link ClientCodec#join}), by a
+ * {@link NodeGather}: a part answered with an error answers the whole read with it, and a part
+ * that cannot be sent fails it, so the read tries another cluster.
+ */
+final class SplitRead {
+    private SplitRead() {
+    }
+
+    /**
+     * Sends {@code whole} as one part per node its keys are on, {@code answer} to hear the joined
+     * reply. Returns false, having sent nothing, when the protocol cannot split it.
+     */
+    static boolean send(Command whole, LoopCluster cluster, ClientCodec codec, long clientId, ReplyListener answer) {
+        int keys = whole.keyCount();
+        int[] nodeOfKey = new int[keys];
+        int[] keysOnNode = new int[cluster.nodeCount()];
+        for (int k = 0; k < keys; k++) {
+            nodeOfKey[k] = cluster.nodeOfKey(whole, k);
+            keysOnNode[nodeOfKey[k]]++;
+        }
+        int partCount = 0;
+        for (int count : keysOnNode) {
+            partCount += count > 0 ? 1 : 0;
+        }
+        int[] nodes = new int[partCount];
+        int[][] keysOfParts = new int[partCount][];
+        Command[] parts = new Command[partCount];
+        int p = 0;
+        for (int node = 0; node < keysOnNode.length; node++) {
+            if (keysOnNode[node] == 0) {
+                continue;
+            }
+            int[] ofPart = new int[keysOnNode[node]];
+            for (int k = 0, at = 0; k < keys; k++) {
+                if (nodeOfKey[k] == node) {
+                    ofPart[at++] = k;
+                }
+            }
+            Command part = codec.part(whole, ofPart, ofPart.length);
+            if (part == null) {
+                for (int i = 0; i < p; i++) {
+                    parts[i].release();
+                }
+                return false;
+            }
+            nodes[p] = node;
+            keysOfParts[p] = ofPart;
+            parts[p++] = part;
+        }
+        ByteBufAllocator alloc = whole.frame().alloc();
+        NodeGather gather = new NodeGather(parts.length, answer, replies -> codec.join(whole, replies, keysOfParts, alloc),
+                () -> {
+                    for (Command part : parts) {
+                        part.release();
+                    }
+                });
+        for (int i = 0; i < parts.length; i++) {
+            cluster.sendTo(nodes[i], parts[i], clientId, gather.member(i));
+        }
+        return true;
+    }
+}

@@ -1,0 +1,84 @@
+package io.metacluster.e2e;
+
+import io.metacluster.testing.FreePorts;
+import io.metacluster.testing.MemcachedServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static io.metacluster.e2e.MemcachedBackends.readUntil;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A memcached pool sharded over three servers ({@code topology: hash-ring}): multi-gets are split and joined. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class MemcachedHashRingIT {
+    static final List<MemcachedServer> shards = new ArrayList<>();
+    static Daemon daemon;
+    static int port;
+
+    @BeforeAll
+    static void start() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            shards.add(MemcachedServer.start());
+        }
+        port = FreePorts.find();
+        daemon = Daemon.start("""
+                replay: { dir: "" }
+                listeners:
+                  - name: mc
+                    protocol: memcached
+                    bind: 127.0.0.1:%d
+                    clusters: [pool]
+                clusters:
+                  - name: pool
+                    topology: hash-ring
+                    nodes: [%s, %s, %s]
+                """.formatted(port, shards.get(0).address(), shards.get(1).address(), shards.get(2).address()));
+        daemon.awaitHealthy();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (daemon != null) {
+            daemon.close();
+        }
+        shards.forEach(MemcachedServer::close);
+    }
+
+    @Test
+    void aMultiGetOverEveryShardAnswersLikeOneServer() throws Exception {
+        List<String> keys = new ArrayList<>();
+        StringBuilder sets = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            String key = "k" + Integer.toHexString(i * 0x9E3779B1);
+            keys.add(key);
+            sets.append("set ").append(key).append(" ").append(i).append(" 0 2\r\nv").append(i % 10).append("\r\n");
+        }
+        try (Socket socket = MemcachedBackends.connect(port)) {
+            InputStream in = socket.getInputStream();
+            socket.getOutputStream().write((sets + "mn\r\n").getBytes(StandardCharsets.US_ASCII));
+            assertThat(readUntil(in, "MN\r\n")).isEqualTo("STORED\r\n".repeat(20) + "MN\r\n");
+            socket.getOutputStream().write(("get " + String.join(" ", keys) + " missing\r\n").getBytes(StandardCharsets.US_ASCII));
+            String reply = readUntil(in, "END\r\n");
+            for (int i = 0; i < 20; i++) {
+                assertThat(reply).contains("VALUE " + keys.get(i) + " " + i + " 2\r\nv" + (i % 10) + "\r\n");
+            }
+            assertThat(reply.split("VALUE ", -1)).hasSize(21);
+            assertThat(reply).endsWith("\r\nEND\r\n").doesNotContain("END\r\nVALUE").doesNotContain("missing");
+        }
+        int shardsUsed = 0;
+        for (MemcachedServer shard : shards) {
+            long held = keys.stream().filter(key -> shard.get(key) != null).count();
+            shardsUsed += held > 0 ? 1 : 0;
+        }
+        assertThat(shardsUsed).as("the keys are spread over the shards").isEqualTo(3);
+    }
+}

@@ -47,22 +47,27 @@ final class LoopCluster implements ClusterView {
     }
 
     /**
-     * Sends a client's read; one whose keys are on several nodes is split by {@code codec}
-     * into one part per node where the protocol can ({@link ClientCodec#part}), the replies joined.
+     * Sends a client's read ({@code write} false) or write; one whose keys are on several nodes
+     * is split by {@code codec} into one part per node where the protocol can
+     * ({@link ClientCodec#part}), the replies joined.
      */
-    void read(Command command, long clientId, ReplyListener listener, ClientCodec codec) {
-        if (cluster.nodes.length > 1 && command.kind() == CommandKind.READ && command.keyCount() > 1
-                && cluster.topology.nodeFor(command) == Topology.SPANS_NODES) {
-            if (SplitRead.send(command, this, codec, clientId, listener)) {
-                return;
-            }
+    void request(Command command, long clientId, ReplyListener listener, ClientCodec codec, boolean write) {
+        if (cluster.nodes.length > 1 && command.keyCount() > 1 && command.kind() != CommandKind.CONDITIONAL_WRITE
+                && cluster.topology.nodeFor(command) == Topology.SPANS_NODES
+                && SplitRequest.send(command, this, codec, clientId, listener, write)) {
+            return;
         }
-        route(command, clientId, listener, false);
+        route(command, clientId, listener, write);
     }
 
-    /** Sends {@code command} to node {@code node} (a part of a split read). */
-    void sendTo(int node, Command command, long clientId, ReplyListener listener) {
-        connection(node, command.lane(), clientId).send(command, listener);
+    /** Sends {@code command}, a part of a split request, to node {@code node}; a write the node misses is kept for replay. */
+    void sendTo(int node, Command command, long clientId, ReplyListener listener, boolean write) {
+        NodeConnection connection = connection(node, command.lane(), clientId);
+        if (write) {
+            connection.write(command, listener);
+        } else {
+            connection.send(command, listener);
+        }
     }
 
     int nodeOfKey(Command command, int key) {

@@ -52,7 +52,7 @@ final class ReadRequest extends Slot implements ReplyListener {
             return;
         }
         tried |= 1L << session.clusterIndex(target);
-        target.read(command, session.id(), this, session.codec());
+        target.request(command, session.id(), this, session.codec(), false);
     }
 
     @Override
@@ -66,7 +66,7 @@ final class ReadRequest extends Slot implements ReplyListener {
                 session.listener().metrics().missFailovers.mark();
                 target = another;
                 tried |= 1L << session.clusterIndex(another);
-                another.read(command, session.id(), this, session.codec());
+                another.request(command, session.id(), this, session.codec(), false);
                 return;
             }
         }

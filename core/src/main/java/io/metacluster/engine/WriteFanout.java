@@ -62,7 +62,7 @@ final class WriteFanout extends Slot implements WriteTally {
             if (target.cluster.writes != null) {
                 target.cluster.writes.sent(command);
             }
-            target.write(command, session.id(), member);
+            target.request(command, session.id(), member, session.codec(), true);
         }
     }
 

@@ -89,10 +89,10 @@ public interface ClientCodec {
     }
 
     /**
-     * For a {@link CommandKind#READ} whose keys live on different nodes of a sharded cluster: the
-     * same request for only some of its keys, or {@code null} when the protocol cannot split
-     * this command (the cluster then cannot serve it). The engine sends one part per node and
-     * joins their replies with {@link #join}.
+     * For a read or write whose keys live on different nodes of a sharded cluster: the same
+     * request for only some of its keys, or {@code null} when the protocol cannot split this
+     * command (the cluster then cannot serve it). The engine sends one part per node and joins
+     * their replies with {@link #join}. A split write is not atomic across the nodes.
      *
      * @param keys  indexes into {@code command}'s keys, ascending; the part asks for these only
      * @param count how many entries of {@code keys} are used

@@ -171,8 +171,12 @@ class HashRingIT {
             assertThat(client.sendCommand(() -> "LCS".getBytes(), first, second, "LEN"))
                     .as("a read that cannot be split: served by the single-node cluster").isEqualTo(6L);
             String other = second;
-            assertThatThrownBy(() -> client.mset(first, "2", other, "3"))
-                    .as("write policy all: the sharded cluster cannot take it")
+            assertThat(client.mset(first, "2", other, "3")).as("split over the shards").isEqualTo("OK");
+            assertThat(client.mget(first, other)).containsExactly("2", "3");
+            assertThat(client.del(first, other, "nope")).as("split, the counts added").isEqualTo(2);
+            client.set(first, "1");
+            assertThatThrownBy(() -> client.rename(first, other))
+                    .as("write policy all: a write that cannot be split cannot be taken by the sharded cluster")
                     .isInstanceOf(JedisDataException.class).hasMessageContaining("cluster sharded has 3 nodes");
             long keysOnSingle;
             try (Jedis direct = direct(single)) {

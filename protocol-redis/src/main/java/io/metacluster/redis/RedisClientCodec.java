@@ -553,15 +553,20 @@ public final class RedisClientCodec implements ClientCodec {
         return Command.of(command.frame().retainedSlice(), command.name(), CommandKind.WRITE, keys, info);
     }
 
-    /** MGET and EXISTS, the reads a sharded cluster can answer key by key, for some of their keys. */
+    /** The commands a sharded cluster can serve key by key: the join adds counts (DEL...), keeps key order (MGET), or says OK (MSET). */
+    private static final Set<String> SPLIT_COUNTS = Set.of("exists", "del", "unlink", "touch");
+
+    /** MGET, MSET and the key-counting EXISTS, DEL, UNLINK, TOUCH, for some of their keys. */
     @Override
     public Command part(Command command, int[] keys, int count) {
-        if (!(command.detail() instanceof CommandInfo info) || !(info.name().equals("mget") || info.name().equals("exists"))) {
+        if (!(command.detail() instanceof CommandInfo info)
+                || !(info.name().equals("mget") || info.name().equals("mset") || SPLIT_COUNTS.contains(info.name()))) {
             return null;
         }
+        boolean pairs = info.name().equals("mset");
         ByteBuf whole = command.frame();
         ByteBuf frame = whole.alloc().buffer(32 + 16 * count);
-        writeHeader(frame, '*', count + 1);
+        writeHeader(frame, '*', (pairs ? 2 : 1) * count + 1);
         writeHeader(frame, '$', info.name().length());
         frame.writeCharSequence(info.name(), StandardCharsets.US_ASCII);
         frame.writeShort(0x0d0a);
@@ -572,8 +577,17 @@ public final class RedisClientCodec implements ClientCodec {
             ranges[2 * i] = frame.writerIndex();
             ranges[2 * i + 1] = length;
             frame.writeBytes(whole, whole.readerIndex() + command.keyOffset(keys[i]), length).writeShort(0x0d0a);
+            if (pairs) {
+                // the key's value is the next bulk string of the frame: copy it whole, header included
+                int from = whole.readerIndex() + command.keyOffset(keys[i]) + length + 2;
+                try {
+                    frame.writeBytes(whole, from, RespSplitter.lengthOf(whole, from));
+                } catch (ProtocolException e) {
+                    throw new IllegalStateException("a decoded MSET has a value after each key", e);
+                }
+            }
         }
-        return Command.of(frame, command.name(), CommandKind.READ, ranges, info);
+        return Command.of(frame, command.name(), command.kind(), ranges, info);
     }
 
     private static void writeHeader(ByteBuf out, char type, int n) {
@@ -581,11 +595,15 @@ public final class RedisClientCodec implements ClientCodec {
         out.writeShort(0x0d0a);
     }
 
-    /** MGET: the parts' values put back in the order of the keys; EXISTS: the parts' counts added. */
+    /** MGET: the parts' values put back in the order of the keys; EXISTS, DEL...: the parts' counts added; MSET: OK. */
     @Override
     public ByteBuf join(Command command, ByteBuf[] replies, int[][] keysOfParts, ByteBufAllocator alloc) {
         try {
-            if (((CommandInfo) command.detail()).name().equals("exists")) {
+            String name = ((CommandInfo) command.detail()).name();
+            if (name.equals("mset")) {
+                return replies[0].retain();
+            }
+            if (SPLIT_COUNTS.contains(name)) {
                 long sum = 0;
                 for (ByteBuf reply : replies) {
                     sum += RespSplitter.parseDecimal(reply, reply.readerIndex() + 1, reply.writerIndex() - 2);

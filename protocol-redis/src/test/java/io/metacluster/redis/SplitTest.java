@@ -45,6 +45,30 @@ class SplitTest {
     }
 
     @Test
+    void msetPartsCarryTheirValuesAndDelCountsAreAdded() throws Exception {
+        Command mset = decode("MSET", "a", "1", "bb", "22", "c", "");
+        Command del = decode("DEL", "a", "bb");
+        try {
+            Command part = codec.part(mset, new int[] {1, 2}, 2);
+            assertThat(text(part.frame())).isEqualTo(mb("mset", "bb", "22", "c", ""));
+            assertThat(part.kind()).isEqualTo(io.metacluster.spi.CommandKind.WRITE);
+            assertThat(text(part.key(0))).isEqualTo("bb");
+            part.release();
+            ByteBuf ok = codec.join(mset, new ByteBuf[] {buf("+OK\r\n"), buf("+OK\r\n")}, new int[][] {{0}, {1, 2}},
+                    ByteBufAllocator.DEFAULT);
+            assertThat(text(ok)).isEqualTo("+OK\r\n");
+            ok.release();
+            ByteBuf deleted = codec.join(del, new ByteBuf[] {buf(":1\r\n"), buf(":1\r\n")}, new int[][] {{0}, {1}},
+                    ByteBufAllocator.DEFAULT);
+            assertThat(text(deleted)).isEqualTo(":2\r\n");
+            deleted.release();
+        } finally {
+            mset.release();
+            del.release();
+        }
+    }
+
+    @Test
     void existsCountsAreAddedAndOtherCommandsAreNotSplit() throws Exception {
         Command exists = decode("EXISTS", "a", "b", "a");
         Command sinter = decode("SINTER", "a", "b");

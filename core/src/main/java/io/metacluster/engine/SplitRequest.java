@@ -5,21 +5,23 @@ import io.metacluster.spi.Command;
 import io.netty.buffer.ByteBufAllocator;
 
 /**
- * A read whose keys are on several nodes of a sharded cluster (memcached multi-get, Redis MGET):
- * one part per node, made by the protocol ({@link ClientCodec#part}), and their replies joined
- * into the one the whole command would have had ({@link ClientCodec#join}), by a
- * {@link NodeGather}: a part answered with an error answers the whole read with it, and a part
- * that cannot be sent fails it, so the read tries another cluster.
+ * A request whose keys are on several nodes of a sharded cluster (memcached multi-get, Redis
+ * MGET, DEL, MSET): one part per node, made by the protocol ({@link ClientCodec#part}), and their
+ * replies joined into the one the whole command would have had ({@link ClientCodec#join}), by a
+ * {@link NodeGather}: a part answered with an error answers the whole request with it, and a
+ * part that cannot be sent fails it (a read then tries another cluster; a write part is kept
+ * for replay by its node, as any write it misses). A split write is not atomic across nodes.
  */
-final class SplitRead {
-    private SplitRead() {
+final class SplitRequest {
+    private SplitRequest() {
     }
 
     /**
      * Sends {@code whole} as one part per node its keys are on, {@code answer} to hear the joined
      * reply. Returns false, having sent nothing, when the protocol cannot split it.
      */
-    static boolean send(Command whole, LoopCluster cluster, ClientCodec codec, long clientId, ReplyListener answer) {
+    static boolean send(Command whole, LoopCluster cluster, ClientCodec codec, long clientId, ReplyListener answer,
+                        boolean write) {
         int keys = whole.keyCount();
         int[] nodeOfKey = new int[keys];
         int[] keysOnNode = new int[cluster.nodeCount()];
@@ -64,7 +66,7 @@ final class SplitRead {
                     }
                 });
         for (int i = 0; i < parts.length; i++) {
-            cluster.sendTo(nodes[i], parts[i], clientId, gather.member(i));
+            cluster.sendTo(nodes[i], parts[i], clientId, gather.member(i), write);
         }
         return true;
     }

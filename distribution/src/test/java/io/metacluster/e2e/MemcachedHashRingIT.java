@@ -6,12 +6,20 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import net.rubyeye.xmemcached.GetsResponse;
+import net.rubyeye.xmemcached.MemcachedClient;
+import net.rubyeye.xmemcached.XMemcachedClientBuilder;
+import net.rubyeye.xmemcached.utils.AddrUtil;
 
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static io.metacluster.e2e.MemcachedBackends.readUntil;
@@ -51,6 +59,32 @@ class MemcachedHashRingIT {
             daemon.close();
         }
         shards.forEach(MemcachedServer::close);
+    }
+
+    @ParameterizedTest
+    @EnumSource(MemcachedClientIT.Mode.class)
+    void xmemcachedGetMultiAndGetsThroughTheShardedPool(MemcachedClientIT.Mode mode) throws Exception {
+        XMemcachedClientBuilder builder = new XMemcachedClientBuilder(AddrUtil.getAddresses("127.0.0.1:" + port));
+        builder.setCommandFactory(mode.factory.get());
+        builder.setOpTimeout(5_000);
+        MemcachedClient client = builder.build();
+        try {
+            Map<String, String> written = new HashMap<>();
+            for (int i = 0; i < 30; i++) {
+                String key = mode + "-" + Integer.toHexString(i * 0x9E3779B1);
+                written.put(key, "value-" + i);
+                assertThat(client.set(key, 0, "value-" + i)).isTrue();
+            }
+            Map<String, String> read = client.get(written.keySet());
+            assertThat(read).isEqualTo(written);
+            Map<String, GetsResponse<String>> withCas = client.gets(written.keySet());
+            assertThat(withCas).hasSize(30);
+            String key = written.keySet().iterator().next();
+            assertThat(client.cas(key, 0, "changed", withCas.get(key).getCas())).as("cas with the read cluster's unique").isTrue();
+            assertThat(client.<String>get(key)).isEqualTo("changed");
+        } finally {
+            client.shutdown();
+        }
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.metacluster.engine;
 
+import io.metacluster.spi.BackendCodec;
+import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -10,34 +12,78 @@ import java.util.concurrent.TimeUnit;
 /**
  * What the readers of backend connections (shared ones and pinned ones) have in common: each
  * read is part of the event loop's {@link FlushBatch}, so the replies it hands on are flushed
- * to their clients together, and a connection starts with the protocol's hello.
+ * to their clients together, and a connection starts with the protocol's hello (AUTH, SELECT,
+ * PING), which must be answered, without an error and in time, before it takes traffic.
  */
 abstract class BackendDecoder extends ByteToMessageDecoder {
-    /** Replies to the hello still to come; the connection takes no traffic before they did. */
-    protected int handshakeReplies;
+    protected final BackendCodec codec;
+    private final int helloTimeoutMs;
+    /** Replies to the hello still to come. */
+    private int helloReplies;
 
     /**
-     * Writes the hello requests and counts the replies they will get. A node that accepts the
-     * TCP connection but does not answer within {@code timeoutMs} (a frozen process) is given
-     * up on: {@link #close} with the reason.
+     * @param helloTimeoutMs how long a node may take to answer the hello: one that accepts the
+     *                       TCP connection but does not answer (a frozen process) is given up on
      */
-    protected final void sayHello(ChannelHandlerContext ctx, List<ByteBuf> hello, int timeoutMs) {
-        handshakeReplies = hello.size();
-        if (handshakeReplies > 0) {
+    protected BackendDecoder(BackendCodec codec, int helloTimeoutMs) {
+        this.codec = codec;
+        this.helloTimeoutMs = helloTimeoutMs;
+    }
+
+    /** The hello was answered: the connection may take traffic. */
+    protected abstract void ready(ChannelHandlerContext ctx);
+
+    /** Closes the connection, saying why (to the log at debug, or wherever the reader keeps it). */
+    protected abstract void close(ChannelHandlerContext ctx, String reason);
+
+    /** The traffic after the hello, at the reader index of a readable {@code in}; contract of {@link #decode}. */
+    protected abstract void decodeTraffic(ChannelHandlerContext ctx, ByteBuf in) throws ProtocolException;
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        List<ByteBuf> hello = codec.handshake(ctx.alloc());
+        helloReplies = hello.size();
+        if (helloReplies > 0) {
             ctx.executor().schedule(() -> {
-                if (handshakeReplies > 0 && ctx.channel().isActive()) {
-                    close(ctx, "no answer to the connection handshake within " + timeoutMs + " ms");
+                if (helloReplies > 0 && ctx.channel().isActive()) {
+                    close(ctx, "no answer to the connection handshake within " + helloTimeoutMs + " ms");
                 }
-            }, timeoutMs, TimeUnit.MILLISECONDS);
+            }, helloTimeoutMs, TimeUnit.MILLISECONDS);
         }
         for (ByteBuf request : hello) {
             ctx.write(request, ctx.voidPromise());
         }
         ctx.flush();
+        if (helloReplies == 0) {
+            ready(ctx);
+        }
+        super.channelActive(ctx);
     }
 
-    /** Closes the connection, saying why (to the log at debug, or wherever the reader keeps it). */
-    protected abstract void close(ChannelHandlerContext ctx, String reason);
+    @Override
+    protected final void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        try {
+            while (helloReplies > 0) {
+                int length = codec.replyLength(in, null);
+                if (length < 0) {
+                    return;
+                }
+                ByteBuf reply = in.readSlice(length);
+                if (codec.isError(reply, null)) {
+                    close(ctx, "handshake refused: " + printable(reply));
+                    return;
+                }
+                if (--helloReplies == 0) {
+                    ready(ctx);
+                }
+            }
+            if (in.isReadable() && ctx.channel().isActive()) {
+                decodeTraffic(ctx, in);
+            }
+        } catch (ProtocolException e) {
+            close(ctx, "unreadable reply: " + e.getMessage());
+        }
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
@@ -49,5 +95,16 @@ abstract class BackendDecoder extends ByteToMessageDecoder {
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
         super.channelReadComplete(ctx);
         FlushBatch.current().end();
+    }
+
+    /** Up to 120 bytes of {@code buf} as text, for log lines. */
+    protected static String printable(ByteBuf buf) {
+        int length = Math.min(buf.readableBytes(), 120);
+        StringBuilder text = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            char c = (char) (buf.getByte(buf.readerIndex() + i) & 0xff);
+            text.append(c >= 32 && c < 127 ? c : '.');
+        }
+        return text.toString();
     }
 }

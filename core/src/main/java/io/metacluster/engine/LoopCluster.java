@@ -43,7 +43,7 @@ final class LoopCluster implements ClusterView {
 
     /** Sends a request that is not a client's write (a read, a verification) to the node that holds its keys. */
     void send(Command command, long clientId, ReplyListener listener) {
-        route(command, clientId, listener, false);
+        route(command, clientId, listener, false, null);
     }
 
     /**
@@ -52,12 +52,7 @@ final class LoopCluster implements ClusterView {
      * ({@link ClientCodec#part}), the replies joined.
      */
     void request(Command command, long clientId, ReplyListener listener, ClientCodec codec, boolean write) {
-        if (cluster.nodes.length > 1 && command.keyCount() > 1 && command.kind() != CommandKind.CONDITIONAL_WRITE
-                && cluster.topology.nodeFor(command) == Topology.SPANS_NODES
-                && SplitRequest.send(command, this, codec, clientId, listener, write)) {
-            return;
-        }
-        route(command, clientId, listener, write);
+        route(command, clientId, listener, write, codec);
     }
 
     /** Sends {@code command}, a part of a split request, to node {@code node}; a write the node misses is kept for replay. */
@@ -80,18 +75,17 @@ final class LoopCluster implements ClusterView {
 
     /** Sends a client's write (kept for replay if its node cannot take it; see {@link NodeConnection#write}). */
     void write(Command command, long clientId, ReplyListener listener) {
-        route(command, clientId, listener, true);
+        route(command, clientId, listener, true, null);
     }
 
-    private void route(Command command, long clientId, ReplyListener listener, boolean write) {
+    /** To the node of the command's keys; a command over several nodes split by {@code splitter}, when given and able. */
+    private void route(Command command, long clientId, ReplyListener listener, boolean write, ClientCodec splitter) {
         int node = cluster.topology.nodeFor(command);
         if (node != Topology.SPANS_NODES) {
-            NodeConnection connection = connection(node, command.lane(), clientId);
-            if (write) {
-                connection.write(command, listener);
-            } else {
-                connection.send(command, listener);
-            }
+            sendTo(node, command, clientId, listener, write);
+        } else if (splitter != null && command.keyCount() > 1 && command.kind() != CommandKind.CONDITIONAL_WRITE
+                && SplitRequest.send(command, this, splitter, clientId, listener, write)) {
+            return;
         } else if (write && command.keyCount() == 0 && cluster.nodes.length > 1) {
             // FLUSHALL, flush_all, SCRIPT LOAD: every node must apply it, or the shards diverge;
             // a node that cannot take it now keeps it in its replay log, as for any write it misses

@@ -6,7 +6,6 @@ import io.metacluster.spi.Command;
 import io.metacluster.spi.Protocol;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -14,7 +13,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -187,15 +185,6 @@ final class NodeConnection {
                         config.connectTimeoutMs()));
             }
         }).connect();
-    }
-
-    /** The TCP connection is up: say hello (AUTH, SELECT, ...) before taking traffic. */
-    List<ByteBuf> handshake(BackendCodec codec, ByteBufAllocator alloc) {
-        List<ByteBuf> requests = codec.handshake(alloc);
-        if (requests.isEmpty()) {
-            becomeReady();
-        }
-        return requests;
     }
 
     void becomeReady() {

@@ -7,8 +7,6 @@ import io.netty.channel.ChannelHandlerContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.List;
-
 /**
  * A backend connection of one client's own ({@link io.metacluster.spi.CommandKind#PINNED}): says
  * the protocol's hello (AUTH, SELECT, PING), then hands every complete message the node sends to
@@ -17,48 +15,27 @@ import java.util.List;
  */
 final class PinnedConnection extends BackendDecoder {
     private static final Logger log = LoggerFactory.getLogger(PinnedConnection.class);
+
     private final ClientSession session;
-    private final BackendCodec codec;
-    private final int handshakeTimeoutMs;
 
-    PinnedConnection(ClientSession session, BackendCodec codec, int handshakeTimeoutMs) {
+    PinnedConnection(ClientSession session, BackendCodec codec, int helloTimeoutMs) {
+        super(codec, helloTimeoutMs);
         this.session = session;
-        this.codec = codec;
-        this.handshakeTimeoutMs = handshakeTimeoutMs;
     }
 
     @Override
-    public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        sayHello(ctx, codec.handshake(ctx.alloc()), handshakeTimeoutMs);
-        if (handshakeReplies == 0) {
-            session.pinnedReady(ctx.channel());
-        }
-        super.channelActive(ctx);
+    protected void ready(ChannelHandlerContext ctx) {
+        session.pinnedReady(ctx.channel());
     }
 
     @Override
-    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        try {
-            while (in.isReadable() && ctx.channel().isActive()) {
-                int length = codec.replyLength(in, null);
-                if (length < 0) {
-                    return;
-                }
-                if (handshakeReplies > 0) {
-                    ByteBuf reply = in.readSlice(length);
-                    if (codec.isError(reply, null)) {
-                        close(ctx, "handshake refused");
-                        return;
-                    }
-                    if (--handshakeReplies == 0) {
-                        session.pinnedReady(ctx.channel());
-                    }
-                    continue;
-                }
-                session.pinnedMessage(ctx.channel(), in.readRetainedSlice(length));
+    protected void decodeTraffic(ChannelHandlerContext ctx, ByteBuf in) throws ProtocolException {
+        while (in.isReadable() && ctx.channel().isActive()) {
+            int length = codec.replyLength(in, null);
+            if (length < 0) {
+                return;
             }
-        } catch (ProtocolException e) {
-            close(ctx, "unreadable message: " + e.getMessage());
+            session.pinnedMessage(ctx.channel(), in.readRetainedSlice(length));
         }
     }
 

@@ -9,8 +9,6 @@ import io.netty.util.AttributeKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.List;
-
 /**
  * Splits a backend's byte stream into replies, as slices of what arrived (no copy), and hands
  * each to the request it answers. One per backend channel.
@@ -20,59 +18,38 @@ final class ReplyReader extends BackendDecoder {
     static final AttributeKey<String> CLOSE_REASON = AttributeKey.valueOf("metacluster.closeReason");
 
     private final NodeConnection connection;
-    private final BackendCodec codec;
 
     ReplyReader(NodeConnection connection, BackendCodec codec) {
+        super(codec, connection.connectTimeoutMs());
         this.connection = connection;
-        this.codec = codec;
     }
 
     @Override
-    public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        sayHello(ctx, connection.handshake(codec, ctx.alloc()), connection.connectTimeoutMs());
-        super.channelActive(ctx);
+    protected void ready(ChannelHandlerContext ctx) {
+        connection.becomeReady();
     }
 
     @Override
-    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        try {
-            while (in.isReadable() && ctx.channel().isActive()) {
-                if (handshakeReplies > 0) {
-                    int length = codec.replyLength(in, null);
-                    if (length < 0) {
-                        return;
-                    }
-                    ByteBuf reply = in.readSlice(length);
-                    if (codec.isError(reply, null)) {
-                        close(ctx, "handshake refused: " + printable(reply));
-                        return;
-                    }
-                    if (--handshakeReplies == 0) {
-                        connection.becomeReady();
-                    }
-                    continue;
-                }
-                Command oldest = connection.oldest();
-                if (oldest == null) {
-                    close(ctx, "reply with no request in flight: " + printable(in));
-                    return;
-                }
-                int length = codec.replyLength(in, oldest);
-                if (length < 0) {
-                    return;
-                }
-                boolean error = codec.isError(in, oldest);
-                ByteBuf reply;
-                if (connection.oldestWantsReply()) {
-                    reply = in.readRetainedSlice(length);
-                } else {
-                    in.skipBytes(length);
-                    reply = null;
-                }
-                connection.replied(reply, error);
+    protected void decodeTraffic(ChannelHandlerContext ctx, ByteBuf in) throws ProtocolException {
+        while (in.isReadable() && ctx.channel().isActive()) {
+            Command oldest = connection.oldest();
+            if (oldest == null) {
+                close(ctx, "reply with no request in flight: " + printable(in));
+                return;
             }
-        } catch (ProtocolException e) {
-            close(ctx, "unreadable reply: " + e.getMessage());
+            int length = codec.replyLength(in, oldest);
+            if (length < 0) {
+                return;
+            }
+            boolean error = codec.isError(in, oldest);
+            ByteBuf reply;
+            if (connection.oldestWantsReply()) {
+                reply = in.readRetainedSlice(length);
+            } else {
+                in.skipBytes(length);
+                reply = null;
+            }
+            connection.replied(reply, error);
         }
     }
 
@@ -93,15 +70,5 @@ final class ReplyReader extends BackendDecoder {
         log.debug("closing connection to {}: {}", connection.node(), reason);
         ctx.channel().attr(CLOSE_REASON).setIfAbsent(reason);
         ctx.close();
-    }
-
-    private static String printable(ByteBuf buf) {
-        int length = Math.min(buf.readableBytes(), 120);
-        StringBuilder text = new StringBuilder(length);
-        for (int i = 0; i < length; i++) {
-            char c = (char) (buf.getByte(buf.readerIndex() + i) & 0xff);
-            text.append(c >= 32 && c < 127 ? c : '.');
-        }
-        return text.toString();
     }
 }

@@ -2,6 +2,7 @@ package io.metacluster.spi;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 
 import java.util.List;
 
@@ -42,8 +43,26 @@ public interface ReplyVerification {
      */
     boolean verifiable(Command read);
 
-    /** Compares two clusters' replies to {@code read}, which must be {@link #verifiable}. */
-    Verdict compare(Command read, ByteBuf a, ByteBuf b);
+    /**
+     * Compares two clusters' replies to {@code read}, which must be {@link #verifiable}: byte-equal
+     * replies are the same, an error on either side concludes nothing, and replies that differ
+     * otherwise are for {@link #compareDifferent} to judge.
+     */
+    default Verdict compare(Command read, ByteBuf a, ByteBuf b) {
+        if (ByteBufUtil.equals(a, b)) {
+            return Verdict.SAME;
+        }
+        if (isError(read, a) || isError(read, b)) {
+            return Verdict.INCOMPARABLE;
+        }
+        return compareDifferent(read, a, b);
+    }
+
+    /**
+     * Two replies to {@code read} that are not byte-equal and neither an error: the same in the
+     * sense the command defines (e.g. the same set in another order), different, or unreadable.
+     */
+    Verdict compareDifferent(Command read, ByteBuf a, ByteBuf b);
 
     /** Whether {@code reply}, the answer to {@code request}, reports a failure rather than a result. */
     boolean isError(Command request, ByteBuf reply);

@@ -99,13 +99,7 @@ public final class MemcachedVerification implements ReplyVerification {
     }
 
     @Override
-    public Verdict compare(Command read, ByteBuf a, ByteBuf b) {
-        if (ByteBufUtil.equals(a, b)) {
-            return Verdict.SAME;
-        }
-        if (isError(read, a) || isError(read, b)) {
-            return Verdict.INCOMPARABLE;
-        }
+    public Verdict compareDifferent(Command read, ByteBuf a, ByteBuf b) {
         try {
             List<ByteBuf> left = essentials(read, a);
             List<ByteBuf> right = essentials(read, b);

@@ -6,7 +6,6 @@ import io.metacluster.spi.ProtocolException;
 import io.metacluster.spi.ReplyVerification;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 
 import java.io.BufferedReader;
@@ -81,13 +80,7 @@ public final class RedisVerification implements ReplyVerification {
     }
 
     @Override
-    public Verdict compare(Command read, ByteBuf a, ByteBuf b) {
-        if (ByteBufUtil.equals(a, b)) {
-            return Verdict.SAME;
-        }
-        if (isError(read, a) || isError(read, b)) {
-            return Verdict.INCOMPARABLE;
-        }
+    public Verdict compareDifferent(Command read, ByteBuf a, ByteBuf b) {
         Mode mode = mode(read);
         if (mode == Mode.EXACT) {
             return Verdict.DIFFERENT;

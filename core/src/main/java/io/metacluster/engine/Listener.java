@@ -6,6 +6,7 @@ import io.metacluster.config.LimitsConfig;
 import io.metacluster.config.ListenerConfig;
 import io.metacluster.spi.ClusterView;
 import io.metacluster.spi.Command;
+import io.metacluster.spi.Metrics;
 import io.metacluster.spi.Protocol;
 import io.metacluster.spi.ReadSelector;
 import io.metacluster.spi.ReadVerifier;
@@ -19,11 +20,11 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -121,6 +122,7 @@ final class Listener {
 
     /** The engine's side of a {@link ReadVerifier}: sends reads outside any client session. */
     VerifyContext verifyContext(MetricRegistry registry) {
+        Metrics metrics = new RegistryMetrics(registry, MetricRegistry.name("listener", config.name(), "verify"));
         return new VerifyContext() {
             @Override
             public String listener() {
@@ -143,18 +145,27 @@ final class Listener {
             }
 
             @Override
-            public ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
+            public void schedule(Runnable task, long delayMillis, Runnable onShutdown) {
                 for (EventLoop loop : clustersByLoop.keySet()) {
                     if (loop.inEventLoop()) {
-                        return loop.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+                        try {
+                            loop.schedule(task, delayMillis, TimeUnit.MILLISECONDS).addListener(future -> {
+                                if (future.isCancelled()) {
+                                    onShutdown.run();
+                                }
+                            });
+                        } catch (RejectedExecutionException stopping) {
+                            onShutdown.run();
+                        }
+                        return;
                     }
                 }
                 throw new IllegalStateException("VerifyContext.schedule must be called on one of the listener's event loops");
             }
 
             @Override
-            public MetricRegistry metrics() {
-                return registry;
+            public Metrics metrics() {
+                return metrics;
             }
 
             @Override

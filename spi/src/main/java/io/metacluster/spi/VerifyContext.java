@@ -1,8 +1,6 @@
 package io.metacluster.spi;
 
-import com.codahale.metrics.MetricRegistry;
 import io.netty.buffer.ByteBuf;
-import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.List;
 
@@ -21,17 +19,18 @@ public interface VerifyContext {
     List<? extends ClusterView> clusters();
 
     /**
-     * Runs {@code task} on the calling event loop after {@code delayMillis}. At shutdown the
-     * returned future is cancelled instead of run (release what the task would have released
-     * in a listener on it).
+     * Runs {@code task} on the calling event loop after {@code delayMillis}. Exactly one of
+     * {@code task} and {@code onShutdown} runs: when the daemon stops before the delay is over (or
+     * is already stopping at this call), {@code onShutdown} runs instead, so that it can release
+     * what the task would have released. {@code onShutdown} may run on this thread before this
+     * method returns, or on an engine thread.
      *
-     * @throws java.util.concurrent.RejectedExecutionException when the daemon is stopping
      * @throws IllegalStateException when not called on one of the listener's event loops
      */
-    ScheduledFuture<?> schedule(Runnable task, long delayMillis);
+    void schedule(Runnable task, long delayMillis, Runnable onShutdown);
 
-    /** The daemon's metrics; verifiers register under {@code listener.<name>.verify.*}. */
-    MetricRegistry metrics();
+    /** Where the verifier counts what it does, scoped to {@code listener.<name>.verify}. */
+    Metrics metrics();
 
     /**
      * How many writes of keys that hash like {@code key} this daemon has sent to {@code cluster}

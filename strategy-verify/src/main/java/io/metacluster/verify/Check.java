@@ -10,7 +10,6 @@ import io.netty.buffer.ByteBufAllocator;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -75,7 +74,7 @@ final class Check {
     }
 
     private void recheck() {
-        verifier.metrics.rechecked.mark();
+        verifier.metrics.rechecked.inc();
         // started, then in flight (see SampledVerifier#writesStarted): the other order misses a write
         // that starts between the two readings, lands on one cluster only during the reads and
         // is answered before they are, which then looked like a divergence
@@ -111,12 +110,12 @@ final class Check {
     }
 
     private void match() {
-        verifier.metrics.match.mark();
+        verifier.metrics.match.inc();
         finish(null);
     }
 
     private void mismatch() {
-        verifier.metrics.mismatch.mark();
+        verifier.metrics.mismatch.inc();
         verifier.logDivergence(read, served, other);
         switch (verifier.repair) {
             case NONE -> finish(null);
@@ -283,21 +282,13 @@ final class Check {
     }
 
     private void repaired(boolean ok) {
-        (ok ? verifier.metrics.repaired : verifier.metrics.repairFailed).mark();
+        (ok ? verifier.metrics.repaired : verifier.metrics.repairFailed).inc();
         finish(null);
     }
 
     /** Runs {@code step} on this event loop after {@code recheck-delay-ms}; a daemon that stops first ends the check. */
     private void later(Runnable step) {
-        try {
-            verifier.context.schedule(step, verifier.config.recheckDelayMs()).addListener(future -> {
-                if (future.isCancelled()) {
-                    finish(Skip.SHUTDOWN);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            finish(Skip.SHUTDOWN);
-        }
+        verifier.context.schedule(step, verifier.config.recheckDelayMs(), () -> finish(Skip.SHUTDOWN));
     }
 
     private void finish(Skip skip) {

@@ -38,7 +38,7 @@ final class SampledVerifier implements ReadVerifier {
         this.repair = config.repairPolicy();
         this.context = context;
         this.protocol = protocol;
-        this.metrics = new VerifyMetrics(context.metrics(), context.listener());
+        this.metrics = new VerifyMetrics(context.metrics());
         this.budget = new TokenBucket(config.maxPerSecond());
         this.logBudget = config.maxLogsPerSecond() > 0 ? new TokenBucket(config.maxLogsPerSecond()) : null;
     }
@@ -49,7 +49,7 @@ final class SampledVerifier implements ReadVerifier {
         if (rate <= 0 || rate < 1 && ThreadLocalRandom.current().nextDouble() >= rate) {
             return;
         }
-        metrics.sampled.mark();
+        metrics.sampled.inc();
         if (!protocol.verifiable(command)) {
             metrics.skipped(VerifyMetrics.Skip.NOT_COMPARABLE);
             return;
@@ -61,12 +61,12 @@ final class SampledVerifier implements ReadVerifier {
         }
         if (inFlight.incrementAndGet() > config.maxInFlight()) {
             inFlight.decrementAndGet();
-            metrics.dropped.mark();
+            metrics.dropped.inc();
             return;
         }
         if (!budget.tryAcquire()) {
             inFlight.decrementAndGet();
-            metrics.dropped.mark();
+            metrics.dropped.inc();
             return;
         }
         new Check(this, command.retain(), servedBy, other).start(reply.retain());

@@ -1,13 +1,13 @@
 package io.metacluster.verify;
 
-import com.codahale.metrics.Meter;
-import com.codahale.metrics.MetricRegistry;
+import io.metacluster.spi.Metrics;
+import io.metacluster.spi.Metrics.Counter;
 
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** What a verifier counts, under {@code listener.<name>.verify.}. Thread-safe. */
+/** What a verifier counts, in the scope the engine gives it ({@code listener.<name>.verify}). Thread-safe. */
 final class VerifyMetrics {
     /** Why a sampled read ended without a verdict. */
     enum Skip {
@@ -29,30 +29,29 @@ final class VerifyMetrics {
         }
     }
 
-    final Meter sampled;
-    final Meter match;
-    final Meter mismatch;
-    final Meter repaired;
-    final Meter repairFailed;
-    final Meter rechecked;
-    final Meter dropped;
-    private final Map<Skip, Meter> skipped = new EnumMap<>(Skip.class);
+    final Counter sampled;
+    final Counter match;
+    final Counter mismatch;
+    final Counter repaired;
+    final Counter repairFailed;
+    final Counter rechecked;
+    final Counter dropped;
+    private final Map<Skip, Counter> skipped = new EnumMap<>(Skip.class);
 
-    VerifyMetrics(MetricRegistry registry, String listener) {
-        String prefix = MetricRegistry.name("listener", listener, "verify");
-        sampled = registry.meter(prefix + ".sampled");
-        match = registry.meter(prefix + ".match");
-        mismatch = registry.meter(prefix + ".mismatch");
-        repaired = registry.meter(prefix + ".repaired");
-        repairFailed = registry.meter(prefix + ".repair-failed");
-        rechecked = registry.meter(prefix + ".rechecked");
-        dropped = registry.meter(prefix + ".dropped");
+    VerifyMetrics(Metrics metrics) {
+        sampled = metrics.counter("sampled");
+        match = metrics.counter("match");
+        mismatch = metrics.counter("mismatch");
+        repaired = metrics.counter("repaired");
+        repairFailed = metrics.counter("repair-failed");
+        rechecked = metrics.counter("rechecked");
+        dropped = metrics.counter("dropped");
         for (Skip skip : Skip.values()) {
-            skipped.put(skip, registry.meter(prefix + ".skipped." + skip.metricName()));
+            skipped.put(skip, metrics.counter("skipped." + skip.metricName()));
         }
     }
 
     void skipped(Skip reason) {
-        skipped.get(reason).mark();
+        skipped.get(reason).inc();
     }
 }

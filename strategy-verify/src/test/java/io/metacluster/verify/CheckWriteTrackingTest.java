@@ -1,16 +1,16 @@
 package io.metacluster.verify;
 
-import com.codahale.metrics.MetricRegistry;
 import io.metacluster.spi.ClusterView;
 import io.metacluster.spi.Command;
+import io.metacluster.spi.Metrics;
 import io.metacluster.spi.Protocol;
 import io.metacluster.spi.ReplyHandler;
 import io.metacluster.spi.VerifyContext;
+import io.metacluster.testing.CountingMetrics;
 import io.metacluster.testing.StubProtocol;
 import io.metacluster.verify.SampledVerifierTest.Sent;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +35,7 @@ class CheckWriteTrackingTest {
 
     /** The engine's side, with one shared pair of tracking counters for every cluster and key. */
     final class Engine implements VerifyContext {
-        final MetricRegistry registry = new MetricRegistry();
+        final CountingMetrics metrics = new CountingMetrics();
         final List<Sent> sent = new ArrayList<>();
         int inFlight;
         long started;
@@ -58,13 +58,13 @@ class CheckWriteTrackingTest {
         }
 
         @Override
-        public ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
-            return loop.eventLoop().schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+        public void schedule(Runnable task, long delayMillis, Runnable onShutdown) {
+            loop.eventLoop().schedule(task, delayMillis, TimeUnit.MILLISECONDS);
         }
 
         @Override
-        public MetricRegistry metrics() {
-            return registry;
+        public Metrics metrics() {
+            return metrics;
         }
 
         @Override
@@ -89,7 +89,7 @@ class CheckWriteTrackingTest {
         }
 
         long count(String metric) {
-            return registry.meter("listener.main.verify." + metric).getCount();
+            return metrics.count(metric);
         }
 
         Sent take(ClusterView cluster) {

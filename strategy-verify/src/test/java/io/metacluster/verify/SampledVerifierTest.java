@@ -1,13 +1,14 @@
 package io.metacluster.verify;
 
-import com.codahale.metrics.MetricRegistry;
 import io.metacluster.spi.ClusterView;
 import io.metacluster.spi.Command;
+import io.metacluster.spi.Metrics;
 import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.Protocol;
 import io.metacluster.spi.ReplyHandler;
 import io.metacluster.spi.ReplyVerification;
 import io.metacluster.spi.VerifyContext;
+import io.metacluster.testing.CountingMetrics;
 import io.metacluster.testing.StubProtocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -64,7 +65,7 @@ class SampledVerifierTest {
     };
 
     static final class Engine implements VerifyContext {
-        final MetricRegistry registry = new MetricRegistry();
+        final CountingMetrics metrics = new CountingMetrics();
         final List<Cluster> clusters;
         final List<Sent> sent = new ArrayList<>();
 
@@ -88,8 +89,8 @@ class SampledVerifierTest {
         }
 
         @Override
-        public MetricRegistry metrics() {
-            return registry;
+        public Metrics metrics() {
+            return metrics;
         }
 
         @Override
@@ -103,7 +104,7 @@ class SampledVerifierTest {
         }
 
         @Override
-        public io.netty.util.concurrent.ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
+        public void schedule(Runnable task, long delayMillis, Runnable onShutdown) {
             // these tests never get as far as a re-check; one that did would be told so loudly
             throw new IllegalStateException("no event loop in this test");
         }
@@ -114,7 +115,7 @@ class SampledVerifierTest {
         }
 
         long count(String metric) {
-            return registry.meter("listener.main.verify." + metric).getCount();
+            return metrics.count(metric);
         }
 
         /** Answers every held request with {@code value}. */

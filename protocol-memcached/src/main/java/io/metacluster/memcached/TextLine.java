@@ -151,23 +151,38 @@ final class TextLine {
     }
 
     /**
-     * Token {@code i} as an unsigned decimal number, or -1 when it is not one or does not fit
-     * a {@code long}.
+     * Token {@code i} as a decimal number of at least 0, or -1 when it is not one or does not fit
+     * a {@code long}. A sign is allowed, as C's {@code strtol} allows it ({@code +5}, {@code -0}).
      */
     long unsigned(int i) {
-        int length = length(i);
-        if (length == 0) {
+        int at = base + starts[i];
+        int end = base + ends[i];
+        byte sign = at < end ? buf.getByte(at) : 0;
+        if (sign == '+' || sign == '-') {
+            at++;
+        }
+        if (at == end) {
             return -1;
         }
         long value = 0;
-        for (int k = 0; k < length; k++) {
-            int digit = buf.getByte(base + starts[i] + k) - '0';
+        for (; at < end; at++) {
+            int digit = buf.getByte(at) - '0';
             if (digit < 0 || digit > 9 || value > (Long.MAX_VALUE - digit) / 10) {
                 return -1;
             }
             value = value * 10 + digit;
         }
-        return value;
+        return sign == '-' && value != 0 ? -1 : value;
+    }
+
+    /**
+     * Token {@code i} as the length of a value, or -1 when memcached refuses it as one: it reads a
+     * length with {@code strtol} into 32 bits and refuses it below 0 or above
+     * {@code INT_MAX - 2} (room for the CRLF).
+     */
+    int valueLength(int i) {
+        long length = unsigned(i);
+        return length > Integer.MAX_VALUE - 2L ? -1 : (int) length;
     }
 
     /** Whether token {@code i} is a decimal that fits in 64 unsigned bits (memcached's cas unique and incr delta). */
@@ -176,15 +191,18 @@ final class TextLine {
             return true;
         }
         String text = text(i);
+        if (text.startsWith("+")) {
+            text = text.substring(1);
+        }
         return text.length() == MAX_UNSIGNED_64.length() && allDigits(text) && text.compareTo(MAX_UNSIGNED_64) <= 0;
     }
 
-    /** Whether token {@code i} is a decimal, optionally negative, that fits an {@code int} (memcached's exptime). */
+    /** Whether token {@code i} is a decimal, optionally signed, that fits an {@code int} (memcached's exptime). */
     boolean isInt(int i) {
         int at = base + starts[i];
         int end = base + ends[i];
-        boolean negative = at < end && buf.getByte(at) == '-';
-        if (negative) {
+        byte sign = at < end ? buf.getByte(at) : 0;
+        if (sign == '+' || sign == '-') {
             at++;
         }
         if (at == end || end - at > 10) {
@@ -198,7 +216,7 @@ final class TextLine {
             }
             value = value * 10 + digit;
         }
-        return negative ? -value >= Integer.MIN_VALUE : value <= Integer.MAX_VALUE;
+        return sign == '-' ? -value >= Integer.MIN_VALUE : value <= Integer.MAX_VALUE;
     }
 
     private static final String MAX_UNSIGNED_64 = "18446744073709551615";

@@ -24,14 +24,12 @@ import io.netty.buffer.ByteBuf;
  * memcached refuses without reading the value is refused here, never forwarded (see {@link #meta}).
  * Lines memcached would drop the connection for (over {@value #SERVER_MAX_LINE} bytes) are refused too.
  *
- * <p>Where memcached's answer to a malformed request would lose the framing (it then parses the
- * value as commands), the proxy keeps the stream safe instead:
- * <ul>
- *   <li>a storage command whose value length cannot be read ends the connection
- *       ({@link ProtocolException}): no value is ever interpreted as a command;</li>
- *   <li>a storage command refused for its key, numbers, flags or line length has its announced
- *       value swallowed, as memcached does for an oversized value.</li>
- * </ul>
+ * <p>A malformed request gets memcached's own answer and recovery. A storage command refused
+ * for its token count, key, numbers or value length is answered with memcached's error, and its
+ * data line is then decoded as the next command, exactly as memcached reads it (it answers
+ * {@code ERROR} to most). The proxy parses that line itself, so nothing it has not framed reaches
+ * a shared backend connection. A value over the item size, or one whose CRLF is missing, is
+ * swallowed by its announced length, as memcached swallows it.
  *
  * <p>Base64 keys (meta flag {@code b}) are routed by their encoded text: routing only needs the
  * same bytes for the same key, which holds as long as a client names a key always encoded or
@@ -93,7 +91,8 @@ final class TextRequestDecoder extends RequestDecoder {
 
     @Override
     protected Command decodeFrame(ByteBuf in) throws ProtocolException {
-        if (!line.read(in, limits.maxInlineBytes(), LINE_TOO_LONG)) {
+        int maxLine = multiGet(in) ? (int) Math.min(limits.maxFrameBytes(), Integer.MAX_VALUE - 2) : limits.maxInlineBytes();
+        if (!line.read(in, maxLine, LINE_TOO_LONG)) {
             return null;
         }
         if (line.count() == 0) {
@@ -115,6 +114,25 @@ final class TextRequestDecoder extends RequestDecoder {
             case "ms" -> meta(in, name, true);
             default -> refuse(in, "unknown", ERROR, Quiet.NONE, 0);
         };
+    }
+
+    /**
+     * Whether the line at the reader index is a {@code get} or {@code gets}, which memcached reads
+     * whatever its length: a multi-get is bounded by its number of keys ({@code max-elements}), and
+     * its line by {@code max-frame-bytes} like any request, not by {@code max-inline-bytes}.
+     */
+    private static boolean multiGet(ByteBuf in) {
+        int at = in.readerIndex();
+        int end = in.writerIndex();
+        int spacesEnd = Math.min(end, at + SERVER_MAX_LEADING_SPACES + 1);
+        while (at < spacesEnd && in.getByte(at) == ' ') {
+            at++;
+        }
+        if (at + 4 > end || in.getByte(at) != 'g' || in.getByte(at + 1) != 'e' || in.getByte(at + 2) != 't') {
+            return false;
+        }
+        byte next = in.getByte(at + 3);
+        return next == ' ' || next == 's' && at + 4 < end && in.getByte(at + 4) == ' ';
     }
 
     /** Every command this decoder knows, most used first. */
@@ -175,24 +193,21 @@ final class TextRequestDecoder extends RequestDecoder {
      * {@code <cas unique>} before {@code noreply}; {@code tokens} counts the mandatory ones.
      * A further token other than {@code noreply} is ignored, as memcached ignores it.
      */
-    private Command storage(ByteBuf in, String name, int tokens) throws ProtocolException {
+    private Command storage(ByteBuf in, String name, int tokens) {
         int count = line.count();
         if (count != tokens && count != tokens + 1) {
-            throw new ProtocolException(ERROR);
-        }
-        long bytes = line.unsigned(4);
-        if (bytes < 0) {
-            throw new ProtocolException(BAD_FORMAT);
+            return refuse(in, name, ERROR, Quiet.NONE, 0);
         }
         boolean noreply = count == tokens + 1 && line.is(tokens, "noreply");
         Quiet quiet = noreply ? Quiet.NOREPLY : Quiet.NONE;
-        if (tooLarge(bytes)) {
-            return refuse(in, name, TOO_LARGE, quiet, bytes + 2);
-        }
-        boolean valid = validKey(1, MAX_KEY_LENGTH) && line.isUnsigned64(2) && line.isInt(3)
+        int bytes = line.valueLength(4);
+        boolean valid = bytes >= 0 && validKey(1, MAX_KEY_LENGTH) && line.isUnsigned64(2) && line.isInt(3)
                 && (tokens == 5 || line.isUnsigned64(5));
         if (!valid) {
-            return refuse(in, name, BAD_FORMAT, quiet, bytes + 2);
+            return refuse(in, name, BAD_FORMAT, quiet, 0);
+        }
+        if (tooLarge(bytes)) {
+            return refuse(in, name, TOO_LARGE, quiet, bytes + 2);
         }
         CommandKind kind = name.equals("cas") ? CommandKind.CONDITIONAL_WRITE : CommandKind.WRITE;
         return withData(in, name, kind, Request.text(ReplyShape.LINE, quiet), noreply ? tokens : KEEP_ALL, bytes, quiet);
@@ -287,28 +302,31 @@ final class TextRequestDecoder extends RequestDecoder {
      * stripped and its effect applied by {@link Quiet}. A compared cas ({@code C<unique>}) makes a
      * write conditional.
      *
-     * <p>Refusals of {@code ms} swallow its value even where memcached would not (too many flags,
-     * a long key): a value is never read as commands.
+     * <p>A refused {@code ms} has its value swallowed where memcached swallows it (a flag it
+     * refuses while parsing flags), and read as the next command where memcached reads it so
+     * (a long key, too many tokens, a bad length).
      */
-    private Command meta(ByteBuf in, String name, boolean withData) throws ProtocolException {
+    private Command meta(ByteBuf in, String name, boolean withData) {
         int count = line.count();
-        if (withData && (count < 3 || line.unsigned(2) < 0)) {
-            throw new ProtocolException(BAD_FORMAT);
-        }
         if (count < 2) {
             return refuse(in, name, name.equals("me") ? BAD_FORMAT : ERROR, Quiet.NONE, 0);
         }
-        long bytes = withData ? line.unsigned(2) : 0;
+        // until its flags are read, memcached refuses an ms without reading its value, which it
+        // then reads as a command: so does the proxy (a refusal swallows nothing before the flags)
+        if (withData && (count < 3 || line.valueLength(2) < 0)) {
+            return refuse(in, name, BAD_FORMAT, Quiet.NONE, 0);
+        }
+        long bytes = withData ? line.valueLength(2) : 0;
         long swallow = withData ? bytes + 2 : 0;
         // memcached checks the key token's length before it decodes a base64 key or reads an ms value length
-        if (line.length(1) > MAX_KEY_LENGTH || !validKey(1, MAX_KEY_LENGTH)) {
-            return refuse(in, name, BAD_FORMAT, Quiet.NONE, swallow);
+        if (!validKey(1, MAX_KEY_LENGTH)) {
+            return refuse(in, name, BAD_FORMAT, Quiet.NONE, 0);
         }
         if (name.equals("me")) { // a debug command: memcached looks at no flag but a "b" right after the key
             return forward(in, name, CommandKind.READ, keyRange(), Request.LINE, KEEP_ALL, NO_DATA);
         }
         if (count >= MAX_META_TOKENS) {
-            return refuse(in, name, name.equals("mg") ? MG_TOO_MANY_FLAGS : TOO_MANY_FLAGS, Quiet.NONE, swallow);
+            return refuse(in, name, name.equals("mg") ? MG_TOO_MANY_FLAGS : TOO_MANY_FLAGS, Quiet.NONE, 0);
         }
         int firstFlag = withData ? 3 : 2;
         int quietFlag = KEEP_ALL;
@@ -443,18 +461,13 @@ final class TextRequestDecoder extends RequestDecoder {
         return KEY_TOKEN;
     }
 
-    /** memcached's key rule: 1 to {@code max} bytes, no control characters (spaces split tokens already). */
+    /**
+     * memcached's key rule in the text protocol: 1 to {@code max} bytes. Any other byte is a key
+     * byte, control characters included (memcached stores {@code a\x01b}): spaces and the line
+     * end already split tokens, the same way here as in memcached, so such keys cannot move a frame.
+     */
     private boolean validKey(int token, int max) {
         int length = line.length(token);
-        if (length == 0 || length > max) {
-            return false;
-        }
-        for (int k = line.start(token), end = line.end(token); k < end; k++) {
-            byte b = line.byteAt(k);
-            if ((b >= 0 && b < 0x20) || b == 0x7f) {
-                return false;
-            }
-        }
-        return true;
+        return length > 0 && length <= max;
     }
 }

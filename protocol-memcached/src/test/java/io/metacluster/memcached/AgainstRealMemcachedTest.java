@@ -99,6 +99,24 @@ class AgainstRealMemcachedTest {
                 + "ms fence 3 T0\r\nend\r\nmg fence v\r\n"), "HD\r\nVA 3\r\nend\r\n");
     }
 
+    /**
+     * Malformed storage lines, which memcached refuses before reading the value and whose value
+     * line it then reads as a command; keys with control bytes, which it stores; numbers with a
+     * sign, which strtol reads; a multi-get line far over memcached's 2048-byte line limit.
+     */
+    @Test
+    void errorRecoveryKeysAndLongLinesAsMemcachedAnswersThem() throws Exception {
+        String keys = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "key" + i).collect(java.util.stream.Collectors.joining(" "));
+        assertSameAsMemcached(bytes("set k 0 0 -1\r\nabc\r\nget k\r\ncas foo 0 0 6 \r\nabcdef\r\n"
+                + "set k 0 0 4294967295\r\nabc\r\nset k 0 0 2147483646\r\nabc\r\nset k x 0 1\r\na\r\n"
+                + "set k 0 0 -1 noreply\r\nabc\r\nset k 0 0\r\nabc\r\nms k -1\r\nabc\r\nms k\r\nabc\r\nms\r\nabc\r\n"
+                + "set " + "k".repeat(251) + " 0 0 1\r\na\r\nms " + "k".repeat(251) + " 2\r\nab\r\n"
+                + "set a\u0001b 0 0 1\r\nz\r\nget a\u0001b\r\nmg a\u0001b v\r\nms a\u007fb 1\r\ny\r\nget a\u007fb\r\n"
+                + "incr a\u0001b 1\r\ndelete a\u0001b\r\ntouch a\u007fb 1\r\n"
+                + "set k +5 -0 +1\r\nx\r\nmg k f v t\r\nset k 0 0 -0\r\n\r\nget k\r\nset key999 0 0 1\r\n9\r\n"
+                + "get " + keys + "\r\ngets " + keys + "\r\nmn\r\n"), "MN\r\n");
+    }
+
     @Test
     void binaryProtocol() throws Exception {
         byte[] setExtras = {0, 0, 0, 7, 0, 0, 0, 0};

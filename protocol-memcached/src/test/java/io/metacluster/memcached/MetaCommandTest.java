@@ -118,9 +118,10 @@ class MetaCommandTest {
             assertThat(refused.rejection()).isEqualTo("CLIENT_ERROR bad command line format");
             refused.release();
         }
-        // an ms is refused and its value swallowed: the value is never read as a command
+        // memcached refuses the ms before reading its value, and reads the value as the next command
         assertThat(describeAll(LIMITS, bytes("ms " + "a".repeat(252) + " 5 b\r\nget a\r\nmn\r\n"))).satisfiesExactly(
                 refused -> assertThat(refused).endsWith("rejection=CLIENT_ERROR bad command line format"),
+                value -> assertThat(value).startsWith("get READ [get a\\r\\n]"),
                 mn -> assertThat(mn).startsWith("mn ADMIN"));
     }
 
@@ -188,8 +189,10 @@ class MetaCommandTest {
         quietStillCounts.release();
         assertThat(describeAll(LIMITS, bytes("ms k 5" + flags17.substring(0, flags17.lastIndexOf(' ')) + "\r\nhello\r\n")))
                 .singleElement().asString().startsWith("ms WRITE");
+        // refused before its value is read: memcached reads the value as the next command
         assertThat(assertSplitInvariant(LIMITS, bytes("ms k 5" + flags17 + "\r\nget a\r\nmn\r\n"))).satisfiesExactly(
                 refused -> assertThat(refused).endsWith("rejection=CLIENT_ERROR options flags too long"),
+                value -> assertThat(value).startsWith("get READ [get a\\r\\n]"),
                 mn -> assertThat(mn).startsWith("mn ADMIN"));
     }
 

@@ -15,6 +15,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static io.metacluster.memcached.Decoding.*;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -105,11 +107,12 @@ class TextRequestDecoderTest {
         byte[] batch = bytes("set a 0 0 5 noreply\r\nEND\r\n\r\nget a b\r\nincr n 1\r\nbogus\r\n"
                 + "set " + "k".repeat(251) + " 0 0 3\r\nabc\r\ndelete a\r\nmg a v q\r\nms a 2 q T0\r\nhi\r\nmn\r\nversion\r\n");
         List<String> whole = assertSplitInvariant(LIMITS, batch);
-        assertThat(whole).hasSize(10);
+        assertThat(whole).hasSize(11);
         assertThat(whole.get(0)).startsWith("set WRITE [set a 0 0 5\\r\\nEND\\r\\n\\r\\n]");
         assertThat(whole.get(3)).startsWith("unknown UNSUPPORTED [bogus\\r\\n]").endsWith("rejection=ERROR");
         assertThat(whole.get(4)).endsWith("rejection=CLIENT_ERROR bad command line format");
-        assertThat(whole.get(5)).startsWith("delete WRITE [delete a\\r\\n]");
+        assertThat(whole.get(5)).as("the refused set's value, read as a command").startsWith("unknown UNSUPPORTED [abc\\r\\n]");
+        assertThat(whole.get(6)).startsWith("delete WRITE [delete a\\r\\n]");
     }
 
     @Test
@@ -131,26 +134,38 @@ class TextRequestDecoderTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"get %s\r\n", "delete %s\r\n", "incr %s 1\r\n", "touch %s 1\r\n", "gat 1 a %s\r\n", "mg %s v\r\n", "md %s\r\n"})
-    void badKeysAreRefusedWithoutTouchingABackend(String template) {
-        for (String key : new String[] {"k".repeat(251), "a\u0001b", "tab\tkey", "del\u007f"}) {
-            assertThat(describeAll(LIMITS, bytes(template.formatted(key) + "get ok\r\n")))
-                    .as(key)
-                    .satisfiesExactly(
-                            refused -> assertThat(refused).contains("UNSUPPORTED").endsWith("rejection=CLIENT_ERROR bad command line format"),
-                            next -> assertThat(next).startsWith("get READ [get ok"));
+    void keysOver250BytesAreRefusedWithoutTouchingABackend(String template) {
+        assertThat(describeAll(LIMITS, bytes(template.formatted("k".repeat(251)) + "get ok\r\n")))
+                .satisfiesExactly(
+                        refused -> assertThat(refused).contains("UNSUPPORTED").endsWith("rejection=CLIENT_ERROR bad command line format"),
+                        next -> assertThat(next).startsWith("get READ [get ok"));
+        // memcached stores and serves keys with control bytes: only spaces and the line end split tokens
+        for (String key : new String[] {"k".repeat(250), "caf\u00e9", "a\u0001b", "tab\tkey", "del\u007f"}) {
+            assertThat(describeAll(LIMITS, bytes(template.formatted(key)))).as(key)
+                    .singleElement().asString().doesNotContain("UNSUPPORTED").contains("keys=" + (template.startsWith("gat") ? "a," : "") + key);
         }
-        assertThat(describeAll(LIMITS, bytes(template.formatted("k".repeat(250))))).singleElement().asString().doesNotContain("UNSUPPORTED");
-        assertThat(describeAll(LIMITS, bytes(template.formatted("caf\u00e9")))).singleElement().asString().doesNotContain("UNSUPPORTED");
     }
 
+    /** memcached refuses these before reading the value, then reads the value line as a command. */
     @Test
-    void storageWithABadKeyOrNumberSwallowsItsValue() {
-        for (String header : new String[] {"set " + "k".repeat(251) + " 0 0 9", "set k x 0 9", "set k 0 x 9", "cas k 0 0 9 x", "set k 0 99999999999 9"}) {
+    void storageWithABadKeyOrNumberReadsItsValueAsTheNextCommand() {
+        for (String header : new String[] {"set " + "k".repeat(251) + " 0 0 9", "set k x 0 9", "set k 0 x 9", "cas k 0 0 9 x",
+            "set k 0 99999999999 9", "set k 0 0 -1", "set k 0 0 x", "set k 0 0 4294967295", "set k 0 0 2147483646"}) {
             List<String> commands = assertSplitInvariant(LIMITS, bytes(header + "\r\nflush_all\r\nget a\r\n"));
             assertThat(commands).as(header).satisfiesExactly(
                     refused -> assertThat(refused).endsWith("rejection=CLIENT_ERROR bad command line format"),
+                    value -> assertThat(value).startsWith("flush_all WRITE"),
                     next -> assertThat(next).startsWith("get READ"));
         }
+    }
+
+    @Test
+    void numbersMayBeSignedAsStrtolReadsThem() {
+        assertThat(describeAll(LIMITS, bytes("set k +5 -0 +1\r\nx\r\nset k 0 0 -0\r\n\r\ncas k 0 0 1 +7\r\ny\r\n")))
+                .satisfiesExactly(
+                        set -> assertThat(set).startsWith("set WRITE [set k +5 -0 +1\\r\\nx\\r\\n]"),
+                        empty -> assertThat(empty).startsWith("set WRITE [set k 0 0 -0\\r\\n\\r\\n]"),
+                        cas -> assertThat(cas).startsWith("cas CONDITIONAL_WRITE"));
     }
 
     @Test
@@ -236,14 +251,32 @@ class TextRequestDecoderTest {
             "set a 0 0 -1\\r\\n       | CLIENT_ERROR bad command line format",
             "set a 0 0 x\\r\\n        | CLIENT_ERROR bad command line format",
             "cas a 0 0 1\\r\\n        | ERROR",
+            "ms\\r\\n                 | ERROR",
             "ms a\\r\\n               | CLIENT_ERROR bad command line format",
             "ms a S2\\r\\n            | CLIENT_ERROR bad command line format",
+            "ms a -1\\r\\n            | CLIENT_ERROR bad command line format",
     })
-    void storageWithoutAReadableLengthEndsTheConnection(String input, String message) {
-        ClientCodec codec = new MemcachedProtocol().newClientCodec(LIMITS);
-        ByteBuf in = Unpooled.copiedBuffer(bytes(unescape(input) + "x\r\n"));
+    void storageWithoutAReadableLengthIsRefusedAndTheConnectionGoesOn(String input, String message) {
+        assertThat(describeAll(LIMITS, bytes(unescape(input) + "x\r\nget a\r\n"))).satisfiesExactly(
+                refused -> assertThat(refused).endsWith("rejection=" + message),
+                value -> assertThat(value).startsWith("unknown UNSUPPORTED [x\\r\\n]").endsWith("rejection=ERROR"),
+                next -> assertThat(next).startsWith("get READ"));
+    }
+
+    /** memcached reads a get or gets line of any length: a multi-get is bounded by its keys and the frame limit. */
+    @Test
+    void longMultiGetLinesAreRead() {
+        String keys = IntStream.rangeClosed(1, 20_000).mapToObj(i -> "k" + i).collect(Collectors.joining(" "));
+        ClientLimits limits = new ClientLimits(1024 * 1024, 20_000, 4096);
+        for (String name : new String[] {"get", "gets", "  get"}) {
+            assertThat(describeAll(limits, bytes(name + " " + keys + "\r\n"))).singleElement().asString()
+                    .startsWith(name.trim() + " READ").contains("k19999,k20000");
+        }
+        ClientCodec codec = new MemcachedProtocol().newClientCodec(new ClientLimits(1024, 20_000, 4096));
+        ByteBuf in = Unpooled.copiedBuffer(bytes("get " + keys + "\r\n"));
         try {
-            assertThatThrownBy(() -> codec.decode(in)).isInstanceOf(ProtocolException.class).hasMessage(message);
+            assertThatThrownBy(() -> codec.decode(in)).as("longer than max-frame-bytes")
+                    .isInstanceOf(ProtocolException.class).hasMessage("CLIENT_ERROR line too long");
         } finally {
             in.release();
         }
@@ -252,7 +285,7 @@ class TextRequestDecoderTest {
     @Test
     void lineTooLongEndsTheConnection() throws Exception {
         ClientCodec codec = new MemcachedProtocol().newClientCodec(new ClientLimits(1024, 16, 32));
-        ByteBuf in = Unpooled.buffer().writeBytes(bytes("get " + "a ".repeat(14)));
+        ByteBuf in = Unpooled.buffer().writeBytes(bytes("mg " + "a".repeat(29)));
         try {
             assertThat(codec.decode(in)).as("32 bytes, no line end yet").isNull();
             in.writeBytes(bytes("bb"));

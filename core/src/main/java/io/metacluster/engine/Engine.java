@@ -158,7 +158,7 @@ public final class Engine implements AutoCloseable {
         if (!config.dir().isEmpty()) {
             String name = (node.cluster.name() + "-" + node.address.host() + "_" + node.address.port())
                     .replaceAll("[^A-Za-z0-9._-]", "_");
-            store = new ReplayStore(replayIo, Path.of(config.dir()), name);
+            store = new ReplayStore(replayIo, Path.of(config.dir()), name, config.maxBytes());
         }
         ReplayLog replay = new ReplayLog(node, config, store, protocol);
         try {
@@ -166,8 +166,10 @@ public final class Engine implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the replay log of node " + node + ": " + e.getMessage(), e);
         }
-        metrics.gauge(MetricRegistry.name("cluster", node.cluster.name(), "node", node.address.toString(), "replay-pending"),
-                () -> replay::pending);
+        String prefix = MetricRegistry.name("cluster", node.cluster.name(), "node", node.address.toString());
+        metrics.gauge(prefix + ".replay-pending", () -> replay::pending);
+        long damaged = store == null ? 0 : store.damagedBytes();
+        metrics.gauge(prefix + ".replay-damaged-bytes", () -> () -> damaged);
         replayLogs.add(replay);
         return replay;
     }

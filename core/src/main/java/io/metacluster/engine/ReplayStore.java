@@ -5,66 +5,150 @@ import io.netty.buffer.ByteBuf;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
+import java.util.zip.CRC32C;
 
 /**
- * The on-disk copy of one node's replay log: an append-only file of length-prefixed request
- * frames, emptied when the node has caught up, and a marker file for a node left out after an
- * overflow. All file work runs on one background thread, never on an event loop, in the order
- * it was asked for.
+ * The on-disk copy of one node's replay log: an append-only file of checksummed request frames,
+ * emptied when the node has caught up, and a marker file for a node left out after an overflow.
+ * All file work runs on one background thread, never on an event loop, in the order it was asked
+ * for. Files are created readable by the daemon's user only (they hold cached values).
+ *
+ * <p><b>Format.</b> {@link #MAGIC}, then records of a 4-byte length, the CRC32C of the frame and the
+ * frame. A file without the magic is the earlier format (length and frame, no checksum), read
+ * once and rewritten.
+ *
+ * <p><b>Damage.</b> A file is only ever trusted as far as its records check out: a length out of
+ * bounds, a checksum that does not match or a record cut short ends the good part. Every good
+ * record before it is kept; the whole file is copied aside as {@code <name>.log.damaged}, the log
+ * is cut back to its good part, and one line names both and what was lost. Start-up never fails
+ * on a file's content, so a damaged log cannot put the daemon in a crash loop.
  */
 final class ReplayStore {
     private static final Logger log = LoggerFactory.getLogger(ReplayStore.class);
+    /** The first bytes of a replay file of this format. */
+    static final byte[] MAGIC = "MCREPLAY2\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int RECORD_HEADER = 8;
+    private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> OWNER_DIR = PosixFilePermissions.fromString("rwx------");
 
     private final ExecutorService io;
     private final Path file;
     private final Path marker;
+    private final long maxRecordBytes;
     private FileChannel channel;
     private boolean broken;
+    private long damagedBytes;
 
-    ReplayStore(ExecutorService io, Path dir, String name) {
+    /**
+     * @param maxRecordBytes the longest record a file may hold: the log's byte budget, since no
+     *                       single write beyond it is ever recorded
+     */
+    ReplayStore(ExecutorService io, Path dir, String name, long maxRecordBytes) {
         this.io = io;
         this.file = dir.resolve(name + ".log");
         this.marker = dir.resolve(name + ".overflowed");
+        this.maxRecordBytes = maxRecordBytes;
     }
 
-    /** The frames left by an earlier run, oldest first. Called once at start, before any traffic. */
+    /**
+     * The frames left by an earlier run, oldest first, as far as the file checks out (see the
+     * class comment). Called once at start, before any traffic.
+     *
+     * @throws IOException only when the file cannot be read or rewritten at all
+     */
     List<byte[]> load() throws IOException {
         List<byte[]> frames = new ArrayList<>();
         if (!Files.exists(file)) {
             return frames;
         }
-        try (InputStream in = Files.newInputStream(file); DataInputStream data = new DataInputStream(in)) {
-            while (true) {
-                int length;
-                try {
-                    length = data.readInt();
-                } catch (EOFException end) {
-                    break;
-                }
-                byte[] frame = new byte[length];
-                try {
-                    data.readFully(frame);
-                } catch (EOFException torn) {
-                    log.warn("replay file {} ends in a torn record (crash while writing?); keeping the {} complete ones",
-                            file, frames.size());
-                    break;
-                }
-                frames.add(frame);
+        byte[] content = Files.readAllBytes(file);
+        boolean current = startsWithMagic(content);
+        ByteBuffer in = ByteBuffer.wrap(content);
+        in.position(current ? MAGIC.length : 0);
+        String damage = null;
+        while (in.hasRemaining() && damage == null) {
+            int recordStart = in.position();
+            int header = current ? RECORD_HEADER : 4;
+            if (in.remaining() < header) {
+                damage = "a record header cut short";
+                break;
             }
+            int length = in.getInt();
+            int checksum = current ? in.getInt() : 0;
+            if (length <= 0 || length > maxRecordBytes) {
+                damage = "a record length of " + length;
+            } else if (in.remaining() < length) {
+                damage = "a record of " + length + " bytes cut short after " + in.remaining();
+            } else {
+                byte[] frame = new byte[length];
+                in.get(frame);
+                if (current && checksum != crc(frame)) {
+                    damage = "a record whose checksum does not match";
+                } else {
+                    frames.add(frame);
+                    continue;
+                }
+            }
+            in.position(recordStart);
+        }
+        if (damage != null) {
+            damagedBytes = content.length - in.position();
+            Path aside = file.resolveSibling(file.getFileName() + ".damaged");
+            Files.copy(file, aside, StandardCopyOption.REPLACE_EXISTING);
+            log.warn("replay file {} is damaged at byte {} ({}): kept the {} good records before it, {} bytes after it are lost"
+                    + " (writes this node may have missed); the whole file is kept as {}", file, in.position(), damage,
+                    frames.size(), damagedBytes, aside);
+        }
+        if (damage != null || !current) {
+            rewrite(frames);
         }
         return frames;
+    }
+
+    /** Bytes of the replay file that {@link #load} could not trust and dropped (0 when it was intact). */
+    long damagedBytes() {
+        return damagedBytes;
+    }
+
+    private static boolean startsWithMagic(byte[] content) {
+        return content.length >= MAGIC.length && Arrays.equals(content, 0, MAGIC.length, MAGIC, 0, MAGIC.length);
+    }
+
+    private static int crc(byte[] frame) {
+        CRC32C crc = new CRC32C();
+        crc.update(frame);
+        return (int) crc.getValue();
+    }
+
+    /** Replaces the file, atomically, by one of this format holding {@code frames}. */
+    private void rewrite(List<byte[]> frames) throws IOException {
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(temp);
+        try (FileChannel out = create(temp)) {
+            out.write(ByteBuffer.wrap(MAGIC));
+            for (byte[] frame : frames) {
+                out.write(ByteBuffer.allocate(RECORD_HEADER).putInt(frame.length).putInt(crc(frame)).flip());
+                out.write(ByteBuffer.wrap(frame));
+            }
+            out.force(false);
+        }
+        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     boolean overflowMarked() {
@@ -77,8 +161,9 @@ final class ReplayStore {
             try {
                 FileChannel out = open();
                 if (out != null) {
-                    ByteBuffer header = ByteBuffer.allocate(4).putInt(0, frame.readableBytes());
-                    out.write(header);
+                    CRC32C crc = new CRC32C();
+                    crc.update(frame.nioBuffer());
+                    out.write(ByteBuffer.allocate(RECORD_HEADER).putInt(0, frame.readableBytes()).putInt(4, (int) crc.getValue()));
                     frame.readBytes(out, frame.readableBytes());
                 }
             } catch (IOException e) {
@@ -95,6 +180,7 @@ final class ReplayStore {
                 FileChannel out = open();
                 if (out != null) {
                     out.truncate(0);
+                    out.write(ByteBuffer.wrap(MAGIC), 0);
                 }
             } catch (IOException e) {
                 fail("truncate", e);
@@ -106,6 +192,7 @@ final class ReplayStore {
         io.execute(() -> {
             try {
                 if (overflowed) {
+                    createDirectory();
                     Files.writeString(marker, "the replay log overflowed; resynchronise this node, delete this file, restart\n");
                 } else {
                     Files.deleteIfExists(marker);
@@ -136,10 +223,32 @@ final class ReplayStore {
             return null;
         }
         if (channel == null) {
-            Files.createDirectories(file.getParent());
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            createDirectory();
+            channel = Files.exists(file) ? FileChannel.open(file, StandardOpenOption.WRITE) : create(file);
         }
+        if (channel.size() == 0) {
+            channel.write(ByteBuffer.wrap(MAGIC), 0);
+        }
+        // appends go at the end, wherever clear() left the position
+        channel.position(channel.size());
         return channel;
+    }
+
+    private void createDirectory() throws IOException {
+        Path dir = file.getParent();
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, posix(dir, OWNER_DIR));
+        }
+    }
+
+    /** A new file, readable and writable by the daemon's user only (where the file system has POSIX modes). */
+    private static FileChannel create(Path path) throws IOException {
+        return FileChannel.open(path, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), posix(path, OWNER_FILE));
+    }
+
+    private static FileAttribute<?>[] posix(Path path, Set<PosixFilePermission> permissions) {
+        return path.getFileSystem().supportedFileAttributeViews().contains("posix")
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(permissions)} : new FileAttribute<?>[0];
     }
 
     private void fail(String what, IOException e) {

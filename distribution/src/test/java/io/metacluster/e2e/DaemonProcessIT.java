@@ -62,6 +62,25 @@ class DaemonProcessIT {
     }
 
     @Test
+    void aStrategysOwnValidationRefusesTheConfigInCheckAndAtStart() throws Exception {
+        Path config = dir.resolve("no-local.yaml");
+        Files.writeString(config, """
+                listeners:
+                  - name: main
+                    protocol: redis
+                    bind: 127.0.0.1:6999
+                    clusters: [dc1]
+                    write: { policy: local }
+                clusters:
+                  - name: dc1
+                    nodes: [127.0.0.1:7999]
+                """);
+        String refusal = config + ":6: listeners[0].write.policy: write policy 'local' needs a cluster marked local: true";
+        assertThat(run(metacluster("--config", config.toString(), "--check"), 2)).contains(refusal);
+        assertThat(run(metacluster("--config", config.toString()), 2)).contains(refusal);
+    }
+
+    @Test
     void theShippedExampleConfigIsValid() throws Exception {
         assertThat(run(metacluster("--check"), 0)).contains("config OK");
     }

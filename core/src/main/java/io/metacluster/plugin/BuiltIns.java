@@ -21,16 +21,16 @@ final class BuiltIns {
     }
 
     static final List<WritePolicyFactory<NoConfig>> WRITE_POLICIES = List.of(
-            new BuiltInWritePolicy("first", t -> t.succeeded() > 0 ? Verdict.SUCCEEDED
+            new BuiltInWritePolicy("first", false, t -> t.succeeded() > 0 ? Verdict.SUCCEEDED
                     : t.failed() == t.clusters() ? Verdict.FAILED : Verdict.PENDING),
-            new WritePolicyNeedingALocalCluster("local", t -> t.localSucceeded() > 0 ? Verdict.SUCCEEDED
+            new BuiltInWritePolicy("local", true, t -> t.localSucceeded() > 0 ? Verdict.SUCCEEDED
                     : t.localFailed() == t.localClusters() ? Verdict.FAILED : Verdict.PENDING),
-            new BuiltInWritePolicy("quorum", t -> {
+            new BuiltInWritePolicy("quorum", false, t -> {
                 int quorum = t.clusters() / 2 + 1;
                 return t.succeeded() >= quorum ? Verdict.SUCCEEDED
                         : t.clusters() - t.failed() < quorum ? Verdict.FAILED : Verdict.PENDING;
             }),
-            new BuiltInWritePolicy("all", t -> t.failed() > 0 ? Verdict.FAILED
+            new BuiltInWritePolicy("all", false, t -> t.failed() > 0 ? Verdict.FAILED
                     : t.succeeded() == t.clusters() ? Verdict.SUCCEEDED : Verdict.PENDING));
 
     static final TopologyFactory<NoConfig> SINGLE_NODE = new TopologyFactory<>() {
@@ -89,43 +89,27 @@ final class BuiltIns {
         }
     };
 
-    /** A write policy without settings: the same stateless {@link WritePolicy} for every listener. */
-    private static class BuiltInWritePolicy implements WritePolicyFactory<NoConfig> {
-        private final String name;
-        private final WritePolicy policy;
-
-        BuiltInWritePolicy(String name, WritePolicy policy) {
-            this.name = name;
-            this.policy = policy;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
+    /**
+     * A write policy without settings: the same stateless {@link WritePolicy} for every listener.
+     * One that waits for local clusters needs one among the listener's: else it would have nothing to wait for.
+     */
+    private record BuiltInWritePolicy(String name, boolean needsLocalCluster, WritePolicy policy)
+            implements WritePolicyFactory<NoConfig> {
         @Override
         public Class<NoConfig> configType() {
             return NoConfig.class;
         }
 
         @Override
-        public WritePolicy create(NoConfig config) {
-            return policy;
-        }
-    }
-
-    /** A policy that waits for local clusters: with none among the listener's, it would have nothing to wait for. */
-    private static final class WritePolicyNeedingALocalCluster extends BuiltInWritePolicy {
-        WritePolicyNeedingALocalCluster(String name, WritePolicy policy) {
-            super(name, policy);
+        public void validate(NoConfig config, List<? extends ClusterView> clusters) throws InvalidConfigException {
+            if (needsLocalCluster && clusters.stream().noneMatch(ClusterView::local)) {
+                throw new InvalidConfigException("write policy '" + name + "' needs a cluster marked local: true");
+            }
         }
 
         @Override
-        public void validate(NoConfig config, List<? extends ClusterView> clusters) throws InvalidConfigException {
-            if (clusters.stream().noneMatch(ClusterView::local)) {
-                throw new InvalidConfigException("write policy '" + name() + "' needs a cluster marked local: true");
-            }
+        public WritePolicy create(NoConfig config) {
+            return policy;
         }
     }
 }

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -44,72 +45,49 @@ class ConfigLoaderTest {
         }
     }
 
+    /** A check of a strategy's config against the listener's clusters, as {@link ReadStrategy#validate}. */
+    interface Check<C> {
+        void check(C config, List<? extends ClusterView> clusters) throws InvalidConfigException;
+    }
+
+    /** A read strategy for these tests, made of its parts. */
+    record TestReadStrategy<C>(String name, Class<C> configType, Check<C> check, Function<C, ReadSelector> maker)
+            implements ReadStrategy<C> {
+        @Override
+        public void validate(C config, List<? extends ClusterView> clusters) throws InvalidConfigException {
+            check.check(config, clusters);
+        }
+
+        @Override
+        public ReadSelector create(C config) {
+            return maker.apply(config);
+        }
+    }
+
     static final AtomicInteger LOCALITY_CREATED = new AtomicInteger();
 
-    static final ReadStrategy<Tuning> LOCALITY = new ReadStrategy<>() {
-        @Override
-        public String name() {
-            return "locality";
-        }
-
-        @Override
-        public Class<Tuning> configType() {
-            return Tuning.class;
-        }
-
-        @Override
-        public ReadSelector create(Tuning config) {
-            LOCALITY_CREATED.incrementAndGet();
-            return new MadeFrom(config);
-        }
-    };
+    static final ReadStrategy<Tuning> LOCALITY = new TestReadStrategy<>("locality", Tuning.class, (config, clusters) -> { },
+            config -> {
+                LOCALITY_CREATED.incrementAndGet();
+                return new MadeFrom(config);
+            });
 
     record Pin(String cluster) {
     }
 
     /** A plugin's read strategy that names one of the listener's clusters: only its validation can tell a typo. */
-    static final ReadStrategy<Pin> PINNED = new ReadStrategy<>() {
-        @Override
-        public String name() {
-            return "pinned";
+    static final ReadStrategy<Pin> PINNED = new TestReadStrategy<>("pinned", Pin.class, (config, clusters) -> {
+        if (clusters.stream().noneMatch(c -> c.name().equals(config.cluster()))) {
+            throw new InvalidConfigException("cluster", "'" + config.cluster() + "' is not one of the listener's clusters: "
+                    + String.join(", ", clusters.stream().map(ClusterView::name).toList()));
         }
-
-        @Override
-        public Class<Pin> configType() {
-            return Pin.class;
-        }
-
-        @Override
-        public void validate(Pin config, List<? extends ClusterView> clusters) throws InvalidConfigException {
-            if (clusters.stream().noneMatch(c -> c.name().equals(config.cluster()))) {
-                throw new InvalidConfigException("cluster", "'" + config.cluster() + "' is not one of the listener's clusters: "
-                        + String.join(", ", clusters.stream().map(ClusterView::name).toList()));
-            }
-        }
-
-        @Override
-        public ReadSelector create(Pin config) {
-            return new MadeFrom(config);
-        }
-    };
+    }, MadeFrom::new);
 
     /** A plugin whose create() fails, e.g. for a resource it cannot get. */
-    static final ReadStrategy<NoConfig> BROKEN = new ReadStrategy<>() {
-        @Override
-        public String name() {
-            return "broken";
-        }
-
-        @Override
-        public Class<NoConfig> configType() {
-            return NoConfig.class;
-        }
-
-        @Override
-        public ReadSelector create(NoConfig config) {
-            throw new IllegalStateException("no licence for strategy 'broken'");
-        }
-    };
+    static final ReadStrategy<NoConfig> BROKEN = new TestReadStrategy<>("broken", NoConfig.class, (config, clusters) -> { },
+            config -> {
+                throw new IllegalStateException("no licence for strategy 'broken'");
+            });
 
     /** A verify strategy that needs two clusters to compare; its verifier needs a running engine. */
     static final VerifyStrategy<NoConfig> MIRROR = new VerifyStrategy<>() {
@@ -169,39 +147,13 @@ class ConfigLoaderTest {
         return ConfigLoader.parse("test.yaml", yaml, EXTENDED);
     }
 
+    record Tally(int clusters, int succeeded, int failed, int localClusters, int localSucceeded, int localFailed)
+            implements WriteTally {
+    }
+
     /** A write answered by {@code succeeded} of {@code clusters} clusters, none of them local. */
     private static WriteTally succeeded(int succeeded, int clusters) {
-        return new WriteTally() {
-            @Override
-            public int clusters() {
-                return clusters;
-            }
-
-            @Override
-            public int succeeded() {
-                return succeeded;
-            }
-
-            @Override
-            public int failed() {
-                return 0;
-            }
-
-            @Override
-            public int localClusters() {
-                return 0;
-            }
-
-            @Override
-            public int localSucceeded() {
-                return 0;
-            }
-
-            @Override
-            public int localFailed() {
-                return 0;
-            }
-        };
+        return new Tally(clusters, succeeded, 0, 0, 0, 0);
     }
 
     @Test

@@ -9,6 +9,8 @@ import io.metacluster.spi.Protocol;
 import io.metacluster.spi.ReadSelector;
 import io.metacluster.spi.ReadStrategy;
 import io.metacluster.spi.ReadVerifier;
+import io.metacluster.spi.Topology;
+import io.metacluster.spi.TopologyFactory;
 import io.metacluster.spi.VerifyContext;
 import io.metacluster.spi.VerifyStrategy;
 import io.metacluster.spi.WritePolicy.Verdict;
@@ -114,9 +116,34 @@ class ConfigLoaderTest {
         }
     };
 
+    /** A topology that only maps a local cluster: its validation sees the one cluster it maps. */
+    static final TopologyFactory<NoConfig> LOCAL_ONLY = new TopologyFactory<>() {
+        @Override
+        public String name() {
+            return "local-only";
+        }
+
+        @Override
+        public Class<NoConfig> configType() {
+            return NoConfig.class;
+        }
+
+        @Override
+        public void validate(NoConfig config, List<? extends ClusterView> clusters) throws InvalidConfigException {
+            if (clusters.size() != 1 || !clusters.get(0).local()) {
+                throw new InvalidConfigException("cluster " + clusters.get(0).name() + " is not local");
+            }
+        }
+
+        @Override
+        public Topology create(NoConfig config, List<String> nodes) {
+            return command -> 0;
+        }
+    };
+
     private static final PluginHost PLUGINS = PluginHost.of(REDIS, LOCALITY);
     /** With the test plugins too (apart, so that the lists of what exists stay short). */
-    private static final PluginHost EXTENDED = PluginHost.of(REDIS, LOCALITY, PINNED, BROKEN, MIRROR);
+    private static final PluginHost EXTENDED = PluginHost.of(REDIS, LOCALITY, PINNED, BROKEN, MIRROR, LOCAL_ONLY);
 
     private static final String GOOD = """
             io-threads: 2
@@ -280,6 +307,14 @@ class ConfigLoaderTest {
         assertThat(parseExtended(mirrored).listeners().get(0).verify().strategy()).isSameAs(MIRROR);
         assertRefusedExtended(mirrored.replace("clusters: [a, b]", "clusters: [a]"),
                 "test.yaml:11: listeners[0].verify.strategy: needs two clusters to compare, got 1");
+    }
+
+    @Test
+    void aTopologysValidationSeesItsCluster() throws ConfigException {
+        String localOnly = GOOD.replace("nodes: [127.0.0.1:7001]", "topology: local-only\n    nodes: [127.0.0.1:7001]");
+        assertThat(parseExtended(localOnly).clusters().get(0).topology()).isNotNull();
+        assertRefusedExtended(localOnly.replace("local: true", "local: false"),
+                "test.yaml:15: clusters[0].topology: cluster a is not local");
     }
 
     @Test

@@ -2,7 +2,7 @@ package io.metacluster;
 
 import io.metacluster.config.ConfigException;
 import io.metacluster.config.ConfigLoader;
-import io.metacluster.config.MetaclusterConfig;
+import io.metacluster.config.Plan;
 import io.metacluster.engine.Engine;
 import io.metacluster.plugin.PluginHost;
 import org.slf4j.Logger;
@@ -51,9 +51,9 @@ public final class Main implements Callable<Integer> {
             return 2;
         }
         try {
-            MetaclusterConfig loaded;
+            Plan plan;
             try {
-                loaded = ConfigLoader.load(configFile, host);
+                plan = ConfigLoader.load(configFile, host);
             } catch (ConfigException e) {
                 System.err.println("metacluster: config refused: " + e.getMessage());
                 return 2;
@@ -64,7 +64,7 @@ public final class Main implements Callable<Integer> {
             }
             Engine engine;
             try {
-                engine = Engine.start(loaded, host);
+                engine = Engine.start(plan);
             } catch (Engine.StartException e) {
                 System.err.println("metacluster: cannot start: " + e.getMessage());
                 return 1;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 
 /**
- * One copy of the data.
+ * One copy of the data, as written ({@link ClusterPlan} is what the engine gets).
  *
  * @param name     unique name, referenced by listeners
  * @param local    same datacenter as this daemon: preferred for reads
@@ -17,8 +17,8 @@ import java.util.List;
  * @param database Redis logical database to select on each connection
  * @param tls      how to reach the nodes over TLS, or {@code null} for plain TCP
  */
-public record ClusterConfig(String name, boolean local, String topology, ObjectNode topologyOptions, List<HostPort> nodes,
-                            String username, String password, int database, TlsConfig tls) {
+record ClusterConfig(String name, boolean local, String topology, ObjectNode topologyOptions, List<HostPort> nodes,
+                     String username, String password, int database, TlsConfig tls) {
     public ClusterConfig {
         topology = topology == null ? "single" : topology;
         nodes = nodes == null ? List.of() : List.copyOf(nodes);

@@ -1,12 +1,12 @@
 package io.metacluster.engine;
 
-import io.metacluster.config.ClusterConfig;
+import io.metacluster.config.ClusterPlan;
 import io.metacluster.spi.Topology;
 import io.netty.handler.ssl.SslContext;
 
 /** One copy of the data: its nodes, how keys map to them, and its metrics. Shared by all listeners and loops. */
 final class Cluster {
-    final ClusterConfig config;
+    final ClusterPlan config;
     final Topology topology;
     final Node[] nodes;
     final ClusterMetrics metrics;
@@ -17,9 +17,9 @@ final class Cluster {
     /** This cluster as seen from each event loop. */
     final LoopCluster[] perLoop;
 
-    Cluster(ClusterConfig config, Topology topology, ClusterMetrics metrics, int loops) {
+    Cluster(ClusterPlan config, ClusterMetrics metrics, int loops) {
         this.config = config;
-        this.topology = topology;
+        this.topology = config.topology();
         this.metrics = metrics;
         this.tls = Tls.client(config.tls());
         this.nodes = new Node[config.nodes().size()];

@@ -1,24 +1,16 @@
 package io.metacluster.engine;
 
 import com.codahale.metrics.MetricRegistry;
-import io.metacluster.config.ClusterConfig;
-import io.metacluster.config.ConfigLoader;
+import io.metacluster.config.BackendConfig;
+import io.metacluster.config.ClusterPlan;
 import io.metacluster.config.HostPort;
-import io.metacluster.config.ListenerConfig;
-import io.metacluster.config.MetaclusterConfig;
+import io.metacluster.config.ListenerPlan;
+import io.metacluster.config.Plan;
 import io.metacluster.config.ReplayConfig;
-import io.metacluster.plugin.PluginHost;
 import io.metacluster.spi.BackendSettings;
 import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.Protocol;
-import io.metacluster.spi.ReadSelector;
-import io.metacluster.spi.ReadStrategy;
 import io.metacluster.spi.ReadVerifier;
-import io.metacluster.spi.Topology;
-import io.metacluster.spi.TopologyFactory;
-import io.metacluster.spi.VerifyStrategy;
-import io.metacluster.spi.WritePolicy;
-import io.metacluster.spi.WritePolicyFactory;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -46,7 +38,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The running proxy: one group of event loops serving every listener, and on each loop one set
- * of backend connections to every node. Built from a validated config and the plugins.
+ * of backend connections to every node. Built from a {@link Plan}, the config already resolved.
  */
 public final class Engine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
@@ -64,9 +56,9 @@ public final class Engine implements AutoCloseable {
     /** Counts down once per backend connection at its first connect outcome, success or not. */
     private CountDownLatch firstOutcome;
 
-    private Engine(MetaclusterConfig config) {
+    private Engine(Plan plan) {
         transport = Transport.best();
-        int threads = config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
+        int threads = plan.ioThreads() > 0 ? plan.ioThreads() : Runtime.getRuntime().availableProcessors();
         group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("metacluster-io"), transport.ioHandler());
         for (EventExecutor executor : group) {
             loops.add((EventLoop) executor);
@@ -75,15 +67,15 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Connects to the backends (waiting up to the connect timeout for a first answer from each),
-     * then opens the listeners. The config must have passed {@link ConfigLoader}.
+     * then opens the listeners.
      *
      * @throws StartException when a listener cannot bind its address
      */
-    public static Engine start(MetaclusterConfig config, PluginHost plugins) throws StartException, InterruptedException {
-        Engine engine = new Engine(config);
+    public static Engine start(Plan plan) throws StartException, InterruptedException {
+        Engine engine = new Engine(plan);
         try {
-            engine.build(config, plugins);
-            engine.connect(config);
+            engine.build(plan);
+            engine.connect(plan.backend());
             engine.bind();
         } catch (UncheckedIOException e) {
             engine.close(0);
@@ -95,39 +87,31 @@ public final class Engine implements AutoCloseable {
         return engine;
     }
 
-    private void build(MetaclusterConfig config, PluginHost plugins) {
-        Map<String, Protocol> protocolOfCluster = new LinkedHashMap<>();
-        for (ListenerConfig listener : config.listeners()) {
-            Protocol protocol = plugins.protocols().find(listener.protocol());
-            listener.clusters().forEach(name -> protocolOfCluster.putIfAbsent(name, protocol));
-        }
-        CountDownLatch firstOutcome = new CountDownLatch(countConnections(config, protocolOfCluster));
-        for (ClusterConfig clusterConfig : config.clusters()) {
-            Protocol protocol = protocolOfCluster.get(clusterConfig.name());
-            if (protocol == null) {
-                log.warn("cluster {} is not used by any listener; not connecting to it", clusterConfig.name());
+    private void build(Plan plan) {
+        CountDownLatch firstOutcome = new CountDownLatch(countConnections(plan));
+        for (ClusterPlan cluster : plan.clusters()) {
+            if (cluster.protocol() == null) {
+                log.warn("cluster {} is not used by any listener; not connecting to it", cluster.name());
                 continue;
             }
-            clusters.put(clusterConfig.name(), buildCluster(clusterConfig, protocol, config, plugins, firstOutcome));
+            clusters.put(cluster.name(), buildCluster(cluster, plan.backend(), plan.replay(), firstOutcome));
         }
         this.firstOutcome = firstOutcome;
-        for (ListenerConfig listenerConfig : config.listeners()) {
-            listeners.add(buildListener(listenerConfig, plugins));
+        for (ListenerPlan listener : plan.listeners()) {
+            listeners.add(buildListener(listener));
         }
     }
 
-    private int countConnections(MetaclusterConfig config, Map<String, Protocol> protocolOfCluster) {
-        int perNodeAndLane = loops.size() * config.backend().connectionsPerNode();
-        return config.clusters().stream().filter(c -> protocolOfCluster.containsKey(c.name()))
-                .mapToInt(c -> c.nodes().size() * perNodeAndLane * protocolOfCluster.get(c.name()).backendLanes()).sum();
+    private int countConnections(Plan plan) {
+        int perNodeAndLane = loops.size() * plan.backend().connectionsPerNode();
+        return plan.clusters().stream().filter(c -> c.protocol() != null)
+                .mapToInt(c -> c.nodes().size() * perNodeAndLane * c.protocol().backendLanes()).sum();
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private Cluster buildCluster(ClusterConfig config, Protocol protocol, MetaclusterConfig root, PluginHost plugins,
-                                 CountDownLatch firstOutcome) {
-        Topology topology = ConfigLoader.createTopology(plugins.topologies().find(config.topology()), config);
-        Cluster cluster = new Cluster(config, topology, new ClusterMetrics(metrics, config.name()), loops.size());
-        int perLoop = root.backend().connectionsPerNode();
+    private Cluster buildCluster(ClusterPlan config, BackendConfig backend, ReplayConfig replay, CountDownLatch firstOutcome) {
+        Protocol protocol = config.protocol();
+        Cluster cluster = new Cluster(config, new ClusterMetrics(metrics, config.name()), loops.size());
+        int perLoop = backend.connectionsPerNode();
         for (int n = 0; n < config.nodes().size(); n++) {
             HostPort address = config.nodes().get(n);
             BackendSettings settings = new BackendSettings(config.name(), address.toString(), config.username(),
@@ -138,13 +122,13 @@ public final class Engine implements AutoCloseable {
                 for (int lane = 0; lane < lanes; lane++) {
                     for (int k = 0; k < perLoop; k++) {
                         NodeConnection connection = new NodeConnection(node, loops.get(l), l, protocol, lane,
-                                root.backend(), transport, firstOutcome);
+                                backend, transport, firstOutcome);
                         node.connections[l][lane][k] = connection;
                         connections.add(connection);
                     }
                 }
             }
-            node.replay = replayLog(node, protocol, root.replay());
+            node.replay = replayLog(node, protocol, replay);
             cluster.nodes[n] = node;
         }
         for (int l = 0; l < loops.size(); l++) {
@@ -174,14 +158,8 @@ public final class Engine implements AutoCloseable {
         return replay;
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private Listener buildListener(ListenerConfig config, PluginHost plugins) {
-        Protocol protocol = plugins.protocols().find(config.protocol());
-        ReadStrategy read = plugins.readStrategies().find(ConfigLoader.nameIn(config.read(), ConfigLoader.READ_KEY, "locality"));
-        ReadSelector selector = read.create(ConfigLoader.convert(read, config.read(), ConfigLoader.READ_KEY));
-        WritePolicyFactory write = plugins.writePolicies().find(ConfigLoader.nameIn(config.write(), ConfigLoader.WRITE_KEY, "first"));
-        WritePolicy policy = write.create(ConfigLoader.convert(write, config.write(), ConfigLoader.WRITE_KEY));
-        Listener listener = new Listener(config, protocol, selector, policy, new ListenerMetrics(metrics, config.name()));
+    private Listener buildListener(ListenerPlan config) {
+        Listener listener = new Listener(config, new ListenerMetrics(metrics, config.name()));
         for (int l = 0; l < loops.size(); l++) {
             List<LoopCluster> own = new ArrayList<>();
             for (String name : config.clusters()) {
@@ -189,9 +167,7 @@ public final class Engine implements AutoCloseable {
             }
             listener.addLoop(loops.get(l), own);
         }
-        VerifyStrategy verify = plugins.verifyStrategies().find(ConfigLoader.nameIn(config.verify(), ConfigLoader.VERIFY_KEY, "none"));
-        ReadVerifier verifier = verify.create(ConfigLoader.convert(verify, config.verify(), ConfigLoader.VERIFY_KEY),
-                listener.verifyContext(metrics));
+        ReadVerifier verifier = config.verify().create(listener.verifyContext(metrics));
         listener.verifier(verifier);
         if (verifier != ReadVerifier.NONE) {
             for (String name : config.clusters()) {
@@ -204,12 +180,12 @@ public final class Engine implements AutoCloseable {
         return listener;
     }
 
-    private void connect(MetaclusterConfig config) throws InterruptedException {
+    private void connect(BackendConfig backend) throws InterruptedException {
         connections.forEach(NodeConnection::start);
         // a first answer from every node, so the first clients do not see clusters as down
-        if (!firstOutcome.await(config.backend().connectTimeoutMs() + 500L, TimeUnit.MILLISECONDS)) {
+        if (!firstOutcome.await(backend.connectTimeoutMs() + 500L, TimeUnit.MILLISECONDS)) {
             log.warn("some backend nodes did not answer within {} ms; serving without them for now",
-                    config.backend().connectTimeoutMs());
+                    backend.connectTimeoutMs());
         }
     }
 

@@ -1,9 +1,8 @@
 package io.metacluster.engine;
 
 import com.codahale.metrics.MetricRegistry;
-import io.metacluster.config.ConfigLoader;
 import io.metacluster.config.LimitsConfig;
-import io.metacluster.config.ListenerConfig;
+import io.metacluster.config.ListenerPlan;
 import io.metacluster.spi.ClusterView;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.Metrics;
@@ -30,7 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /** A configured listener: its protocol, strategies, limits, and its clusters as each event loop sees them. */
 final class Listener {
-    private final ListenerConfig config;
+    private final ListenerPlan config;
     private final Protocol protocol;
     private final ReadSelector selector;
     private final WritePolicy writePolicy;
@@ -40,7 +39,7 @@ final class Listener {
     private ReadVerifier verifier = ReadVerifier.NONE;
     /** TLS for clients, or {@code null}. */
     final SslContext tls;
-    /** The protocol's options for this listener, converted once. */
+    /** The protocol's options for this listener. */
     final Object protocolOptions;
     Channel serverChannel;
     /** The client connections, for draining them at shutdown. */
@@ -48,15 +47,14 @@ final class Listener {
     /** Set at shutdown: clients are no longer read from, only answered. */
     volatile boolean draining;
 
-    Listener(ListenerConfig config, Protocol protocol, ReadSelector selector, WritePolicy writePolicy,
-             ListenerMetrics metrics) {
+    Listener(ListenerPlan config, ListenerMetrics metrics) {
         this.config = config;
-        this.protocol = protocol;
-        this.selector = selector;
-        this.writePolicy = writePolicy;
+        this.protocol = config.protocol();
+        this.selector = config.read();
+        this.writePolicy = config.write();
         this.metrics = metrics;
         this.tls = Tls.server(config.tls());
-        this.protocolOptions = ConfigLoader.protocolOptions(protocol, config.protocolOptions());
+        this.protocolOptions = config.protocolOptions();
     }
 
     void addLoop(EventLoop loop, List<LoopCluster> clusters) {
@@ -71,7 +69,7 @@ final class Listener {
         return config.name();
     }
 
-    ListenerConfig config() {
+    ListenerPlan config() {
         return config;
     }
 

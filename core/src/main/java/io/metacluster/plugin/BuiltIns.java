@@ -1,5 +1,7 @@
 package io.metacluster.plugin;
 
+import io.metacluster.spi.ClusterView;
+import io.metacluster.spi.InvalidConfigException;
 import io.metacluster.spi.NoConfig;
 import io.metacluster.spi.ReadVerifier;
 import io.metacluster.spi.Topology;
@@ -19,17 +21,16 @@ final class BuiltIns {
     }
 
     static final List<WritePolicyFactory<NoConfig>> WRITE_POLICIES = List.of(
-            writePolicy("first", t -> t.succeeded() > 0 ? Verdict.SUCCEEDED
+            new BuiltInWritePolicy("first", false, t -> t.succeeded() > 0 ? Verdict.SUCCEEDED
                     : t.failed() == t.clusters() ? Verdict.FAILED : Verdict.PENDING),
-            // with no local cluster configured there is nothing to wait for; ConfigLoader refuses that case
-            writePolicy("local", t -> t.localSucceeded() > 0 ? Verdict.SUCCEEDED
+            new BuiltInWritePolicy("local", true, t -> t.localSucceeded() > 0 ? Verdict.SUCCEEDED
                     : t.localFailed() == t.localClusters() ? Verdict.FAILED : Verdict.PENDING),
-            writePolicy("quorum", t -> {
+            new BuiltInWritePolicy("quorum", false, t -> {
                 int quorum = t.clusters() / 2 + 1;
                 return t.succeeded() >= quorum ? Verdict.SUCCEEDED
                         : t.clusters() - t.failed() < quorum ? Verdict.FAILED : Verdict.PENDING;
             }),
-            writePolicy("all", t -> t.failed() > 0 ? Verdict.FAILED
+            new BuiltInWritePolicy("all", false, t -> t.failed() > 0 ? Verdict.FAILED
                     : t.succeeded() == t.clusters() ? Verdict.SUCCEEDED : Verdict.PENDING));
 
     static final TopologyFactory<NoConfig> SINGLE_NODE = new TopologyFactory<>() {
@@ -88,22 +89,27 @@ final class BuiltIns {
         }
     };
 
-    private static WritePolicyFactory<NoConfig> writePolicy(String name, WritePolicy policy) {
-        return new WritePolicyFactory<>() {
-            @Override
-            public String name() {
-                return name;
-            }
+    /**
+     * A write policy without settings: the same stateless {@link WritePolicy} for every listener.
+     * One that waits for local clusters needs one among the listener's: else it would have nothing to wait for.
+     */
+    private record BuiltInWritePolicy(String name, boolean needsLocalCluster, WritePolicy policy)
+            implements WritePolicyFactory<NoConfig> {
+        @Override
+        public Class<NoConfig> configType() {
+            return NoConfig.class;
+        }
 
-            @Override
-            public Class<NoConfig> configType() {
-                return NoConfig.class;
+        @Override
+        public void validate(NoConfig config, List<? extends ClusterView> clusters) throws InvalidConfigException {
+            if (needsLocalCluster && clusters.stream().noneMatch(ClusterView::local)) {
+                throw new InvalidConfigException("write policy '" + name + "' needs a cluster marked local: true");
             }
+        }
 
-            @Override
-            public WritePolicy create(NoConfig config) {
-                return policy;
-            }
-        };
+        @Override
+        public WritePolicy create(NoConfig config) {
+            return policy;
+        }
     }
 }

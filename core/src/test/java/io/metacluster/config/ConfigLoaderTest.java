@@ -1,12 +1,26 @@
 package io.metacluster.config;
 
 import io.metacluster.plugin.PluginHost;
+import io.metacluster.spi.ClusterView;
+import io.metacluster.spi.Command;
+import io.metacluster.spi.InvalidConfigException;
 import io.metacluster.spi.NoConfig;
 import io.metacluster.spi.Protocol;
 import io.metacluster.spi.ReadSelector;
 import io.metacluster.spi.ReadStrategy;
+import io.metacluster.spi.ReadVerifier;
+import io.metacluster.spi.Topology;
+import io.metacluster.spi.TopologyFactory;
+import io.metacluster.spi.VerifyContext;
+import io.metacluster.spi.VerifyStrategy;
+import io.metacluster.spi.WritePolicy.Verdict;
+import io.metacluster.spi.WriteTally;
 import io.metacluster.testing.StubProtocol;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -16,27 +30,120 @@ class ConfigLoaderTest {
     /** Only its name matters here: the loader checks that the protocol a listener names exists. */
     static final Protocol REDIS = StubProtocol.named("redis");
 
+    /** Counts the conversions of every {@code read: { strategy: locality }} block. */
+    static final AtomicInteger TUNINGS = new AtomicInteger();
+
     record Tuning(int weight) {
+        Tuning {
+            TUNINGS.incrementAndGet();
+        }
     }
 
-    static final ReadStrategy<Tuning> LOCALITY = new ReadStrategy<>() {
+    /** A selector that shows what it was made from. */
+    record MadeFrom(Object config) implements ReadSelector {
+        @Override
+        public ClusterView select(Command command, List<? extends ClusterView> candidates) {
+            return null;
+        }
+    }
+
+    /** A check of a strategy's config against the listener's clusters, as {@link ReadStrategy#validate}. */
+    interface Check<C> {
+        void check(C config, List<? extends ClusterView> clusters) throws InvalidConfigException;
+    }
+
+    /** A read strategy for these tests, made of its parts. */
+    record TestReadStrategy<C>(String name, Class<C> configType, Check<C> check, Function<C, ReadSelector> maker)
+            implements ReadStrategy<C> {
+        @Override
+        public void validate(C config, List<? extends ClusterView> clusters) throws InvalidConfigException {
+            check.check(config, clusters);
+        }
+
+        @Override
+        public ReadSelector create(C config) {
+            return maker.apply(config);
+        }
+    }
+
+    static final AtomicInteger LOCALITY_CREATED = new AtomicInteger();
+
+    static final ReadStrategy<Tuning> LOCALITY = new TestReadStrategy<>("locality", Tuning.class, (config, clusters) -> { },
+            config -> {
+                LOCALITY_CREATED.incrementAndGet();
+                return new MadeFrom(config);
+            });
+
+    record Pin(String cluster) {
+    }
+
+    /** A plugin's read strategy that names one of the listener's clusters: only its validation can tell a typo. */
+    static final ReadStrategy<Pin> PINNED = new TestReadStrategy<>("pinned", Pin.class, (config, clusters) -> {
+        if (clusters.stream().noneMatch(c -> c.name().equals(config.cluster()))) {
+            throw new InvalidConfigException("cluster", "'" + config.cluster() + "' is not one of the listener's clusters: "
+                    + String.join(", ", clusters.stream().map(ClusterView::name).toList()));
+        }
+    }, MadeFrom::new);
+
+    /** A plugin whose create() fails, e.g. for a resource it cannot get. */
+    static final ReadStrategy<NoConfig> BROKEN = new TestReadStrategy<>("broken", NoConfig.class, (config, clusters) -> { },
+            config -> {
+                throw new IllegalStateException("no licence for strategy 'broken'");
+            });
+
+    /** A verify strategy that needs two clusters to compare; its verifier needs a running engine. */
+    static final VerifyStrategy<NoConfig> MIRROR = new VerifyStrategy<>() {
         @Override
         public String name() {
-            return "locality";
+            return "mirror";
         }
 
         @Override
-        public Class<Tuning> configType() {
-            return Tuning.class;
+        public Class<NoConfig> configType() {
+            return NoConfig.class;
         }
 
         @Override
-        public ReadSelector create(Tuning config) {
-            return (command, candidates) -> null;
+        public void validate(NoConfig config, List<? extends ClusterView> clusters) throws InvalidConfigException {
+            if (clusters.size() < 2) {
+                throw new InvalidConfigException("needs two clusters to compare, got " + clusters.size());
+            }
+        }
+
+        @Override
+        public ReadVerifier create(NoConfig config, VerifyContext context) {
+            throw new AssertionError("a verifier is made by the engine at start, never while the config is checked");
+        }
+    };
+
+    /** A topology that only maps a local cluster: its validation sees the one cluster it maps. */
+    static final TopologyFactory<NoConfig> LOCAL_ONLY = new TopologyFactory<>() {
+        @Override
+        public String name() {
+            return "local-only";
+        }
+
+        @Override
+        public Class<NoConfig> configType() {
+            return NoConfig.class;
+        }
+
+        @Override
+        public void validate(NoConfig config, List<? extends ClusterView> clusters) throws InvalidConfigException {
+            if (clusters.size() != 1 || !clusters.get(0).local()) {
+                throw new InvalidConfigException("cluster " + clusters.get(0).name() + " is not local");
+            }
+        }
+
+        @Override
+        public Topology create(NoConfig config, List<String> nodes) {
+            return command -> 0;
         }
     };
 
     private static final PluginHost PLUGINS = PluginHost.of(REDIS, LOCALITY);
+    /** With the test plugins too (apart, so that the lists of what exists stay short). */
+    private static final PluginHost EXTENDED = PluginHost.of(REDIS, LOCALITY, PINNED, BROKEN, MIRROR, LOCAL_ONLY);
 
     private static final String GOOD = """
             io-threads: 2
@@ -59,28 +166,74 @@ class ConfigLoaderTest {
                 password: secret
             """;
 
-    private static MetaclusterConfig parse(String yaml) throws ConfigException {
+    private static Plan parse(String yaml) throws ConfigException {
         return ConfigLoader.parse("test.yaml", yaml, PLUGINS);
     }
 
+    private static Plan parseExtended(String yaml) throws ConfigException {
+        return ConfigLoader.parse("test.yaml", yaml, EXTENDED);
+    }
+
+    record Tally(int clusters, int succeeded, int failed, int localClusters, int localSucceeded, int localFailed)
+            implements WriteTally {
+    }
+
+    /** A write answered by {@code succeeded} of {@code clusters} clusters, none of them local. */
+    private static WriteTally succeeded(int succeeded, int clusters) {
+        return new Tally(clusters, succeeded, 0, 0, 0, 0);
+    }
+
     @Test
-    void readsAGoodFileIntoRecordsWithDefaults() throws ConfigException {
-        MetaclusterConfig config = parse(GOOD);
-        assertThat(config.ioThreads()).isEqualTo(2);
-        assertThat(config.backend().requestTimeoutMs()).isEqualTo(2000);
-        assertThat(config.backend().connectTimeoutMs()).isEqualTo(1000);
-        ListenerConfig listener = config.listeners().get(0);
+    void readsAGoodFileIntoAPlanWithDefaults() throws ConfigException {
+        Plan plan = parse(GOOD);
+        assertThat(plan.ioThreads()).isEqualTo(2);
+        assertThat(plan.backend().requestTimeoutMs()).isEqualTo(2000);
+        assertThat(plan.backend().connectTimeoutMs()).isEqualTo(1000);
+        ListenerPlan listener = plan.listeners().get(0);
+        assertThat(listener.protocol()).isSameAs(REDIS);
         assertThat(listener.bind()).isEqualTo(new HostPort("127.0.0.1", 6380));
         assertThat(listener.clusters()).containsExactly("a", "b");
         assertThat(listener.limits().maxPendingPerClient()).isEqualTo(64);
         assertThat(listener.limits().maxFrameBytes()).isEqualTo(64L * 1024 * 1024);
-        assertThat(ConfigLoader.convert(LOCALITY, listener.read(), ConfigLoader.READ_KEY)).isEqualTo(new Tuning(3));
-        assertThat(config.cluster("b").nodes()).containsExactly(new HostPort("::1", 7002));
-        assertThat(config.cluster("b").toString()).doesNotContain("secret");
+        assertThat(listener.read()).isEqualTo(new MadeFrom(new Tuning(3)));
+        assertThat(listener.write().judge(succeeded(1, 2))).as("quorum of 2").isEqualTo(Verdict.PENDING);
+        assertThat(listener.write().judge(succeeded(2, 2))).isEqualTo(Verdict.SUCCEEDED);
+        ClusterPlan b = plan.clusters().get(1);
+        assertThat(b.name()).isEqualTo("b");
+        assertThat(b.nodes()).containsExactly(new HostPort("::1", 7002));
+        assertThat(b.protocol()).isSameAs(REDIS);
+        assertThat(b.toString()).doesNotContain("secret");
+    }
+
+    @Test
+    void strategyBlocksAreConvertedAndCreatedOnce() throws ConfigException {
+        TUNINGS.set(0);
+        LOCALITY_CREATED.set(0);
+        parse(GOOD);
+        assertThat(TUNINGS).hasValue(1);
+        assertThat(LOCALITY_CREATED).hasValue(1);
+    }
+
+    @Test
+    void absentBlocksTakeTheirDefaults() throws ConfigException {
+        String bare = GOOD.replace("    read: { strategy: locality, weight: 3 }\n", "").replace("    write: { policy: quorum }\n", "")
+                .replace("    limits: { max-pending-per-client: 64 }\n", "");
+        ListenerPlan listener = parse(bare).listeners().get(0);
+        assertThat(listener.read()).as("locality, with its config's defaults").isEqualTo(new MadeFrom(new Tuning(0)));
+        assertThat(listener.write().judge(succeeded(1, 2))).as("first").isEqualTo(Verdict.SUCCEEDED);
+        assertThat(listener.verify().strategy().name()).isEqualTo("none");
+        assertThat(listener.limits()).isEqualTo(LimitsConfig.DEFAULTS);
+        assertThat(listener.limits().maxPendingPerClient()).isEqualTo(1024);
+        assertThat(listener.limits().maxClients()).isEqualTo(10_000);
+        assertThat(listener.protocolOptions()).isEqualTo(new NoConfig());
     }
 
     private static void assertRefused(String yaml, String expected) {
         assertThatThrownBy(() -> parse(yaml)).isInstanceOf(ConfigException.class).hasMessage(expected);
+    }
+
+    private static void assertRefusedExtended(String yaml, String expected) {
+        assertThatThrownBy(() -> parseExtended(yaml)).isInstanceOf(ConfigException.class).hasMessage(expected);
     }
 
     @Test
@@ -132,9 +285,42 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void localPolicyNeedsALocalCluster() {
+    void localPolicyNeedsALocalCluster() throws ConfigException {
         assertRefused(GOOD.replace("policy: quorum", "policy: local").replace("local: true", "local: false"),
                 "test.yaml:10: listeners[0].write.policy: write policy 'local' needs a cluster marked local: true");
+        assertThat(parse(GOOD.replace("policy: quorum", "policy: local")).listeners().get(0).write()).isNotNull();
+    }
+
+    @Test
+    void aStrategysValidationSeesTheListenersClusters() throws ConfigException {
+        assertRefusedExtended(GOOD.replace("strategy: locality, weight: 3", "strategy: pinned, cluster: westt"),
+                "test.yaml:9: listeners[0].read.cluster: 'westt' is not one of the listener's clusters: a, b");
+        String blockStyle = GOOD.replace("read: { strategy: locality, weight: 3 }", "read:\n      strategy: pinned\n      cluster: c");
+        assertRefusedExtended(blockStyle, "test.yaml:11: listeners[0].read.cluster: 'c' is not one of the listener's clusters: a, b");
+        assertThat(parseExtended(GOOD.replace("strategy: locality, weight: 3", "strategy: pinned, cluster: b")).listeners().get(0).read())
+                .isEqualTo(new MadeFrom(new Pin("b")));
+    }
+
+    @Test
+    void aVerifyStrategyIsValidatedButNotMadeWhileChecking() throws ConfigException {
+        String mirrored = GOOD.replace("    write: { policy: quorum }", "    write: { policy: quorum }\n    verify: { strategy: mirror }");
+        assertThat(parseExtended(mirrored).listeners().get(0).verify().strategy()).isSameAs(MIRROR);
+        assertRefusedExtended(mirrored.replace("clusters: [a, b]", "clusters: [a]"),
+                "test.yaml:11: listeners[0].verify.strategy: needs two clusters to compare, got 1");
+    }
+
+    @Test
+    void aTopologysValidationSeesItsCluster() throws ConfigException {
+        String localOnly = GOOD.replace("nodes: [127.0.0.1:7001]", "topology: local-only\n    nodes: [127.0.0.1:7001]");
+        assertThat(parseExtended(localOnly).clusters().get(0).topology()).isNotNull();
+        assertRefusedExtended(localOnly.replace("local: true", "local: false"),
+                "test.yaml:15: clusters[0].topology: cluster a is not local");
+    }
+
+    @Test
+    void aStrategyWhoseCreateThrowsIsRefusedWithItsLine() {
+        assertRefusedExtended(GOOD.replace("strategy: locality, weight: 3", "strategy: broken"),
+                "test.yaml:9: listeners[0].read.strategy: no licence for strategy 'broken'");
     }
 
     @Test
@@ -147,7 +333,7 @@ class ConfigLoaderTest {
     void hashRingTakesSeveralNodesAndAHashTag() throws ConfigException {
         String ring = GOOD.replace("nodes: [127.0.0.1:7001]",
                 "topology: hash-ring\n    topology-options: { hash-tag: \"{}\" }\n    nodes: [127.0.0.1:7001, 127.0.0.1:7003]");
-        assertThat(parse(ring).clusters().get(0).topology()).isEqualTo("hash-ring");
+        assertThat(parse(ring).clusters().get(0).topology().getClass().getSimpleName()).isEqualTo("HashRing");
         assertRefused(ring.replace("\"{}\"", "\"{\""),
                 "test.yaml:16: clusters[0].topology-options: hash-tag must be two characters, like \"{}\"; got \"{\"");
         assertRefused(ring.replace("hash-tag", "hash-tags"),

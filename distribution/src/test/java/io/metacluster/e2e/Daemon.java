@@ -35,7 +35,7 @@ final class Daemon implements AutoCloseable {
     static Daemon start(String yaml) throws Exception {
         PluginHost plugins = PluginHost.load(home().resolve("plugins"));
         try {
-            return new Daemon(plugins, Engine.start(ConfigLoader.parse("test.yaml", yaml, plugins), plugins));
+            return new Daemon(plugins, Engine.start(ConfigLoader.parse("test.yaml", yaml, plugins)));
         } catch (Exception | Error e) {
             plugins.close();
             throw e;

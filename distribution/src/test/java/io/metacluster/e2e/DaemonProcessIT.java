@@ -44,21 +44,33 @@ class DaemonProcessIT {
         assertThat(run(metacluster("--no-such-option"), 2)).contains("Unknown option");
     }
 
+    /** One listener in front of one cluster, not a local one; nothing listens on these ports. */
+    private static final String ONE_REMOTE_CLUSTER = """
+            listeners:
+              - name: main
+                protocol: redis
+                bind: 127.0.0.1:6999
+                clusters: [dc1]
+            clusters:
+              - name: dc1
+                nodes: [127.0.0.1:7999]
+            """;
+
     @Test
     void aBadConfigIsRefusedWithFileLineAndFieldAndExitCode2() throws Exception {
         Path config = dir.resolve("bad.yaml");
-        Files.writeString(config, """
-                listeners:
-                  - name: main
-                    protocol: redis
-                    bind: 127.0.0.1:6999
-                    clusters: [nowhere]
-                clusters:
-                  - name: dc1
-                    nodes: [127.0.0.1:7999]
-                """);
+        Files.writeString(config, ONE_REMOTE_CLUSTER.replace("clusters: [dc1]", "clusters: [nowhere]"));
         assertThat(run(metacluster("--config", config.toString(), "--check"), 2))
                 .contains(config + ":5: listeners[0].clusters[0]: no cluster is named 'nowhere'");
+    }
+
+    @Test
+    void aStrategysOwnValidationRefusesTheConfigInCheckAndAtStart() throws Exception {
+        Path config = dir.resolve("no-local.yaml");
+        Files.writeString(config, ONE_REMOTE_CLUSTER.replace("clusters: [dc1]", "clusters: [dc1]\n    write: { policy: local }"));
+        String refusal = config + ":6: listeners[0].write.policy: write policy 'local' needs a cluster marked local: true";
+        assertThat(run(metacluster("--config", config.toString(), "--check"), 2)).contains(refusal);
+        assertThat(run(metacluster("--config", config.toString()), 2)).contains(refusal);
     }
 
     @Test

@@ -4,7 +4,12 @@ import java.util.List;
 
 /**
  * Makes the {@link Topology} of a cluster ({@code topology: NAME}). The core ships
- * {@code single} (one node). Called once per cluster at start.
+ * {@code single} (one node) and {@code hash-ring}.
+ *
+ * <p>{@link #create} is called once per cluster while the config is checked (at start and by
+ * {@code --check}), after {@link #validate} (which sees that one cluster), off the event loops.
+ * A {@link RuntimeException} it throws refuses the config: an {@link IllegalArgumentException}
+ * is reported at the cluster's {@code nodes}, anything else at its {@code topology}.
  */
 public interface TopologyFactory<C> extends StrategyFactory<C> {
     /** @param nodes the cluster's nodes as {@code host:port}, in configuration order */

@@ -92,7 +92,7 @@ public abstract class RoutingBench {
             }
             int port = FreePorts.find();
             plugins = PluginHost.of(protocol, new LocalityStrategy());
-            engine = Engine.start(ConfigLoader.parse("routing-bench.yaml", config(protocol.name(), port), plugins), plugins);
+            engine = Engine.start(ConfigLoader.parse("routing-bench.yaml", config(protocol.name(), port), plugins));
             awaitHealthy();
             channel = SocketChannel.open();
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);

@@ -72,6 +72,16 @@ class ModuleBoundariesIT {
     }
 
     @Test
+    void theEngineIsBuiltFromThePlanAndNeverParsesConfig() throws IOException {
+        JavaClasses core = importJars(jars(Daemon.home().resolve("lib"), "metacluster-core-*.jar"));
+        noClasses().that().resideInAPackage("io.metacluster.engine..")
+                .should().dependOnClassesThat().haveSimpleNameEndingWith("ConfigLoader")
+                .orShould().dependOnClassesThat().haveSimpleNameEndingWith("PlanResolver")
+                .orShould().dependOnClassesThat().resideInAnyPackage("com.fasterxml.jackson..", "org.yaml..")
+                .because("the YAML is resolved once, into a Plan, before the engine starts").check(core);
+    }
+
+    @Test
     void theSpiKnowsNothingOfTheEngine() throws IOException {
         JavaClasses spi = spi();
         assertThat(spi).isNotEmpty();

@@ -17,6 +17,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Loads the plugin jars of a folder with PF4J and indexes their extensions by name, together
@@ -34,7 +36,7 @@ public final class PluginHost implements AutoCloseable {
 
     private PluginHost(PluginManager manager, ExtensionSource source) {
         this.manager = manager;
-        this.protocols = new Extensions<>("protocol", source.find(Protocol.class), Protocol::name);
+        this.protocols = new Extensions<>("protocol", source.find(Protocol.class), Protocol::name, this::origin);
         this.readStrategies = named("read strategy", source.find(ReadStrategy.class), List.of());
         this.writePolicies = named("write policy", source.find(WritePolicyFactory.class), BuiltIns.WRITE_POLICIES);
         this.verifyStrategies = named("verify strategy", source.find(VerifyStrategy.class), List.of(BuiltIns.NO_VERIFY));
@@ -44,6 +46,16 @@ public final class PluginHost implements AutoCloseable {
     /** Where extensions come from: PF4J, or a fixed list. */
     private interface ExtensionSource {
         <T> List<T> find(Class<T> type);
+    }
+
+    /** The plugin and jar an extension comes from, or "built in". */
+    private String origin(Object extension) {
+        PluginWrapper plugin = manager == null ? null : manager.whichPlugin(extension.getClass());
+        return plugin == null ? "built in" : describe(plugin);
+    }
+
+    private static String describe(PluginWrapper plugin) {
+        return "plugin " + plugin.getPluginId() + " (" + plugin.getPluginPath().getFileName() + ")";
     }
 
     /** A host with the given extensions (and the core's built-ins) and no plugin jars, e.g. for tests. */
@@ -56,26 +68,57 @@ public final class PluginHost implements AutoCloseable {
         });
     }
 
-    /** Loads and starts every plugin jar in {@code pluginsDir}. */
+    /**
+     * Loads and starts every plugin jar in {@code pluginsDir}, after checking them all (see
+     * {@link PluginJars}); logs each plugin with the extensions it provides.
+     *
+     * @throws IllegalStateException naming the jar, for a jar that cannot be used
+     */
     public static PluginHost load(Path pluginsDir) {
         if (!Files.isDirectory(pluginsDir)) {
             throw new IllegalArgumentException("plugins folder " + pluginsDir + " does not exist");
         }
         DefaultPluginManager manager = new DefaultPluginManager(pluginsDir);
+        manager.setSystemVersion(SpiVersion.CURRENT);
+        PluginJars.check(pluginsDir, SpiVersion.CURRENT, manager.getVersionManager());
         manager.loadPlugins();
         manager.startPlugins();
-        for (PluginWrapper plugin : manager.getPlugins()) {
-            log.info("plugin {} {} loaded from {} ({})", plugin.getPluginId(), plugin.getDescriptor().getVersion(),
-                    plugin.getPluginPath().getFileName(), plugin.getPluginState());
+        PluginHost host;
+        try {
+            host = new PluginHost(manager, manager::getExtensions);
+        } catch (RuntimeException e) {
+            manager.stopPlugins();
+            manager.unloadPlugins();
+            throw e;
         }
-        return new PluginHost(manager, manager::getExtensions);
+        host.logPlugins();
+        return host;
+    }
+
+    private void logPlugins() {
+        Map<String, List<String>> provided = new TreeMap<>();
+        for (Extensions<?> kind : List.of(protocols, readStrategies, writePolicies, verifyStrategies, topologies)) {
+            kind.byName().forEach((name, extension) ->
+                    provided.computeIfAbsent(origin(extension), o -> new ArrayList<>()).add(kind.kind() + " " + name));
+        }
+        for (PluginWrapper plugin : manager.getPlugins()) {
+            List<String> names = provided.getOrDefault(describe(plugin), List.of());
+            if (names.isEmpty()) {
+                log.warn("plugin {} {} ({}) provides no extension: its jar has no META-INF/extensions.idx (PF4J's annotation"
+                        + " processor did not run: see plugins/README.md) or no @Extension class", plugin.getPluginId(),
+                        plugin.getDescriptor().getVersion(), plugin.getPluginPath().getFileName());
+            } else {
+                log.info("plugin {} {} loaded from {}: {}", plugin.getPluginId(), plugin.getDescriptor().getVersion(),
+                        plugin.getPluginPath().getFileName(), String.join(", ", names));
+            }
+        }
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static <T extends StrategyFactory<?>> Extensions<T> named(String kind, List found, List<? extends T> builtIns) {
+    private <T extends StrategyFactory<?>> Extensions<T> named(String kind, List found, List<? extends T> builtIns) {
         Collection<T> all = new ArrayList<>(builtIns);
         all.addAll(found);
-        return new Extensions<>(kind, all, StrategyFactory::name);
+        return new Extensions<>(kind, all, StrategyFactory::name, this::origin);
     }
 
     public Extensions<Protocol> protocols() {

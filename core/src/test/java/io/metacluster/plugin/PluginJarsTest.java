@@ -1,0 +1,168 @@
+package io.metacluster.plugin;
+
+import io.metacluster.spi.Protocol;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Plugin jars built here, at test time, with javac and PF4J's annotation processor, as a plugin
+ * author would build them: a good one is loaded and found by name; every bad one is refused with
+ * a message that names its jar.
+ */
+class PluginJarsTest {
+    @TempDir
+    Path work;
+
+    /** The source of a read strategy {@code com.example.<cls>} named {@code name}, whose name() may throw. */
+    private static String readStrategy(String cls, String nameExpression) {
+        return """
+                package com.example;
+                import io.metacluster.spi.*;
+                @org.pf4j.Extension
+                public final class %s implements ReadStrategy<NoConfig> {
+                    @Override public String name() { return %s; }
+                    @Override public Class<NoConfig> configType() { return NoConfig.class; }
+                    @Override public ReadSelector create(NoConfig config) {
+                        return (command, candidates) -> candidates.isEmpty() ? null : candidates.get(0);
+                    }
+                }
+                """.formatted(cls, nameExpression);
+    }
+
+    /** Compiles {@code source} (class {@code com.example.<cls>}) with the annotation processor; the class files by jar path. */
+    private Map<String, byte[]> compile(String cls, String source) throws IOException {
+        Path src = Files.createDirectories(work.resolve("src-" + cls).resolve("com/example"));
+        Files.writeString(src.resolve(cls + ".java"), source);
+        Path out = Files.createDirectories(work.resolve("classes-" + cls));
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        int status = javac.run(null, null, errors, "-classpath", System.getProperty("java.class.path"),
+                "-processor", "org.pf4j.processor.ExtensionAnnotationProcessor", "-d", out.toString(), src.resolve(cls + ".java").toString());
+        assertThat(status).as(errors.toString(StandardCharsets.UTF_8)).isZero();
+        Map<String, byte[]> files = new java.util.TreeMap<>();
+        try (Stream<Path> walk = Files.walk(out)) {
+            for (Path file : walk.filter(Files::isRegularFile).toList()) {
+                files.put(out.relativize(file).toString().replace('\\', '/'), Files.readAllBytes(file));
+            }
+        }
+        return files;
+    }
+
+    private static void jar(Path jar, Map<String, String> manifestEntries, Map<String, byte[]> files) throws IOException {
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifestEntries.forEach((key, value) -> manifest.getMainAttributes().putValue(key, value));
+        try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file, manifest)) {
+            for (Map.Entry<String, byte[]> entry : files.entrySet()) {
+                out.putNextEntry(new JarEntry(entry.getKey()));
+                out.write(entry.getValue());
+                out.closeEntry();
+            }
+        }
+    }
+
+    private Path plugins() throws IOException {
+        return Files.createDirectories(work.resolve("plugins"));
+    }
+
+    private static Map<String, String> manifest(String id) {
+        return Map.of("Plugin-Id", id, "Plugin-Version", "1.0.0", "Plugin-Requires", ">=0.2.0 & <0.3.0");
+    }
+
+    private void assertRefused(String... messageParts) {
+        assertThatThrownBy(() -> PluginHost.load(work.resolve("plugins")).close())
+                .isInstanceOf(IllegalStateException.class)
+                .satisfies(e -> assertThat(e.getMessage()).contains(messageParts));
+    }
+
+    @Test
+    void aPluginBuiltAsDocumentedIsLoadedAndFoundByName() throws Exception {
+        jar(plugins().resolve("pinned.jar"), manifest("pinned"), compile("Pinned", readStrategy("Pinned", "\"pinned\"")));
+        try (PluginHost host = PluginHost.load(plugins())) {
+            assertThat(host.readStrategies().find("pinned")).isNotNull();
+            assertThat(host.readStrategies().find("pinned").getClass().getName()).isEqualTo("com.example.Pinned");
+        }
+    }
+
+    @Test
+    void aJarWithoutPluginIdIsRefusedByName() throws Exception {
+        jar(plugins().resolve("anonymous.jar"), Map.of("Plugin-Version", "1.0.0"), compile("Pinned", readStrategy("Pinned", "\"pinned\"")));
+        assertRefused("anonymous.jar has no Plugin-Id in META-INF/MANIFEST.MF");
+    }
+
+    @Test
+    void twoJarsWithOneIdAreBothNamed() throws Exception {
+        Map<String, byte[]> classes = compile("Pinned", readStrategy("Pinned", "\"pinned\""));
+        jar(plugins().resolve("pinned-1.0.jar"), manifest("pinned"), classes);
+        jar(plugins().resolve("pinned-1.1.jar"), manifest("pinned"), classes);
+        assertRefused("pinned-1.0.jar and pinned-1.1.jar both have Plugin-Id 'pinned'");
+    }
+
+    @Test
+    void aJarBundlingTheSpiIsRefused() throws Exception {
+        Map<String, byte[]> classes = new java.util.TreeMap<>(compile("Pinned", readStrategy("Pinned", "\"pinned\"")));
+        try (InputStream spi = Protocol.class.getResourceAsStream("Protocol.class")) {
+            classes.put("io/metacluster/spi/Protocol.class", spi.readAllBytes());
+        }
+        jar(plugins().resolve("fat.jar"), manifest("fat"), classes);
+        assertRefused("fat.jar (plugin fat) bundles the SPI's classes");
+    }
+
+    @Test
+    void aJarWithoutTheExtensionIndexIsRefused() throws Exception {
+        Map<String, byte[]> classes = new java.util.TreeMap<>(compile("Pinned", readStrategy("Pinned", "\"pinned\"")));
+        classes.remove("META-INF/extensions.idx");
+        jar(plugins().resolve("unindexed.jar"), manifest("unindexed"), classes);
+        assertRefused("unindexed.jar (plugin unindexed) has no META-INF/extensions.idx");
+    }
+
+    @Test
+    void aMissingDependencyIsNamed() throws Exception {
+        Map<String, String> entries = new java.util.HashMap<>(manifest("wrapper"));
+        entries.put("Plugin-Dependencies", "redis, optional-thing?");
+        jar(plugins().resolve("wrapper.jar"), entries, compile("Pinned", readStrategy("Pinned", "\"pinned\"")));
+        assertRefused("wrapper.jar (plugin wrapper) depends on plugin 'redis' (Plugin-Dependencies), which is not in");
+    }
+
+    @Test
+    void anIncompatibleSpiVersionIsRefused() throws Exception {
+        Map<String, String> entries = new java.util.HashMap<>(manifest("future"));
+        entries.put("Plugin-Requires", ">=9.0.0");
+        jar(plugins().resolve("future.jar"), entries, compile("Pinned", readStrategy("Pinned", "\"pinned\"")));
+        assertRefused("future.jar (plugin future) has Plugin-Requires '>=9.0.0', which this daemon's SPI " + SpiVersion.CURRENT
+                + " does not satisfy");
+    }
+
+    @Test
+    void aNameThatThrowsNamesTheJar() throws Exception {
+        jar(plugins().resolve("boom.jar"), manifest("boom"), compile("Boom", readStrategy("Boom", "boom()") .replace(
+                "@Override public Class", "private static String boom() { throw new IllegalStateException(\"name-boom\"); }\n    @Override public Class")));
+        assertRefused("the read strategy com.example.Boom of plugin boom (boom.jar) failed in name():", "name-boom");
+    }
+
+    @Test
+    void twoExtensionsOfOneNameNameBothPlugins() throws Exception {
+        jar(plugins().resolve("a.jar"), manifest("a"), compile("First", readStrategy("First", "\"pinned\"")));
+        jar(plugins().resolve("b.jar"), manifest("b"), compile("Second", readStrategy("Second", "\"pinned\"")));
+        assertRefused("two read strategies are named 'pinned': com.example.First of plugin a (a.jar) and com.example.Second of plugin b (b.jar)");
+    }
+}

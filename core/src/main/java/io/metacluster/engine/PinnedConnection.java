@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A backend connection of one client's own ({@link io.metacluster.spi.CommandKind#PINNED}): says
  * the protocol's hello (AUTH, SELECT, PING), then hands every complete message the node sends to
- * its {@link PinnedListener}, as it comes (a subscribed connection gets messages nobody asked for,
- * so there is no request to match). Lives on the client's event loop.
+ * its {@link PinnedListener}, as it comes (such a connection may get messages nobody asked for, a
+ * subscription's, so there is no request to match). Lives on the client's event loop.
  */
 final class PinnedConnection extends BackendDecoder {
     private static final Logger log = LoggerFactory.getLogger(PinnedConnection.class);

@@ -158,7 +158,8 @@ final class PinnedMode implements PinnedListener {
         pinned = null;
         connectingPinned = false;
         if (wasUp && pinning) {
-            // the subscriptions are gone with it: the client must see a lost connection and subscribe again
+            // what the client set up on that connection (subscriptions, a WATCH) is gone with it: it must see a lost
+            // connection, as when a server goes away, and set it up again
             log.debug("closing client {}: its pinned backend connection closed", client());
             replies.close();
         } else if (pinning) {

@@ -58,13 +58,13 @@ final class ReadRequest extends Slot implements ReplyListener {
 
     @Override
     public void onReply(ByteBuf reply, boolean error) {
-        if (command.kind() == CommandKind.READ && !missRetried && session.listener().config().missFailover()
+        if (command.kind() == CommandKind.READ && !missRetried && session.missFailover()
                 && session.codec().isMiss(command, reply)) {
             LoopCluster another = session.select(command, untried());
             if (another != null) {
                 missRetried = true;
                 reply.release();
-                session.listener().metrics().missFailovers.mark();
+                session.metrics().missFailovers.mark();
                 target = another;
                 tried |= 1L << session.indexOf(another);
                 another.request(command, session.id(), this, session.codec(), false);
@@ -72,7 +72,7 @@ final class ReadRequest extends Slot implements ReplyListener {
             }
         }
         if (command.kind() == CommandKind.READ) {
-            session.listener().verifier().onRead(command, target, reply);
+            session.verifier().onRead(command, target, reply);
         } else if (!error) {
             Command followUp = session.codec().propagation(command, reply, session.alloc());
             if (followUp != null) {

@@ -3,6 +3,7 @@ package io.metacluster.engine;
 import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.ClusterView;
 import io.metacluster.spi.Command;
+import io.metacluster.spi.ReadVerifier;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
@@ -46,8 +47,18 @@ final class RequestContext {
         return codec;
     }
 
-    Listener listener() {
-        return listener;
+    /** Whether a read that misses is tried once more on another cluster ({@code miss-failover}). */
+    boolean missFailover() {
+        return listener.config().missFailover();
+    }
+
+    ListenerMetrics metrics() {
+        return listener.metrics();
+    }
+
+    /** Hears of every read served, for background verification. */
+    ReadVerifier verifier() {
+        return listener.verifier();
     }
 
     ByteBufAllocator alloc() {

@@ -83,8 +83,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             replies.answerNow(reply);
             return;
         }
-        boolean tookIt = (pinned != null || command.kind() == CommandKind.PINNED) && pinnedMode().offer(command);
-        if (!tookIt) {
+        boolean pinnedTookIt = (pinned != null || command.kind() == CommandKind.PINNED) && pinnedMode().offer(command);
+        if (!pinnedTookIt) {
             route(command);
         }
         if (replies.pending() >= listener.limits().maxPendingPerClient()) {
@@ -118,6 +118,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         return pinned;
     }
 
+    /** A reply went out or a pinned connection came up: a pinned connection may open now; reading may stop or resume. */
     private void stateChanged() {
         if (replies.isClosed()) {
             return;
@@ -155,7 +156,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         // requests still at a backend release their replies when those arrive (see ReplyQueue#answer)
-        replies.closed();
+        replies.clientClosed();
         codec.closed();
         if (pinned != null) {
             pinned.clientClosed();

@@ -117,7 +117,7 @@ final class ReplyQueue {
     }
 
     /** The connection closed: replies answered already are released, those still at a backend when they come. */
-    void closed() {
+    void clientClosed() {
         closed = true;
         slots.removeIf(slot -> {
             if (slot.done) {
@@ -134,7 +134,7 @@ final class ReplyQueue {
         return closing || closed;
     }
 
-    /** Whether the connection closed ({@link #closed()} was called). */
+    /** Whether the connection closed ({@link #clientClosed()} was called). */
     boolean isClosed() {
         return closed;
     }

@@ -110,7 +110,7 @@ class PinnedModeTest {
     private void clientLeaves() {
         if (!replies.isClosed()) {
             client.close();
-            replies.closed();
+            replies.clientClosed();
             pinned.clientClosed();
         }
     }

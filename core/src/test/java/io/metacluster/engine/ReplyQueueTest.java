@@ -142,7 +142,7 @@ class ReplyQueueTest {
         replies.answer(answered, waiting);
 
         client.close();
-        replies.closed();
+        replies.clientClosed();
         assertThat(waiting.refCnt()).as("an answered reply still in line").isZero();
         assertThat(replies.pending()).isEqualTo(1);
 

@@ -100,13 +100,13 @@ final class LoopCluster implements ClusterView {
     }
 
     /**
-     * Opens a connection of {@code session}'s own for {@code command} ({@link io.metacluster.spi.CommandKind#PINNED})
+     * Opens a connection of client {@code clientId}'s own for {@code command} ({@link io.metacluster.spi.CommandKind#PINNED})
      * to the node that holds its key, or the first node when it has none or several (channel
-     * names are not keys; a PUBLISH reaches every node).
+     * names are not keys; a PUBLISH reaches every node); {@code listener} hears of what comes back.
      */
-    ChannelFuture connectPinned(Command command, ClientSession session) {
+    ChannelFuture connectPinned(Command command, long clientId, PinnedListener listener) {
         int node = cluster.topology.nodeFor(command);
-        return connection(node == Topology.SPANS_NODES ? 0 : node, command.lane(), session.id()).connectPinned(session);
+        return connection(node == Topology.SPANS_NODES ? 0 : node, command.lane(), clientId).connectPinned(listener);
     }
 
     /** The answer to a keyless write every node applied: the first node's reply. */

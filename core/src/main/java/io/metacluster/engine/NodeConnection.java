@@ -169,10 +169,11 @@ final class NodeConnection {
     }
 
     /**
-     * Opens a connection of one client's own to this node (pub/sub), on this connection's event
-     * loop, with the same options, TLS and handshake; {@code session} gets what comes back.
+     * Opens a connection of one client's own to this node ({@link PinnedConnection}), on this
+     * connection's event loop, with the same options, TLS and handshake; {@code listener} hears of
+     * what comes back.
      */
-    ChannelFuture connectPinned(ClientSession session) {
+    ChannelFuture connectPinned(PinnedListener listener) {
         return bootstrap.clone().handler(new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
@@ -181,7 +182,7 @@ final class NodeConnection {
                     ch.pipeline().addLast(Tls.clientHandler(cluster.tls, cluster.config.tls(), ch.alloc(),
                             node.address.host(), node.address.port()));
                 }
-                ch.pipeline().addLast(new PinnedConnection(session, protocol.newBackendCodec(node.settings, lane),
+                ch.pipeline().addLast(new PinnedConnection(listener, protocol.newBackendCodec(node.settings, lane),
                         config.connectTimeoutMs()));
             }
         }).connect();

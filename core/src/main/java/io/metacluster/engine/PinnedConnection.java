@@ -10,22 +10,22 @@ import org.slf4j.LoggerFactory;
 /**
  * A backend connection of one client's own ({@link io.metacluster.spi.CommandKind#PINNED}): says
  * the protocol's hello (AUTH, SELECT, PING), then hands every complete message the node sends to
- * the client's session, as it comes (a subscribed connection gets messages nobody asked for, so
- * there is no request to match). Lives on the client's event loop.
+ * its {@link PinnedListener}, as it comes (such a connection may get messages nobody asked for, a
+ * subscription's, so there is no request to match). Lives on the client's event loop.
  */
 final class PinnedConnection extends BackendDecoder {
     private static final Logger log = LoggerFactory.getLogger(PinnedConnection.class);
 
-    private final ClientSession session;
+    private final PinnedListener listener;
 
-    PinnedConnection(ClientSession session, BackendCodec codec, int helloTimeoutMs) {
+    PinnedConnection(PinnedListener listener, BackendCodec codec, int helloTimeoutMs) {
         super(codec, helloTimeoutMs);
-        this.session = session;
+        this.listener = listener;
     }
 
     @Override
     protected void ready(ChannelHandlerContext ctx) {
-        session.pinnedReady(ctx.channel());
+        listener.pinnedReady(ctx.channel());
     }
 
     @Override
@@ -35,14 +35,14 @@ final class PinnedConnection extends BackendDecoder {
             if (length < 0) {
                 return;
             }
-            session.pinnedMessage(ctx.channel(), in.readRetainedSlice(length));
+            listener.pinnedMessage(ctx.channel(), in.readRetainedSlice(length));
         }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         super.channelInactive(ctx);
-        session.pinnedClosed(ctx.channel());
+        listener.pinnedClosed(ctx.channel());
     }
 
     @Override
@@ -52,7 +52,7 @@ final class PinnedConnection extends BackendDecoder {
 
     @Override
     protected void close(ChannelHandlerContext ctx, String reason) {
-        log.debug("closing the pinned connection of client {}: {}", session.remoteAddress(), reason);
+        log.debug("closing the pinned connection of client {}: {}", listener.client(), reason);
         ctx.close();
     }
 }

@@ -2,7 +2,6 @@ package io.metacluster.engine;
 
 import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
-import io.metacluster.spi.ReadSelector;
 import io.netty.buffer.ByteBuf;
 
 import java.util.ArrayList;
@@ -14,13 +13,14 @@ import java.util.List;
  * A {@link CommandKind#CONDITIONAL_WRITE} is routed the same way and then propagated.
  */
 final class ReadRequest extends Slot implements ReplyListener {
-    private final ClientSession session;
+    /** The client's session, as its requests see it. */
+    private final RequestContext session;
     private Command command;
     private LoopCluster target;
     private long tried;
     private boolean missRetried;
 
-    ReadRequest(ClientSession session) {
+    ReadRequest(RequestContext session) {
         this.session = session;
     }
 
@@ -36,42 +36,43 @@ final class ReadRequest extends Slot implements ReplyListener {
 
     @Override
     void start() {
-        route(session.clusters(), session.listener().selector(), null);
+        route(session.clusters(), null);
     }
 
+    @Override
     boolean conditional() {
         return command.kind() == CommandKind.CONDITIONAL_WRITE;
     }
 
-    private void route(List<LoopCluster> candidates, ReadSelector selector, String lastFailure) {
-        target = (LoopCluster) selector.select(command, candidates);
+    private void route(List<LoopCluster> candidates, String lastFailure) {
+        target = session.select(command, candidates);
         if (target == null) {
             String reason = lastFailure != null ? lastFailure : "no cluster is up";
             session.answer(this, session.error(command, "no cluster can serve " + command.name() + " now: " + reason));
             finish();
             return;
         }
-        tried |= 1L << session.clusterIndex(target);
+        tried |= 1L << session.indexOf(target);
         target.request(command, session.id(), this, session.codec(), false);
     }
 
     @Override
     public void onReply(ByteBuf reply, boolean error) {
-        if (command.kind() == CommandKind.READ && !missRetried && session.listener().config().missFailover()
+        if (command.kind() == CommandKind.READ && !missRetried && session.missFailover()
                 && session.codec().isMiss(command, reply)) {
-            LoopCluster another = (LoopCluster) session.listener().selector().select(command, untried());
+            LoopCluster another = session.select(command, untried());
             if (another != null) {
                 missRetried = true;
                 reply.release();
-                session.listener().metrics().missFailovers.mark();
+                session.metrics().missFailovers.mark();
                 target = another;
-                tried |= 1L << session.clusterIndex(another);
+                tried |= 1L << session.indexOf(another);
                 another.request(command, session.id(), this, session.codec(), false);
                 return;
             }
         }
         if (command.kind() == CommandKind.READ) {
-            session.listener().verifier().onRead(command, target, reply);
+            session.verifier().onRead(command, target, reply);
         } else if (!error) {
             Command followUp = session.codec().propagation(command, reply, session.alloc());
             if (followUp != null) {
@@ -98,7 +99,7 @@ final class ReadRequest extends Slot implements ReplyListener {
 
     @Override
     public void onFailure(String reason) {
-        route(untried(), session.listener().selector(), reason);
+        route(untried(), reason);
     }
 
     private List<LoopCluster> untried() {

@@ -3,8 +3,8 @@ package io.metacluster.engine;
 import io.netty.buffer.ByteBuf;
 
 /**
- * A client's request waiting for its turn: the session answers requests strictly in the
- * order they came, so a reply that is ready early waits here until the ones before it are.
+ * A client's request waiting for its turn: the {@link ReplyQueue} answers requests strictly in
+ * the order they came, so a reply that is ready early waits here until the ones before it are.
  */
 class Slot {
     /** The reply to write, or {@code null} to write nothing (quiet modes). Owned by the slot. */
@@ -17,6 +17,11 @@ class Slot {
     void start() {
     }
 
+    /** Whether the client's later requests must wait until this one is done (see {@link Parking}). */
+    boolean conditional() {
+        return false;
+    }
+
     void answer(ByteBuf reply) {
         this.reply = reply;
         this.done = true;
@@ -25,7 +30,7 @@ class Slot {
     private boolean dequeued;
     private boolean finished;
 
-    /** The session took the slot off its queue and wrote its reply: it no longer refers to it. */
+    /** The reply queue took the slot off its line and wrote its reply: it no longer refers to it. */
     final void dequeued() {
         dequeued = true;
         reuseIfUnused();
@@ -43,7 +48,7 @@ class Slot {
         }
     }
 
-    /** Nothing refers to this slot any more: a subclass may hand itself back to the session for reuse. */
+    /** Nothing refers to this slot any more: a subclass may hand itself back to its client's {@link RequestPool}. */
     void reuse() {
     }
 

@@ -1,0 +1,131 @@
+package io.metacluster.engine;
+
+import io.metacluster.spi.ClientCodec;
+import io.metacluster.spi.ClusterView;
+import io.metacluster.spi.Command;
+import io.metacluster.spi.ReadVerifier;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+
+import java.util.List;
+
+/**
+ * What a client's forwarded request sees of its client: the listener's clusters as the client's
+ * event loop sees them, the read selector (its choice mapped back to the engine's cluster), the
+ * protocol's codec, and where its reply goes. One per client connection, on its event loop.
+ */
+final class RequestContext {
+    private final Listener listener;
+    private final ClientCodec codec;
+    private final long id;
+    private final List<LoopCluster> clusters;
+    private final ChannelHandlerContext ctx;
+    private final ReplyQueue replies;
+    private final Parking parking;
+    private final RequestPool pool;
+
+    RequestContext(Listener listener, ClientCodec codec, long id, List<LoopCluster> clusters, ChannelHandlerContext ctx,
+                   ReplyQueue replies, Parking parking, RequestPool pool) {
+        this.listener = listener;
+        this.codec = codec;
+        this.id = id;
+        this.clusters = clusters;
+        this.ctx = ctx;
+        this.replies = replies;
+        this.parking = parking;
+        this.pool = pool;
+    }
+
+    /** The client's number, which also keeps its writes on one connection per node. */
+    long id() {
+        return id;
+    }
+
+    ClientCodec codec() {
+        return codec;
+    }
+
+    /** Whether a read that misses is tried once more on another cluster ({@code miss-failover}). */
+    boolean missFailover() {
+        return listener.config().missFailover();
+    }
+
+    ListenerMetrics metrics() {
+        return listener.metrics();
+    }
+
+    /** Hears of every read served, for background verification. */
+    ReadVerifier verifier() {
+        return listener.verifier();
+    }
+
+    ByteBufAllocator alloc() {
+        return ctx.alloc();
+    }
+
+    /** The listener's clusters, in configuration order, as this client's event loop sees them. */
+    List<LoopCluster> clusters() {
+        return clusters;
+    }
+
+    /**
+     * The cluster the listener's read selector picks for {@code command} among {@code candidates}
+     * (some of {@link #clusters()}), or {@code null} when none can serve it.
+     */
+    LoopCluster select(Command command, List<LoopCluster> candidates) {
+        ClusterView chosen = listener.selector().select(command, candidates);
+        return chosen == null ? null : clusters.get(indexOf(chosen));
+    }
+
+    /** Where {@code cluster} stands in {@link #clusters()}: how a selector's choice maps back to the engine's cluster. */
+    int indexOf(ClusterView cluster) {
+        for (int i = 0; i < clusters.size(); i++) {
+            if (clusters.get(i) == cluster) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("the read selector of listener " + listener.name() + " chose " + cluster
+                + ", which is not one of its clusters");
+    }
+
+    /** Takes {@code request} in line for its reply, and starts it (once no conditional write holds it back). */
+    void route(Slot request) {
+        replies.add(request);
+        parking.start(request);
+    }
+
+    /** {@code slot}'s reply (owned from now on), written in request order. */
+    void answer(Slot slot, ByteBuf reply) {
+        replies.answer(slot, reply);
+    }
+
+    /** A backend's reply for {@code slot}, as the protocol presents it to the client. */
+    void answerFromBackend(Slot slot, Command command, ByteBuf reply) {
+        answer(slot, codec.present(command, reply));
+    }
+
+    /** An error reply to {@code command}, in the client's protocol. */
+    ByteBuf error(Command command, String message) {
+        return codec.error(ctx.alloc(), command, message);
+    }
+
+    /** A conditional write was answered and its propagation sent: what waited behind it may go. */
+    void conditionalDone() {
+        parking.conditionalDone();
+    }
+
+    void reuse(ReadRequest read) {
+        pool.reuse(read);
+    }
+
+    /**
+     * Opens a backend connection of the client's own for {@code first}, to the cluster a read of it
+     * would use; {@code null} when no cluster is up. See {@link PinnedMode}.
+     */
+    ChannelFuture connectPinned(Command first, PinnedListener listener) {
+        LoopCluster target = select(first, clusters);
+        return target == null ? null : target.connectPinned(first, id, listener);
+    }
+}

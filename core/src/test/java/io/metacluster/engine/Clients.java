@@ -3,7 +3,7 @@ package io.metacluster.engine;
 import com.codahale.metrics.MetricRegistry;
 import io.metacluster.config.AuthConfig;
 import io.metacluster.config.LimitsConfig;
-import io.metacluster.config.ListenerConfig;
+import io.metacluster.config.ListenerPlan;
 import io.metacluster.spi.ClusterView;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.ProtocolException;
@@ -30,10 +30,9 @@ final class Clients {
 
     /** A listener with {@code limits} and {@code auth} (or none); its read selector takes the first healthy cluster. */
     static Listener listener(LimitsConfig limits, AuthConfig auth) {
-        ListenerConfig config = new ListenerConfig("test", "line", null, List.of(), null, null, null, limits, null, auth,
-                false, null);
-        return new Listener(config, new LineProtocol(), Clients::firstHealthy, tally -> WritePolicy.Verdict.SUCCEEDED,
-                new ListenerMetrics(new MetricRegistry(), "test"));
+        ListenerPlan plan = new ListenerPlan("test", new LineProtocol(), null, null, List.of(), Clients::firstHealthy,
+                tally -> WritePolicy.Verdict.SUCCEEDED, null, limits, null, auth, false);
+        return new Listener(plan, new ListenerMetrics(new MetricRegistry(), "test"));
     }
 
     static LimitsConfig limits(int maxPending, int maxClients, long maxOutputBytes) {

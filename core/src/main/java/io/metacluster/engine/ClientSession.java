@@ -9,6 +9,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
@@ -133,7 +134,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof IdleStateEvent && replies.isEmpty()) {
+        if (event instanceof ChannelInputShutdownEvent) {
+            // the client sent all it will: as Redis and memcached do, answer every request read, then close
+            if (!replies.closing()) {
+                replies.answerNow(null, true);
+            }
+        } else if (event instanceof IdleStateEvent && replies.isEmpty()) {
             log.debug("closing idle client {}", remoteAddress());
             replies.close();
         } else {

@@ -199,6 +199,8 @@ public final class Engine implements AutoCloseable {
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    // a client that shuts its write side (printf ... | nc) is answered, then closed: ClientSession
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
                     .childHandler(new ChannelInitializer<>() {
                         @Override

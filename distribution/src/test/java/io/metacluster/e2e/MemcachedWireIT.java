@@ -208,6 +208,23 @@ class MemcachedWireIT {
         assertThat(stat(backends.dc1, "cmd_set")).as("only the set of a valid key reached dc1").isEqualTo(sets + 1);
     }
 
+    /** What {@code printf 'set ...' | nc} does: send, shut the write side, read to the end, as memcached answers it. */
+    @Test
+    void aClientThatHalfClosesGetsEveryReplyThenTheEnd() throws Exception {
+        String script = "set half 0 0 1\r\n1\r\nget half\r\nmg half v\r\nincr half 5\r\n";
+        List<String> answers = new ArrayList<>();
+        for (int port : new int[] {backends.port, backends.dc1.port()}) {
+            try (Socket client = new Socket("127.0.0.1", port)) {
+                client.setSoTimeout(5000);
+                client.getOutputStream().write(script.getBytes(StandardCharsets.US_ASCII));
+                client.shutdownOutput();
+                answers.add(new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+            }
+        }
+        assertThat(answers).containsExactly("STORED\r\nVALUE half 0 1\r\n1\r\nEND\r\nVA 1\r\n1\r\n6\r\n",
+                "STORED\r\nVALUE half 0 1\r\n1\r\nEND\r\nVA 1\r\n1\r\n6\r\n");
+    }
+
     @Test
     void valuesOverTheItemSizeAreRefusedAndTheStreamGoesOn() throws Exception {
         long sets = stat(backends.dc1, "cmd_set");

@@ -345,6 +345,26 @@ class RedisProxyIT {
         }
     }
 
+    /** What {@code printf 'SET ...\r\nGET ...\r\n' | nc} does: send, shut the write side, read to the end. */
+    @Test
+    void aClientThatHalfClosesGetsEveryReplyThenTheEnd() throws Exception {
+        String script = "SET half 1\r\nGET half\r\nINCR n\r\n*2\r\n$3\r\nGET\r\n$4\r\nhalf\r\nPING\r\n";
+        for (int port : new int[] {port, dc1.port()}) {
+            try (Socket client = new Socket("127.0.0.1", port)) {
+                client.setSoTimeout(5000);
+                client.getOutputStream().write(script.getBytes(StandardCharsets.US_ASCII));
+                client.shutdownOutput();
+                assertThat(readAll(client.getInputStream())).as("port %d", port)
+                        .isEqualTo("+OK\r\n$1\r\n1\r\n:" + (port == dc1.port() ? 2 : 1) + "\r\n$1\r\n1\r\n+PONG\r\n");
+            }
+        }
+        try (Socket client = new Socket("127.0.0.1", port)) {
+            client.setSoTimeout(5000);
+            client.shutdownOutput();
+            assertThat(readAll(client.getInputStream())).as("nothing sent, nothing answered, closed").isEmpty();
+        }
+    }
+
     // ---- helpers
 
     /** Runs each client on a thread of its own and fails with the first client's failure. */

@@ -4,6 +4,7 @@ import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.ClientContext;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
+import io.metacluster.spi.Pinning;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -46,7 +47,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     private static final int MAX_SPARES = 32;
     /**
      * Pinned mode ({@link CommandKind#PINNED}, Redis pub/sub): from the first such command until
-     * {@link ClientCodec#endsPinning}. Its backend connection, once up; the commands waiting for
+     * {@link Pinning#endsPinning}. Its backend connection, once up; the commands waiting for
      * it (it is only opened once every earlier request is answered, so replies stay in order).
      */
     private boolean pinning;
@@ -109,13 +110,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             return;
         }
         if (pinning) {
-            String verdict = codec.whilePinned(command);
-            if (verdict == ClientCodec.FORWARD) {
+            Pinning.Route route = codec.pinning().whilePinned(command);
+            if (route == Pinning.Route.FORWARD) {
                 toPinned(command);
                 return;
             }
-            if (!verdict.isEmpty()) {
-                ByteBuf reply = codec.error(ctx.alloc(), command, verdict);
+            if (route == Pinning.Route.REFUSE) {
+                ByteBuf reply = codec.error(ctx.alloc(), command, codec.pinning().refusal(command));
                 command.release();
                 answerNow(reply);
                 return;
@@ -213,7 +214,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             message.release();
             return;
         }
-        boolean ends = codec.endsPinning(message);
+        boolean ends = codec.pinning().endsPinning(message);
         ctx.write(message, ctx.voidPromise());
         FlushBatch.current().flush(ctx.channel());
         enforceOutputLimit();

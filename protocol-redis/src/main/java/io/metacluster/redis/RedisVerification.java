@@ -148,9 +148,10 @@ public final class RedisVerification implements ReplyVerification {
         return out;
     }
 
+    /** See {@link Replies#isError}, the backend codec's rule too. */
     @Override
     public boolean isError(Command request, ByteBuf reply) {
-        return !reply.isReadable() || reply.getByte(reply.readerIndex()) == '-' || reply.getByte(reply.readerIndex()) == '!';
+        return Replies.isError(request, reply);
     }
 
     @Override
@@ -203,28 +204,17 @@ public final class RedisVerification implements ReplyVerification {
             size += 16 + arg.readableBytes();
         }
         ByteBuf frame = alloc.buffer(size);
-        writeAscii(frame, "*" + (2 + args.length) + "\r\n");
-        bulk(frame, ascii(name));
-        writeAscii(frame, "$" + key.readableBytes() + "\r\n");
-        int keyOffset = frame.writerIndex();
-        frame.writeBytes(key, key.readerIndex(), key.readableBytes()).writeShort(0x0d0a);
+        RespWriter.arrayHeader(frame, 2 + args.length);
+        RespWriter.bulk(frame, name);
+        int keyOffset = RespWriter.bulk(frame, key);
         for (ByteBuf arg : args) {
-            bulk(frame, arg);
+            RespWriter.bulk(frame, arg);
         }
         return Command.of(frame, info.displayName(), info.kind(), new int[] {keyOffset, key.readableBytes()}, info);
     }
 
-    private static void bulk(ByteBuf out, ByteBuf arg) {
-        writeAscii(out, "$" + arg.readableBytes() + "\r\n");
-        out.writeBytes(arg, arg.readerIndex(), arg.readableBytes()).writeShort(0x0d0a);
-    }
-
     private static ByteBuf ascii(String text) {
         return Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private static void writeAscii(ByteBuf out, String text) {
-        out.writeCharSequence(text, StandardCharsets.US_ASCII);
     }
 
     static Map<String, Mode> loadOverrides() {

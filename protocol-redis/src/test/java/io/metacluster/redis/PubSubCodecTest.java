@@ -1,8 +1,8 @@
 package io.metacluster.redis;
 
-import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.Command;
+import io.metacluster.spi.Pinning;
 import io.netty.buffer.ByteBuf;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -32,9 +32,15 @@ class PubSubCodecTest {
         ByteBuf in = buf(mb(words.trim().split(" ")));
         try {
             Command command = codec.decode(in);
-            String verdict = codec.whilePinned(command);
+            Pinning pinning = codec.pinning();
+            Pinning.Route route = pinning.whilePinned(command);
+            String verdict = switch (route) {
+                case FORWARD -> "forward";
+                case AS_USUAL -> "as usual";
+                case REFUSE -> pinning.refusal(command);
+            };
             command.release();
-            assertThat(verdict == ClientCodec.FORWARD ? "forward" : verdict.isEmpty() ? "as usual" : verdict).isEqualTo(expected);
+            assertThat(verdict).isEqualTo(expected);
         } finally {
             in.release();
         }
@@ -56,7 +62,7 @@ class PubSubCodecTest {
     void endsPinning(String message, boolean ends) {
         ByteBuf buf = buf(message.trim().replace("\\r\\n", "\r\n"));
         try {
-            assertThat(codec.endsPinning(buf)).isEqualTo(ends);
+            assertThat(codec.pinning().endsPinning(buf)).isEqualTo(ends);
         } finally {
             buf.release();
         }

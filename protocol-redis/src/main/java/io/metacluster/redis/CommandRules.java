@@ -1,0 +1,110 @@
+package io.metacluster.redis;
+
+import io.metacluster.spi.Pinning;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What the proxy itself does with one command beyond routing it by its kind, from
+ * {@code proxy-rules.tsv}: the table that replaces switches on command names. Immutable; one per
+ * {@link CommandInfo}, read on the request path as plain fields.
+ *
+ * @param inMulti      what it does inside (or to) a MULTI ... EXEC
+ * @param whilePinned  where it goes while the client is subscribed
+ * @param split        how it is split over the nodes of a sharded cluster
+ * @param blockOption  whether it is refused when called with BLOCK (XREAD, XREADGROUP)
+ */
+record CommandRules(InMulti inMulti, Pinning.Route whilePinned, Split split, boolean blockOption) {
+    private static final String RESOURCE = "proxy-rules.tsv";
+
+    /** The rules of a command that {@code proxy-rules.tsv} does not list. */
+    static final CommandRules DEFAULT = new CommandRules(InMulti.BY_KIND, Pinning.Route.REFUSE, Split.NONE, false);
+
+    /** What a command does inside, or to, a client's MULTI ... EXEC ({@link TransactionState}). */
+    enum InMulti {
+        /** Queued when it is a read or a write; anything else is refused, which aborts the transaction. */
+        BY_KIND,
+        /** Queued although the proxy answers it outside a transaction: the server answers it inside EXEC (PING, ECHO). */
+        QUEUED,
+        /** Executed at once, not queued, as Redis does (QUIT, RESET). */
+        AT_ONCE,
+        /** Starts a transaction (MULTI); refused inside one. */
+        BEGINS,
+        /** Ends the transaction by forwarding it (EXEC); refused outside one. */
+        EXECUTES,
+        /** Ends the transaction by dropping it (DISCARD); refused outside one. */
+        DISCARDS,
+        /** Refused inside a transaction with "X inside MULTI is not allowed" (WATCH). */
+        REFUSED
+    }
+
+    /** How a multi-key command is served by a sharded cluster ({@link ShardSplitter}). */
+    enum Split {
+        /** Not split: served only by a cluster that has all its keys on one node. */
+        NONE,
+        /** One part per node for its keys; the joined reply has every part's values in the order of the keys (MGET). */
+        KEY_ORDER,
+        /** One part per node for its keys; the joined reply adds the parts' counts (DEL, EXISTS, ...). */
+        SUM,
+        /** Key-value pairs, one part per node for its keys with their values; the joined reply is OK (MSET). */
+        PAIRS
+    }
+
+    /** The rules shipped with the plugin, by command name ({@code get}, {@code config|get}). */
+    static Map<String, CommandRules> load() {
+        try (InputStream in = CommandRules.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(RESOURCE + " missing from the redis plugin");
+            }
+            return parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Map<String, CommandRules> parse(BufferedReader reader) throws IOException {
+        Map<String, CommandRules> rules = new HashMap<>();
+        String line;
+        int number = 0;
+        while ((line = reader.readLine()) != null) {
+            number++;
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            String[] c = line.split("\t", -1);
+            try {
+                if (c.length != 6) {
+                    throw new IllegalArgumentException("expected 6 columns, got " + c.length);
+                }
+                rules.put(c[0], new CommandRules(
+                        value(c[1], InMulti.class, DEFAULT.inMulti),
+                        value(c[2], Pinning.Route.class, DEFAULT.whilePinned),
+                        value(c[3], Split.class, DEFAULT.split),
+                        yes(c[4])));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(RESOURCE + ":" + number + ": " + e.getMessage(), e);
+            }
+        }
+        return rules;
+    }
+
+    private static boolean yes(String text) {
+        if (!text.equals("yes") && !text.equals("-")) {
+            throw new IllegalArgumentException("expected yes or -, got '" + text + "'");
+        }
+        return text.equals("yes");
+    }
+
+    /** {@code at-once} is {@code AT_ONCE}; {@code -} is the default. */
+    private static <E extends Enum<E>> E value(String text, Class<E> type, E fallback) {
+        return text.equals("-") ? fallback : Enum.valueOf(type, text.toUpperCase(Locale.ROOT).replace('-', '_'));
+    }
+}

@@ -2,17 +2,21 @@ package io.metacluster.redis;
 
 import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.Command;
+import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.Pinning;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static io.metacluster.redis.Codecs.buf;
 import static io.metacluster.redis.Codecs.mb;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** What a subscribed (pinned) connection may send, and which backend message ends the mode. */
-class PubSubCodecTest {
+/** What a subscribed (pinned) connection may send, which backend message ends the mode, and PUBLISH's propagation. */
+class PubSubPolicyTest {
     private final RedisClientCodec codec = new RedisClientCodec(ClientLimits.DEFAULTS);
 
     @ParameterizedTest(name = "{0}")
@@ -65,6 +69,53 @@ class PubSubCodecTest {
             assertThat(codec.pinning().endsPinning(buf)).isEqualTo(ends);
         } finally {
             buf.release();
+        }
+    }
+
+    @Test
+    void theCodecHandsOutThePolicy() {
+        assertThat(codec.pinning()).isSameAs(PubSubPolicy.INSTANCE);
+        assertThat(codec.conditionalWrites()).isSameAs(PubSubPolicy.INSTANCE);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"PUBLISH", "SPUBLISH"})
+    void aPublishIsPropagatedAsTheSameFrameAsAWrite(String name) throws Exception {
+        ByteBuf in = buf(mb(name, "chan", "hello"));
+        ByteBuf reply = buf(":2\r\n");
+        try {
+            Command publish = codec.decode(in);
+            Command copy = PubSubPolicy.INSTANCE.propagation(publish, reply, ByteBufAllocator.DEFAULT);
+            try {
+                assertThat(publish.kind()).isEqualTo(CommandKind.CONDITIONAL_WRITE);
+                assertThat(copy.kind()).isEqualTo(CommandKind.WRITE);
+                assertThat(copy.name()).isEqualTo(publish.name());
+                assertThat(Codecs.text(copy.frame())).isEqualTo(mb(name, "chan", "hello"));
+                assertThat(copy.keyCount()).isEqualTo(publish.keyCount());
+                for (int i = 0; i < copy.keyCount(); i++) {
+                    assertThat(Codecs.text(copy.key(i))).isEqualTo("chan");
+                }
+            } finally {
+                copy.release();
+                publish.release();
+            }
+        } finally {
+            in.release();
+            reply.release();
+        }
+    }
+
+    @Test
+    void onlyConditionalWritesArePropagated() throws Exception {
+        ByteBuf in = buf(mb("SET", "k", "v"));
+        ByteBuf reply = buf("+OK\r\n");
+        try {
+            Command set = codec.decode(in);
+            assertThat(PubSubPolicy.INSTANCE.propagation(set, reply, ByteBufAllocator.DEFAULT)).isNull();
+            set.release();
+        } finally {
+            in.release();
+            reply.release();
         }
     }
 }

@@ -2,13 +2,8 @@ package io.metacluster.redis;
 
 import io.metacluster.spi.Pinning;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -60,37 +55,21 @@ record CommandRules(InMulti inMulti, Pinning.Route whilePinned, Split split, boo
 
     /** The rules shipped with the plugin, by command name ({@code get}, {@code config|get}). */
     static Map<String, CommandRules> load() {
-        try (InputStream in = CommandRules.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException(RESOURCE + " missing from the redis plugin");
-            }
-            return parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return parse(Tsv.resource(RESOURCE));
     }
 
-    static Map<String, CommandRules> parse(BufferedReader reader) throws IOException {
+    static Map<String, CommandRules> parse(List<Tsv.Row> rows) {
         Map<String, CommandRules> rules = new HashMap<>();
-        String line;
-        int number = 0;
-        while ((line = reader.readLine()) != null) {
-            number++;
-            if (line.isBlank() || line.startsWith("#")) {
-                continue;
-            }
-            String[] c = line.split("\t", -1);
+        for (Tsv.Row row : rows) {
+            String[] c = row.columns(6);
             try {
-                if (c.length != 6) {
-                    throw new IllegalArgumentException("expected 6 columns, got " + c.length);
-                }
                 rules.put(c[0], new CommandRules(
                         value(c[1], InMulti.class, DEFAULT.inMulti),
                         value(c[2], Pinning.Route.class, DEFAULT.whilePinned),
                         value(c[3], Split.class, DEFAULT.split),
                         yes(c[4])));
             } catch (IllegalArgumentException e) {
-                throw new IllegalStateException(RESOURCE + ":" + number + ": " + e.getMessage(), e);
+                throw row.error(e.getMessage());
             }
         }
         return rules;

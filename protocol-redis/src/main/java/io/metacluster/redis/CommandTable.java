@@ -3,12 +3,6 @@ package io.metacluster.redis;
 import io.metacluster.spi.CommandKind;
 import io.netty.buffer.ByteBuf;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -116,30 +110,14 @@ public final class CommandTable {
     }
 
     private static CommandTable load() {
-        try (InputStream in = CommandTable.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException(RESOURCE + " missing from the redis plugin");
-            }
-            return parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), CommandRules.load());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return parse(Tsv.resource(RESOURCE), CommandRules.load());
     }
 
-    static CommandTable parse(BufferedReader reader, Map<String, CommandRules> rules) throws IOException {
+    static CommandTable parse(List<Tsv.Row> rows, Map<String, CommandRules> rules) {
         Map<String, List<String[]>> subRows = new LinkedHashMap<>();
         List<String[]> topRows = new ArrayList<>();
-        String line;
-        int number = 0;
-        while ((line = reader.readLine()) != null) {
-            number++;
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            String[] cols = line.split("\t", -1);
-            if (cols.length != 8) {
-                throw new IllegalStateException(RESOURCE + ":" + number + ": expected 8 columns, got " + cols.length);
-            }
+        for (Tsv.Row row : rows) {
+            String[] cols = row.columns(8);
             int bar = cols[0].indexOf('|');
             if (bar < 0) {
                 topRows.add(cols);

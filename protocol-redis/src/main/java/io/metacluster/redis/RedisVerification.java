@@ -8,11 +8,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -218,28 +213,14 @@ public final class RedisVerification implements ReplyVerification {
     }
 
     static Map<String, Mode> loadOverrides() {
-        try (InputStream in = RedisVerification.class.getResourceAsStream(OVERRIDES)) {
-            if (in == null) {
-                throw new IllegalStateException(OVERRIDES + " missing from the redis plugin");
+        Map<String, Mode> modes = new HashMap<>();
+        for (Tsv.Row row : Tsv.resource(OVERRIDES)) {
+            String[] cols = row.columns();
+            if (cols.length != 3 || CommandTable.standard().get(cols[0]) == null) {
+                throw row.error("expected a known command, a mode and a reason");
             }
-            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            Map<String, Mode> modes = new HashMap<>();
-            String line;
-            int number = 0;
-            while ((line = reader.readLine()) != null) {
-                number++;
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                String[] cols = line.split("\t", -1);
-                if (cols.length != 3 || CommandTable.standard().get(cols[0]) == null) {
-                    throw new IllegalStateException(OVERRIDES + ":" + number + ": expected a known command, a mode and a reason");
-                }
-                modes.put(cols[0], Mode.valueOf(cols[1].toUpperCase(Locale.ROOT)));
-            }
-            return modes;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            modes.put(cols[0], Mode.valueOf(cols[1].toUpperCase(Locale.ROOT)));
         }
+        return modes;
     }
 }

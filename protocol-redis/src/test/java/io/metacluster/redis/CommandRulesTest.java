@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class CommandRulesTest {
 
     private static Map<String, CommandRules> parse(String text) throws Exception {
-        return CommandRules.parse(new BufferedReader(new StringReader(text)));
+        return CommandRules.parse(Tsv.read("proxy-rules.tsv", new BufferedReader(new StringReader(text))));
     }
 
     @Test
@@ -50,7 +50,7 @@ class CommandRulesTest {
     @Test
     void rulesForACommandTheTableLacksAreRefused() {
         String row = "get\t2\tREAD\treadonly,fast\tRO,access index:1 range:0,1,0\texact\t\t\n";
-        assertThatThrownBy(() -> CommandTable.parse(new BufferedReader(new StringReader(row)),
+        assertThatThrownBy(() -> CommandTable.parse(Tsv.read("commands.tsv", new BufferedReader(new StringReader(row))),
                 Map.of("nosuch", CommandRules.DEFAULT))).hasMessageContaining("[nosuch]");
     }
 }

@@ -33,21 +33,15 @@ class PubSubPolicyTest {
             "CONFIG GET x ; Can't execute 'config|get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
     })
     void whilePinned(String words, String expected) throws Exception {
-        ByteBuf in = buf(mb(words.trim().split(" ")));
-        try {
-            Command command = codec.decode(in);
-            Pinning pinning = codec.pinning();
-            Pinning.Route route = pinning.whilePinned(command);
-            String verdict = switch (route) {
-                case FORWARD -> "forward";
-                case AS_USUAL -> "as usual";
-                case REFUSE -> pinning.refusal(command);
-            };
-            command.release();
-            assertThat(verdict).isEqualTo(expected);
-        } finally {
-            in.release();
-        }
+        Command command = Codecs.command(codec, words.trim().split(" "));
+        Pinning pinning = codec.pinning();
+        String verdict = switch (pinning.whilePinned(command)) {
+            case FORWARD -> "forward";
+            case AS_USUAL -> "as usual";
+            case REFUSE -> pinning.refusal(command);
+        };
+        command.release();
+        assertThat(verdict).isEqualTo(expected);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -81,40 +75,33 @@ class PubSubPolicyTest {
     @ParameterizedTest
     @ValueSource(strings = {"PUBLISH", "SPUBLISH"})
     void aPublishIsPropagatedAsTheSameFrameAsAWrite(String name) throws Exception {
-        ByteBuf in = buf(mb(name, "chan", "hello"));
+        Command publish = Codecs.command(codec, name, "chan", "hello");
         ByteBuf reply = buf(":2\r\n");
+        Command copy = PubSubPolicy.INSTANCE.propagation(publish, reply, ByteBufAllocator.DEFAULT);
         try {
-            Command publish = codec.decode(in);
-            Command copy = PubSubPolicy.INSTANCE.propagation(publish, reply, ByteBufAllocator.DEFAULT);
-            try {
-                assertThat(publish.kind()).isEqualTo(CommandKind.CONDITIONAL_WRITE);
-                assertThat(copy.kind()).isEqualTo(CommandKind.WRITE);
-                assertThat(copy.name()).isEqualTo(publish.name());
-                assertThat(Codecs.text(copy.frame())).isEqualTo(mb(name, "chan", "hello"));
-                assertThat(copy.keyCount()).isEqualTo(publish.keyCount());
-                for (int i = 0; i < copy.keyCount(); i++) {
-                    assertThat(Codecs.text(copy.key(i))).isEqualTo("chan");
-                }
-            } finally {
-                copy.release();
-                publish.release();
+            assertThat(publish.kind()).isEqualTo(CommandKind.CONDITIONAL_WRITE);
+            assertThat(copy.kind()).isEqualTo(CommandKind.WRITE);
+            assertThat(copy.name()).isEqualTo(publish.name());
+            assertThat(Codecs.text(copy.frame())).isEqualTo(mb(name, "chan", "hello"));
+            assertThat(copy.keyCount()).isEqualTo(publish.keyCount());
+            for (int i = 0; i < copy.keyCount(); i++) {
+                assertThat(Codecs.text(copy.key(i))).isEqualTo("chan");
             }
         } finally {
-            in.release();
+            copy.release();
+            publish.release();
             reply.release();
         }
     }
 
     @Test
     void onlyConditionalWritesArePropagated() throws Exception {
-        ByteBuf in = buf(mb("SET", "k", "v"));
+        Command set = Codecs.command(codec, "SET", "k", "v");
         ByteBuf reply = buf("+OK\r\n");
         try {
-            Command set = codec.decode(in);
             assertThat(PubSubPolicy.INSTANCE.propagation(set, reply, ByteBufAllocator.DEFAULT)).isNull();
-            set.release();
         } finally {
-            in.release();
+            set.release();
             reply.release();
         }
     }

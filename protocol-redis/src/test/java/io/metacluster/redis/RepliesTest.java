@@ -17,11 +17,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RepliesTest {
     private static final RedisBackendCodec BACKEND = new RedisBackendCodec(new BackendSettings("dc1", "h:1", null, null, 0));
 
+    private static Command get() {
+        return Command.of(buf("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"), "GET", CommandKind.READ, null, null);
+    }
+
     /** A forwarded transaction of {@code commands} commands, as TransactionState makes it. */
     private static Command exec(int commands) {
         return Command.of(buf("*1\r\n$4\r\nEXEC\r\n"), "EXEC", CommandKind.WRITE, null, new Transaction.Exec(commands));
     }
 
+    /** Whether every rule calls {@code reply} to {@code request} (released here, if any) an error. */
     private static boolean isError(Command request, String reply) {
         ByteBuf buf = buf(reply.replace("\\r\\n", "\r\n"));
         try {
@@ -32,6 +37,9 @@ class RepliesTest {
             return error;
         } finally {
             buf.release();
+            if (request != null) {
+                request.release();
+            }
         }
     }
 
@@ -49,13 +57,8 @@ class RepliesTest {
             "''                           | true",
     })
     void aReplyToAPlainRequest(String reply, boolean error) {
-        Command get = Command.of(buf("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"), "GET", CommandKind.READ, null, null);
-        try {
-            assertThat(isError(get, reply)).isEqualTo(error);
-            assertThat(isError(null, reply)).as("without the request").isEqualTo(error);
-        } finally {
-            get.release();
-        }
+        assertThat(isError(get(), reply)).isEqualTo(error);
+        assertThat(isError(null, reply)).as("without the request").isEqualTo(error);
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
@@ -69,12 +72,7 @@ class RepliesTest {
             "+OK\\r\\n+QUEUED\\r\\n*-1\\r\\n                                        | false",
     })
     void aTransactionIsJudgedByItsExecReply(String reply, boolean error) {
-        Command exec = exec(1);
-        try {
-            assertThat(isError(exec, reply)).isEqualTo(error);
-        } finally {
-            exec.release();
-        }
+        assertThat(isError(exec(1), reply)).isEqualTo(error);
     }
 
     @ParameterizedTest(name = "[{index}] {0}")

@@ -16,12 +16,7 @@ class SplitTest {
     private final RedisClientCodec codec = new RedisClientCodec(ClientLimits.DEFAULTS);
 
     private Command decode(String... words) throws Exception {
-        ByteBuf in = buf(mb(words));
-        try {
-            return codec.decode(in);
-        } finally {
-            in.release();
-        }
+        return Codecs.command(codec, words);
     }
 
     @Test

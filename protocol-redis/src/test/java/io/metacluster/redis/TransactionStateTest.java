@@ -49,12 +49,10 @@ class TransactionStateTest {
     /** As AdminCommands does with a queued command: the transaction keeps one reference. */
     private void queue(String... words) throws Exception {
         Command command = admit(words);
-        try {
-            assertThat(command.detail()).isInstanceOf(Transaction.Queued.class);
-            assertThat(state.queue(((Transaction.Queued) command.detail()).command().retain())).isNull();
-        } finally {
-            command.release();
-        }
+        String refusal = command.detail() instanceof Transaction.Queued queued ? state.queue(queued.command().retain())
+                : "not queued: " + command;
+        command.release();
+        assertThat(refusal).isNull();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -16,12 +16,13 @@ import java.util.Map;
  * @param whilePinned  where it goes while the client is subscribed
  * @param split        how it is split over the nodes of a sharded cluster
  * @param blockOption  whether it is refused when called with BLOCK (XREAD, XREADGROUP)
+ * @param keys         how its keys are found
  */
-record CommandRules(InMulti inMulti, Pinning.Route whilePinned, Split split, boolean blockOption) {
+record CommandRules(InMulti inMulti, Pinning.Route whilePinned, Split split, boolean blockOption, Keys keys) {
     private static final String RESOURCE = "proxy-rules.tsv";
 
     /** The rules of a command that {@code proxy-rules.tsv} does not list. */
-    static final CommandRules DEFAULT = new CommandRules(InMulti.BY_KIND, Pinning.Route.REFUSE, Split.NONE, false);
+    static final CommandRules DEFAULT = new CommandRules(InMulti.BY_KIND, Pinning.Route.REFUSE, Split.NONE, false, Keys.SPECS);
 
     /** What a command does inside, or to, a client's MULTI ... EXEC ({@link TransactionState}). */
     enum InMulti {
@@ -53,6 +54,16 @@ record CommandRules(InMulti inMulti, Pinning.Route whilePinned, Split split, boo
         PAIRS
     }
 
+    /** How {@link KeyFinder} finds a command's keys. */
+    enum Keys {
+        /** By the command's key specs, as Redis's getKeysUsingKeySpecs does. */
+        SPECS,
+        /** By Redis's sortGetKeys: the sorted key and the STORE destination. */
+        SORT,
+        /** By Redis's migrateGetKeys: argument 3, or everything after KEYS. */
+        MIGRATE
+    }
+
     /** The rules shipped with the plugin, by command name ({@code get}, {@code config|get}). */
     static Map<String, CommandRules> load() {
         return parse(Tsv.resource(RESOURCE));
@@ -61,13 +72,14 @@ record CommandRules(InMulti inMulti, Pinning.Route whilePinned, Split split, boo
     static Map<String, CommandRules> parse(List<Tsv.Row> rows) {
         Map<String, CommandRules> rules = new HashMap<>();
         for (Tsv.Row row : rows) {
-            String[] c = row.columns(6);
+            String[] c = row.columns(7);
             try {
                 rules.put(c[0], new CommandRules(
                         value(c[1], InMulti.class, DEFAULT.inMulti),
                         value(c[2], Pinning.Route.class, DEFAULT.whilePinned),
                         value(c[3], Split.class, DEFAULT.split),
-                        yes(c[4])));
+                        yes(c[4]),
+                        value(c[5], Keys.class, DEFAULT.keys)));
             } catch (IllegalArgumentException e) {
                 throw row.error(e.getMessage());
             }

@@ -11,7 +11,7 @@ import io.netty.buffer.ByteBufAllocator;
  * per-connection state (e.g. memcached text versus binary). Every method is called on that
  * connection's event loop and must not block.
  *
- * <p>What only some protocols do lives in capability interfaces of its own, which the codec hands
+ * <p>What only some protocols do lives in capability interfaces of their own, which the codec hands
  * out from an accessor ({@code null}: the protocol does not do it): {@link #splitter()} (a
  * multi-key command split over the nodes of a sharded cluster), {@link #pinning()} (a client with
  * a backend connection of its own) and {@link #conditionalWrites()} (a write decided by one

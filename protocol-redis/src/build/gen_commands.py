@@ -48,7 +48,7 @@ def override(kind, note, *names):
 override("ADMIN", "answered by the proxy (connection state)",
          "ping", "echo", "quit", "hello", "select", "reset", "auth",
          "client|setname", "client|getname", "client|id", "client|info")
-# Transactions: the codec queues MULTI ... EXEC and forwards it as one block (Transaction.java),
+# Transactions: the codec queues MULTI ... EXEC and forwards it as one block (TransactionState.java),
 # since a MULTI alone on a shared node connection would capture other clients' commands.
 override("ADMIN", "transaction: handled by the proxy, forwarded as one block at EXEC",
          "multi", "exec", "discard", "unwatch")
@@ -58,7 +58,7 @@ override("UNSUPPORTED", "{} is not supported by metacluster (it needs a backend 
 # Blocking commands would stall every client sharing the backend connection.
 override("UNSUPPORTED", NOT_YET + " (blocking command)",
          "blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop", "wait")
-# XREAD/XREADGROUP block only with BLOCK: the codec refuses that form and routes the rest.
+# XREAD/XREADGROUP block only with BLOCK: the codec refuses that form (block-option in proxy-rules.tsv) and routes the rest.
 override("READ", "refused by the codec when called with BLOCK", "xread")
 override("WRITE", "refused by the codec when called with BLOCK; creates consumer-group state", "xreadgroup")
 # Pub/sub: a subscribed client gets a backend connection of its own (kind PINNED), to one
@@ -66,7 +66,7 @@ override("WRITE", "refused by the codec when called with BLOCK; creates consumer
 override("PINNED", "pub/sub: the client gets a backend connection of its own, to one cluster",
          "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe")
 # Published first on the cluster this proxy's subscribers are on (the read cluster), whose
-# receiver count the client gets, then on the others (ClientCodec.propagation), as a cas is.
+# receiver count the client gets, then on the others (ConditionalWrites.propagation, PubSubPolicy), as a cas is.
 override("CONDITIONAL_WRITE", "pub/sub: published on the read cluster (its receiver count is the reply), then on the others",
          "publish", "spublish")
 override("READ", "pub/sub: the subscriptions of one cluster",

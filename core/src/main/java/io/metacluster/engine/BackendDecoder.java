@@ -69,7 +69,7 @@ abstract class BackendDecoder extends ByteToMessageDecoder {
                     return;
                 }
                 ByteBuf reply = in.readSlice(length);
-                if (codec.isError(reply, null)) {
+                if (codec.isError(null, reply)) {
                     close(ctx, "handshake refused: " + printable(reply));
                     return;
                 }

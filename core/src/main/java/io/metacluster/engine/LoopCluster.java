@@ -49,7 +49,7 @@ final class LoopCluster implements ClusterView {
     /**
      * Sends a client's read ({@code write} false) or write; one whose keys are on several nodes
      * is split by {@code codec} into one part per node where the protocol can
-     * ({@link ClientCodec#part}), the replies joined.
+     * ({@link io.metacluster.spi.CommandSplitter#part}), the replies joined.
      */
     void request(Command command, long clientId, ReplyListener listener, ClientCodec codec, boolean write) {
         route(command, clientId, listener, write, codec);

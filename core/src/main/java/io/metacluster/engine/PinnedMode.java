@@ -3,6 +3,7 @@ package io.metacluster.engine;
 import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
+import io.metacluster.spi.Pinning;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -17,9 +18,9 @@ import java.util.ArrayDeque;
  * (Redis subscriptions; WATCH and blocking commands alike). The first {@link CommandKind#PINNED}
  * command enters the mode; the connection is opened once every earlier request of the client is
  * answered (so replies stay in order), and what came meanwhile waits for it. While pinned, the
- * protocol says what passes: {@link ClientCodec#whilePinned} forwards a command to the connection,
+ * protocol says what passes: {@link Pinning#whilePinned} forwards a command to the connection,
  * lets it be handled as usual, or refuses it with an error. Whatever the connection sends goes to
- * the client as it comes, until a message that {@link ClientCodec#endsPinning} ends the mode and the
+ * the client as it comes, until a message that {@link Pinning#endsPinning} ends the mode and the
  * connection is closed. Losing the connection while pinned closes the client, as the backend
  * state it held is gone. Lives on the client's event loop.
  */
@@ -57,13 +58,13 @@ final class PinnedMode implements PinnedListener {
      */
     boolean offer(Command command) {
         if (pinning) {
-            String verdict = codec.whilePinned(command);
-            if (verdict == ClientCodec.FORWARD) {
+            Pinning.Route route = codec.pinning().whilePinned(command);
+            if (route == Pinning.Route.FORWARD) {
                 toPinned(command);
                 return true;
             }
-            if (!verdict.isEmpty()) {
-                ByteBuf reply = codec.error(ctx.alloc(), command, verdict);
+            if (route == Pinning.Route.REFUSE) {
+                ByteBuf reply = codec.error(ctx.alloc(), command, codec.pinning().refusal(command));
                 command.release();
                 replies.answerNow(reply);
                 return true;
@@ -140,7 +141,7 @@ final class PinnedMode implements PinnedListener {
             message.release();
             return;
         }
-        boolean ends = codec.endsPinning(message);
+        boolean ends = codec.pinning().endsPinning(message);
         replies.push(message);
         if (ends) {
             pinning = false;

@@ -74,7 +74,7 @@ final class ReadRequest extends Slot implements ReplyListener {
         if (command.kind() == CommandKind.READ) {
             session.verifier().onRead(command, target, reply);
         } else if (!error) {
-            Command followUp = session.codec().propagation(command, reply, session.alloc());
+            Command followUp = session.codec().conditionalWrites().propagation(command, reply, session.alloc());
             if (followUp != null) {
                 Propagation.send(followUp, session.clusters(), target, session.id());
             }

@@ -41,7 +41,7 @@ final class ReplyReader extends BackendDecoder {
             if (length < 0) {
                 return;
             }
-            boolean error = codec.isError(in, oldest);
+            boolean error = codec.isError(oldest, in);
             ByteBuf reply;
             if (connection.oldestWantsReply()) {
                 reply = in.readRetainedSlice(length);

@@ -2,12 +2,13 @@ package io.metacluster.engine;
 
 import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.Command;
+import io.metacluster.spi.CommandSplitter;
 import io.netty.buffer.ByteBufAllocator;
 
 /**
  * A request whose keys are on several nodes of a sharded cluster (memcached multi-get, Redis
- * MGET, DEL, MSET): one part per node, made by the protocol ({@link ClientCodec#part}), and their
- * replies joined into the one the whole command would have had ({@link ClientCodec#join}), by a
+ * MGET, DEL, MSET): one part per node, made by the protocol ({@link CommandSplitter#part}), and their
+ * replies joined into the one the whole command would have had ({@link CommandSplitter#join}), by a
  * {@link NodeGather}: a part answered with an error answers the whole request with it, and a
  * part that cannot be sent fails it (a read then tries another cluster; a write part is kept
  * for replay by its node, as any write it misses). A split write is not atomic across nodes.
@@ -22,6 +23,10 @@ final class SplitRequest {
      */
     static boolean send(Command whole, LoopCluster cluster, ClientCodec codec, long clientId, ReplyListener answer,
                         boolean write) {
+        CommandSplitter splitter = codec.splitter();
+        if (splitter == null) {
+            return false;
+        }
         int keys = whole.keyCount();
         int[] nodeOfKey = new int[keys];
         int[] keysOnNode = new int[cluster.nodeCount()];
@@ -47,7 +52,7 @@ final class SplitRequest {
                     ofPart[at++] = k;
                 }
             }
-            Command part = codec.part(whole, ofPart, ofPart.length);
+            Command part = splitter.part(whole, ofPart, ofPart.length);
             if (part == null) {
                 for (int i = 0; i < p; i++) {
                     parts[i].release();
@@ -59,7 +64,7 @@ final class SplitRequest {
             parts[p++] = part;
         }
         ByteBufAllocator alloc = whole.frame().alloc();
-        NodeGather gather = new NodeGather(parts.length, answer, replies -> codec.join(whole, replies, keysOfParts, alloc),
+        NodeGather gather = new NodeGather(parts.length, answer, replies -> splitter.join(whole, replies, keysOfParts, alloc),
                 () -> {
                     for (Command part : parts) {
                         part.release();

@@ -7,6 +7,7 @@ import io.metacluster.spi.ClientContext;
 import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
+import io.metacluster.spi.Pinning;
 import io.metacluster.spi.Protocol;
 import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
@@ -48,7 +49,7 @@ final class LineProtocol implements Protocol {
         return new Replies();
     }
 
-    static final class Codec implements ClientCodec {
+    static final class Codec implements ClientCodec, Pinning {
         @Override
         public Command decode(ByteBuf in) throws ProtocolException {
             int eol = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
@@ -93,12 +94,22 @@ final class LineProtocol implements Protocol {
         }
 
         @Override
-        public String whilePinned(Command command) {
+        public Pinning pinning() {
+            return this;
+        }
+
+        @Override
+        public Pinning.Route whilePinned(Command command) {
             return switch (command.name()) {
-                case "SUBSCRIBE", "UNSUBSCRIBE", "PING" -> FORWARD;
-                case "QUIT" -> AS_USUAL;
-                default -> PINNED_REFUSAL;
+                case "SUBSCRIBE", "UNSUBSCRIBE", "PING" -> Pinning.Route.FORWARD;
+                case "QUIT" -> Pinning.Route.AS_USUAL;
+                default -> Pinning.Route.REFUSE;
             };
+        }
+
+        @Override
+        public String refusal(Command command) {
+            return PINNED_REFUSAL;
         }
 
         @Override
@@ -141,7 +152,7 @@ final class LineProtocol implements Protocol {
         }
 
         @Override
-        public boolean isError(ByteBuf reply, Command request) {
+        public boolean isError(Command request, ByteBuf reply) {
             return reply.getByte(reply.readerIndex()) == '-';
         }
     }

@@ -811,16 +811,16 @@ public final class FuzzKit {
                     inFlight.poll();
                     out.add(Integer.toString(length));
                     if (asked == null) {
-                        codec.isError(in.readSlice(length), null);
+                        codec.isError(null, in.readSlice(length));
                         continue;
                     }
                     ByteBuf reply = in.readRetainedSlice(length);
-                    codec.isError(reply, asked);
+                    codec.isError(asked, reply);
                     if (asked.kind() == CommandKind.READ) {
                         client.isMiss(asked, reply); // miss-failover asks this of every read's reply
                     }
                     if (asked.kind() == CommandKind.CONDITIONAL_WRITE) {
-                        Command followUp = client.propagation(asked, reply, alloc);
+                        Command followUp = client.conditionalWrites().propagation(asked, reply, alloc);
                         if (followUp != null) {
                             if (!followUp.frame().isReadable()) {
                                 throw new AssertionError("an empty propagation frame");

@@ -138,7 +138,7 @@ final class MemcachedBackendCodec implements BackendCodec {
      * {@code add} that finds the key is an answer, not a broken cluster).
      */
     @Override
-    public boolean isError(ByteBuf reply, Command request) {
+    public boolean isError(Command request, ByteBuf reply) {
         if (request == null ? binary : request.detail() instanceof Request r && r.binary()) {
             int status = BinaryPacket.status(reply);
             return status != STATUS_SUCCESS && status != STATUS_KEY_NOT_FOUND

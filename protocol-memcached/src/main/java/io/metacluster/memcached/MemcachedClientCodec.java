@@ -4,6 +4,8 @@ import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.ClientContext;
 import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.Command;
+import io.metacluster.spi.CommandSplitter;
+import io.metacluster.spi.ConditionalWrites;
 import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -21,9 +23,12 @@ import java.nio.charset.StandardCharsets;
  * <p>{@link #decode} may consume bytes and return {@code null}: that is how a refused oversized
  * value is swallowed without holding it (see {@link RequestDecoder}).
  *
+ * <p>It is its own {@link CommandSplitter} (a text multi-get split over the nodes of a hash ring)
+ * and its own {@link ConditionalWrites} (cas, propagated as an unconditional write).
+ *
  * <p>Confined to the connection's event loop; never blocks.
  */
-final class MemcachedClientCodec implements ClientCodec {
+final class MemcachedClientCodec implements ClientCodec, CommandSplitter, ConditionalWrites {
     private final ClientLimits limits;
     private RequestDecoder decoder;
 
@@ -91,6 +96,16 @@ final class MemcachedClientCodec implements ClientCodec {
             reply.setByte(opcodeAt, request.opcode());
         }
         return reply;
+    }
+
+    @Override
+    public CommandSplitter splitter() {
+        return this;
+    }
+
+    @Override
+    public ConditionalWrites conditionalWrites() {
+        return this;
     }
 
     /**

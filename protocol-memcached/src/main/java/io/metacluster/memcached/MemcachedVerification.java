@@ -192,7 +192,7 @@ public final class MemcachedVerification implements ReplyVerification {
 
     @Override
     public boolean isError(Command request, ByteBuf reply) {
-        return ERRORS.isError(reply, request);
+        return ERRORS.isError(request, reply);
     }
 
     @Override

@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 import static io.metacluster.memcached.BinaryPacket.*;
 
 /**
- * {@link io.metacluster.spi.ClientCodec#propagation}: the unconditional write that repeats an
+ * {@link io.metacluster.spi.ConditionalWrites#propagation}: the unconditional write that repeats an
  * applied conditional one on the other clusters (see {@link MemcachedProtocol}, cas). The new
  * frame is a small new header followed by a retained slice of the request's value, never a copy
  * of the value. Stateless.

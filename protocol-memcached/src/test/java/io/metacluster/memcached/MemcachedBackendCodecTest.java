@@ -156,7 +156,7 @@ class MemcachedBackendCodecTest {
         ByteBuf binaryRefusal = ByteBufAllocator.DEFAULT.buffer().writeBytes(BinaryRequestDecoderTest.response(0x0b, 0x81, "", "Unknown command", 0));
         try {
             assertThat(text.replyLength(version, null)).isEqualTo(version.readableBytes());
-            assertThat(text.isError(version, null)).isFalse();
+            assertThat(text.isError(null, version)).isFalse();
 
             BackendCodec binary = new MemcachedProtocol().newBackendCodec(SETTINGS, MemcachedProtocol.BINARY_LANE);
             hello = binary.handshake(ByteBufAllocator.DEFAULT);
@@ -164,8 +164,8 @@ class MemcachedBackendCodecTest {
             assertThat(hex(hello.get(0))).isEqualTo("800b" + "00".repeat(22));
             hello.get(0).release();
             assertThat(binary.replyLength(binaryVersion, null)).isEqualTo(binaryVersion.readableBytes());
-            assertThat(binary.isError(binaryVersion, null)).isFalse();
-            assertThat(binary.isError(binaryRefusal, null)).isTrue();
+            assertThat(binary.isError(null, binaryVersion)).isFalse();
+            assertThat(binary.isError(null, binaryRefusal)).isTrue();
         } finally {
             version.release();
             binaryVersion.release();
@@ -194,7 +194,7 @@ class MemcachedBackendCodecTest {
         Command command = command(bytes(TextRequestDecoderTest.unescape(request)));
         ByteBuf buf = Unpooled.copiedBuffer(bytes(TextRequestDecoderTest.unescape(reply) + "\r\n"));
         try {
-            assertThat(newCodec(command).isError(buf, command)).isEqualTo(error);
+            assertThat(newCodec(command).isError(command, buf)).isEqualTo(error);
         } finally {
             buf.release();
             command.release();
@@ -219,7 +219,7 @@ class MemcachedBackendCodecTest {
     private static boolean isError(Command request, int status) {
         ByteBuf reply = Unpooled.copiedBuffer(BinaryRequestDecoderTest.response(0x01, status, "", "", 3));
         try {
-            return newCodec(request).isError(reply, request);
+            return newCodec(request).isError(request, reply);
         } finally {
             reply.release();
         }

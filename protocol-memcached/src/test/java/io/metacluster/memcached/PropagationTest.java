@@ -31,7 +31,7 @@ class PropagationTest {
         Command command = decodeOne(request);
         ByteBuf replyBuf = ByteBufAllocator.DEFAULT.buffer().writeBytes(reply);
         try {
-            Command follow = codec.propagation(command, replyBuf, ByteBufAllocator.DEFAULT);
+            Command follow = codec.conditionalWrites().propagation(command, replyBuf, ByteBufAllocator.DEFAULT);
             if (follow == null) {
                 return "none";
             }
@@ -158,7 +158,7 @@ class PropagationTest {
     void theValueIsSharedNotCopied() {
         Command cas = decodeOne(bytes("cas k 0 0 5 9\r\nhello\r\n"));
         ByteBuf stored = ByteBufAllocator.DEFAULT.buffer().writeBytes(bytes("STORED\r\n"));
-        Command set = codec.propagation(cas, stored, ByteBufAllocator.DEFAULT);
+        Command set = codec.conditionalWrites().propagation(cas, stored, ByteBufAllocator.DEFAULT);
         try {
             ByteBuf value = set.frame().slice(set.frame().readerIndex() + "set k 0 0 5\r\n".length(), 7);
             cas.frame().setByte(cas.frame().readerIndex() + "cas k 0 0 5 9\r\n".length(), 'J');

@@ -15,8 +15,9 @@ import java.util.List;
  * SETNAME/GETNAME/ID/INFO/SETINFO), and the transaction bookkeeping (MULTI, QUEUED, DISCARD, an
  * empty EXEC; see {@link Transaction}). Replies follow Redis 7.0 byte for byte where it can.
  *
- * <p>Called on the client's event loop; the frame is the multibulk the codec produced (inline
- * commands were re-encoded), so it is parsed here again, which is fine for rare commands.
+ * <p>Per connection: it holds the client's name and age. Called on the client's event loop; the
+ * frame is the multibulk the codec produced (inline commands were re-encoded), so it is parsed
+ * here again, which is fine for rare commands.
  */
 final class AdminCommands {
     static final String VERSION = "7.0.15";
@@ -28,107 +29,112 @@ final class AdminCommands {
             + "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
             + "select the RESP protocol version at the same time";
 
-    private AdminCommands() {
+    private final TransactionState transaction;
+    private final long createdNanos = System.nanoTime();
+    private String clientName;
+
+    AdminCommands(TransactionState transaction) {
+        this.transaction = transaction;
     }
 
-    static ByteBuf answer(RedisClientCodec codec, Command command, ClientContext ctx) {
+    /** See {@link io.metacluster.spi.ClientCodec#answer}. */
+    ByteBuf answer(Command command, ClientContext ctx) {
         ByteBufAllocator alloc = ctx.alloc();
         if (command.detail() instanceof Transaction.Queued queued) {
-            String refusal = codec.queue(queued.command().retain());
-            return refusal == null ? simple(alloc, "QUEUED") : codec.error(alloc, command, refusal);
+            String refusal = transaction.queue(queued.command().retain());
+            return refusal == null ? RespWriter.simple(alloc, "QUEUED") : RespWriter.error(alloc, refusal);
         }
         CommandInfo info = (CommandInfo) command.detail();
         List<byte[]> args = args(command.frame());
         int argc = args.size();
         if (!ctx.authenticated() && !info.name().equals("auth") && !info.name().equals("hello")
                 && !info.name().equals("quit")) {
-            return codec.error(alloc, command, NOAUTH);
+            return RespWriter.error(alloc, NOAUTH);
         }
         switch (info.name()) {
             case "multi":
-                codec.beginTransaction();
-                return simple(alloc, "OK");
+                transaction.begin();
+                return RespWriter.simple(alloc, "OK");
             case "exec": // only an empty transaction gets here; the codec forwards the others
-                codec.endTransaction();
-                return alloc.buffer(4).writeBytes(EMPTY_ARRAY);
+                transaction.end();
+                return emptyArray(alloc);
             case "discard":
-                codec.endTransaction();
-                return simple(alloc, "OK");
+                transaction.end();
+                return RespWriter.simple(alloc, "OK");
             case "unwatch": // nothing is ever watched (WATCH is refused)
-                return simple(alloc, "OK");
+                return RespWriter.simple(alloc, "OK");
             case "ping":
                 if (argc > 2) {
-                    return codec.error(alloc, command, RedisClientCodec.arityError(info));
+                    return RespWriter.error(alloc, CommandClassifier.arityError(info));
                 }
-                return argc == 1 ? simple(alloc, "PONG") : bulk(alloc, args.get(1));
+                return argc == 1 ? RespWriter.simple(alloc, "PONG") : RespWriter.bulk(alloc, args.get(1));
             case "echo":
-                return bulk(alloc, args.get(1));
+                return RespWriter.bulk(alloc, args.get(1));
             case "quit":
                 ctx.closeAfterReply();
-                return simple(alloc, "OK");
+                return RespWriter.simple(alloc, "OK");
             case "reset":
-                codec.clientName(null);
-                codec.endTransaction();
-                return simple(alloc, "RESET");
+                clientName = null;
+                transaction.end();
+                return RespWriter.simple(alloc, "RESET");
             case "select": {
                 long db = integer(args.get(1));
                 if (db == Long.MIN_VALUE || db > Integer.MAX_VALUE || db < Integer.MIN_VALUE) {
-                    return codec.error(alloc, command, "value is not an integer or out of range");
+                    return RespWriter.error(alloc, "value is not an integer or out of range");
                 }
-                return db == 0 ? simple(alloc, "OK")
-                        : codec.error(alloc, command, "SELECT to a non-zero database is not supported by metacluster yet");
+                return db == 0 ? RespWriter.simple(alloc, "OK")
+                        : RespWriter.error(alloc, "SELECT to a non-zero database is not supported by metacluster yet");
             }
             case "auth":
                 if (argc > 3) {
-                    return codec.error(alloc, command, "syntax error");
+                    return RespWriter.error(alloc, "syntax error");
                 }
                 if (ctx.authRequired()) {
                     boolean accepted = argc == 2 ? ctx.authenticate(null, text(args.get(1)))
                             : ctx.authenticate(text(args.get(1)), text(args.get(2)));
-                    return accepted ? simple(alloc, "OK") : codec.error(alloc, command, WRONGPASS);
+                    return accepted ? RespWriter.simple(alloc, "OK") : RespWriter.error(alloc, WRONGPASS);
                 }
                 // as Redis without a password: the default user needs none, any other does not exist
                 if (argc == 2) {
-                    return codec.error(alloc, command, NO_PASSWORD);
+                    return RespWriter.error(alloc, NO_PASSWORD);
                 }
-                return text(args.get(1)).equals("default") ? simple(alloc, "OK") : codec.error(alloc, command, WRONGPASS);
+                return text(args.get(1)).equals("default") ? RespWriter.simple(alloc, "OK") : RespWriter.error(alloc, WRONGPASS);
             case "hello":
-                return hello(codec, command, ctx, args);
+                return hello(ctx, args);
             case "client|setname": {
-                String error = setName(codec, args.get(2));
-                return error == null ? simple(alloc, "OK") : codec.error(alloc, command, error);
+                String error = setName(args.get(2));
+                return error == null ? RespWriter.simple(alloc, "OK") : RespWriter.error(alloc, error);
             }
             case "client|getname":
-                return codec.clientName() == null ? alloc.buffer(5).writeBytes(NULL_BULK)
-                        : bulk(alloc, codec.clientName().getBytes(StandardCharsets.UTF_8));
+                return clientName == null ? nullBulk(alloc) : RespWriter.bulk(alloc, clientName.getBytes(StandardCharsets.UTF_8));
             case "client|id":
-                return alloc.buffer(24).writeBytes((":" + ctx.id() + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                return integer(alloc, ctx.id());
             case "client|info":
-                return bulk(alloc, clientInfo(codec, ctx).getBytes(StandardCharsets.UTF_8));
+                return RespWriter.bulk(alloc, clientInfo(ctx).getBytes(StandardCharsets.UTF_8));
             case "client|setinfo": {
                 // Redis 7.2: CLIENT SETINFO LIB-NAME|LIB-VER value; accepted and forgotten
                 String attr = text(args.get(2));
                 if (!attr.equalsIgnoreCase("lib-name") && !attr.equalsIgnoreCase("lib-ver")) {
-                    return codec.error(alloc, command, "Unrecognized option '" + attr + "'");
+                    return RespWriter.error(alloc, "Unrecognized option '" + attr + "'");
                 }
-                return argc == 4 ? simple(alloc, "OK") : codec.error(alloc, command, RedisClientCodec.arityError(info));
+                return argc == 4 ? RespWriter.simple(alloc, "OK") : RespWriter.error(alloc, CommandClassifier.arityError(info));
             }
             default:
-                return codec.error(alloc, command, info.displayName() + " is not answered by metacluster");
+                return RespWriter.error(alloc, info.displayName() + " is not answered by metacluster");
         }
     }
 
-    private static ByteBuf hello(RedisClientCodec codec, Command command, ClientContext ctx, List<byte[]> args) {
+    private ByteBuf hello(ClientContext ctx, List<byte[]> args) {
         ByteBufAllocator alloc = ctx.alloc();
         int next = 1;
         if (args.size() >= 2) {
             long version = integer(args.get(next++));
             if (version == Long.MIN_VALUE) {
-                return codec.error(alloc, command, "Protocol version is not an integer or out of range");
+                return RespWriter.error(alloc, "Protocol version is not an integer or out of range");
             }
             if (version != 2) {
                 // RESP3 would need per-client protocol on backend connections that clients share
-                return codec.error(alloc, command, "NOPROTO unsupported protocol version");
+                return RespWriter.error(alloc, "NOPROTO unsupported protocol version");
             }
         }
         String user = null;
@@ -147,83 +153,80 @@ final class AdminCommands {
                 setName = true;
                 j++;
             } else {
-                return codec.error(alloc, command, "Syntax error in HELLO option '" + option + "'");
+                return RespWriter.error(alloc, "Syntax error in HELLO option '" + option + "'");
             }
         }
         if (ctx.authRequired()) {
             if (user != null && !ctx.authenticate(user, password)) {
-                return codec.error(alloc, command, WRONGPASS);
+                return RespWriter.error(alloc, WRONGPASS);
             }
             if (!ctx.authenticated()) {
-                return codec.error(alloc, command, HELLO_NOAUTH);
+                return RespWriter.error(alloc, HELLO_NOAUTH);
             }
         } else if (user != null && !user.equals("default")) {
-            return codec.error(alloc, command, WRONGPASS);
+            return RespWriter.error(alloc, WRONGPASS);
         }
         if (setName) {
-            String error = setName(codec, name.getBytes(StandardCharsets.UTF_8));
+            String error = setName(name.getBytes(StandardCharsets.UTF_8));
             if (error != null) {
-                return codec.error(alloc, command, error);
+                return RespWriter.error(alloc, error);
             }
         }
         ByteBuf out = alloc.buffer(160);
-        out.writeBytes("*14\r\n".getBytes(StandardCharsets.US_ASCII));
-        writeBulk(out, "server");
-        writeBulk(out, "redis");
-        writeBulk(out, "version");
-        writeBulk(out, VERSION);
-        writeBulk(out, "proto");
-        out.writeBytes(":2\r\n".getBytes(StandardCharsets.US_ASCII));
-        writeBulk(out, "id");
-        out.writeBytes((":" + ctx.id() + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        writeBulk(out, "mode");
-        writeBulk(out, "standalone");
-        writeBulk(out, "role");
-        writeBulk(out, "master");
-        writeBulk(out, "modules");
-        out.writeBytes("*0\r\n".getBytes(StandardCharsets.US_ASCII));
+        RespWriter.arrayHeader(out, 14);
+        RespWriter.bulk(out, "server");
+        RespWriter.bulk(out, "redis");
+        RespWriter.bulk(out, "version");
+        RespWriter.bulk(out, VERSION);
+        RespWriter.bulk(out, "proto");
+        RespWriter.integer(out, 2);
+        RespWriter.bulk(out, "id");
+        RespWriter.integer(out, ctx.id());
+        RespWriter.bulk(out, "mode");
+        RespWriter.bulk(out, "standalone");
+        RespWriter.bulk(out, "role");
+        RespWriter.bulk(out, "master");
+        RespWriter.bulk(out, "modules");
+        RespWriter.arrayHeader(out, 0);
         return out;
     }
 
     /** Redis's clientSetName rules; {@code null} when the name was taken. */
-    private static String setName(RedisClientCodec codec, byte[] name) {
+    private String setName(byte[] name) {
         for (byte b : name) {
             if (b < '!' || b > '~') {
                 return "Client names cannot contain spaces, newlines or special characters.";
             }
         }
-        codec.clientName(name.length == 0 ? null : new String(name, StandardCharsets.US_ASCII));
+        clientName = name.length == 0 ? null : new String(name, StandardCharsets.US_ASCII);
         return null;
     }
 
-    private static String clientInfo(RedisClientCodec codec, ClientContext ctx) {
-        String name = codec.clientName() == null ? "" : codec.clientName();
-        return "id=" + ctx.id() + " addr=" + ctx.remoteAddress() + " laddr= fd=-1 name=" + name + " age=" + codec.ageSeconds()
+    private String clientInfo(ClientContext ctx) {
+        String name = clientName == null ? "" : clientName;
+        long age = (System.nanoTime() - createdNanos) / 1_000_000_000L;
+        return "id=" + ctx.id() + " addr=" + ctx.remoteAddress() + " laddr= fd=-1 name=" + name + " age=" + age
                 + " idle=0 flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0"
                 + " obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=client|info user=default redir=-1 resp=2"
                 + " lib=metacluster:" + ctx.listenerName() + "\n";
     }
 
-    private static final byte[] NULL_BULK = "$-1\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EMPTY_ARRAY = "*0\r\n".getBytes(StandardCharsets.US_ASCII);
-
-    static ByteBuf simple(ByteBufAllocator alloc, String text) {
-        byte[] bytes = ("+" + text + "\r\n").getBytes(StandardCharsets.US_ASCII);
-        return alloc.buffer(bytes.length).writeBytes(bytes);
-    }
-
-    static ByteBuf bulk(ByteBufAllocator alloc, byte[] value) {
-        ByteBuf out = alloc.buffer(value.length + 16);
-        writeBulk(out, value);
+    private static ByteBuf integer(ByteBufAllocator alloc, long n) {
+        ByteBuf out = alloc.buffer(24);
+        RespWriter.integer(out, n);
         return out;
     }
 
-    private static void writeBulk(ByteBuf out, String value) {
-        writeBulk(out, value.getBytes(StandardCharsets.UTF_8));
+    private static ByteBuf nullBulk(ByteBufAllocator alloc) {
+        ByteBuf out = alloc.buffer(5);
+        RespWriter.bulkHeader(out, -1);
+        return out;
     }
 
-    private static void writeBulk(ByteBuf out, byte[] value) {
-        out.writeBytes(("$" + value.length + "\r\n").getBytes(StandardCharsets.US_ASCII)).writeBytes(value).writeShort(0x0d0a);
+    private static ByteBuf emptyArray(ByteBufAllocator alloc) {
+        ByteBuf out = alloc.buffer(4);
+        RespWriter.arrayHeader(out, 0);
+        return out;
     }
 
     private static String text(byte[] arg) {

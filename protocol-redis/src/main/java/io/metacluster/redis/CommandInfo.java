@@ -21,9 +21,10 @@ import java.util.Set;
  * @param tips        Redis command tips (request/response policies, nondeterminism)
  * @param note        why the kind is what it is; for UNSUPPORTED the error text
  * @param subcommands for a container (CONFIG, CLIENT, ...), its subcommands; otherwise {@code null}
+ * @param rules       what the proxy does with it beyond routing it by kind ({@code proxy-rules.tsv})
  */
 public record CommandInfo(String name, String displayName, int arity, CommandKind kind, Set<String> flags, List<KeySpec> keySpecs,
-                          String verify, List<String> tips, String note, CommandTable subcommands) {
+                          String verify, List<String> tips, String note, CommandTable subcommands, CommandRules rules) {
 
     /** The last part of the name in lower case, as bytes (the lookup key). */
     byte[] lookupKey() {

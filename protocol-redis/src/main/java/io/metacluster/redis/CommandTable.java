@@ -3,16 +3,11 @@ package io.metacluster.redis;
 import io.metacluster.spi.CommandKind;
 import io.netty.buffer.ByteBuf;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -115,30 +110,14 @@ public final class CommandTable {
     }
 
     private static CommandTable load() {
-        try (InputStream in = CommandTable.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException(RESOURCE + " missing from the redis plugin");
-            }
-            return parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return parse(Tsv.resource(RESOURCE), CommandRules.load());
     }
 
-    static CommandTable parse(BufferedReader reader) throws IOException {
+    static CommandTable parse(List<Tsv.Row> rows, Map<String, CommandRules> rules) {
         Map<String, List<String[]>> subRows = new LinkedHashMap<>();
         List<String[]> topRows = new ArrayList<>();
-        String line;
-        int number = 0;
-        while ((line = reader.readLine()) != null) {
-            number++;
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            String[] cols = line.split("\t", -1);
-            if (cols.length != 8) {
-                throw new IllegalStateException(RESOURCE + ":" + number + ": expected 8 columns, got " + cols.length);
-            }
+        for (Tsv.Row row : rows) {
+            String[] cols = row.columns(8);
             int bar = cols[0].indexOf('|');
             if (bar < 0) {
                 topRows.add(cols);
@@ -153,19 +132,29 @@ public final class CommandTable {
             if (subs != null) {
                 List<CommandInfo> subInfos = new ArrayList<>();
                 for (String[] sub : subs) {
-                    subInfos.add(row(sub, null));
+                    subInfos.add(row(sub, null, rules));
                 }
                 subTable = new CommandTable(subInfos);
             }
-            top.add(row(cols, subTable));
+            top.add(row(cols, subTable, rules));
         }
         if (!subRows.isEmpty()) {
             throw new IllegalStateException(RESOURCE + ": subcommands without a container: " + subRows.keySet());
         }
+        Set<String> unknown = new HashSet<>(rules.keySet());
+        for (CommandInfo info : top) {
+            unknown.remove(info.name());
+            if (info.isContainer()) {
+                unknown.removeAll(info.subcommands().byName.keySet());
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new IllegalStateException("proxy rules for commands the table does not have: " + unknown);
+        }
         return new CommandTable(top);
     }
 
-    private static CommandInfo row(String[] c, CommandTable subcommands) {
+    private static CommandInfo row(String[] c, CommandTable subcommands, Map<String, CommandRules> rules) {
         List<KeySpec> specs = new ArrayList<>();
         if (!c[4].equals("-")) {
             for (String spec : c[4].split(" ; ")) {
@@ -173,7 +162,7 @@ public final class CommandTable {
             }
         }
         return new CommandInfo(c[0], c[0].replace('|', ' ').toUpperCase(Locale.ROOT), Integer.parseInt(c[1]), CommandKind.valueOf(c[2]), split(c[3]), List.copyOf(specs),
-                c[5], List.copyOf(split(c[6])), c[7], subcommands);
+                c[5], List.copyOf(split(c[6])), c[7], subcommands, rules.getOrDefault(c[0], CommandRules.DEFAULT));
     }
 
     private static Set<String> split(String list) {

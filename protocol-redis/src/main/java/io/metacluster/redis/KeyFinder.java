@@ -27,10 +27,10 @@ final class KeyFinder {
      */
     int find(CommandInfo info, ByteBuf frame, int[] args, int argc) {
         count = 0;
-        switch (info.name()) {
-            case "sort" -> sortKeys(frame, args, argc);
-            case "migrate" -> migrateKeys(frame, args, argc);
-            default -> {
+        switch (info.rules().keys()) {
+            case SORT -> sortKeys(frame, args, argc);
+            case MIGRATE -> migrateKeys(frame, args, argc);
+            case SPECS -> {
                 List<KeySpec> specs = info.keySpecs();
                 // indexed, not for-each: an iterator per request is garbage on the hot path
                 for (int i = 0; i < specs.size(); i++) {

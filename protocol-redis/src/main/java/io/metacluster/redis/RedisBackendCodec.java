@@ -7,7 +7,6 @@ import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,14 +32,14 @@ public final class RedisBackendCodec implements BackendCodec {
         List<ByteBuf> requests = new ArrayList<>(3);
         if (settings.password() != null) {
             requests.add(settings.username() == null
-                    ? multibulk(alloc, "AUTH", settings.password())
-                    : multibulk(alloc, "AUTH", settings.username(), settings.password()));
+                    ? RespWriter.command(alloc, "AUTH", settings.password())
+                    : RespWriter.command(alloc, "AUTH", settings.username(), settings.password()));
         }
         if (settings.database() != 0) {
-            requests.add(multibulk(alloc, "SELECT", Integer.toString(settings.database())));
+            requests.add(RespWriter.command(alloc, "SELECT", Integer.toString(settings.database())));
         }
         // a connection is only "up" once the server answers: a frozen process accepts TCP but not this
-        requests.add(multibulk(alloc, "PING"));
+        requests.add(RespWriter.command(alloc, "PING"));
         return requests;
     }
 
@@ -68,27 +67,9 @@ public final class RedisBackendCodec implements BackendCodec {
         return length;
     }
 
-    /** An error reply; for a transaction, an error instead of the EXEC array (EXECABORT). */
+    /** See {@link Replies#isError}: for a transaction, an error instead of the EXEC array (EXECABORT). */
     @Override
-    public boolean isError(ByteBuf reply, Command request) {
-        int at = reply.readerIndex();
-        if (request != null && request.detail() instanceof Transaction.Exec exec) {
-            at += exec.execReplyOffset(reply);
-        }
-        if (at >= reply.writerIndex()) {
-            return false;
-        }
-        byte type = reply.getByte(at);
-        return type == '-' || type == '!';
-    }
-
-    static ByteBuf multibulk(ByteBufAllocator alloc, String... args) {
-        ByteBuf out = alloc.buffer(64);
-        out.writeBytes(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        for (String arg : args) {
-            byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
-            out.writeBytes(("$" + bytes.length + "\r\n").getBytes(StandardCharsets.US_ASCII)).writeBytes(bytes).writeShort(0x0d0a);
-        }
-        return out;
+    public boolean isError(Command request, ByteBuf reply) {
+        return Replies.isError(request, reply);
     }
 }

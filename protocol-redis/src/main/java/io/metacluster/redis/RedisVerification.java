@@ -8,11 +8,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -148,9 +143,10 @@ public final class RedisVerification implements ReplyVerification {
         return out;
     }
 
+    /** See {@link Replies#isError}, the backend codec's rule too. */
     @Override
     public boolean isError(Command request, ByteBuf reply) {
-        return !reply.isReadable() || reply.getByte(reply.readerIndex()) == '-' || reply.getByte(reply.readerIndex()) == '!';
+        return Replies.isError(request, reply);
     }
 
     @Override
@@ -203,53 +199,28 @@ public final class RedisVerification implements ReplyVerification {
             size += 16 + arg.readableBytes();
         }
         ByteBuf frame = alloc.buffer(size);
-        writeAscii(frame, "*" + (2 + args.length) + "\r\n");
-        bulk(frame, ascii(name));
-        writeAscii(frame, "$" + key.readableBytes() + "\r\n");
-        int keyOffset = frame.writerIndex();
-        frame.writeBytes(key, key.readerIndex(), key.readableBytes()).writeShort(0x0d0a);
+        RespWriter.arrayHeader(frame, 2 + args.length);
+        RespWriter.bulk(frame, name);
+        int keyOffset = RespWriter.bulk(frame, key);
         for (ByteBuf arg : args) {
-            bulk(frame, arg);
+            RespWriter.bulk(frame, arg);
         }
         return Command.of(frame, info.displayName(), info.kind(), new int[] {keyOffset, key.readableBytes()}, info);
-    }
-
-    private static void bulk(ByteBuf out, ByteBuf arg) {
-        writeAscii(out, "$" + arg.readableBytes() + "\r\n");
-        out.writeBytes(arg, arg.readerIndex(), arg.readableBytes()).writeShort(0x0d0a);
     }
 
     private static ByteBuf ascii(String text) {
         return Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.US_ASCII));
     }
 
-    private static void writeAscii(ByteBuf out, String text) {
-        out.writeCharSequence(text, StandardCharsets.US_ASCII);
-    }
-
     static Map<String, Mode> loadOverrides() {
-        try (InputStream in = RedisVerification.class.getResourceAsStream(OVERRIDES)) {
-            if (in == null) {
-                throw new IllegalStateException(OVERRIDES + " missing from the redis plugin");
+        Map<String, Mode> modes = new HashMap<>();
+        for (Tsv.Row row : Tsv.resource(OVERRIDES)) {
+            String[] cols = row.columns();
+            if (cols.length != 3 || CommandTable.standard().get(cols[0]) == null) {
+                throw row.error("expected a known command, a mode and a reason");
             }
-            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            Map<String, Mode> modes = new HashMap<>();
-            String line;
-            int number = 0;
-            while ((line = reader.readLine()) != null) {
-                number++;
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                String[] cols = line.split("\t", -1);
-                if (cols.length != 3 || CommandTable.standard().get(cols[0]) == null) {
-                    throw new IllegalStateException(OVERRIDES + ":" + number + ": expected a known command, a mode and a reason");
-                }
-                modes.put(cols[0], Mode.valueOf(cols[1].toUpperCase(Locale.ROOT)));
-            }
-            return modes;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            modes.put(cols[0], Mode.valueOf(cols[1].toUpperCase(Locale.ROOT)));
         }
+        return modes;
     }
 }

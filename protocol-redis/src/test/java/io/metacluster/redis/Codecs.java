@@ -1,9 +1,11 @@
 package io.metacluster.redis;
 
 import io.metacluster.engine.ClientFrameDecoder;
+import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.ClientContext;
 import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.Command;
+import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -71,6 +73,16 @@ final class Codecs {
             keys.add(text(command.key(i)));
         }
         return new Decoded(command.name(), command.kind().name(), text(command.frame()), keys, command.rejection());
+    }
+
+    /** The command {@code codec} decodes from the multibulk of {@code words}; the caller releases it. */
+    static Command command(ClientCodec codec, String... words) throws ProtocolException {
+        ByteBuf in = buf(mb(words));
+        try {
+            return codec.decode(in);
+        } finally {
+            in.release();
+        }
     }
 
     /** The multibulk encoding of words. */

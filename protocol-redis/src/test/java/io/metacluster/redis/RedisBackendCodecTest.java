@@ -58,7 +58,7 @@ class RedisBackendCodecTest {
         for (String[] c : new String[][]{{"-ERR x\r\n", "true"}, {"!3\r\nERR\r\n", "true"}, {"+OK\r\n", "false"},
                 {"$-1\r\n", "false"}, {"*1\r\n-ERR inside\r\n", "false"}}) {
             ByteBuf reply = buf(c[0]);
-            assertThat(codec.isError(reply, null)).as(c[0]).isEqualTo(Boolean.parseBoolean(c[1]));
+            assertThat(codec.isError(null, reply)).as(c[0]).isEqualTo(Boolean.parseBoolean(c[1]));
             reply.release();
         }
     }
@@ -105,7 +105,7 @@ class RedisBackendCodecTest {
                     int length;
                     while (in.isReadable() && (length = codec.replyLength(in, null)) > 0) {
                         ByteBuf reply = in.readSlice(length);
-                        errors += codec.isError(reply, null) ? 1 : 0;
+                        errors += codec.isError(null, reply) ? 1 : 0;
                         frames.add(text(reply));
                     }
                     in.discardSomeReadBytes();

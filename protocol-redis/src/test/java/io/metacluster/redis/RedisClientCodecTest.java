@@ -195,7 +195,7 @@ class RedisClientCodecTest {
     }
 
     private static List<String> words(String line) {
-        List<byte[]> words = RedisClientCodec.splitArgs(line.getBytes(StandardCharsets.ISO_8859_1));
+        List<byte[]> words = InlineParser.splitArgs(line.getBytes(StandardCharsets.ISO_8859_1));
         if (words == null) {
             return null;
         }

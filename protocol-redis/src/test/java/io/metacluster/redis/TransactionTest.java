@@ -171,7 +171,7 @@ class TransactionTest {
             in.writeBytes(mb("next").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             assertThat(backend.replyLength(in, exec)).isEqualTo(whole.length());
             ByteBuf reply = in.readRetainedSlice(whole.length());
-            assertThat(backend.isError(reply, exec)).isFalse();
+            assertThat(backend.isError(exec, reply)).isFalse();
             ByteBuf shown = codec.present(exec, reply);
             assertThat(text(shown)).isEqualTo("*2\r\n+OK\r\n$1\r\nv\r\n");
             shown.release();
@@ -191,7 +191,7 @@ class TransactionTest {
         ByteBuf reply = buf("+OK\r\n-OOM command not allowed\r\n-EXECABORT Transaction discarded because of previous errors.\r\n");
         try {
             assertThat(backend.replyLength(reply, exec)).isEqualTo(reply.readableBytes());
-            assertThat(backend.isError(reply, exec)).isTrue();
+            assertThat(backend.isError(exec, reply)).isTrue();
             assertThat(exec.kind()).isEqualTo(CommandKind.WRITE);
         } finally {
             reply.release();

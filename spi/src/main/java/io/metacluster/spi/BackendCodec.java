@@ -39,9 +39,14 @@ public interface BackendCodec {
     /**
      * Whether the reply at {@code reply}'s reader index reports a failure (Redis {@code -ERR},
      * memcached {@code SERVER_ERROR}, a binary error status) rather than a result. Write policies
-     * count failures by this. The buffer may hold more bytes after the reply (the engine asks
-     * before it slices the reply off, and may not slice it at all); read only within the
-     * {@link #replyLength} just returned, and change no index.
+     * count failures by this, and a handshake reply that is one fails the connection. The buffer
+     * may hold more bytes after the reply (the engine asks before it slices the reply off, and may
+     * not slice it at all); read only within the {@link #replyLength} just returned, and change no
+     * index. A protocol gives the same answer here as in its {@link ReplyVerification#isError},
+     * which takes its arguments in the same order.
+     *
+     * @param request the request this reply answers, or {@code null} for a handshake reply
+     * @param reply   borrowed: neither retained nor released
      */
-    boolean isError(ByteBuf reply, Command request);
+    boolean isError(Command request, ByteBuf reply);
 }

@@ -10,6 +10,16 @@ import io.netty.buffer.ByteBufAllocator;
  * <p>One instance per client connection, created by {@link Protocol#newClientCodec}; it may keep
  * per-connection state (e.g. memcached text versus binary). Every method is called on that
  * connection's event loop and must not block.
+ *
+ * <p>What only some protocols do lives in capability interfaces of their own, which the codec hands
+ * out from an accessor ({@code null}: the protocol does not do it): {@link #splitter()} (a
+ * multi-key command split over the nodes of a sharded cluster), {@link #pinning()} (a client with
+ * a backend connection of its own) and {@link #conditionalWrites()} (a write decided by one
+ * cluster, then propagated). The engine asks the accessor when it needs the capability, so an
+ * accessor should return a ready object (a field or a constant), not build one.
+ *
+ * <p>To change a shipped protocol (e.g. answer one more Redis command), extend
+ * {@link ForwardingClientCodec} around that protocol's codec and override only what differs.
  */
 public interface ClientCodec {
 
@@ -78,69 +88,37 @@ public interface ClientCodec {
     }
 
     /**
-     * For a {@link CommandKind#CONDITIONAL_WRITE} that the serving cluster applied: the
-     * unconditional write that brings the other clusters to the same state (memcached: the
-     * {@code cas}'s value as a plain {@code set} with the same flags and exptime), or
-     * {@code null} when there is nothing to propagate (the reply says it was not applied).
-     * The returned command is owned by the engine. {@code reply} is not retained by this call.
-     */
-    default Command propagation(Command command, ByteBuf reply, ByteBufAllocator alloc) {
-        return null;
-    }
-
-    /**
-     * For a read or write whose keys live on different nodes of a sharded cluster: the same
-     * request for only some of its keys, or {@code null} when the protocol cannot split this
-     * command (the cluster then cannot serve it). The engine sends one part per node and joins
-     * their replies with {@link #join}. A split write is not atomic across the nodes.
-     *
-     * @param keys  indexes into {@code command}'s keys, ascending; the part asks for these only
-     * @param count how many entries of {@code keys} are used
-     * @return a new command owned by the caller
-     */
-    default Command part(Command command, int[] keys, int count) {
-        return null;
-    }
-
-    /**
-     * The reply the whole {@code command} would have had, from the replies to its
-     * {@link #part parts}. Called once every part was answered without an error.
-     *
-     * @param replies      the parts' replies, in the order of {@code keysOfParts}; owned by this method
-     * @param keysOfParts  for each part, the key indexes it asked for
-     */
-    default ByteBuf join(Command command, ByteBuf[] replies, int[][] keysOfParts, ByteBufAllocator alloc) {
-        throw new UnsupportedOperationException("a protocol that splits commands must join their replies");
-    }
-
-    /** {@link #whilePinned}: the command goes to the pinned connection. */
-    String FORWARD = null;
-    /** {@link #whilePinned}: the command is handled as it would be unpinned (e.g. QUIT, answered by the proxy). */
-    String AS_USUAL = "";
-
-    /**
-     * While the connection is pinned ({@link CommandKind#PINNED}): {@link #FORWARD},
-     * {@link #AS_USUAL}, or the error text the client is answered with instead.
-     */
-    default String whilePinned(Command command) {
-        return FORWARD;
-    }
-
-    /**
-     * While pinned: whether {@code message}, one complete message from the pinned backend
-     * connection (framed by {@link BackendCodec#replyLength} with no request), ends the pinned
-     * mode (Redis: the reply that leaves no subscription, or RESET's). After it is written, the
-     * engine closes the pinned connection and routes the client's requests as usual again.
-     * The message is not retained by this call.
-     */
-    default boolean endsPinning(ByteBuf message) {
-        return false;
-    }
-
-    /**
      * The client connection closed: release whatever the codec still holds (e.g. the commands of
      * a Redis transaction queued until EXEC). Called once; no other method is called after it.
      */
     default void closed() {
+    }
+
+    /**
+     * How this protocol splits a multi-key command over the nodes of a sharded cluster and joins
+     * the parts' replies, or {@code null} (the default) when it does not: a command whose keys are
+     * on several nodes then cannot be served by that cluster.
+     */
+    default CommandSplitter splitter() {
+        return null;
+    }
+
+    /**
+     * What a client may send while it has a backend connection of its own, and which message of
+     * that connection ends it. Must not be {@code null} when {@link #decode} can return a
+     * {@link CommandKind#PINNED} command; the default, {@code null}, suits a protocol that has none.
+     */
+    default Pinning pinning() {
+        return null;
+    }
+
+    /**
+     * The unconditional writes that propagate an applied conditional write to the other clusters.
+     * Must not be {@code null} when {@link #decode} can return a
+     * {@link CommandKind#CONDITIONAL_WRITE} command; the default, {@code null}, suits a protocol
+     * that has none.
+     */
+    default ConditionalWrites conditionalWrites() {
+        return null;
     }
 }

@@ -10,7 +10,7 @@ public enum CommandKind {
      * A write whose outcome depends on state that only one cluster knows (memcached {@code cas}:
      * a cas unique is only meaningful on the cluster that issued it). It is sent, like a read,
      * to the cluster that serves the client's reads; when that cluster applies it,
-     * {@link ClientCodec#propagation} gives the unconditional write that brings every other
+     * {@link ConditionalWrites#propagation} gives the unconditional write that brings every other
      * cluster to the same state, and the engine sends it to them in the background.
      */
     CONDITIONAL_WRITE,
@@ -19,8 +19,8 @@ public enum CommandKind {
      * receives messages it did not ask for, which a shared connection cannot carry). Once every
      * earlier request of the client is answered, the engine connects one to the cluster a read
      * would use, and from then on the connection is <em>pinned</em>: the client's requests that
-     * {@link ClientCodec#whilePinned} lets through go to it, and everything it sends comes back
-     * to the client as it arrives, until {@link ClientCodec#endsPinning} says the mode ended.
+     * {@link Pinning#whilePinned} lets through go to it, and everything it sends comes back
+     * to the client as it arrives, until {@link Pinning#endsPinning} says the mode ended.
      */
     PINNED,
     /** Answered by the proxy itself through {@link ClientCodec#answer}; never reaches a backend. */

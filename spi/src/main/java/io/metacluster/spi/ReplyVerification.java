@@ -64,7 +64,11 @@ public interface ReplyVerification {
      */
     Verdict compareDifferent(Command read, ByteBuf a, ByteBuf b);
 
-    /** Whether {@code reply}, the answer to {@code request}, reports a failure rather than a result. */
+    /**
+     * Whether {@code reply}, the answer to {@code request} ({@code null} when unknown), reports a
+     * failure rather than a result: such a reply concludes nothing. The same rule as the
+     * protocol's {@link BackendCodec#isError}, with the arguments in the same order.
+     */
     boolean isError(Command request, ByteBuf reply);
 
     /** The command that deletes {@code key} (Redis {@code DEL}, memcached {@code md}). */

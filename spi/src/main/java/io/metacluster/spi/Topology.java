@@ -22,7 +22,7 @@ public interface Topology {
 
     /**
      * The node of key {@code key} of {@code command} alone, for splitting a command whose keys
-     * are on several nodes ({@link ClientCodec#part}). A topology that never answers
+     * are on several nodes ({@link CommandSplitter#part}). A topology that never answers
      * {@link #SPANS_NODES} for keyed commands may keep the default.
      */
     default int nodeOfKey(Command command, int key) {

@@ -142,7 +142,7 @@ public abstract class CodecBench {
             BackendCodec backend = backends[request.lane()];
             int length = backend.replyLength(in, request);
             ByteBuf reply = in.readRetainedSlice(length);
-            bh.consume(backend.isError(reply, request));
+            bh.consume(backend.isError(request, reply));
             ByteBuf shown = client.present(request, reply);
             if (shown != null) {
                 shown.release();

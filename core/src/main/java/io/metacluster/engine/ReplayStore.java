@@ -39,12 +39,16 @@ final class ReplayStore {
         this.marker = dir.resolve(name + ".overflowed");
     }
 
-    /** The frames left by an earlier run, oldest first. Called once at start, before any traffic. */
+    /**
+     * The frames left by an earlier run, oldest first; a record torn by a crash ends the file and
+     * is cut off it. Called once at start, before any traffic.
+     */
     List<byte[]> load() throws IOException {
         List<byte[]> frames = new ArrayList<>();
         if (!Files.exists(file)) {
             return frames;
         }
+        long complete = 0;
         try (InputStream in = Files.newInputStream(file); DataInputStream data = new DataInputStream(in)) {
             while (true) {
                 int length;
@@ -57,11 +61,18 @@ final class ReplayStore {
                 try {
                     data.readFully(frame);
                 } catch (EOFException torn) {
-                    log.warn("replay file {} ends in a torn record (crash while writing?); keeping the {} complete ones",
-                            file, frames.size());
                     break;
                 }
                 frames.add(frame);
+                complete += 4 + length;
+            }
+        }
+        if (complete < Files.size(file)) {
+            log.warn("replay file {} ends in a torn record (crash while writing?); keeping the {} complete ones",
+                    file, frames.size());
+            // cut off, or the records appended behind it would be read as the torn record's rest
+            try (FileChannel out = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                out.truncate(complete);
             }
         }
         return frames;

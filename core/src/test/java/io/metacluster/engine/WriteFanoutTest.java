@@ -1,0 +1,195 @@
+package io.metacluster.engine;
+
+import io.netty.channel.embedded.EmbeddedChannel;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static io.metacluster.engine.EmbeddedEngine.received;
+import static io.metacluster.engine.EmbeddedEngine.sent;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A client's write, sent to every cluster of its listener: every cluster gets it, whatever the
+ * policy; the client is answered exactly once, as soon as the policy decides, with the first
+ * successful reply, or with the first backend error (or the engine's own error when no cluster
+ * answered one); the replies after that are only counted; pipelined writes are answered in
+ * their order.
+ */
+class WriteFanoutTest {
+    private final EmbeddedEngine engine = new EmbeddedEngine();
+    private Cluster dc1;
+    private Cluster dc2;
+    private Cluster dc3;
+
+    @AfterEach
+    void close() {
+        engine.close();
+    }
+
+    /** A client of a listener with {@code policy} over dc1 (local), dc2 and dc3, all up. */
+    private EmbeddedChannel clientOf(String policy) {
+        dc1 = engine.cluster("dc1", true);
+        dc2 = engine.cluster("dc2", false);
+        dc3 = engine.cluster("dc3", false);
+        engine.connect(dc1.nodes[0]);
+        engine.connect(dc2.nodes[0]);
+        engine.connect(dc3.nodes[0]);
+        return engine.client(engine.listener(policy, dc1, dc2, dc3));
+    }
+
+    private void reply(Cluster cluster, String... lines) {
+        engine.reply(engine.backend(cluster), lines);
+    }
+
+    @Test
+    void firstAnswersWithTheFirstSuccessOnceAndEveryClusterStillGetsTheWrite() {
+        EmbeddedChannel client = clientOf("first");
+        engine.send(client, "SET k v");
+        assertThat(sent(engine.backend(dc1))).isEqualTo("SET k v\r\n");
+        assertThat(sent(engine.backend(dc2))).isEqualTo("SET k v\r\n");
+        assertThat(sent(engine.backend(dc3))).isEqualTo("SET k v\r\n");
+        assertThat(received(client)).as("nothing before a cluster answered").isEmpty();
+
+        reply(dc3, "+OK from dc3");
+        assertThat(received(client)).isEqualTo("+OK from dc3\r\n");
+        reply(dc1, "+OK from dc1");
+        reply(dc2, "-ERR late");
+        assertThat(received(client)).as("answered once").isEmpty();
+        assertThat(engine.metrics.meter("cluster.dc2.errors").getCount()).as("a late reply is still counted").isEqualTo(1);
+    }
+
+    @Test
+    void firstPassesOverErrorsToALaterSuccess() {
+        EmbeddedChannel client = clientOf("first");
+        engine.send(client, "SET k v");
+        reply(dc1, "-ERR one");
+        reply(dc2, "-ERR two");
+        assertThat(received(client)).isEmpty();
+        reply(dc3, "+OK from dc3");
+        assertThat(received(client)).isEqualTo("+OK from dc3\r\n");
+    }
+
+    @Test
+    void aLostWriteIsAnsweredWithTheFirstBackendErrorOnceNoClusterCanSucceed() {
+        EmbeddedChannel client = clientOf("first");
+        engine.send(client, "SET k v");
+        reply(dc2, "-ERR from dc2");
+        reply(dc1, "-ERR from dc1");
+        assertThat(received(client)).isEmpty();
+        reply(dc3, "-ERR from dc3");
+        assertThat(received(client)).isEqualTo("-ERR from dc2\r\n");
+    }
+
+    @Test
+    void allFailsAtTheFirstErrorWithoutWaitingForTheOthers() {
+        EmbeddedChannel client = clientOf("all");
+        engine.send(client, "SET k v");
+        reply(dc1, "+OK from dc1");
+        assertThat(received(client)).isEmpty();
+        reply(dc3, "-ERR WRONGTYPE from dc3");
+        assertThat(received(client)).isEqualTo("-ERR WRONGTYPE from dc3\r\n");
+        reply(dc2, "+OK from dc2");
+        assertThat(received(client)).isEmpty();
+    }
+
+    @Test
+    void allWaitsForEveryClusterAndAnswersWithTheFirstSuccess() {
+        EmbeddedChannel client = clientOf("all");
+        engine.send(client, "SET k v");
+        reply(dc2, "+OK from dc2");
+        reply(dc1, "+OK from dc1");
+        assertThat(received(client)).isEmpty();
+        reply(dc3, "+OK from dc3");
+        assertThat(received(client)).isEqualTo("+OK from dc2\r\n");
+    }
+
+    @Test
+    void quorumOfThreeAnswersAtTheSecondSuccessAndFailsAtTheSecondError() {
+        EmbeddedChannel client = clientOf("quorum");
+        engine.send(client, "SET a 1", "SET b 2");
+        reply(dc1, "+OK a1", "-ERR b1");
+        assertThat(received(client)).isEmpty();
+        reply(dc2, "-ERR a2", "-ERR b2");
+        assertThat(received(client)).as("b is lost, but a is still open and answered first").isEmpty();
+        reply(dc3, "+OK a3");
+        assertThat(received(client)).isEqualTo("+OK a1\r\n-ERR b1\r\n");
+    }
+
+    @Test
+    void localWaitsForTheLocalClusterButAnswersWithTheFirstSuccess() {
+        EmbeddedChannel client = clientOf("local");
+        engine.send(client, "SET k v");
+        reply(dc2, "+OK from dc2");
+        reply(dc3, "+OK from dc3");
+        assertThat(received(client)).as("no local success yet").isEmpty();
+        reply(dc1, "+OK from dc1");
+        assertThat(received(client)).isEqualTo("+OK from dc2\r\n");
+    }
+
+    @Test
+    void localFailsWhenTheLocalClusterFailsWhateverTheOthersSay() {
+        EmbeddedChannel client = clientOf("local");
+        engine.send(client, "SET k v");
+        reply(dc2, "+OK from dc2");
+        reply(dc1, "-ERR from dc1");
+        assertThat(received(client)).isEqualTo("-ERR from dc1\r\n");
+    }
+
+    @Test
+    void aClusterThatIsDownCountsAsFailedAndKeepsTheWriteForReplay() {
+        dc1 = engine.cluster("dc1", true);
+        dc2 = engine.cluster("dc2", false);
+        engine.connect(dc1.nodes[0]);
+        EmbeddedChannel client = engine.client(engine.listener("all", dc1, dc2));
+
+        engine.send(client, "SET k v");
+
+        assertThat(received(client)).as("all cannot be met: answered at once").isEqualTo(
+                "-ERR SET failed on 1 of 2 clusters (write policy not met): node 127.0.0.1:10001 of cluster dc2 is down\r\n");
+        assertThat(sent(engine.backend(dc1))).as("the others still get it").isEqualTo("SET k v\r\n");
+        assertThat(dc2.nodes[0].replay.pending()).isEqualTo(1);
+        reply(dc1, "+OK");
+        assertThat(received(client)).isEmpty();
+    }
+
+    @Test
+    void whenNoClusterAnswersTheClientGetsTheEnginesErrorWithTheLastFailure() {
+        dc1 = engine.cluster("dc1", true);
+        dc2 = engine.cluster("dc2", false);
+        EmbeddedChannel client = engine.client(engine.listener("first", dc1, dc2));
+
+        engine.send(client, "SET k v");
+
+        assertThat(received(client)).isEqualTo(
+                "-ERR SET failed on 2 of 2 clusters (write policy not met): node 127.0.0.1:10001 of cluster dc2 is down\r\n");
+    }
+
+    @Test
+    void pipelinedWritesAreAnsweredInTheirOrderWhateverOrderTheyAreDecidedIn() {
+        EmbeddedChannel client = clientOf("first");
+        engine.send(client, "SET a 1", "SET b 2");
+        reply(dc1, "-ERR a1", "+OK b1"); // b is decided, a is not
+        assertThat(received(client)).as("b waits for a").isEmpty();
+        reply(dc2, "+OK a2");
+        assertThat(received(client)).isEqualTo("+OK a2\r\n+OK b1\r\n");
+    }
+
+    @Test
+    void aFanOutTakenForTheNextWriteStartsFromNothing() {
+        EmbeddedChannel client = clientOf("all");
+        for (int round = 0; round < 3; round++) {
+            engine.send(client, "SET fail " + round);
+            reply(dc1, "-ERR no " + round);
+            reply(dc2, "+OK");
+            reply(dc3, "+OK");
+            assertThat(received(client)).isEqualTo("-ERR no " + round + "\r\n");
+
+            engine.send(client, "SET ok " + round);
+            reply(dc1, "+OK 1");
+            reply(dc2, "+OK 2");
+            assertThat(received(client)).as("no failure left over from the write before").isEmpty();
+            reply(dc3, "+OK 3");
+            assertThat(received(client)).isEqualTo("+OK 1\r\n");
+        }
+    }
+}

@@ -22,8 +22,8 @@ import java.util.List;
  *
  * <ul>
  *   <li>{@code SET key value} and {@code DEL key...} are writes (DEL splits over nodes, its
- *       replies {@code :n} are summed); {@code FLUSH} is a keyless write and the protocol's
- *       {@link #flushRequest()};</li>
+ *       replies {@code :n} are summed); {@code RENAME from to} a write of two keys that does not
+ *       split; {@code FLUSH} is a keyless write and the protocol's {@link #flushRequest()};</li>
  *   <li>{@code GET key} is a read, {@code MGET key...} a read that splits over nodes (its reply
  *       {@code +v1 v2 ...} is joined back in key order);</li>
  *   <li>{@code PING} is answered by the proxy ({@code +PONG}); anything else is refused.</li>
@@ -119,7 +119,7 @@ public final class LineProtocol implements Protocol {
             }
             int[] keys = ranges.stream().mapToInt(Integer::intValue).toArray();
             return switch (name) {
-                case "SET", "DEL", "FLUSH" -> Command.of(frame, name, CommandKind.WRITE, keys, null);
+                case "SET", "DEL", "RENAME", "FLUSH" -> Command.of(frame, name, CommandKind.WRITE, keys, null);
                 case "GET", "MGET" -> Command.of(frame, name, CommandKind.READ, keys, null);
                 case "PING" -> Command.of(frame, name, CommandKind.ADMIN, null, null);
                 default -> Command.unsupported(frame, name, "unknown command " + name, null);

@@ -5,6 +5,7 @@ import io.metacluster.config.ReplayConfig.OnOverflow;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
 import io.metacluster.testing.EmbeddedSocketChannel;
+import io.metacluster.testing.LineProtocol;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Disabled;
@@ -71,6 +72,10 @@ class ReplayLogTest {
 
     /** Writes the node missed, as its connections record them. */
     private void record(Node node, String... writes) {
+        record(engine, node, writes);
+    }
+
+    private static void record(EmbeddedEngine engine, Node node, String... writes) {
         for (String write : writes) {
             Command command = engine.command(write);
             node.replay.record(command);
@@ -206,6 +211,39 @@ class ReplayLogTest {
         engine.reply(second, oks(5));
         assertState(node, LIVE, 0);
         assertThat(engine.metrics.counter("cluster.dc2.replay.replayed").getCount()).isEqualTo(7);
+    }
+
+    @Test
+    void aReplayOverTwoLanesSendsEachRunOfALaneOnceThePreviousRunWasAcknowledged() {
+        // across the lanes (memcached text and binary connections) the order holds only that way
+        try (EmbeddedEngine lanes = new EmbeddedEngine(LineProtocol.withHelloAndTwoLanes())) {
+            Node node = lanes.cluster("dc2", false, 1, EmbeddedEngine.MEMORY_REPLAY, 1).nodes[0];
+            record(lanes, node, "SET a 1", "SET b 2", "SET2 c 3", "SET d 4");
+            lanes.connect(node);
+            EmbeddedSocketChannel lane0 = lanes.backends(node).get(0);
+            EmbeddedSocketChannel lane1 = lanes.backends(node).get(1);
+            assertThat(sentLines(lane0)).containsExactly("HELLO");
+            assertThat(sentLines(lane1)).containsExactly("HELLO");
+            assertState(node, RECORDING, 4);
+
+            lanes.reply(lane0, "+HELLO");
+            assertThat(sentLines(lane0)).containsExactly("SET a 1", "SET b 2");
+            assertState(node, REPLAYING, 4);
+            lanes.reply(lane0, "+OK");
+            assertThat(sent(lane0) + sent(lane1)).as("c waits for b").isEmpty();
+
+            lanes.reply(lane0, "+OK");
+            assertThat(sent(lane1)).as("c's lane is not up yet").isEmpty();
+            assertState(node, RECORDING, 2);
+
+            lanes.reply(lane1, "+HELLO");
+            assertThat(sentLines(lane1)).containsExactly("SET2 c 3");
+            assertThat(sent(lane0)).as("d waits for c").isEmpty();
+            lanes.reply(lane1, "+OK");
+            assertThat(sentLines(lane0)).containsExactly("SET d 4");
+            lanes.reply(lane0, "+OK");
+            assertState(node, LIVE, 0);
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.metacluster.engine;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -172,6 +173,27 @@ class WriteFanoutTest {
         assertThat(received(client)).as("b waits for a").isEmpty();
         reply(dc2, "+OK a2");
         assertThat(received(client)).isEqualTo("+OK a2\r\n+OK b1\r\n");
+    }
+
+    @Test
+    void aWriteCountsAsInFlightForReadVerificationUntilItsClusterAnsweredOrFailed() {
+        dc1 = engine.cluster("dc1", true);
+        dc2 = engine.cluster("dc2", false);
+        dc1.writes = new WriteTracker();
+        dc2.writes = new WriteTracker();
+        engine.connect(dc1.nodes[0]);
+        EmbeddedChannel client = engine.client(engine.listener("first", dc1, dc2));
+        ByteBuf key = EmbeddedEngine.ascii("k");
+
+        engine.send(client, "SET k v");
+        assertThat(dc1.writes.inFlight(key)).isEqualTo(1);
+        assertThat(dc1.writes.started(key)).isEqualTo(1);
+        assertThat(dc2.writes.inFlight(key)).as("dc2 is down: failed at once").isZero();
+        assertThat(dc2.writes.started(key)).isEqualTo(1);
+        reply(dc1, "+OK");
+        assertThat(dc1.writes.inFlight(key)).isZero();
+        assertThat(received(client)).isEqualTo("+OK\r\n");
+        key.release();
     }
 
     @Test

@@ -34,19 +34,34 @@ import java.util.List;
  */
 public final class LineProtocol implements Protocol {
     private final boolean hello;
+    private final int lanes;
 
-    private LineProtocol(boolean hello) {
+    private LineProtocol(boolean hello, int lanes) {
         this.hello = hello;
+        this.lanes = lanes;
     }
 
     /** Backend connections are usable as soon as they are open. */
     public static LineProtocol plain() {
-        return new LineProtocol(false);
+        return new LineProtocol(false, 1);
     }
 
     /** Backend connections say {@code HELLO} first and wait for its answer. */
     public static LineProtocol withHello() {
-        return new LineProtocol(true);
+        return new LineProtocol(true, 1);
+    }
+
+    /**
+     * With hellos, and two lanes (two kinds of backend connection, like memcached's text and
+     * binary): a request whose name ends in {@code 2} ({@code SET2 key value}) goes on lane 1.
+     */
+    public static LineProtocol withHelloAndTwoLanes() {
+        return new LineProtocol(true, 2);
+    }
+
+    @Override
+    public int backendLanes() {
+        return lanes;
     }
 
     @Override
@@ -56,7 +71,7 @@ public final class LineProtocol implements Protocol {
 
     @Override
     public ClientCodec newClientCodec(ClientLimits limits) {
-        return new Client();
+        return new Client(lanes);
     }
 
     @Override
@@ -98,6 +113,12 @@ public final class LineProtocol implements Protocol {
     }
 
     private static final class Client implements ClientCodec {
+        private final int lanes;
+
+        Client(int lanes) {
+            this.lanes = lanes;
+        }
+
         @Override
         public Command decode(ByteBuf in) {
             int length = lineLength(in);
@@ -108,8 +129,10 @@ public final class LineProtocol implements Protocol {
             String line = frame.toString(0, length - 2, StandardCharsets.US_ASCII);
             String[] words = line.split(" ");
             String name = words[0];
+            int lane = lanes > 1 && name.endsWith("2") ? 1 : 0;
+            name = lane == 1 ? name.substring(0, name.length() - 1) : name;
             List<Integer> ranges = new ArrayList<>();
-            int at = name.length() + 1;
+            int at = words[0].length() + 1;
             for (int i = 1; i < words.length; i++) {
                 if (!name.equals("SET") || i == 1) {
                     ranges.add(at);
@@ -119,8 +142,8 @@ public final class LineProtocol implements Protocol {
             }
             int[] keys = ranges.stream().mapToInt(Integer::intValue).toArray();
             return switch (name) {
-                case "SET", "DEL", "RENAME", "FLUSH" -> Command.of(frame, name, CommandKind.WRITE, keys, null);
-                case "GET", "MGET" -> Command.of(frame, name, CommandKind.READ, keys, null);
+                case "SET", "DEL", "RENAME", "FLUSH" -> Command.of(frame, name, CommandKind.WRITE, keys, null, lane);
+                case "GET", "MGET" -> Command.of(frame, name, CommandKind.READ, keys, null, lane);
                 case "PING" -> Command.of(frame, name, CommandKind.ADMIN, null, null);
                 default -> Command.unsupported(frame, name, "unknown command " + name, null);
             };

@@ -409,12 +409,14 @@ class ReplayLogTest {
 
     // persistence
 
-    private ReplayLog persistentLog(Node node, ReplayConfig config) throws Exception {
+    /** The node under test in a new run of the daemon, its log on disk in {@code dir}, restored as at start. */
+    private Node nodeOnDisk(ReplayConfig config) throws Exception {
+        Node node = node(config);
         ExecutorService io = Executors.newSingleThreadExecutor();
         replayIo.add(io);
-        ReplayLog log = new ReplayLog(node, config, new ReplayStore(io, dir, "dc2-node"), engine.protocol);
-        log.restore();
-        return log;
+        node.replay = new ReplayLog(node, config, new ReplayStore(io, dir, "dc2-node"), engine.protocol);
+        node.replay.restore();
+        return node;
     }
 
     /** The daemon stops: {@code node}'s log is closed and its file work finished. */
@@ -428,13 +430,11 @@ class ReplayLogTest {
 
     @Test
     void theMissedWritesOutliveARestartAndAreReplayedInOrderAfterIt() throws Exception {
-        Node before = node();
-        before.replay = persistentLog(before, EmbeddedEngine.MEMORY_REPLAY);
+        Node before = nodeOnDisk(EmbeddedEngine.MEMORY_REPLAY);
         record(before, writes(1, 3));
         shutDown(before);
 
-        Node after = engine.cluster("dc2", false, 1, EmbeddedEngine.MEMORY_REPLAY, 1).nodes[0];
-        after.replay = persistentLog(after, EmbeddedEngine.MEMORY_REPLAY);
+        Node after = nodeOnDisk(EmbeddedEngine.MEMORY_REPLAY);
         assertState(after, RECORDING, 3);
         engine.connect(after);
         assertThat(sentLines(engine.backend(after))).containsExactly(writes(1, 3));
@@ -442,8 +442,7 @@ class ReplayLogTest {
         assertState(after, LIVE, 0);
         shutDown(after);
 
-        Node third = engine.cluster("dc2", false, 1, EmbeddedEngine.MEMORY_REPLAY, 1).nodes[0];
-        third.replay = persistentLog(third, EmbeddedEngine.MEMORY_REPLAY);
+        Node third = nodeOnDisk(EmbeddedEngine.MEMORY_REPLAY);
         assertState(third, LIVE, 0); // caught up before the restart: nothing left on disk
     }
 
@@ -460,8 +459,7 @@ class ReplayLogTest {
         io.shutdown();
         assertThat(io.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
 
-        Node node = node();
-        node.replay = persistentLog(node, EmbeddedEngine.MEMORY_REPLAY);
+        Node node = nodeOnDisk(EmbeddedEngine.MEMORY_REPLAY);
         engine.connect(node);
         assertThat(sentLines(engine.backend(node))).as("a local answer dropped, a read dropped, a trailing write dropped")
                 .containsExactly("SET a 1", "SET b 2", "SET d 4");
@@ -472,14 +470,12 @@ class ReplayLogTest {
     @Test
     void anOverflowOutlivesARestart() throws Exception {
         ReplayConfig flush = bounded(1, 1 << 20, OnOverflow.FLUSH);
-        Node before = node(flush);
-        before.replay = persistentLog(before, flush);
+        Node before = nodeOnDisk(flush);
         record(before, writes(1, 2));
         assertState(before, OVERFLOWED, 0);
         shutDown(before);
 
-        Node after = node(flush);
-        after.replay = persistentLog(after, flush);
+        Node after = nodeOnDisk(flush);
         assertState(after, OVERFLOWED, 0);
         engine.connect(after);
         assertThat(sentLines(engine.backend(after))).containsExactly("FLUSH");
@@ -487,21 +483,18 @@ class ReplayLogTest {
         assertState(after, LIVE, 0);
         shutDown(after);
 
-        Node third = node(flush);
-        third.replay = persistentLog(third, flush);
+        Node third = nodeOnDisk(flush);
         assertState(third, LIVE, 0); // the flush cleared the marker
     }
 
     @Test
     void stayOutOutlivesARestart() throws Exception {
         ReplayConfig stayOut = bounded(1, 1 << 20, OnOverflow.STAY_OUT);
-        Node before = node(stayOut);
-        before.replay = persistentLog(before, stayOut);
+        Node before = nodeOnDisk(stayOut);
         record(before, writes(1, 2));
         shutDown(before);
 
-        Node after = node(stayOut);
-        after.replay = persistentLog(after, stayOut);
+        Node after = nodeOnDisk(stayOut);
         assertState(after, OUT, 0);
     }
 }

@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import static io.metacluster.engine.EmbeddedEngine.received;
 import static io.metacluster.engine.EmbeddedEngine.sent;
@@ -59,49 +61,35 @@ class WriteFanoutTest {
         assertThat(engine.metrics.meter("cluster.dc2.errors").getCount()).as("a late reply is still counted").isEqualTo(1);
     }
 
-    @Test
-    void firstPassesOverErrorsToALaterSuccess() {
-        EmbeddedChannel client = clientOf("first");
+    /**
+     * One write, the clusters' replies in the order given, and after each reply what the client
+     * was answered then ({@code -} for nothing): {@code dc2 +OK 2 > +OK 2} means dc2 answers
+     * {@code +OK 2} and the client then gets {@code +OK 2}. dc1 is the local cluster.
+     */
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            first  | dc1 -ERR 1 > - ; dc2 -ERR 2 > - ; dc3 +OK 3 > +OK 3
+            first  | dc2 -ERR 2 > - ; dc1 -ERR 1 > - ; dc3 -ERR 3 > -ERR 2
+            first  | dc3 +OK 3 > +OK 3 ; dc1 -ERR 1 > - ; dc2 +OK 2 > -
+            all    | dc1 +OK 1 > - ; dc3 -ERR WRONGTYPE > -ERR WRONGTYPE ; dc2 +OK 2 > -
+            all    | dc2 +OK 2 > - ; dc1 +OK 1 > - ; dc3 +OK 3 > +OK 2
+            quorum | dc2 -ERR 2 > - ; dc3 +OK 3 > - ; dc1 +OK 1 > +OK 3
+            quorum | dc1 +OK 1 > - ; dc2 -ERR 2 > - ; dc3 -ERR 3 > -ERR 2
+            local  | dc2 +OK 2 > - ; dc3 +OK 3 > - ; dc1 +OK 1 > +OK 2
+            local  | dc2 +OK 2 > - ; dc1 -ERR 1 > -ERR 1 ; dc3 +OK 3 > -
+            local  | dc1 +OK 1 > +OK 1 ; dc2 -ERR 2 > - ; dc3 -ERR 3 > -
+            """)
+    void theClientIsAnsweredOnceAtThePolicysVerdict(String policy, String script) {
+        EmbeddedChannel client = clientOf(policy);
         engine.send(client, "SET k v");
-        reply(dc1, "-ERR one");
-        reply(dc2, "-ERR two");
-        assertThat(received(client)).isEmpty();
-        reply(dc3, "+OK from dc3");
-        assertThat(received(client)).isEqualTo("+OK from dc3\r\n");
-    }
-
-    @Test
-    void aLostWriteIsAnsweredWithTheFirstBackendErrorOnceNoClusterCanSucceed() {
-        EmbeddedChannel client = clientOf("first");
-        engine.send(client, "SET k v");
-        reply(dc2, "-ERR from dc2");
-        reply(dc1, "-ERR from dc1");
-        assertThat(received(client)).isEmpty();
-        reply(dc3, "-ERR from dc3");
-        assertThat(received(client)).isEqualTo("-ERR from dc2\r\n");
-    }
-
-    @Test
-    void allFailsAtTheFirstErrorWithoutWaitingForTheOthers() {
-        EmbeddedChannel client = clientOf("all");
-        engine.send(client, "SET k v");
-        reply(dc1, "+OK from dc1");
-        assertThat(received(client)).isEmpty();
-        reply(dc3, "-ERR WRONGTYPE from dc3");
-        assertThat(received(client)).isEqualTo("-ERR WRONGTYPE from dc3\r\n");
-        reply(dc2, "+OK from dc2");
-        assertThat(received(client)).isEmpty();
-    }
-
-    @Test
-    void allWaitsForEveryClusterAndAnswersWithTheFirstSuccess() {
-        EmbeddedChannel client = clientOf("all");
-        engine.send(client, "SET k v");
-        reply(dc2, "+OK from dc2");
-        reply(dc1, "+OK from dc1");
-        assertThat(received(client)).isEmpty();
-        reply(dc3, "+OK from dc3");
-        assertThat(received(client)).isEqualTo("+OK from dc2\r\n");
+        for (String step : script.split(";")) {
+            String[] replyAndAnswer = step.split(">");
+            String[] clusterAndReply = replyAndAnswer[0].trim().split(" ", 2);
+            Cluster from = clusterAndReply[0].equals("dc1") ? dc1 : clusterAndReply[0].equals("dc2") ? dc2 : dc3;
+            reply(from, clusterAndReply[1]);
+            String answer = replyAndAnswer[1].trim();
+            assertThat(received(client)).as(step).isEqualTo(answer.equals("-") ? "" : answer + "\r\n");
+        }
     }
 
     @Test
@@ -114,26 +102,6 @@ class WriteFanoutTest {
         assertThat(received(client)).as("b is lost, but a is still open and answered first").isEmpty();
         reply(dc3, "+OK a3");
         assertThat(received(client)).isEqualTo("+OK a1\r\n-ERR b1\r\n");
-    }
-
-    @Test
-    void localWaitsForTheLocalClusterButAnswersWithTheFirstSuccess() {
-        EmbeddedChannel client = clientOf("local");
-        engine.send(client, "SET k v");
-        reply(dc2, "+OK from dc2");
-        reply(dc3, "+OK from dc3");
-        assertThat(received(client)).as("no local success yet").isEmpty();
-        reply(dc1, "+OK from dc1");
-        assertThat(received(client)).isEqualTo("+OK from dc2\r\n");
-    }
-
-    @Test
-    void localFailsWhenTheLocalClusterFailsWhateverTheOthersSay() {
-        EmbeddedChannel client = clientOf("local");
-        engine.send(client, "SET k v");
-        reply(dc2, "+OK from dc2");
-        reply(dc1, "-ERR from dc1");
-        assertThat(received(client)).isEqualTo("-ERR from dc1\r\n");
     }
 
     @Test

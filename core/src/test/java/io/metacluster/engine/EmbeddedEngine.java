@@ -8,10 +8,12 @@ import io.metacluster.config.ListenerConfig;
 import io.metacluster.config.ReplayConfig;
 import io.metacluster.plugin.PluginHost;
 import io.metacluster.spi.BackendSettings;
+import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.ClusterView;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.NoConfig;
 import io.metacluster.spi.Protocol;
+import io.metacluster.spi.ProtocolException;
 import io.metacluster.spi.ReadSelector;
 import io.metacluster.spi.Topology;
 import io.metacluster.spi.WritePolicy;
@@ -252,8 +254,8 @@ final class EmbeddedEngine implements AutoCloseable {
     Command command(String line) {
         ByteBuf in = ascii(line + "\r\n");
         try {
-            return protocol.newClientCodec(io.metacluster.spi.ClientLimits.DEFAULTS).decode(in);
-        } catch (io.metacluster.spi.ProtocolException e) {
+            return protocol.newClientCodec(ClientLimits.DEFAULTS).decode(in);
+        } catch (ProtocolException e) {
             throw new IllegalArgumentException(e);
         } finally {
             in.release();

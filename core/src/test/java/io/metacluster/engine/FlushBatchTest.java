@@ -1,6 +1,5 @@
 package io.metacluster.engine;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -10,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.metacluster.engine.EmbeddedEngine.sent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -40,15 +40,6 @@ class FlushBatchTest {
         batch.flush(channel);
     }
 
-    private static String written(EmbeddedChannel channel) {
-        StringBuilder text = new StringBuilder();
-        for (ByteBuf buf; (buf = channel.readOutbound()) != null; ) {
-            text.append(buf.toString(java.nio.charset.StandardCharsets.US_ASCII));
-            buf.release();
-        }
-        return text.toString();
-    }
-
     /** The thread's batch is shared by every test on it: leave it closed with nothing pending. */
     @AfterEach
     void closeBatch() {
@@ -65,7 +56,7 @@ class FlushBatchTest {
     void outsideABatchAChannelIsFlushedAtOnce() {
         write(a, "one");
         assertThat(flushes).containsExactly("a");
-        assertThat(written(a)).isEqualTo("one");
+        assertThat(sent(a)).isEqualTo("one");
     }
 
     @Test
@@ -78,15 +69,15 @@ class FlushBatchTest {
         write(c, "5");
         write(a, "6");
         assertThat(flushes).as("nothing during the batch").isEmpty();
-        assertThat(written(a)).isEmpty();
+        assertThat(sent(a)).isEmpty();
 
         batch.end();
         assertThat(flushes).as("after the batch, in a task of the event loop").isEmpty();
         b.runPendingTasks(); // the task runs on the loop of the first channel marked
         assertThat(flushes).containsExactly("b", "a", "c");
-        assertThat(written(a)).isEqualTo("26");
-        assertThat(written(b)).isEqualTo("134");
-        assertThat(written(c)).isEqualTo("5");
+        assertThat(sent(a)).isEqualTo("26");
+        assertThat(sent(b)).isEqualTo("134");
+        assertThat(sent(c)).isEqualTo("5");
     }
 
     @Test
@@ -101,8 +92,8 @@ class FlushBatchTest {
         assertThat(flushes).isEmpty();
         a.runPendingTasks();
         assertThat(flushes).containsExactly("a", "b");
-        assertThat(written(a)).isEqualTo("1");
-        assertThat(written(b)).isEqualTo("23");
+        assertThat(sent(a)).isEqualTo("1");
+        assertThat(sent(b)).isEqualTo("23");
 
         write(c, "4");
         assertThat(flushes).as("once flushed, at once again").containsExactly("a", "b", "c");

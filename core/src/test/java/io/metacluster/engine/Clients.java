@@ -20,7 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Test fixture: a {@link Listener} of the {@link LineProtocol} without clusters, client
+ * Test fixture: a {@link Listener} of the {@link InlineRedisProtocol} without clusters, client
  * connections on an {@link EmbeddedChannel}, and the conversions between text and buffers.
  * Buffers come from the pooled default allocator, so the leak detector sees them.
  */
@@ -30,7 +30,7 @@ final class Clients {
 
     /** A listener with {@code limits} and {@code auth} (or none); its read selector takes the first healthy cluster. */
     static Listener listener(LimitsConfig limits, AuthConfig auth) {
-        ListenerPlan plan = new ListenerPlan("test", new LineProtocol(), null, null, List.of(), Clients::firstHealthy,
+        ListenerPlan plan = new ListenerPlan("test", new InlineRedisProtocol(), null, null, List.of(), Clients::firstHealthy,
                 tally -> WritePolicy.Verdict.SUCCEEDED, null, limits, null, auth, false);
         return new Listener(plan, new ListenerMetrics(new MetricRegistry(), "test"));
     }
@@ -55,7 +55,7 @@ final class Clients {
     static EmbeddedChannel connect(Listener listener) {
         EmbeddedChannel channel = new EmbeddedChannel();
         listener.addLoop(channel.eventLoop(), List.of());
-        LineProtocol.Codec codec = new LineProtocol.Codec();
+        InlineRedisProtocol.Codec codec = new InlineRedisProtocol.Codec();
         channel.pipeline().addLast(new ClientFrameDecoder(codec), new ClientSession(listener, codec));
         // the embedded channel was active before the session was added: tell it, as Netty does at connect
         channel.pipeline().fireChannelActive();
@@ -83,7 +83,7 @@ final class Clients {
     static Command command(String line) {
         ByteBuf in = buf(line + "\r\n");
         try {
-            return new LineProtocol.Codec().decode(in);
+            return new InlineRedisProtocol.Codec().decode(in);
         } catch (ProtocolException e) {
             throw new AssertionError(e);
         } finally {

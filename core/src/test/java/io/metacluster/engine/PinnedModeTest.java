@@ -32,11 +32,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The contract of {@link PinnedMode}, against a real {@code redis-server} as the pinned backend
- * (the {@link LineProtocol}'s pinned policy is Redis pub/sub's). The client is an embedded
+ * (the {@link InlineRedisProtocol}'s pinned policy is Redis pub/sub's). The client is an embedded
  * channel; it and the pinned connection are driven on one real event loop, as in the engine.
  */
 class PinnedModeTest {
-    private static final String REFUSED = "-ERR " + LineProtocol.PINNED_REFUSAL + "\r\n";
+    private static final String REFUSED = "-ERR " + InlineRedisProtocol.PINNED_REFUSAL + "\r\n";
     private static final String PONG = "*2\r\n$4\r\npong\r\n$0\r\n\r\n";
 
     private static RedisServer redis;
@@ -78,7 +78,7 @@ class PinnedModeTest {
             client = Clients.bare();
             FlowControl flow = new FlowControl(client, Clients.listener(Clients.limits(0, 0, 0), null));
             replies = new ReplyQueue(client.pipeline().firstContext(), flow, () -> pinned.pinWhenAnswered());
-            pinned = new PinnedMode(client.pipeline().firstContext(), new LineProtocol.Codec(), replies, opener,
+            pinned = new PinnedMode(client.pipeline().firstContext(), new InlineRedisProtocol.Codec(), replies, opener,
                     () -> readies++);
             return null;
         });
@@ -101,7 +101,7 @@ class PinnedModeTest {
     private ChannelFuture connect(int port, PinnedListener listener) {
         ChannelFuture future = new Bootstrap().group(loop).channel(NioSocketChannel.class)
                 .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
-                .handler(new PinnedConnection(listener, new LineProtocol.Replies(), 1000))
+                .handler(new PinnedConnection(listener, new InlineRedisProtocol.Replies(), 1000))
                 .connect("127.0.0.1", port);
         opened.add(future.channel());
         return future;

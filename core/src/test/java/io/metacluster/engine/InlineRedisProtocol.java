@@ -26,7 +26,7 @@ import java.util.Locale;
  * {@code UNSUBSCRIBE} and {@code PING} are forwarded, {@code QUIT} is handled as usual and the
  * rest is refused; the {@code unsubscribe} reply that leaves no subscription ends the mode.
  */
-final class LineProtocol implements Protocol {
+final class InlineRedisProtocol implements Protocol {
     static final String PINNED_REFUSAL = "only SUBSCRIBE, UNSUBSCRIBE, PING and QUIT while subscribed";
 
     @Override

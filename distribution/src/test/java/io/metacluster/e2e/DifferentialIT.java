@@ -36,8 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>System properties: {@code -Ddiff.scripts=N} scripts per protocol (default 1500; nightly
  * e.g. 1000000), {@code -Ddiff.seed=S} (default fixed), {@code -Ddiff.replay=I} runs only script
- * number I of that seed (a failure names both), {@code -Ddiff.timeoutMs} how long a reply may be
- * awaited (default 2000).
+ * number I of that seed (a failure names both), {@code -Ddiff.endings=QUIT,FENCE,HALF_CLOSE,ABRUPT}
+ * the endings used, {@code -Ddiff.timeoutMs} how long a reply may be awaited (default 2000).
  */
 class DifferentialIT {
     static final long DEFAULT_SEED = 0x646966666572L; // "differ"

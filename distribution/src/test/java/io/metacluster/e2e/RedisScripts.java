@@ -1,5 +1,7 @@
 package io.metacluster.e2e;
 
+import io.metacluster.e2e.DifferentialIT.Difference;
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -124,7 +126,7 @@ final class RedisScripts {
             case 52 -> random.nextBoolean() ? List.of("ZRANGE", k, "0", "-1") : List.of("ZRANGE", k, "0", "-1", "WITHSCORES");
             case 53 -> random.nextBoolean() ? List.of("ZCARD", k) : List.of(pick("ZRANK", "ZREM"), k, member());
             case 54 -> random.nextBoolean() ? List.of("PING") : List.of(pick("PING", "ECHO"), word());
-            default -> inTransaction ? List.of("PING") // the proxy refuses its own commands in MULTI: Difference.ANSWERED_BY_THE_PROXY
+            default -> inTransaction ? List.of("PING") // Difference.ANSWERED_BY_THE_PROXY: its own commands are refused in MULTI
                     : random.nextBoolean() ? List.of("CLIENT", "SETNAME", "n" + random.nextInt(3)) : List.of("CLIENT", "GETNAME");
         };
     }
@@ -133,7 +135,7 @@ final class RedisScripts {
     private List<String> malformed() {
         String k = key();
         return switch (random.nextInt(14)) {
-            case 0 -> List.of("NOSUCHCOMMAND", k, word()); // Difference.UNKNOWN_COMMAND_BYTES: no bytes outside UTF-8
+            case 0 -> List.of("NOSUCHCOMMAND", k, Difference.UNKNOWN_COMMAND_BYTES.open ? word() : value());
             case 1 -> List.of(word() + "x");
             case 2 -> List.of(pick("GET", "STRLEN", "LLEN", "INCR"));
             case 3 -> List.of(pick("SET", "APPEND", "HGET", "LPUSH"), k);

@@ -55,9 +55,6 @@ class DifferentialIT {
                 + " connections cannot carry (WATCH, SELECT n, blocking commands, pub/sub; memcached version, stats), and"
                 + " refuses its own commands (CLIENT SETNAME/GETNAME...) inside MULTI, aborting the EXEC (README: Redis"
                 + " transactions): not generated, those replies are the proxy's own"),
-        UNKNOWN_COMMAND_BYTES(true, "open: issue #11: Redis's unknown-command error quotes the arguments' bytes as"
-                + " they are; the proxy's decodes them as UTF-8, so a byte that is not UTF-8 becomes U+FFFD (EF BF BD):"
-                + " unknown commands are generated with ASCII arguments only"),
         MEMCACHED_GET_ERROR_DROPS_REPLIES(false, "memcached 1.6 drops the unwritten replies of the pipelined requests"
                 + " before a get whose key is too long (conn_release_items), as far as they were read in the same"
                 + " batch, so its reply depends on timing; the proxy answers each: overlong keys are sent to delete"
@@ -66,8 +63,6 @@ class DifferentialIT {
                 + " place, padded with spaces, unless a pipelined read of the same batch still holds the item (then"
                 + " unpadded): which one depends on how the server batched its input, so counters are kept from"
                 + " shrinking (decrements by 0, no wrap-around, no leading zeros)"),
-        HALF_CLOSE(true, "open: issue #11: after a client's half-close the proxy closes without answering what it"
-                + " had read; the HALF_CLOSE ending is left out until that is fixed"),
         MEMCACHED_TOO_LARGE_SET(true, "open: issue #11: a text set whose value is over the item size gets SERVER_ERROR"
                 + " object too large for cache from both, but memcached also unlinks the key's old value (only for set)"
                 + " and the proxy, refusing it without a backend, keeps it: too large values are sent with add,"
@@ -98,7 +93,7 @@ class DifferentialIT {
 
     /** The endings scripts are generated with; {@code -Ddiff.endings=QUIT,HALF_CLOSE} picks others. */
     static final List<Script.Ending> ENDINGS = Arrays.stream(System.getProperty("diff.endings",
-                    Difference.HALF_CLOSE.open ? "QUIT,FENCE,ABRUPT" : "QUIT,FENCE,HALF_CLOSE,ABRUPT")
+                    "QUIT,FENCE,HALF_CLOSE,ABRUPT")
             .split(",")).map(String::strip).map(Script.Ending::valueOf).toList();
 
     private static final int DEFAULT_SCRIPTS = 1500;

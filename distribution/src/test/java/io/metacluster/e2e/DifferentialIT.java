@@ -67,10 +67,6 @@ class DifferentialIT {
                 + " object too large for cache from both, but memcached also unlinks the key's old value (only for set)"
                 + " and the proxy, refusing it without a backend, keeps it: too large values are sent with add,"
                 + " replace, append and prepend only"),
-        MEMCACHED_MG_VIVIFY(true, "open: issue #11: mg with N (autovivify on a miss) is a read, so the proxy creates"
-                + " the item on the cluster serving the read only; the clusters then differ, and a later write's reply"
-                + " depends on which cluster answers first (e.g. incr: CLIENT_ERROR non-numeric from the read"
-                + " cluster, NOT_FOUND from the others): mg is not generated with N"),
         MEMCACHED_MA_VIVIFY_QUIET(true, "open: issue #11: memcached 1.6 shows the reply (HD, or VA with v) of a quiet"
                 + " ma (q) that autovivifies a missing key (N); the proxy hides it: ma is not generated with both N and q"),
         BINARY_INVALID_ARGUMENTS(true, "open: issue #11: memcached answers a binary request with bad extras, key or"

@@ -85,7 +85,7 @@ final class MemcachedScripts {
         String b = base64 ? " b" : "";
         switch (random.nextInt(10)) {
             case 0, 1, 2 -> out.text("mg " + k + b + flags("v", "k", "f", "s", "q", "O" + random.nextInt(100),
-                    Difference.MEMCACHED_MG_VIVIFY.open ? "v" : "N0") + "\r\n");
+                    "N0") + "\r\n");
             case 3, 4, 5 -> {
                 String value = value();
                 out.text("ms " + k + " " + value.length() + b

@@ -133,7 +133,7 @@ final class ReplayLog {
             waiting.add(write.retain());
             bytes += size;
             if (store != null) {
-                store.append(write);
+                store.append(write, protocol.laneRequests(write.lane()));
             }
         }
         node.cluster.metrics.writesRecorded.inc();

@@ -110,6 +110,34 @@ class ReplayIT {
     }
 
     @Test
+    void aWriteInADatabaseTheClientSelectedIsReplayedIntoItAfterADaemonRestart() throws Exception {
+        daemon = start("");
+        dc2.stop();
+        try (Jedis client = new Jedis("127.0.0.1", port)) {
+            client.select(9);
+            assertThat(client.set("nine", "9")).isEqualTo("OK");
+            client.select(0);
+            assertThat(client.set("zero", "0")).isEqualTo("OK");
+        }
+        daemon.close();
+        daemon = null;
+
+        dc2.restart();
+        daemon = start("");
+        daemon.awaitHealthy();
+        try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!"0".equals(direct.get("zero")) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(direct.get("zero")).isEqualTo("0");
+            assertThat(direct.exists("nine")).as("not in database 0").isFalse();
+            direct.select(9);
+            assertThat(direct.get("nine")).isEqualTo("9");
+        }
+    }
+
+    @Test
     void aClusterIsNotReadFromUntilItCaughtUp() throws Exception {
         daemon = start("");
         try (Jedis client = new Jedis("127.0.0.1", port); Jedis direct1 = new Jedis("127.0.0.1", dc1.port())) {

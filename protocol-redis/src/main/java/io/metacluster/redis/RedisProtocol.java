@@ -43,6 +43,12 @@ public final class RedisProtocol implements Protocol {
         return Session.LANES;
     }
 
+    /** SELECT n and HELLO 3 as a client sends them, when the lane's database or version is not the default's. */
+    @Override
+    public byte[] laneRequests(int lane) {
+        return Session.laneRequests(lane);
+    }
+
     @Override
     public BackendCodec newBackendCodec(BackendSettings settings, int lane) {
         return new RedisBackendCodec(settings, lane);

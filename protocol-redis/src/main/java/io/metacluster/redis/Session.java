@@ -1,5 +1,10 @@
 package io.metacluster.redis;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+
 /**
  * What one client connection chose with HELLO and SELECT, and the backend lane that follows from
  * it: backend connections are shared, so a client's protocol version and database are not sent
@@ -14,6 +19,23 @@ final class Session {
     static final int DATABASES = 16;
     /** Every (database, protocol) pair has a lane. */
     static final int LANES = 2 * DATABASES;
+
+    /** Per lane, the requests that put a new client's session on it. */
+    private static final byte[][] LANE_REQUESTS = new byte[LANES][];
+
+    static {
+        for (int lane = 0; lane < LANES; lane++) {
+            ByteBuf requests = Unpooled.buffer();
+            if (databaseOf(lane) != 0) {
+                requests.writeBytes(request("SELECT", Integer.toString(databaseOf(lane))));
+            }
+            if (resp3(lane)) {
+                requests.writeBytes(request("HELLO", "3"));
+            }
+            LANE_REQUESTS[lane] = ByteBufUtil.getBytes(requests);
+            requests.release();
+        }
+    }
 
     private boolean resp3;
     private int database;
@@ -48,6 +70,20 @@ final class Session {
     void reset() {
         protocol(false);
         select(0);
+    }
+
+    /** See {@link io.metacluster.spi.Protocol#laneRequests}; shared, not to be modified. */
+    static byte[] laneRequests(int lane) {
+        return LANE_REQUESTS[lane];
+    }
+
+    private static byte[] request(String... args) {
+        ByteBuf request = RespWriter.command(UnpooledByteBufAllocator.DEFAULT, args);
+        try {
+            return ByteBufUtil.getBytes(request);
+        } finally {
+            request.release();
+        }
     }
 
     static int lane(int database, boolean resp3) {

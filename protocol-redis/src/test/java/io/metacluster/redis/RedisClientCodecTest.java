@@ -300,6 +300,29 @@ class RedisClientCodecTest {
         assertThat(laneOf(codec, context, mb("GET", "k"))).isEqualTo(0);
     }
 
+    /** A replay log entry stored after its lane's requests is read back, by a fresh codec, on that lane. */
+    @Test
+    void laneRequestsPutAFreshCodecOnTheirLane() throws Exception {
+        RedisProtocol protocol = new RedisProtocol();
+        assertThat(protocol.laneRequests(0)).isEmpty();
+        for (int lane = 0; lane < protocol.backendLanes(); lane++) {
+            RedisClientCodec codec = new RedisClientCodec(ClientLimits.DEFAULTS);
+            Codecs.Context context = new Codecs.Context();
+            ByteBuf in = Unpooled.wrappedBuffer(protocol.laneRequests(lane), mb("SET", "k", "v").getBytes(StandardCharsets.US_ASCII));
+            Command command;
+            while ((command = codec.decode(in)).kind() == CommandKind.ADMIN) {
+                ByteBuf answer = codec.answer(command, context);
+                assertThat(text(answer)).doesNotStartWith("-");
+                answer.release();
+                command.release();
+            }
+            assertThat(command.name()).isEqualTo("SET");
+            assertThat(command.lane()).isEqualTo(lane);
+            command.release();
+            in.release();
+        }
+    }
+
     /** Decodes {@code request}, answers it when the proxy does, and returns its lane. */
     private static int laneOf(RedisClientCodec codec, Codecs.Context context, String request) throws Exception {
         ByteBuf in = buf(request);

@@ -156,6 +156,8 @@ class ReplayIT {
         daemon = start("  max-entries: 10\n  on-overflow: flush");
         try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
             direct.set("stale", "from before");
+            direct.select(9);
+            direct.set("stale9", "from before, in a database a client may SELECT");
         }
         dc2.stop();
         try (Jedis client = new Jedis("127.0.0.1", port)) {
@@ -168,6 +170,8 @@ class ReplayIT {
         daemon.awaitHealthy();
         try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
             assertThat(direct.exists("stale")).as("flushed, so it refills instead of serving stale data").isFalse();
+            direct.select(9);
+            assertThat(direct.exists("stale9")).as("every database is flushed").isFalse();
         }
     }
 

@@ -146,6 +146,13 @@ class Resp3IT {
             assertThat(subscriber.readRaw()).isEqualTo(">3\r\n$11\r\nunsubscribe\r\n$4\r\nnews\r\n:0\r\n");
             subscriber.writeRaw(resp("HGETALL", "nothing").getBytes(StandardCharsets.UTF_8));
             assertThat(subscriber.readRaw()).isEqualTo("%0\r\n");
+            // RESET while subscribed goes to the subscribed connection; the client is back to RESP2 all the same
+            subscriber.writeRaw(resp("SUBSCRIBE", "news").getBytes(StandardCharsets.UTF_8));
+            subscriber.readRaw();
+            subscriber.writeRaw(resp("RESET").getBytes(StandardCharsets.UTF_8));
+            assertThat(subscriber.readRaw()).isEqualTo("+RESET\r\n");
+            subscriber.writeRaw(resp("HGETALL", "nothing").getBytes(StandardCharsets.UTF_8));
+            assertThat(subscriber.readRaw()).isEqualTo("*0\r\n");
         }
         for (RedisServer server : backends.all) {
             try (Jedis direct = direct(server)) {

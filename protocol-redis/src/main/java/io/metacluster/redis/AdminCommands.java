@@ -79,8 +79,7 @@ final class AdminCommands {
                 ctx.closeAfterReply();
                 return RespWriter.simple(alloc, "OK");
             case "reset":
-                clientName = null;
-                session.reset();
+                clientName = null; // the session was reset when RESET was decoded
                 transaction.end();
                 return RespWriter.simple(alloc, "RESET");
             case "select": {

@@ -4,6 +4,7 @@ import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.ClientContext;
 import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.Command;
+import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.CommandSplitter;
 import io.metacluster.spi.ConditionalWrites;
 import io.metacluster.spi.Pinning;
@@ -50,7 +51,16 @@ public final class RedisClientCodec implements ClientCodec {
     @Override
     public Command decode(ByteBuf in) throws ProtocolException {
         ByteBuf frame = framer.next(in);
-        return frame == null ? null : transaction.admit(classifier.classify(frame, framer.args(), session.lane()));
+        if (frame == null) {
+            return null;
+        }
+        Command command = transaction.admit(classifier.classify(frame, framer.args(), session.lane()));
+        if (command.kind() != CommandKind.UNSUPPORTED && command.detail() instanceof CommandInfo info
+                && info.name().equals("reset")) {
+            // here, not when answered: a subscribed client's RESET goes to its pinned connection, not to AdminCommands
+            session.reset();
+        }
+        return command;
     }
 
     @Override

@@ -194,6 +194,7 @@ final class ReplayLog {
                 }
                 through = replayer.sibling(next.lane());
                 if (!through.isReady()) {
+                    through.start(); // a lane connected on first use: up for the retry
                     abort(claimed, "its lane " + next.lane() + " connection is not up");
                     return;
                 }

@@ -43,6 +43,12 @@ public final class RedisProtocol implements Protocol {
         return Session.LANES;
     }
 
+    /** Lane 0 (RESP2, the configured database) at start; the others when a client first uses them. */
+    @Override
+    public int eagerLanes() {
+        return 1;
+    }
+
     /** SELECT n and HELLO 3 as a client sends them, when the lane's database or version is not the default's. */
     @Override
     public byte[] laneRequests(int lane) {

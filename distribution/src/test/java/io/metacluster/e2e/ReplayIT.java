@@ -101,11 +101,7 @@ class ReplayIT {
         assertThat(daemon.engine.metrics().counter("cluster.dc2.replay.replayed").getCount()).isEqualTo(402);
         try (Jedis client = new Jedis("127.0.0.1", port); Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
             assertThat(client.set("after", "replay")).as("the node's connection is not left inside a MULTI").isEqualTo("OK");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (!"replay".equals(direct.get("after")) && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertThat(direct.get("after")).isEqualTo("replay");
+            RedisProxyIT.awaitValue(direct, "after", "replay");
         }
     }
 
@@ -126,11 +122,7 @@ class ReplayIT {
         daemon = start("");
         daemon.awaitHealthy();
         try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (!"0".equals(direct.get("zero")) && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertThat(direct.get("zero")).isEqualTo("0");
+            RedisProxyIT.awaitValue(direct, "zero", "0");
             assertThat(direct.exists("nine")).as("not in database 0").isFalse();
             direct.select(9);
             assertThat(direct.get("nine")).isEqualTo("9");

@@ -277,6 +277,38 @@ class Resp3IT {
         }
     }
 
+    /**
+     * With {@code database: 5}, SELECT n works in database 5 + n; a database past the server's
+     * last (5 + 11 = 16 of 16) cannot be connected to: its requests fail, they do not hang.
+     */
+    @Test
+    void aClustersDatabaseIsTheBaseOfTheClientsAndOneOutOfTheServersRangeFails() throws Exception {
+        int basePort = FreePorts.find();
+        try (Daemon daemon = Daemon.start("""
+                backend: { connect-timeout-ms: 500 }
+                replay: { dir: "" }
+                listeners:
+                  - { name: based, protocol: redis, bind: "127.0.0.1:%d", clusters: [dc1] }
+                clusters:
+                  - { name: dc1, local: true, nodes: ["%s"], database: 5 }
+                """.formatted(basePort, backends.dc1.address()));
+             RespClient proxy = RespClient.connect(basePort);
+             Jedis direct = direct(backends.dc1)) {
+            assertThat(proxy.call("SET", "b", "five")).isEqualTo("OK");
+            assertThat(proxy.call("SELECT", "2")).isEqualTo("OK");
+            assertThat(proxy.call("SET", "b", "seven")).isEqualTo("OK");
+            direct.select(5);
+            assertThat(direct.get("b")).isEqualTo("five");
+            direct.select(7);
+            assertThat(direct.get("b")).isEqualTo("seven");
+            assertThat(proxy.call("SELECT", "11")).isEqualTo("OK");
+            proxy.writeRaw(resp("GET", "b").getBytes(StandardCharsets.UTF_8));
+            assertThat(proxy.readRaw()).startsWith("-ERR ");
+            assertThat(proxy.call("SELECT", "0")).isEqualTo("OK");
+            assertThat(proxy.call("GET", "b")).isEqualTo("five");
+        }
+    }
+
     /** Writes reach the slower clusters a little after the client's reply: waits, boundedly, for {@code key} in {@code db}. */
     private static void awaitKey(Jedis direct, int db, String key) throws InterruptedException {
         direct.select(db);

@@ -107,15 +107,7 @@ class RedisParityTest {
                 mb("HELLO"), mb("HELLO", "2"), mb("HELLO", "2", "SETNAME", "app2", "AUTH", "default", "x"), mb("CLIENT", "GETNAME"),
                 mb("CLIENT", "SETNAME", ""), mb("CLIENT", "GETNAME"), mb("RESET"), mb("QUIT"),
         };
-        RedisClientCodec codec = new RedisClientCodec(ClientLimits.DEFAULTS);
-        try (RespClient client = redis.client()) {
-            long id = (Long) client.call("CLIENT", "ID");
-            for (String input : inputs) {
-                client.writeRaw(input.getBytes(StandardCharsets.ISO_8859_1));
-                String expected = client.readRaw().replace("$2\r\nid\r\n:" + id + "\r\n", "$2\r\nid\r\n:42\r\n");
-                assertThat(answer(codec, input, new Context())).as(input).isEqualTo(expected);
-            }
-        }
+        answersLikeRedis(inputs);
     }
 
     /**
@@ -137,6 +129,11 @@ class RedisParityTest {
                 mb("CLIENT", "GETNAME"), mb("HELLO", "3", "AUTH", "default", "x", "SETNAME", "app3"), mb("CLIENT", "GETNAME"),
                 mb("RESET"), mb("CLIENT", "GETNAME"), mb("HELLO", "3"), mb("QUIT"),
         };
+        answersLikeRedis(inputs);
+    }
+
+    /** One codec and one server connection are sent {@code inputs} in turn: same bytes back, but for the client id. */
+    private static void answersLikeRedis(String[] inputs) {
         RedisClientCodec codec = new RedisClientCodec(ClientLimits.DEFAULTS);
         try (RespClient client = redis.client()) {
             long id = (Long) client.call("CLIENT", "ID");

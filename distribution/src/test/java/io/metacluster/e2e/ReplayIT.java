@@ -65,6 +65,15 @@ class ReplayIT {
     }
 
 
+    /** The daemon stops with dc2's missed writes on disk; dc2 comes back, then a new daemon, which replays them. */
+    private void restartDaemonAndDc2() throws Exception {
+        daemon.close();
+        daemon = null;
+        dc2.restart();
+        daemon = start("");
+        daemon.awaitHealthy();
+    }
+
     @Test
     void writesMissedDuringAnOutageSurviveADaemonRestartAndAreReplayedInOrder() throws Exception {
         daemon = start("");
@@ -81,12 +90,7 @@ class ReplayIT {
             tx.incr("tx:n");
             assertThat(tx.exec()).containsExactly("OK", 1L);
         }
-        daemon.close();
-        daemon = null;
-
-        dc2.restart();
-        daemon = start("");
-        daemon.awaitHealthy();
+        restartDaemonAndDc2();
         try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
             assertThat(direct.get("k199")).isEqualTo("v199");
             assertThat(direct.get("k0")).isEqualTo("overwritten");
@@ -115,12 +119,7 @@ class ReplayIT {
             client.select(0);
             assertThat(client.set("zero", "0")).isEqualTo("OK");
         }
-        daemon.close();
-        daemon = null;
-
-        dc2.restart();
-        daemon = start("");
-        daemon.awaitHealthy();
+        restartDaemonAndDc2();
         try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
             RedisProxyIT.awaitValue(direct, "zero", "0");
             assertThat(direct.exists("nine")).as("not in database 0").isFalse();

@@ -105,7 +105,7 @@ public final class Engine implements AutoCloseable {
     private int countConnections(Plan plan) {
         int perNodeAndLane = loops.size() * plan.backend().connectionsPerNode();
         return plan.clusters().stream().filter(c -> c.protocol() != null)
-                .mapToInt(c -> c.nodes().size() * perNodeAndLane * c.protocol().backendLanes()).sum();
+                .mapToInt(c -> c.nodes().size() * perNodeAndLane * c.protocol().eagerLanes()).sum();
     }
 
     private Cluster buildCluster(ClusterPlan config, BackendConfig backend, ReplayConfig replay, CountDownLatch firstOutcome) {
@@ -181,7 +181,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private void connect(BackendConfig backend) throws InterruptedException {
-        connections.forEach(NodeConnection::start);
+        connections.stream().filter(NodeConnection::eager).forEach(NodeConnection::start);
         // a first answer from every node, so the first clients do not see clusters as down
         if (!firstOutcome.await(backend.connectTimeoutMs() + 500L, TimeUnit.MILLISECONDS)) {
             log.warn("some backend nodes did not answer within {} ms; serving without them for now",
@@ -225,8 +225,8 @@ public final class Engine implements AutoCloseable {
             log.info("listener {} ({}) on {} in front of clusters {}", listener.name(), listener.protocol().name(),
                     bind, listener.config().clusters());
         }
-        log.info("metacluster started: {} I/O threads ({}), {} backend connections", loops.size(), transport.name(),
-                connections.size());
+        log.info("metacluster started: {} I/O threads ({}), {} backend connections (more on first use of a lane)",
+                loops.size(), transport.name(), connections.stream().filter(NodeConnection::eager).count());
     }
 
     /** {@link #close(long)} with a five-second drain. */

@@ -61,6 +61,9 @@ public final class AdminServer implements AutoCloseable {
                     config.token() == null ? "no token" : "bearer token required");
             return new AdminServer(group, channel);
         } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new Engine.StartException("admin endpoint cannot bind " + config.bind() + ": " + e.getMessage());
         }

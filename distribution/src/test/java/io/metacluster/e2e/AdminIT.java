@@ -2,6 +2,7 @@ package io.metacluster.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.metacluster.config.ConfigLoader;
 import io.metacluster.testing.FreePorts;
 import io.metacluster.testing.PrometheusText;
 import org.junit.jupiter.api.AfterAll;
@@ -26,6 +27,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.rmi.registry.LocateRegistry;
 import java.rmi.registry.Registry;
 import java.rmi.server.RMIServerSocketFactory;
@@ -34,6 +36,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The admin endpoint and the JMX export of a daemon in front of three real redis-server
@@ -224,6 +227,20 @@ class AdminIT {
         } finally {
             server.stop();
             UnicastRemoteObject.unexportObject(registry, true);
+        }
+    }
+
+    @Test
+    void theShippedExampleOfTheAdminBlockIsValidOnceUncommented() throws Exception {
+        String shipped = Files.readString(Daemon.home().resolve("conf/metacluster.yaml"));
+        String uncommented = shipped.replace("# admin:\n#   bind:", "admin:\n  bind:").replace("\n#   token:", "\n  token:");
+        assertThat(uncommented).contains("\nadmin:\n  bind: 127.0.0.1:9121").contains("\n  token: \"${ADMIN_TOKEN:-}\"");
+        if (System.getenv("ADMIN_TOKEN") == null) {
+            assertThatThrownBy(() -> ConfigLoader.parse("metacluster.yaml", uncommented, backends.daemon.plugins))
+                    .hasMessageEndingWith(": admin.token: empty; leave the key out for no token");
+        } else {
+            assertThat(ConfigLoader.parse("metacluster.yaml", uncommented, backends.daemon.plugins).admin().token())
+                    .isEqualTo(System.getenv("ADMIN_TOKEN"));
         }
     }
 

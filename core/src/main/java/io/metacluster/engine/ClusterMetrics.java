@@ -11,6 +11,8 @@ import com.codahale.metrics.Timer;
  * ({@link NodeMetrics}) add to these, so a cluster's are the sums over its nodes.
  */
 final class ClusterMetrics {
+    /** Where the cluster's nodes register theirs. */
+    final MetricRegistry registry;
     final String prefix;
     final Counter requests;
     final Meter errors;
@@ -23,6 +25,7 @@ final class ClusterMetrics {
     final Counter replayOverflows;
 
     ClusterMetrics(MetricRegistry registry, String cluster) {
+        this.registry = registry;
         prefix = MetricRegistry.name("cluster", cluster);
         requests = registry.counter(prefix + ".requests");
         errors = registry.meter(prefix + ".errors");

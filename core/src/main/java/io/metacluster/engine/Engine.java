@@ -129,7 +129,7 @@ public final class Engine implements AutoCloseable {
             BackendSettings settings = new BackendSettings(config.name(), address.toString(), config.username(),
                     config.password(), config.database());
             int lanes = protocol.backendLanes();
-            Node node = new Node(cluster, address, settings, loops.size(), lanes, perLoop, metrics);
+            Node node = new Node(cluster, address, settings, loops.size(), lanes, perLoop);
             for (int l = 0; l < loops.size(); l++) {
                 for (int lane = 0; lane < lanes; lane++) {
                     for (int k = 0; k < perLoop; k++) {

@@ -1,6 +1,5 @@
 package io.metacluster.engine;
 
-import com.codahale.metrics.MetricRegistry;
 import io.metacluster.config.HostPort;
 import io.metacluster.spi.BackendSettings;
 import org.slf4j.Logger;
@@ -33,13 +32,12 @@ final class Node {
     private volatile String lastError;
     private final AtomicReference<NodeConnection> prober = new AtomicReference<>();
 
-    Node(Cluster cluster, HostPort address, BackendSettings settings, int loops, int lanes, int perLoop,
-         MetricRegistry registry) {
+    Node(Cluster cluster, HostPort address, BackendSettings settings, int loops, int lanes, int perLoop) {
         this.cluster = cluster;
         this.address = address;
         this.settings = settings;
         this.connections = new NodeConnection[loops][lanes][perLoop];
-        this.metrics = new NodeMetrics(registry, cluster.metrics, this);
+        this.metrics = new NodeMetrics(cluster.metrics, this);
     }
 
     /** Whether some event loop has a working connection to the node. */

@@ -22,8 +22,9 @@ final class NodeMetrics {
     private final Counter writesRecorded;
     private final Counter writesReplayed;
 
-    NodeMetrics(MetricRegistry registry, ClusterMetrics cluster, Node node) {
+    NodeMetrics(ClusterMetrics cluster, Node node) {
         this.cluster = cluster;
+        MetricRegistry registry = cluster.registry;
         prefix = MetricRegistry.name(cluster.prefix, "node", node.address.toString());
         requests = registry.counter(prefix + ".requests");
         latency = ClusterMetrics.latencyTimer(registry, prefix);

@@ -159,7 +159,7 @@ final class NodeConnection {
             listener.onFailure("node " + node.address + " of cluster " + node.cluster.name() + " is down");
             return;
         }
-        node.cluster.metrics.requests.inc();
+        node.metrics.request();
         FlushBatch batch = FlushBatch.current();
         inFlight.add(command, listener, batch.now(), write);
         channel.write(command.frame().retainedDuplicate(), channel.voidPromise());
@@ -245,7 +245,7 @@ final class NodeConnection {
         ClusterMetrics metrics = node.cluster.metrics;
         // one reply in 16 feeds the latency histogram: percentiles need a sample, not every request
         if ((++replies & 15) == 0) {
-            metrics.latency.update(System.nanoTime() - inFlight.sentAtNanos(), TimeUnit.NANOSECONDS);
+            node.metrics.latency(System.nanoTime() - inFlight.sentAtNanos());
         }
         if (error) {
             metrics.errors.mark();
@@ -314,6 +314,7 @@ final class NodeConnection {
         if (channel != null && !inFlight.isEmpty()
                 && System.nanoTime() - inFlight.sentAtNanos() > TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs())) {
             // replies are matched in order, so a reply that never comes blocks everything behind it
+            node.metrics.timeout();
             channel.attr(ReplyReader.CLOSE_REASON).set("no reply within " + config.requestTimeoutMs() + " ms");
             channel.close();
         }

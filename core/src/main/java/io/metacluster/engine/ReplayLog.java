@@ -117,6 +117,11 @@ final class ReplayLog {
         return waiting.size() + sent.size();
     }
 
+    /** The bytes of the writes {@link #pending}. */
+    synchronized long bytes() {
+        return bytes;
+    }
+
     /** A write the node did not get. Does not take over the caller's reference. */
     void record(Command write) {
         synchronized (this) {
@@ -138,7 +143,7 @@ final class ReplayLog {
                 store.append(write, protocol.laneRequests(write.lane()));
             }
         }
-        node.cluster.metrics.writesRecorded.inc();
+        node.metrics.writeRecorded();
     }
 
     /** Starts catching up through {@code connection} if the node needs it and nobody else is at it. */
@@ -227,7 +232,7 @@ final class ReplayLog {
                 done.release();
                 replayed++;
             }
-            node.cluster.metrics.writesReplayed.inc();
+            node.metrics.writeReplayed();
             pump(claimed);
         }
 

@@ -84,6 +84,9 @@ final class PlanResolver {
         checkBackend(config.backend());
         if (config.replay().maxEntries() < 1) throw errors.at(List.of("replay", "max-entries"), "must be positive");
         if (config.replay().maxBytes() < 1) throw errors.at(List.of("replay", "max-bytes"), "must be positive");
+        if (config.resync().keysPerSecond() < 1) {
+            throw errors.at(List.of("resync", "keys-per-second"), "must be positive");
+        }
         if (config.clusters().isEmpty()) {
             throw errors.at(List.of("clusters"), "at least one cluster is needed");
         }
@@ -127,7 +130,8 @@ final class PlanResolver {
                     protocolOfCluster.get(cluster.name()), cluster.username(), cluster.password(), cluster.database(),
                     cluster.tls()));
         }
-        return new Plan(config.ioThreads(), config.backend(), config.replay(), listeners, clusterPlans);
+        return new Plan(config.ioThreads(), config.backend(), config.replay(), config.resync(), listeners,
+                clusterPlans);
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

@@ -15,6 +15,10 @@ final class ClusterMetrics {
     final Counter writesRecorded;
     final Counter writesReplayed;
     final Counter replayOverflows;
+    final Counter resyncsStarted;
+    final Counter resyncsCompleted;
+    final Counter resyncKeysWalked;
+    final Counter resyncKeysSkipped;
 
     ClusterMetrics(MetricRegistry registry, String cluster) {
         String prefix = MetricRegistry.name("cluster", cluster);
@@ -27,5 +31,9 @@ final class ClusterMetrics {
         writesRecorded = registry.counter(prefix + ".replay.recorded");
         writesReplayed = registry.counter(prefix + ".replay.replayed");
         replayOverflows = registry.counter(prefix + ".replay.overflows");
+        resyncsStarted = registry.counter(prefix + ".resync.started");
+        resyncsCompleted = registry.counter(prefix + ".resync.completed");
+        resyncKeysWalked = registry.counter(prefix + ".resync.keys-walked");
+        resyncKeysSkipped = registry.counter(prefix + ".resync.keys-skipped");
     }
 }

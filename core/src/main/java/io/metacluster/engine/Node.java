@@ -2,15 +2,22 @@ package io.metacluster.engine;
 
 import io.metacluster.config.HostPort;
 import io.metacluster.spi.BackendSettings;
+import io.metacluster.spi.Command;
+import io.metacluster.spi.NodeIdentity;
+import io.netty.buffer.ByteBufUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One backend server of a cluster, and the connections every event loop keeps to it.
  * Health is per connection; the node only turns it into operator log lines on transitions.
+ * A node whose process changed since the last connection (it was restarted, and may have lost
+ * its data) is out of reads until {@link Resyncs} has refilled it; writes keep going to it.
  */
 final class Node {
     private static final Logger log = LoggerFactory.getLogger(Node.class);
@@ -22,6 +29,14 @@ final class Node {
     final NodeConnection[][][] connections;
     /** Writes the node missed; set once at start. */
     ReplayLog replay;
+    /** Refills the node from another cluster; set once at start, {@code null} when nothing can. */
+    Resyncs resyncs;
+    /** The process last seen on a connection; {@code null} until one said. */
+    private NodeIdentity identity;
+    /** Set while the node waits for or undergoes a resync: no reads. */
+    volatile boolean outOfSync;
+    /** Keys written to the node since its resync began (the copy must not overwrite them); {@code null} when none runs. */
+    volatile Set<ByteBuffer> writtenDuringResync;
     private final AtomicInteger ready = new AtomicInteger();
     private final AtomicInteger downReports = new AtomicInteger();
     /** Set once the node was seen unreachable; from then on one connection at a time probes it. */
@@ -83,6 +98,45 @@ final class Node {
         }
         if (ready.get() == 0 && downReports.getAndIncrement() == 0) {
             log.warn("node {} of cluster {} is unreachable: {} (retrying with backoff)", address, cluster.name(), reason);
+        }
+    }
+
+    /** Whether some connection to the node is up. */
+    boolean up() {
+        return ready.get() > 0;
+    }
+
+    /** Whether reads may go to the node: it is in sync and has no missed writes pending. */
+    boolean servesReads() {
+        return !outOfSync && replay.servesReads();
+    }
+
+    /** A connection learnt which process it reached, before taking traffic. */
+    void identified(NodeIdentity now) {
+        NodeIdentity before;
+        synchronized (this) {
+            before = identity;
+            identity = now;
+        }
+        if (before == null || before.id().equals(now.id())) {
+            return;
+        }
+        if (resyncs != null && resyncs.request(this, true)) {
+            log.warn("node {} was restarted ({} -> {}, up {} s); out of reads until resynchronised from another cluster",
+                    this, before.id(), now.id(), now.uptimeSeconds());
+        } else {
+            log.warn("node {} was restarted ({} -> {}, up {} s); no other cluster to resynchronise it from",
+                    this, before.id(), now.id(), now.uptimeSeconds());
+        }
+    }
+
+    /** {@code write} reaches the node (sent or kept for replay): a resync running must not copy over its keys. */
+    void written(Command write) {
+        Set<ByteBuffer> written = writtenDuringResync;
+        if (written != null) {
+            for (int i = 0; i < write.keyCount(); i++) {
+                written.add(ByteBuffer.wrap(ByteBufUtil.getBytes(write.key(i))));
+            }
         }
     }
 

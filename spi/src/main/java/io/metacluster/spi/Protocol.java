@@ -62,4 +62,13 @@ public interface Protocol extends ExtensionPoint {
     default ReplyVerification verification() {
         return null;
     }
+
+    /**
+     * How a node's identity is learnt and a node refilled from another cluster; {@code null}
+     * when the protocol cannot (restarted nodes then rejoin reads at once, and an overflowed
+     * replay log flushes the node). Stateless and shared; see {@link NodeSync}.
+     */
+    default NodeSync nodeSync() {
+        return null;
+    }
 }

@@ -1,0 +1,185 @@
+package io.metacluster.e2e;
+
+import io.metacluster.testing.FreePorts;
+import io.metacluster.testing.RedisServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Resync: a node restarted empty, or one whose replay log overflowed, is kept out of reads and
+ * refilled from the other cluster, against real redis-servers.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ResyncIT {
+    private static final int PRELOAD = 20_000;
+
+    @TempDir
+    Path replayDir;
+    RedisServer dc1;
+    RedisServer dc2;
+    Daemon daemon;
+    int port;
+
+    @AfterEach
+    void stop() {
+        if (daemon != null) {
+            daemon.close();
+        }
+        dc1.close();
+        dc2.close();
+    }
+
+    private void start(String replay) throws Exception {
+        port = FreePorts.find();
+        daemon = Daemon.start("""
+                backend:
+                  reconnect-min-ms: 50
+                  reconnect-max-ms: 200
+                replay:
+                  dir: %s
+                %s
+                resync:
+                  keys-per-second: 100000
+                listeners:
+                  - name: main
+                    protocol: redis
+                    bind: 127.0.0.1:%d
+                    clusters: [dc1, dc2]
+                clusters:
+                  - name: dc1
+                    local: true
+                    nodes: [%s]
+                  - name: dc2
+                    nodes: [%s]
+                """.formatted(replayDir, replay, port, dc1.address(), dc2.address()));
+    }
+
+    @Test
+    void aLocalNodeRestartedEmptyUnderTrafficMissesNoReadAndIsRefilled() throws Exception {
+        dc1 = RedisServer.start();
+        dc2 = RedisServer.start();
+        start("");
+        try (Jedis client = new Jedis("127.0.0.1", port)) {
+            for (int i = 0; i < PRELOAD; i += 1000) {
+                String[] pairs = new String[2000];
+                for (int k = 0; k < 1000; k++) {
+                    pairs[2 * k] = "pre:" + (i + k);
+                    pairs[2 * k + 1] = "v" + (i + k);
+                }
+                client.mset(pairs);
+            }
+        }
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger written = new AtomicInteger();
+        AtomicLong reads = new AtomicLong();
+        AtomicLong misses = new AtomicLong();
+        Thread writer = new Thread(() -> {
+            try (Jedis client = new Jedis("127.0.0.1", port)) {
+                while (running.get()) {
+                    int n = written.get();
+                    if ("OK".equals(client.set("new:" + n, "w" + n))) {
+                        written.incrementAndGet();
+                    }
+                }
+            } catch (Exception e) {
+                running.set(false);
+            }
+        });
+        Thread reader = new Thread(() -> {
+            try (Jedis client = new Jedis("127.0.0.1", port)) {
+                ThreadLocalRandom random = ThreadLocalRandom.current();
+                while (running.get()) {
+                    int acknowledged = written.get();
+                    String key = random.nextBoolean() || acknowledged == 0
+                            ? "pre:" + random.nextInt(PRELOAD) : "new:" + random.nextInt(acknowledged);
+                    reads.incrementAndGet();
+                    if (client.get(key) == null) {
+                        misses.incrementAndGet();
+                    }
+                }
+            }
+        });
+        writer.start();
+        reader.start();
+        Thread.sleep(500);
+        dc1.stop();
+        Thread.sleep(500);
+        dc1.restart();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (resyncsCompleted() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        daemon.awaitHealthy();
+        Thread.sleep(500);
+        running.set(false);
+        writer.join();
+        reader.join();
+
+        System.out.printf("restarted empty: %d reads, %d missed; %d keys written during the test; %d keys walked%n",
+                reads.get(), misses.get(), written.get(),
+                daemon.engine.metrics().counter("cluster.dc1.resync.keys-walked").getCount());
+        assertThat(resyncsCompleted()).isEqualTo(1);
+        assertThat(misses.get()).as("reads that found nothing").isZero();
+        try (Jedis direct1 = new Jedis("127.0.0.1", dc1.port()); Jedis direct2 = new Jedis("127.0.0.1", dc2.port())) {
+            assertThat(direct1.dbSize()).isEqualTo(direct2.dbSize()).isEqualTo(PRELOAD + (long) written.get());
+            assertThat(direct1.get("pre:0")).isEqualTo("v0");
+            assertThat(direct1.get("new:" + (written.get() - 1))).isEqualTo("w" + (written.get() - 1));
+        }
+    }
+
+    @Test
+    void anOverflowResyncsTheNodeInsteadOfFlushingIt() throws Exception {
+        dc1 = RedisServer.start();
+        // keeps its data across the restart: the node is stale, not empty
+        dc2 = RedisServer.start("--appendonly", "yes");
+        start("  max-entries: 100");
+        try (Jedis client = new Jedis("127.0.0.1", port)) {
+            for (int i = 0; i < 2000; i++) {
+                client.set("old:" + i, "v" + i);
+            }
+            client.expire("old:0", 3600);
+            dc2.stop();
+            for (int i = 0; i < 1000; i++) {
+                assertThat(client.set("new:" + i, "w" + i)).isEqualTo("OK");
+                client.set("old:" + (i + 1), "changed" + i);
+            }
+        }
+        assertThat(daemon.engine.metrics().counter("cluster.dc2.replay.overflows").getCount()).isEqualTo(1);
+        dc2.restart();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (resyncsCompleted("dc2") == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        daemon.awaitHealthy();
+        try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
+            assertThat(direct.dbSize()).as("nothing flushed, every acknowledged key there").isEqualTo(3000);
+            for (int i = 0; i < 1000; i++) {
+                assertThat(direct.get("new:" + i)).isEqualTo("w" + i);
+                assertThat(direct.get("old:" + (i + 1))).isEqualTo("changed" + i);
+            }
+            assertThat(direct.get("old:1500")).isEqualTo("v1500");
+            assertThat(direct.ttl("old:0")).isBetween(3000L, 3600L);
+        }
+        assertThat(daemon.engine.metrics().counter("cluster.dc2.resync.completed").getCount()).isEqualTo(1);
+    }
+
+    private long resyncsCompleted() {
+        return resyncsCompleted("dc1");
+    }
+
+    private long resyncsCompleted(String cluster) {
+        return daemon.engine.metrics().counter("cluster." + cluster + ".resync.completed").getCount();
+    }
+}

@@ -120,7 +120,7 @@ final class Check {
         switch (verifier.repair) {
             case NONE -> finish(null);
             case INVALIDATE -> invalidate();
-            case LOCAL_WINS -> copy(served, List.of(other));
+            case LOCAL_WINS -> copyToEveryDivergent(served);
             case MAJORITY -> majority();
         }
     }
@@ -137,6 +137,52 @@ final class Check {
             }
         }
         Batch.send(verifier.context, deletes, batch -> repaired(batch.allSucceeded(protocol)));
+    }
+
+    /**
+     * Compares {@code source} with every other healthy cluster of the listener, and copies its
+     * state to each that holds something else: a divergence found on one cluster (a missed write,
+     * an emptied node) is often on others too, and one read repairs them all. A write of the keys
+     * in between: {@link #invalidate}.
+     */
+    private void copyToEveryDivergent(ClusterView source) {
+        List<ClusterView> involved = new ArrayList<>();
+        involved.add(source);
+        for (ClusterView cluster : verifier.context.clusters()) {
+            if (cluster != source && (cluster == other || cluster.healthy())) {
+                involved.add(cluster);
+            }
+        }
+        long started = verifier.writesStarted(read, involved);
+        if (verifier.writesInFlight(read, involved)) {
+            invalidate();
+            return;
+        }
+        List<Batch.Request> reads = new ArrayList<>();
+        for (ClusterView cluster : involved) {
+            reads.add(new Batch.Request(cluster, read.retain()));
+        }
+        Batch.send(verifier.context, reads, batch -> {
+            if (verifier.writesStarted(read, involved) != started || verifier.writesInFlight(read, involved)) {
+                invalidate();
+                return;
+            }
+            if (batch.reply(0) == null || protocol.isError(read, batch.reply(0))) {
+                repaired(false);
+                return;
+            }
+            List<ClusterView> divergent = new ArrayList<>();
+            for (int i = 1; i < involved.size(); i++) {
+                if (batch.reply(i) != null && protocol.compare(read, batch.reply(0), batch.reply(i)) == Verdict.DIFFERENT) {
+                    divergent.add(involved.get(i));
+                }
+            }
+            if (divergent.isEmpty()) {
+                repaired(true);
+            } else {
+                copy(source, divergent);
+            }
+        });
     }
 
     /**
@@ -194,7 +240,11 @@ final class Check {
                 if (verifier.writesStarted(read, involved) != started) {
                     invalidate();
                 } else {
-                    repaired(written.allSucceeded(protocol));
+                    boolean ok = written.allSucceeded(protocol);
+                    if (ok) {
+                        verifier.metrics.clustersRepaired.inc(targets.size());
+                    }
+                    repaired(ok);
                 }
             });
         });

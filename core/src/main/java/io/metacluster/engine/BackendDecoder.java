@@ -42,7 +42,7 @@ abstract class BackendDecoder extends ByteToMessageDecoder {
         this.identify = identify;
     }
 
-    /** The node said who it is (only with a {@link NodeSync}); called before {@link #ready}. */
+    /** The node said who it is, or {@code null} if it did not (only with a {@link NodeSync}); called before {@link #ready}. */
     protected void identified(NodeIdentity identity) {
     }
 
@@ -88,10 +88,7 @@ abstract class BackendDecoder extends ByteToMessageDecoder {
                     if (length < 0) {
                         return;
                     }
-                    NodeIdentity identity = identify.identity(in.readSlice(length));
-                    if (identity != null) {
-                        identified(identity);
-                    }
+                    identified(identify.identity(in.readSlice(length)));
                     helloReplies = 0;
                     ready(ctx);
                     break;

@@ -35,6 +35,12 @@ final class Node {
     private NodeIdentity identity;
     /** Set while the node waits for or undergoes a resync: no reads. */
     volatile boolean outOfSync;
+    /**
+     * Set when the node went down, until a connection that asks the node's identity is up again:
+     * a connection that does not ask (another lane) may come up first, and reads must wait to
+     * know whether the process is the same.
+     */
+    private volatile boolean identityUnchecked;
     /** Keys written to the node since its resync began (the copy must not overwrite them); {@code null} when none runs. */
     volatile Set<ByteBuffer> writtenDuringResync;
     private final AtomicInteger ready = new AtomicInteger();
@@ -87,6 +93,7 @@ final class Node {
     void connectionLost(String reason, boolean byUs) {
         if (ready.decrementAndGet() == 0 && !byUs) {
             down = true;
+            identityUnchecked = cluster.config.protocol() != null && cluster.config.protocol().nodeSync() != null;
             log.warn("node {} of cluster {} is down: {}", address, cluster.name(), reason);
         }
     }
@@ -108,19 +115,25 @@ final class Node {
 
     /** Whether reads may go to the node: it is in sync and has no missed writes pending. */
     boolean servesReads() {
-        return !outOfSync && replay.servesReads();
+        return !identityUnchecked && !outOfSync && replay.servesReads();
     }
 
-    /** A connection learnt which process it reached, before taking traffic. */
+    /** A connection asked which process it reached, before taking traffic: {@code now}, or {@code null} if the node did not say. */
     void identified(NodeIdentity now) {
         NodeIdentity before;
         synchronized (this) {
             before = identity;
-            identity = now;
+            if (now != null) {
+                identity = now;
+            }
         }
-        if (before == null || before.id().equals(now.id())) {
-            return;
+        if (now != null && before != null && !before.id().equals(now.id())) {
+            restarted(before, now);
         }
+        identityUnchecked = false;
+    }
+
+    private void restarted(NodeIdentity before, NodeIdentity now) {
         if (resyncs != null && resyncs.request(this, true)) {
             log.warn("node {} was restarted ({} -> {}, up {} s); out of reads until resynchronised from another cluster",
                     this, before.id(), now.id(), now.uptimeSeconds());

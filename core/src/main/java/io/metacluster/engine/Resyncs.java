@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,7 +20,8 @@ import java.util.concurrent.RejectedExecutionException;
  * written to, while every key of a healthy cluster of the same listeners is copied to it
  * ({@link Resync}); then it serves reads again (once its replay log, if any, is empty too). A
  * copy that breaks off starts over a little later; a node asked for again while it is being
- * copied to is copied to again afterwards.
+ * copied to is copied to again afterwards. When every cluster it could be copied from waits for
+ * a resync too (all were restarted), none holds more: the node is taken back as it is.
  */
 final class Resyncs implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Resyncs.class);
@@ -80,6 +82,13 @@ final class Resyncs implements AutoCloseable {
         try {
             while (!closed) {
                 Cluster source = healthySource(node);
+                if (source == null && everyPeerOutOfSync(node)) {
+                    // all restarted (or overflowed) alike: none holds more than this node, and waiting would keep them all out
+                    log.warn("resync of node {} given up: every cluster it could be copied from ({}) waits for a resync"
+                            + " too; back in reads with what it holds", node, peers.get(node.cluster.name()));
+                    wanted.remove(node);
+                    break;
+                }
                 if (source == null || !node.up()) {
                     if (!waitingSaid) {
                         waitingSaid = true;
@@ -119,6 +128,17 @@ final class Resyncs implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** Whether every cluster {@code node} could be copied from has a node waiting for a resync itself. */
+    private boolean everyPeerOutOfSync(Node node) {
+        for (String name : peers.getOrDefault(node.cluster.name(), List.of())) {
+            Cluster peer = clusters.get(name);
+            if (peer == null || Arrays.stream(peer.nodes).noneMatch(n -> n.outOfSync)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isHealthy(Cluster cluster) {

@@ -12,11 +12,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -68,44 +64,21 @@ class MemcachedResyncIT {
         } finally {
             client.shutdown();
         }
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicInteger written = new AtomicInteger();
-        AtomicLong reads = new AtomicLong();
-        AtomicLong misses = new AtomicLong();
-        Thread writer = new Thread(() -> {
-            try {
-                MemcachedClient own = client(port);
-                while (running.get()) {
-                    int n = written.get();
-                    if (own.set("new:" + n, 0, "w" + n)) {
-                        written.incrementAndGet();
-                    }
-                }
-                own.shutdown();
-            } catch (Exception e) {
-                running.set(false);
+        ReadsAndWrites traffic = new ReadsAndWrites(() -> new ReadsAndWrites.Client() {
+            final MemcachedClient own = client(port);
+
+            public boolean set(String key, String value) throws Exception {
+                return own.set(key, 0, value);
             }
-        });
-        Thread reader = new Thread(() -> {
-            try {
-                MemcachedClient own = client(port);
-                ThreadLocalRandom random = ThreadLocalRandom.current();
-                while (running.get()) {
-                    int acknowledged = written.get();
-                    String key = random.nextBoolean() || acknowledged == 0
-                            ? "pre:" + random.nextInt(PRELOAD) : "new:" + random.nextInt(acknowledged);
-                    reads.incrementAndGet();
-                    if (own.get(key) == null) {
-                        misses.incrementAndGet();
-                    }
-                }
-                own.shutdown();
-            } catch (Exception e) {
-                misses.addAndGet(1_000_000);
+
+            public String get(String key) throws Exception {
+                return own.get(key);
             }
-        });
-        writer.start();
-        reader.start();
+
+            public void close() throws Exception {
+                own.shutdown();
+            }
+        }, PRELOAD);
         Thread.sleep(500);
         dc1.stop();
         Thread.sleep(500);
@@ -116,18 +89,18 @@ class MemcachedResyncIT {
         }
         daemon.awaitHealthy();
         Thread.sleep(500);
-        running.set(false);
-        writer.join();
-        reader.join();
+        traffic.stop();
+        int written = traffic.written();
 
         System.out.printf("memcached restarted empty: %d reads, %d missed; %d keys written during the test; %d keys walked%n",
-                reads.get(), misses.get(), written.get(), counter("cluster.dc1.resync.keys-walked"));
+                traffic.reads(), traffic.misses(), written, counter("cluster.dc1.resync.keys-walked"));
         assertThat(counter("cluster.dc1.resync.completed")).isEqualTo(1);
-        assertThat(misses.get()).as("reads that found nothing").isZero();
+        assertThat(traffic.failures()).isZero();
+        assertThat(traffic.misses()).as("reads that found nothing: %s", traffic.missed()).isZero();
         for (int i = 0; i < PRELOAD; i += 7) {
             assertThat(dc1.get("pre:" + i)).isEqualTo("v" + i);
         }
-        for (int i = 0; i < written.get(); i += 7) {
+        for (int i = 0; i < written; i += 7) {
             assertThat(dc1.get("new:" + i)).isEqualTo("w" + i);
         }
         assertThat(dc1.request("mg pre:1 t\r\n", false).get(0)).matches("HD t3[0-9]{3}");

@@ -9,11 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 
 import java.nio.file.Path;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -81,38 +77,21 @@ class ResyncIT {
                 client.mset(pairs);
             }
         }
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicInteger written = new AtomicInteger();
-        AtomicLong reads = new AtomicLong();
-        AtomicLong misses = new AtomicLong();
-        Thread writer = new Thread(() -> {
-            try (Jedis client = new Jedis("127.0.0.1", port)) {
-                while (running.get()) {
-                    int n = written.get();
-                    if ("OK".equals(client.set("new:" + n, "w" + n))) {
-                        written.incrementAndGet();
-                    }
-                }
-            } catch (Exception e) {
-                running.set(false);
+        ReadsAndWrites traffic = new ReadsAndWrites(() -> new ReadsAndWrites.Client() {
+            final Jedis client = new Jedis("127.0.0.1", port);
+
+            public boolean set(String key, String value) {
+                return "OK".equals(client.set(key, value));
             }
-        });
-        Thread reader = new Thread(() -> {
-            try (Jedis client = new Jedis("127.0.0.1", port)) {
-                ThreadLocalRandom random = ThreadLocalRandom.current();
-                while (running.get()) {
-                    int acknowledged = written.get();
-                    String key = random.nextBoolean() || acknowledged == 0
-                            ? "pre:" + random.nextInt(PRELOAD) : "new:" + random.nextInt(acknowledged);
-                    reads.incrementAndGet();
-                    if (client.get(key) == null) {
-                        misses.incrementAndGet();
-                    }
-                }
+
+            public String get(String key) {
+                return client.get(key);
             }
-        });
-        writer.start();
-        reader.start();
+
+            public void close() {
+                client.close();
+            }
+        }, PRELOAD);
         Thread.sleep(500);
         dc1.stop();
         Thread.sleep(500);
@@ -123,19 +102,19 @@ class ResyncIT {
         }
         daemon.awaitHealthy();
         Thread.sleep(500);
-        running.set(false);
-        writer.join();
-        reader.join();
+        traffic.stop();
+        int written = traffic.written();
 
         System.out.printf("restarted empty: %d reads, %d missed; %d keys written during the test; %d keys walked%n",
-                reads.get(), misses.get(), written.get(),
+                traffic.reads(), traffic.misses(), written,
                 daemon.engine.metrics().counter("cluster.dc1.resync.keys-walked").getCount());
         assertThat(resyncsCompleted()).isEqualTo(1);
-        assertThat(misses.get()).as("reads that found nothing").isZero();
+        assertThat(traffic.failures()).isZero();
+        assertThat(traffic.misses()).as("reads that found nothing: %s", traffic.missed()).isZero();
         try (Jedis direct1 = new Jedis("127.0.0.1", dc1.port()); Jedis direct2 = new Jedis("127.0.0.1", dc2.port())) {
-            assertThat(direct1.dbSize()).isEqualTo(direct2.dbSize()).isEqualTo(PRELOAD + (long) written.get());
+            assertThat(direct1.dbSize()).isEqualTo(direct2.dbSize()).isEqualTo(PRELOAD + (long) written);
             assertThat(direct1.get("pre:0")).isEqualTo("v0");
-            assertThat(direct1.get("new:" + (written.get() - 1))).isEqualTo("w" + (written.get() - 1));
+            assertThat(direct1.get("new:" + (written - 1))).isEqualTo("w" + (written - 1));
         }
     }
 

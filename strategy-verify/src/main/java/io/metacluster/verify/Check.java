@@ -11,6 +11,7 @@ import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One sampled read, from the first comparison to the repair. Confined to the event loop of the
@@ -153,20 +154,7 @@ final class Check {
                 involved.add(cluster);
             }
         }
-        long started = verifier.writesStarted(read, involved);
-        if (verifier.writesInFlight(read, involved)) {
-            invalidate();
-            return;
-        }
-        List<Batch.Request> reads = new ArrayList<>();
-        for (ClusterView cluster : involved) {
-            reads.add(new Batch.Request(cluster, read.retain()));
-        }
-        Batch.send(verifier.context, reads, batch -> {
-            if (verifier.writesStarted(read, involved) != started || verifier.writesInFlight(read, involved)) {
-                invalidate();
-                return;
-            }
+        readUndisturbed(involved, batch -> {
             if (batch.reply(0) == null || protocol.isError(read, batch.reply(0))) {
                 repaired(false);
                 return;
@@ -261,20 +249,7 @@ final class Check {
                 healthy.add(cluster);
             }
         }
-        long started = verifier.writesStarted(read, healthy);
-        if (verifier.writesInFlight(read, healthy)) {
-            invalidate();
-            return;
-        }
-        List<Batch.Request> reads = new ArrayList<>();
-        for (ClusterView cluster : healthy) {
-            reads.add(new Batch.Request(cluster, read.retain()));
-        }
-        Batch.send(verifier.context, reads, batch -> {
-            if (verifier.writesStarted(read, healthy) != started || verifier.writesInFlight(read, healthy)) {
-                invalidate();
-                return;
-            }
+        readUndisturbed(healthy, batch -> {
             int winner = -1;
             int votes = 0;
             for (int i = 0; i < healthy.size(); i++) {
@@ -299,6 +274,30 @@ final class Check {
                 repaired(true);
             } else {
                 copy(healthy.get(winner), minority);
+            }
+        });
+    }
+
+    /**
+     * Reads the keys on every one of {@code clusters} at once and hands the replies, in that
+     * order, to {@code then}; a write of the keys in flight before or started during the reads
+     * makes the replies worthless: {@link #invalidate} instead.
+     */
+    private void readUndisturbed(List<ClusterView> clusters, Consumer<Batch> then) {
+        long started = verifier.writesStarted(read, clusters);
+        if (verifier.writesInFlight(read, clusters)) {
+            invalidate();
+            return;
+        }
+        List<Batch.Request> reads = new ArrayList<>();
+        for (ClusterView cluster : clusters) {
+            reads.add(new Batch.Request(cluster, read.retain()));
+        }
+        Batch.send(verifier.context, reads, batch -> {
+            if (verifier.writesStarted(read, clusters) != started || verifier.writesInFlight(read, clusters)) {
+                invalidate();
+            } else {
+                then.accept(batch);
             }
         });
     }

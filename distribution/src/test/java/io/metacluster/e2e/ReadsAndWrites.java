@@ -1,5 +1,7 @@
 package io.metacluster.e2e;
 
+import io.metacluster.testing.ServerProcess;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -9,6 +11,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Traffic through the proxy while a test breaks a backend: one thread writes new keys
@@ -82,6 +86,26 @@ final class ReadsAndWrites {
         });
         writer.start();
         reader.start();
+    }
+
+    /**
+     * Under this traffic: stops {@code server} (of cluster {@code cluster}), starts it again, empty,
+     * half a second later, waits until the daemon resynchronised it and serves every cluster, lets
+     * the traffic run half a second more, stops it and prints what it saw.
+     */
+    void restartEmpty(ServerProcess server, Daemon daemon, String cluster) throws InterruptedException {
+        Thread.sleep(500);
+        server.stop();
+        Thread.sleep(500);
+        server.restart();
+        daemon.awaitCounter("cluster." + cluster + ".resync.completed", 1);
+        daemon.awaitHealthy();
+        Thread.sleep(500);
+        stop();
+        System.out.printf("%s restarted empty: %d reads, %d missed; %d keys written during the test; %d keys walked%n",
+                server, reads(), misses(), written(), daemon.counter("cluster." + cluster + ".resync.keys-walked"));
+        assertThat(failures()).as("client threads that failed").isZero();
+        assertThat(misses()).as("reads that found nothing: %s", missed).isZero();
     }
 
     void stop() throws InterruptedException {

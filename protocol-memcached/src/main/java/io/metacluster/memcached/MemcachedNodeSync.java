@@ -19,7 +19,7 @@ import java.util.List;
 /**
  * memcached node identity and copy. Identity: {@code pid} and start time ({@code time - uptime})
  * of {@code stats}, since a pid alone repeats (in a container it is always 1). Copy:
- * {@code lru_crawler metadump all} lists the source's keys on one connection; per batch,
+ * {@code lru_crawler metadump hash} lists the source's keys on one connection; per batch,
  * {@code mg key v f t} on a second one reads value, flags and remaining TTL, and
  * {@code ms key size F<flags> T<ttl> M<mode>} writes them to the target, mode {@code E} (add:
  * a key the target holds is kept) or {@code S} (set).
@@ -84,26 +84,47 @@ final class MemcachedNodeSync implements NodeSync {
         NodeLink keys = copy.source();
         NodeLink values = copy.secondSource();
         NodeLink target = copy.target();
-        // alone on its connection: memcached refuses a metadump pipelined behind other requests
-        keys.send(Unpooled.copiedBuffer("lru_crawler metadump all\r\n", StandardCharsets.US_ASCII));
+        String first = startMetadump(keys);
         boolean more = true;
         while (more) {
             List<byte[]> batch = new ArrayList<>(BATCH);
             while (batch.size() < BATCH) {
-                ByteBuf line = keys.read(MemcachedNodeSync::lineLength);
-                try {
-                    String text = line.toString(StandardCharsets.US_ASCII).trim();
-                    if (text.equals("END")) {
-                        more = false;
-                        break;
-                    }
-                    batch.add(metadumpKey(text));
-                } finally {
-                    line.release();
+                String text = first != null ? first : line(keys);
+                first = null;
+                if (text.equals("END")) {
+                    more = false;
+                    break;
                 }
+                batch.add(metadumpKey(text));
             }
             copyBatch(copy, batch, values, target);
             copy.copied(batch.size());
+        }
+    }
+
+    /**
+     * Starts the walk over the keys, returning its first line: {@code metadump hash} walks the
+     * hash table, so a key that is there all along is listed even if reads move it between LRU
+     * queues meanwhile (a walk over the LRUs, {@code metadump all}, can miss it); a memcached
+     * older than 1.6.10 does not know it and is walked by its LRUs. Alone on its connection:
+     * memcached refuses a metadump pipelined behind other requests.
+     */
+    private static String startMetadump(NodeLink keys) throws IOException {
+        keys.send(Unpooled.copiedBuffer("lru_crawler metadump hash\r\n", StandardCharsets.US_ASCII));
+        String first = line(keys);
+        if (first.startsWith("key=") || first.equals("END")) {
+            return first;
+        }
+        keys.send(Unpooled.copiedBuffer("lru_crawler metadump all\r\n", StandardCharsets.US_ASCII));
+        return line(keys);
+    }
+
+    private static String line(NodeLink link) throws IOException {
+        ByteBuf line = link.read(MemcachedNodeSync::lineLength);
+        try {
+            return line.toString(StandardCharsets.US_ASCII).trim();
+        } finally {
+            line.release();
         }
     }
 

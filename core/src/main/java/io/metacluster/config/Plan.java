@@ -10,13 +10,14 @@ import java.util.List;
  * @param ioThreads Netty I/O threads; 0 = one per available core
  * @param backend   how backend connections behave
  * @param replay    how writes missed by a node that is down are kept and replayed
+ * @param resync    how a restarted or overflowed node is refilled from a healthy cluster
  * @param listeners in configuration order
  * @param clusters  in configuration order, including those no listener uses
  * @param admin     the admin HTTP endpoint, or {@code null} for none
  * @param shown     the configuration as loaded (defaults applied), as JSON with every secret
  *                  (passwords, tokens) redacted: what the admin endpoint shows
  */
-public record Plan(int ioThreads, BackendConfig backend, ReplayConfig replay, List<ListenerPlan> listeners,
+public record Plan(int ioThreads, BackendConfig backend, ReplayConfig replay, ResyncConfig resync, List<ListenerPlan> listeners,
                    List<ClusterPlan> clusters, AdminConfig admin, String shown) {
     public Plan {
         listeners = List.copyOf(listeners);

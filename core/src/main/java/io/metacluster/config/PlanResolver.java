@@ -84,6 +84,9 @@ final class PlanResolver {
         checkBackend(config.backend());
         if (config.replay().maxEntries() < 1) throw errors.at(List.of("replay", "max-entries"), "must be positive");
         if (config.replay().maxBytes() < 1) throw errors.at(List.of("replay", "max-bytes"), "must be positive");
+        if (config.resync().keysPerSecond() < 1) {
+            throw errors.at(List.of("resync", "keys-per-second"), "must be positive");
+        }
         if (config.clusters().isEmpty()) {
             throw errors.at(List.of("clusters"), "at least one cluster is needed");
         }
@@ -128,8 +131,8 @@ final class PlanResolver {
                     cluster.tls()));
         }
         checkAdmin(config.admin(), binds);
-        return new Plan(config.ioThreads(), config.backend(), config.replay(), listeners, clusterPlans, config.admin(),
-                ShownConfig.of(config));
+        return new Plan(config.ioThreads(), config.backend(), config.replay(), config.resync(), listeners, clusterPlans,
+                config.admin(), ShownConfig.of(config));
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

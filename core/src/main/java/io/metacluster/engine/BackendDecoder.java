@@ -1,6 +1,8 @@
 package io.metacluster.engine;
 
 import io.metacluster.spi.BackendCodec;
+import io.metacluster.spi.NodeIdentity;
+import io.metacluster.spi.NodeSync;
 import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -13,12 +15,16 @@ import java.util.concurrent.TimeUnit;
  * What the readers of backend connections (shared ones and pinned ones) have in common: each
  * read is part of the event loop's {@link FlushBatch}, so the replies it hands on are flushed
  * to their clients together, and a connection starts with the protocol's hello (AUTH, SELECT,
- * PING), which must be answered, without an error and in time, before it takes traffic.
+ * PING), which must be answered, without an error and in time, before it takes traffic. A
+ * connection that learns its node's identity ({@link NodeSync}) asks it right after the hello,
+ * and reports it before it takes traffic.
  */
 abstract class BackendDecoder extends ByteToMessageDecoder {
     protected final BackendCodec codec;
     private final int helloTimeoutMs;
-    /** Replies to the hello still to come. */
+    /** Asks the node who it is after the hello, or {@code null}. */
+    private final NodeSync identify;
+    /** Replies to the hello still to come, the identity's included. */
     private int helloReplies;
 
     /**
@@ -26,8 +32,18 @@ abstract class BackendDecoder extends ByteToMessageDecoder {
      *                       TCP connection but does not answer (a frozen process) is given up on
      */
     protected BackendDecoder(BackendCodec codec, int helloTimeoutMs) {
+        this(codec, helloTimeoutMs, null);
+    }
+
+    /** @param identify the protocol's way to ask the node's identity after the hello, or {@code null} */
+    protected BackendDecoder(BackendCodec codec, int helloTimeoutMs, NodeSync identify) {
         this.codec = codec;
         this.helloTimeoutMs = helloTimeoutMs;
+        this.identify = identify;
+    }
+
+    /** The node said who it is, or {@code null} if it did not (only with a {@link NodeSync}); called before {@link #ready}. */
+    protected void identified(NodeIdentity identity) {
     }
 
     /** The hello was answered: the connection may take traffic. */
@@ -42,7 +58,7 @@ abstract class BackendDecoder extends ByteToMessageDecoder {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         List<ByteBuf> hello = codec.handshake(ctx.alloc());
-        helloReplies = hello.size();
+        helloReplies = hello.size() + (identify == null ? 0 : 1);
         if (helloReplies > 0) {
             ctx.executor().schedule(() -> {
                 if (helloReplies > 0 && ctx.channel().isActive()) {
@@ -52,6 +68,9 @@ abstract class BackendDecoder extends ByteToMessageDecoder {
         }
         for (ByteBuf request : hello) {
             ctx.write(request, ctx.voidPromise());
+        }
+        if (identify != null) {
+            ctx.write(identify.identityRequest(ctx.alloc()), ctx.voidPromise());
         }
         ctx.flush();
         if (helloReplies == 0) {
@@ -64,6 +83,16 @@ abstract class BackendDecoder extends ByteToMessageDecoder {
     protected final void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         try {
             while (helloReplies > 0) {
+                if (helloReplies == 1 && identify != null) {
+                    int length = identify.identityReplyLength(in);
+                    if (length < 0) {
+                        return;
+                    }
+                    identified(identify.identity(in.readSlice(length)));
+                    helloReplies = 0;
+                    ready(ctx);
+                    break;
+                }
                 int length = codec.replyLength(in, null);
                 if (length < 0) {
                     return;

@@ -23,6 +23,10 @@ final class ClusterMetrics {
     final Counter writesRecorded;
     final Counter writesReplayed;
     final Counter replayOverflows;
+    final Counter resyncsStarted;
+    final Counter resyncsCompleted;
+    final Counter resyncKeysWalked;
+    final Counter resyncKeysSkipped;
 
     ClusterMetrics(MetricRegistry registry, String cluster) {
         this.registry = registry;
@@ -36,6 +40,10 @@ final class ClusterMetrics {
         writesRecorded = registry.counter(prefix + ".replay.recorded");
         writesReplayed = registry.counter(prefix + ".replay.replayed");
         replayOverflows = registry.counter(prefix + ".replay.overflows");
+        resyncsStarted = registry.counter(prefix + ".resync.started");
+        resyncsCompleted = registry.counter(prefix + ".resync.completed");
+        resyncKeysWalked = registry.counter(prefix + ".resync.keys-walked");
+        resyncKeysSkipped = registry.counter(prefix + ".resync.keys-skipped");
     }
 
     /** {@code <prefix>.latency}: sampled (see NodeConnection.replied); the default reservoir would also take a lock per update. */

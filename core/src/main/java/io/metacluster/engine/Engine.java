@@ -62,6 +62,7 @@ public final class Engine implements AutoCloseable {
     private final ExecutorService replayIo = Executors.newSingleThreadExecutor(new DefaultThreadFactory("metacluster-replay", true));
     /** Counts down once per backend connection at its first connect outcome, success or not. */
     private CountDownLatch firstOutcome;
+    private Resyncs resyncs;
 
     private Engine(Plan plan) {
         this.plan = plan;
@@ -101,6 +102,7 @@ public final class Engine implements AutoCloseable {
 
     private void build(Plan plan) {
         CountDownLatch firstOutcome = new CountDownLatch(countConnections(plan));
+        resyncs = new Resyncs(plan.resync(), Math.max(10_000, plan.backend().requestTimeoutMs()), peers(plan), clusters);
         for (ClusterPlan cluster : plan.clusters()) {
             if (cluster.protocol() == null) {
                 log.warn("cluster {} is not used by any listener; not connecting to it", cluster.name());
@@ -112,6 +114,18 @@ public final class Engine implements AutoCloseable {
         for (ListenerPlan listener : plan.listeners()) {
             listeners.add(buildListener(listener));
         }
+    }
+
+    /** For each cluster, the other clusters of the listeners it is in: those that hold the same keys. */
+    private static Map<String, List<String>> peers(Plan plan) {
+        Map<String, List<String>> peers = new LinkedHashMap<>();
+        for (ListenerPlan listener : plan.listeners()) {
+            for (String cluster : listener.clusters()) {
+                List<String> own = peers.computeIfAbsent(cluster, c -> new ArrayList<>());
+                listener.clusters().stream().filter(c -> !c.equals(cluster) && !own.contains(c)).forEach(own::add);
+            }
+        }
+        return peers;
     }
 
     private int countConnections(Plan plan) {
@@ -140,6 +154,7 @@ public final class Engine implements AutoCloseable {
                     }
                 }
             }
+            node.resyncs = resyncs;
             node.replay = replayLog(node, protocol, replay);
             cluster.nodes[n] = node;
         }
@@ -166,6 +181,7 @@ public final class Engine implements AutoCloseable {
         String prefix = node.metrics.prefix;
         metrics.gauge(prefix + ".replay-pending", () -> replay::pending);
         metrics.gauge(prefix + ".replay-bytes", () -> replay::bytes);
+        metrics.gauge(prefix + ".out-of-sync", () -> () -> node.outOfSync ? 1 : 0);
         long damaged = store == null ? 0 : store.damagedBytes();
         metrics.gauge(prefix + ".replay-damaged-bytes", () -> () -> damaged);
         replayLogs.add(replay);
@@ -331,6 +347,9 @@ public final class Engine implements AutoCloseable {
         }
         for (Listener listener : listeners) {
             listener.clientChannels.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        }
+        if (resyncs != null) {
+            resyncs.close();
         }
         connections.forEach(NodeConnection::stop);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

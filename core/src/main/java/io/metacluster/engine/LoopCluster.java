@@ -34,7 +34,7 @@ final class LoopCluster implements ClusterView {
     @Override
     public boolean healthy() {
         for (Node node : cluster.nodes) {
-            if (!node.replay.servesReads() || readyConnection(node.connections[loop][0], 0) == null) {
+            if (!node.servesReads() || readyConnection(node.connections[loop][0], 0) == null) {
                 return false;
             }
         }

@@ -2,9 +2,14 @@ package io.metacluster.engine;
 
 import io.metacluster.config.HostPort;
 import io.metacluster.spi.BackendSettings;
+import io.metacluster.spi.Command;
+import io.metacluster.spi.NodeIdentity;
+import io.netty.buffer.ByteBufUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -12,6 +17,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * One backend server of a cluster, and the connections every event loop keeps to it.
  * Health is per connection; the node only turns it into operator log lines on transitions.
+ * A node whose process changed since the last connection (it was restarted, and may have lost
+ * its data) is out of reads until {@link Resyncs} has refilled it; writes keep going to it.
  */
 final class Node {
     private static final Logger log = LoggerFactory.getLogger(Node.class);
@@ -24,6 +31,20 @@ final class Node {
     final NodeMetrics metrics;
     /** Writes the node missed; set once at start. */
     ReplayLog replay;
+    /** Refills the node from another cluster; set once at start, {@code null} when nothing can. */
+    Resyncs resyncs;
+    /** The process last seen on a connection; {@code null} until one said. */
+    private NodeIdentity identity;
+    /** Set while the node waits for or undergoes a resync: no reads. */
+    volatile boolean outOfSync;
+    /**
+     * Set when the node went down, until a connection that asks the node's identity is up again:
+     * a connection that does not ask (another lane) may come up first, and reads must wait to
+     * know whether the process is the same.
+     */
+    private volatile boolean identityUnchecked;
+    /** Keys written to the node since its resync began (the copy must not overwrite them); {@code null} when none runs. */
+    volatile Set<ByteBuffer> writtenDuringResync;
     private final AtomicInteger ready = new AtomicInteger();
     private final AtomicInteger downReports = new AtomicInteger();
     /** Set once the node was seen unreachable; from then on one connection at a time probes it. */
@@ -87,6 +108,7 @@ final class Node {
     void connectionLost(String reason, boolean byUs) {
         if (ready.decrementAndGet() == 0 && !byUs) {
             markDown(reason);
+            identityUnchecked = cluster.config.protocol() != null && cluster.config.protocol().nodeSync() != null;
             log.warn("node {} of cluster {} is down: {}", address, cluster.name(), reason);
         }
     }
@@ -105,6 +127,46 @@ final class Node {
         lastError = reason;
         if (down.compareAndSet(false, true)) {
             metrics.stateChanged();
+        }
+    }
+
+    /** Whether reads may go to the node: it is in sync and has no missed writes pending. */
+    boolean servesReads() {
+        return !identityUnchecked && !outOfSync && replay.servesReads();
+    }
+
+    /** A connection asked which process it reached, before taking traffic: {@code now}, or {@code null} if the node did not say. */
+    void identified(NodeIdentity now) {
+        NodeIdentity before;
+        synchronized (this) {
+            before = identity;
+            if (now != null) {
+                identity = now;
+            }
+        }
+        if (now != null && before != null && !before.id().equals(now.id())) {
+            restarted(before, now);
+        }
+        identityUnchecked = false;
+    }
+
+    private void restarted(NodeIdentity before, NodeIdentity now) {
+        if (resyncs != null && resyncs.request(this, true)) {
+            log.warn("node {} was restarted ({} -> {}, up {} s); out of reads until resynchronised from another cluster",
+                    this, before.id(), now.id(), now.uptimeSeconds());
+        } else {
+            log.warn("node {} was restarted ({} -> {}, up {} s); no other cluster to resynchronise it from",
+                    this, before.id(), now.id(), now.uptimeSeconds());
+        }
+    }
+
+    /** {@code write} reaches the node (sent or kept for replay): a resync running must not copy over its keys. */
+    void written(Command write) {
+        Set<ByteBuffer> written = writtenDuringResync;
+        if (written != null) {
+            for (int i = 0; i < write.keyCount(); i++) {
+                written.add(ByteBuffer.wrap(ByteBufUtil.getBytes(write.key(i))));
+            }
         }
     }
 

@@ -8,6 +8,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -17,6 +18,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * One pipelined connection to a node, owned by one event loop and shared by every client of
@@ -143,6 +145,7 @@ final class NodeConnection {
                     + (ready ? " is catching up on missed writes" : " is down"));
             return;
         }
+        node.written(command);
         send(command, listener, true);
     }
 
@@ -185,7 +188,8 @@ final class NodeConnection {
                             node.address.host(), node.address.port()));
                 }
                 BackendCodec codec = protocol.newBackendCodec(node.settings, lane);
-                ch.pipeline().addLast(new ReplyReader(NodeConnection.this, codec));
+                // one connection per node and loop is enough to notice a restart: lane 0's
+                ch.pipeline().addLast(new ReplyReader(NodeConnection.this, codec, lane == 0 ? protocol.nodeSync() : null));
             }
         }).connect();
         future.addListener(f -> {
@@ -207,6 +211,14 @@ final class NodeConnection {
      * what comes back.
      */
     ChannelFuture connectPinned(PinnedListener listener) {
+        return connectOwn(codec -> new PinnedConnection(listener, codec, config.connectTimeoutMs()));
+    }
+
+    /**
+     * Opens a connection of its own to this node on this connection's event loop, with the same
+     * options and TLS; {@code reader} makes its handler from a new backend codec of this lane.
+     */
+    ChannelFuture connectOwn(Function<BackendCodec, ChannelHandler> reader) {
         return bootstrap.clone().handler(new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
@@ -215,8 +227,7 @@ final class NodeConnection {
                     ch.pipeline().addLast(Tls.clientHandler(cluster.tls, cluster.config.tls(), ch.alloc(),
                             node.address.host(), node.address.port()));
                 }
-                ch.pipeline().addLast(new PinnedConnection(listener, protocol.newBackendCodec(node.settings, lane),
-                        config.connectTimeoutMs()));
+                ch.pipeline().addLast(reader.apply(protocol.newBackendCodec(node.settings, lane)));
             }
         }).connect();
     }

@@ -30,8 +30,9 @@ import java.util.List;
  * replay is at-least-once). When the node is reachable again, one of its connections replays
  * the log in order, new writes still queueing behind; only when the log is empty does the node
  * take writes directly and serve reads again. A log that outgrows its bounds is dropped: the
- * node is then flushed when reachable ({@code on-overflow: flush}) or kept out of read rotation
- * until an operator acts ({@code stay-out}).
+ * node is then resynchronised from a healthy cluster ({@link Resyncs}) where the protocol and the
+ * listeners allow, else flushed when reachable ({@code on-overflow: flush}) or kept out of read
+ * rotation until an operator acts ({@code stay-out}).
  *
  * <p>Shared by every event loop: state changes take this object's lock, which is never held
  * across I/O; a node that is up costs one volatile read per write.
@@ -50,7 +51,7 @@ final class ReplayLog {
         REPLAYING,
         /** The log overflowed; the node will be flushed when reachable; writes are dropped; no reads. */
         OVERFLOWED,
-        /** The log overflowed and the operator wants to resynchronise: writes go directly, no reads. */
+        /** The log overflowed; a resync or the operator refills the node: writes go directly, no reads. */
         OUT
     }
 
@@ -67,6 +68,8 @@ final class ReplayLog {
     private NodeConnection replayer;
     private int generation;
     private int sentLane;
+    /** The overflow is being repaired by a resync (not by a flush or the operator). */
+    private boolean resyncing;
 
     ReplayLog(Node node, ReplayConfig config, ReplayStore store, Protocol protocol) {
         this.node = node;
@@ -81,7 +84,7 @@ final class ReplayLog {
             return;
         }
         if (store.overflowMarked()) {
-            state = config.onOverflow() == ReplayConfig.OnOverflow.FLUSH ? State.OVERFLOWED : State.OUT;
+            state = overflowState();
             log.warn("node {} overflowed its replay log before the restart; {}", node, overflowAction());
             return;
         }
@@ -138,6 +141,7 @@ final class ReplayLog {
                 log.warn("node {} missed a write; recording its writes for replay, out of read rotation until it catches up", node);
             }
             waiting.add(write.retain());
+            node.written(write);
             bytes += size;
             if (store != null) {
                 store.append(write, protocol.laneRequests(write.lane()));
@@ -413,7 +417,7 @@ final class ReplayLog {
         sent.clear();
         bytes = 0;
         replayer = null;
-        state = config.onOverflow() == ReplayConfig.OnOverflow.FLUSH ? State.OVERFLOWED : State.OUT;
+        state = overflowState();
         if (store != null) {
             store.clear();
             store.markOverflowed(true);
@@ -423,7 +427,30 @@ final class ReplayLog {
                 config.maxBytes(), overflowAction());
     }
 
+    /** Holding the lock (or before traffic): what an overflow leads to; asks for a resync where one is possible. */
+    private State overflowState() {
+        resyncing = node.resyncs != null && node.resyncs.request(node, false);
+        return resyncing || config.onOverflow() == ReplayConfig.OnOverflow.STAY_OUT ? State.OUT : State.OVERFLOWED;
+    }
+
+    /** The node was refilled by a resync: an overflowed log no longer matters. */
+    void resynced() {
+        synchronized (this) {
+            if (state != State.OUT) {
+                return;
+            }
+            state = State.LIVE;
+            resyncing = false;
+        }
+        if (store != null) {
+            store.markOverflowed(false);
+        }
+    }
+
     private String overflowAction() {
+        if (resyncing) {
+            return "it stays out of read rotation (still written to) until resynchronised from a healthy cluster";
+        }
         return config.onOverflow() == ReplayConfig.OnOverflow.FLUSH
                 ? "it will be flushed when reachable and refill"
                 : "it stays out of read rotation (still written to) until an operator resynchronises it, deletes its"

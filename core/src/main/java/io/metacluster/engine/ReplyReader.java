@@ -2,6 +2,8 @@ package io.metacluster.engine;
 
 import io.metacluster.spi.BackendCodec;
 import io.metacluster.spi.Command;
+import io.metacluster.spi.NodeIdentity;
+import io.metacluster.spi.NodeSync;
 import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,9 +21,14 @@ final class ReplyReader extends BackendDecoder {
 
     private final NodeConnection connection;
 
-    ReplyReader(NodeConnection connection, BackendCodec codec) {
-        super(codec, connection.connectTimeoutMs());
+    ReplyReader(NodeConnection connection, BackendCodec codec, NodeSync identify) {
+        super(codec, connection.connectTimeoutMs(), identify);
         this.connection = connection;
+    }
+
+    @Override
+    protected void identified(NodeIdentity identity) {
+        connection.node().identified(identity);
     }
 
     @Override

@@ -48,6 +48,20 @@ final class Daemon implements AutoCloseable {
         plugins.close();
     }
 
+    /** The count of counter {@code name} of the engine's metrics. */
+    long counter(String name) {
+        return engine.metrics().counter(name).getCount();
+    }
+
+    /** Waits (at most 60 s) until counter {@code name} reached {@code atLeast}. */
+    void awaitCounter(String name, long atLeast) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (counter(name) < atLeast && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(counter(name)).as(name).isGreaterThanOrEqualTo(atLeast);
+    }
+
     /**
      * Waits (at most 30 s) until every cluster is healthy on every event loop again, e.g. after a
      * test stopped and restarted one; fails if one is not.

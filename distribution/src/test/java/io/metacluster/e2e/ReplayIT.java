@@ -43,6 +43,11 @@ class ReplayIT {
     }
 
     private Daemon start(String replayExtras) throws Exception {
+        return start(replayExtras, "dc1, dc2");
+    }
+
+    /** With {@code clusters} in the listener: a cluster alone in its listener has nothing to be resynchronised from. */
+    private Daemon start(String replayExtras, String clusters) throws Exception {
         return Daemon.start("""
                 backend:
                   reconnect-min-ms: 50
@@ -54,14 +59,14 @@ class ReplayIT {
                   - name: main
                     protocol: redis
                     bind: 127.0.0.1:%d
-                    clusters: [dc1, dc2]
+                    clusters: [%s]
                 clusters:
                   - name: dc1
                     local: true
                     nodes: [%s]
                   - name: dc2
                     nodes: [%s]
-                """.formatted(replayDir, replayExtras, port, dc1.address(), dc2.address()));
+                """.formatted(replayDir, replayExtras, port, clusters, dc1.address(), dc2.address()));
     }
 
 
@@ -143,8 +148,8 @@ class ReplayIT {
     }
 
     @Test
-    void anOverflowedLogFlushesTheClusterWhenItIsBack() throws Exception {
-        daemon = start("  max-entries: 10\n  on-overflow: flush");
+    void withNothingToResynchroniseFromAnOverflowedLogFlushesTheClusterWhenItIsBack() throws Exception {
+        daemon = start("  max-entries: 10\n  on-overflow: flush", "dc2");
         try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
             direct.set("stale", "from before");
             direct.select(9);
@@ -153,7 +158,11 @@ class ReplayIT {
         dc2.stop();
         try (Jedis client = new Jedis("127.0.0.1", port)) {
             for (int i = 0; i < 20; i++) {
-                client.set("k" + i, "v" + i);
+                try {
+                    client.set("k" + i, "v" + i);
+                } catch (RuntimeException e) {
+                    // the only cluster is down: the write fails, and is recorded until the log overflows
+                }
             }
         }
         assertThat(daemon.engine.metrics().counter("cluster.dc2.replay.overflows").getCount()).isEqualTo(1);
@@ -167,25 +176,24 @@ class ReplayIT {
     }
 
     @Test
-    void stayOutKeepsAnOverflowedClusterOutOfReadsAcrossRestarts() throws Exception {
-        daemon = start("  max-entries: 5\n  on-overflow: stay-out");
+    void withNothingToResynchroniseFromStayOutKeepsAnOverflowedClusterOutOfReadsAcrossRestarts() throws Exception {
+        daemon = start("  max-entries: 5\n  on-overflow: stay-out", "dc1");
         dc1.stop();
         try (Jedis client = new Jedis("127.0.0.1", port)) {
             for (int i = 0; i < 10; i++) {
-                client.set("k" + i, "v" + i);
+                try {
+                    client.set("k" + i, "v" + i);
+                } catch (RuntimeException e) {
+                    // the only cluster is down
+                }
             }
         }
         dc1.restart();
-        try (Jedis direct = new Jedis("127.0.0.1", dc1.port())) {
-            direct.set("k1", "stale on dc1");
-        }
         Thread.sleep(500);
-        try (Jedis client = new Jedis("127.0.0.1", port)) {
-            assertThat(client.get("k1")).as("the local cluster is out of rotation").isEqualTo("v1");
-        }
+        assertThat(daemon.engine.clusterHealth()).containsEntry("dc1", false);
         daemon.close();
-        daemon = start("  max-entries: 5\n  on-overflow: stay-out");
+        daemon = start("  max-entries: 5\n  on-overflow: stay-out", "dc1");
         Thread.sleep(300);
-        assertThat(daemon.engine.clusterHealth()).containsEntry("dc1", false).containsEntry("dc2", true);
+        assertThat(daemon.engine.clusterHealth()).containsEntry("dc1", false);
     }
 }

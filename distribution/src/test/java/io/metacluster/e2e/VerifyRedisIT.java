@@ -38,7 +38,8 @@ class VerifyRedisIT {
     static RedisServer dc3;
     static Daemon daemon;
     static final Map<String, Integer> ports = new java.util.HashMap<>();
-    static final List<String> LISTENERS = List.of("none", "invalidate", "localwins", "majority", "busy", "budget", "plain");
+    static final List<String> LISTENERS = List.of("none", "invalidate", "localwins", "localwins3", "majority", "busy", "budget",
+            "plain");
 
     @BeforeAll
     static void start() throws Exception {
@@ -50,7 +51,7 @@ class VerifyRedisIT {
             String verify = switch (name) {
                 case "none" -> "{ strategy: sampled, rate: 1, repair: none, recheck-delay-ms: 20 }";
                 case "invalidate" -> "{ strategy: sampled, rate: 1, repair: invalidate, recheck-delay-ms: 20 }";
-                case "localwins" -> "{ strategy: sampled, rate: 1, repair: local-wins, recheck-delay-ms: 20 }";
+                case "localwins", "localwins3" -> "{ strategy: sampled, rate: 1, repair: local-wins, recheck-delay-ms: 20 }";
                 case "majority" -> "{ strategy: sampled, rate: 1, repair: majority, recheck-delay-ms: 20 }";
                 case "busy" -> "{ strategy: sampled, rate: 1, repair: none, max-per-second: 1000000, max-in-flight: 100000 }";
                 case "budget" -> "{ strategy: sampled, rate: 1, max-per-second: 1, repair: none }";
@@ -254,6 +255,44 @@ class VerifyRedisIT {
         }
         assertThat(count("localwins", "mismatch")).isPositive();
         settle("localwins");
+    }
+
+    @Test
+    void oneReadRepairsEveryDivergentCluster() throws Exception {
+        int keys = 20;
+        for (int i = 0; i < keys; i++) {
+            String key = "every:" + i;
+            onEach(j -> j.set(key, "right"), dc1);
+            onEach(j -> j.set(key, "wrong on dc2"), dc2);
+            // on dc3, half the keys are missing and the other half hold another wrong value
+            onEach(j -> {
+                if (key.hashCode() % 2 == 0) {
+                    j.set(key, "wrong on dc3");
+                }
+            }, dc3);
+        }
+        long clustersBefore = count("localwins3", "clusters-repaired");
+        long repairedBefore = count("localwins3", "repaired");
+        try (Jedis client = proxy("localwins3")) {
+            // one read per key: its check compares dc1 with one remote, its repair covers both
+            for (int i = 0; i < keys; i++) {
+                assertThat(client.get("every:" + i)).isEqualTo("right");
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (count("localwins3", "repaired") < repairedBefore + keys && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        settle("localwins3");
+        assertThat(count("localwins3", "mismatch")).as("one divergence found per key").isEqualTo(keys);
+        assertThat(count("localwins3", "clusters-repaired") - clustersBefore).as("both remotes, by one repair each")
+                .isEqualTo(2L * keys);
+        try (Jedis b = direct(dc2); Jedis c = direct(dc3)) {
+            for (int i = 0; i < keys; i++) {
+                assertThat(b.get("every:" + i)).isEqualTo("right");
+                assertThat(c.get("every:" + i)).isEqualTo("right");
+            }
+        }
     }
 
     @Test

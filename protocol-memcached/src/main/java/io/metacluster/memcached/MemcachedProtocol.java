@@ -4,6 +4,7 @@ import io.metacluster.spi.BackendCodec;
 import io.metacluster.spi.BackendSettings;
 import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.ClientLimits;
+import io.metacluster.spi.NodeSync;
 import io.metacluster.spi.Protocol;
 import io.metacluster.spi.ReplyVerification;
 import org.pf4j.Extension;
@@ -58,6 +59,7 @@ import org.pf4j.Extension;
  */
 @Extension
 public final class MemcachedProtocol implements Protocol {
+    private static final NodeSync NODE_SYNC = new MemcachedNodeSync();
     /** Backend connections that carry text and meta requests. */
     static final int TEXT_LANE = 0;
     /** Backend connections that carry binary requests. */
@@ -90,6 +92,12 @@ public final class MemcachedProtocol implements Protocol {
     }
 
     /** flush_all in the text protocol, on a text (lane 0) connection. */
+    /** Identity from stats; copy by lru_crawler metadump, mg and ms. */
+    @Override
+    public NodeSync nodeSync() {
+        return NODE_SYNC;
+    }
+
     @Override
     public byte[] flushRequest() {
         return "flush_all\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);

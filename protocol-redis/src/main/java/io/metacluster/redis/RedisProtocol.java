@@ -4,6 +4,7 @@ import io.metacluster.spi.BackendCodec;
 import io.metacluster.spi.BackendSettings;
 import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.ClientLimits;
+import io.metacluster.spi.NodeSync;
 import io.metacluster.spi.Protocol;
 import io.metacluster.spi.ReplyVerification;
 import org.pf4j.Extension;
@@ -16,6 +17,7 @@ import org.pf4j.Extension;
  */
 @Extension
 public final class RedisProtocol implements Protocol {
+    private static final NodeSync NODE_SYNC = new RedisNodeSync();
 
     @Override
     public String name() {
@@ -64,6 +66,12 @@ public final class RedisProtocol implements Protocol {
     @Override
     public ReplyVerification verification() {
         return RedisVerification.standard();
+    }
+
+    /** Identity from INFO server; copy by SCAN, DUMP/PTTL and RESTORE. */
+    @Override
+    public NodeSync nodeSync() {
+        return NODE_SYNC;
     }
 
     /**

@@ -35,7 +35,9 @@ public interface Protocol extends ExtensionPoint {
     /**
      * The request that empties a backend (Redis {@code FLUSHDB}, memcached {@code flush_all}), in
      * the client protocol, so that a {@link ClientCodec} decodes it like any request. Sent to a
-     * node whose outage outlived its replay log, so that it refills instead of serving stale data.
+     * node whose outage outlived its replay log, so that it refills instead of serving stale data,
+     * when it cannot be resynchronised instead (no {@link #nodeSync()}, or no other cluster of its
+     * listeners to copy from) and {@code replay.on-overflow} is {@code flush}.
      */
     byte[] flushRequest();
 
@@ -82,6 +84,15 @@ public interface Protocol extends ExtensionPoint {
      * Stateless and shared; see {@link ReplyVerification} for its contract.
      */
     default ReplyVerification verification() {
+        return null;
+    }
+
+    /**
+     * How a node's identity is learnt and a node refilled from another cluster; {@code null}
+     * when the protocol cannot (restarted nodes then rejoin reads at once, and an overflowed
+     * replay log flushes the node). Stateless and shared; see {@link NodeSync}.
+     */
+    default NodeSync nodeSync() {
         return null;
     }
 }

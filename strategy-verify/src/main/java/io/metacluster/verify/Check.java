@@ -11,6 +11,7 @@ import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One sampled read, from the first comparison to the repair. Confined to the event loop of the
@@ -120,7 +121,7 @@ final class Check {
         switch (verifier.repair) {
             case NONE -> finish(null);
             case INVALIDATE -> invalidate();
-            case LOCAL_WINS -> copy(served, List.of(other));
+            case LOCAL_WINS -> copyToEveryDivergent(served);
             case MAJORITY -> majority();
         }
     }
@@ -137,6 +138,39 @@ final class Check {
             }
         }
         Batch.send(verifier.context, deletes, batch -> repaired(batch.allSucceeded(protocol)));
+    }
+
+    /**
+     * Compares {@code source} with every other healthy cluster of the listener, and copies its
+     * state to each that holds something else: a divergence found on one cluster (a missed write,
+     * an emptied node) is often on others too, and one read repairs them all. A write of the keys
+     * in between: {@link #invalidate}.
+     */
+    private void copyToEveryDivergent(ClusterView source) {
+        List<ClusterView> involved = new ArrayList<>();
+        involved.add(source);
+        for (ClusterView cluster : verifier.context.clusters()) {
+            if (cluster != source && (cluster == other || cluster.healthy())) {
+                involved.add(cluster);
+            }
+        }
+        readUndisturbed(involved, batch -> {
+            if (batch.reply(0) == null || protocol.isError(read, batch.reply(0))) {
+                repaired(false);
+                return;
+            }
+            List<ClusterView> divergent = new ArrayList<>();
+            for (int i = 1; i < involved.size(); i++) {
+                if (batch.reply(i) != null && protocol.compare(read, batch.reply(0), batch.reply(i)) == Verdict.DIFFERENT) {
+                    divergent.add(involved.get(i));
+                }
+            }
+            if (divergent.isEmpty()) {
+                repaired(true);
+            } else {
+                copy(source, divergent);
+            }
+        });
     }
 
     /**
@@ -194,7 +228,11 @@ final class Check {
                 if (verifier.writesStarted(read, involved) != started) {
                     invalidate();
                 } else {
-                    repaired(written.allSucceeded(protocol));
+                    boolean ok = written.allSucceeded(protocol);
+                    if (ok) {
+                        verifier.metrics.clustersRepaired.inc(targets.size());
+                    }
+                    repaired(ok);
                 }
             });
         });
@@ -211,20 +249,7 @@ final class Check {
                 healthy.add(cluster);
             }
         }
-        long started = verifier.writesStarted(read, healthy);
-        if (verifier.writesInFlight(read, healthy)) {
-            invalidate();
-            return;
-        }
-        List<Batch.Request> reads = new ArrayList<>();
-        for (ClusterView cluster : healthy) {
-            reads.add(new Batch.Request(cluster, read.retain()));
-        }
-        Batch.send(verifier.context, reads, batch -> {
-            if (verifier.writesStarted(read, healthy) != started || verifier.writesInFlight(read, healthy)) {
-                invalidate();
-                return;
-            }
+        readUndisturbed(healthy, batch -> {
             int winner = -1;
             int votes = 0;
             for (int i = 0; i < healthy.size(); i++) {
@@ -249,6 +274,30 @@ final class Check {
                 repaired(true);
             } else {
                 copy(healthy.get(winner), minority);
+            }
+        });
+    }
+
+    /**
+     * Reads the keys on every one of {@code clusters} at once and hands the replies, in that
+     * order, to {@code then}; a write of the keys in flight before or started during the reads
+     * makes the replies worthless: {@link #invalidate} instead.
+     */
+    private void readUndisturbed(List<ClusterView> clusters, Consumer<Batch> then) {
+        long started = verifier.writesStarted(read, clusters);
+        if (verifier.writesInFlight(read, clusters)) {
+            invalidate();
+            return;
+        }
+        List<Batch.Request> reads = new ArrayList<>();
+        for (ClusterView cluster : clusters) {
+            reads.add(new Batch.Request(cluster, read.retain()));
+        }
+        Batch.send(verifier.context, reads, batch -> {
+            if (verifier.writesStarted(read, clusters) != started || verifier.writesInFlight(read, clusters)) {
+                invalidate();
+            } else {
+                then.accept(batch);
             }
         });
     }

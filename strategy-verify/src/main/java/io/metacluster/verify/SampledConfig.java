@@ -62,7 +62,7 @@ public record SampledConfig(Double rate, Integer maxPerSecond, Integer maxInFlig
         NONE,
         /** Delete the key on every cluster: the next read misses and the application refills it. */
         INVALIDATE,
-        /** Copy the key from the cluster that served the read to the one it was compared with. */
+        /** Copy the key from the cluster that served the read to every healthy cluster that holds something else. */
         LOCAL_WINS,
         /** Read every healthy cluster; copy what most hold to the rest; no majority: invalidate. */
         MAJORITY;

@@ -33,6 +33,8 @@ final class VerifyMetrics {
     final Counter match;
     final Counter mismatch;
     final Counter repaired;
+    /** Clusters a repair wrote to: one repair may fix several. */
+    final Counter clustersRepaired;
     final Counter repairFailed;
     final Counter rechecked;
     final Counter dropped;
@@ -43,6 +45,7 @@ final class VerifyMetrics {
         match = metrics.counter("match");
         mismatch = metrics.counter("mismatch");
         repaired = metrics.counter("repaired");
+        clustersRepaired = metrics.counter("clusters-repaired");
         repairFailed = metrics.counter("repair-failed");
         rechecked = metrics.counter("rechecked");
         dropped = metrics.counter("dropped");

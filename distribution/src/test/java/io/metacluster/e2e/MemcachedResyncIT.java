@@ -1,0 +1,101 @@
+package io.metacluster.e2e;
+
+import io.metacluster.testing.FreePorts;
+import io.metacluster.testing.MemcachedServer;
+import net.rubyeye.xmemcached.MemcachedClient;
+import net.rubyeye.xmemcached.XMemcachedClientBuilder;
+import net.rubyeye.xmemcached.command.TextCommandFactory;
+import net.rubyeye.xmemcached.utils.AddrUtil;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Resync of a memcached node restarted empty under traffic, against real memcached processes. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class MemcachedResyncIT {
+    private static final int PRELOAD = 5_000;
+
+    @TempDir
+    Path replayDir;
+    MemcachedServer dc1;
+    MemcachedServer dc2;
+    Daemon daemon;
+
+    @AfterEach
+    void stop() {
+        if (daemon != null) {
+            daemon.close();
+        }
+        dc1.close();
+        dc2.close();
+    }
+
+    @Test
+    void aLocalNodeRestartedEmptyUnderTrafficMissesNoReadAndIsRefilled() throws Exception {
+        dc1 = MemcachedServer.start();
+        dc2 = MemcachedServer.start();
+        int port = FreePorts.find();
+        daemon = Daemon.start("""
+                backend:
+                  reconnect-min-ms: 50
+                  reconnect-max-ms: 200
+                replay:
+                  dir: %s
+                listeners:
+                  - name: mc
+                    protocol: memcached
+                    bind: 127.0.0.1:%d
+                    clusters: [dc1, dc2]
+                clusters:
+                  - { name: dc1, local: true, nodes: [%s] }
+                  - { name: dc2, nodes: [%s] }
+                """.formatted(replayDir, port, dc1.address(), dc2.address()));
+        MemcachedClient client = client(port);
+        try {
+            for (int i = 0; i < PRELOAD; i++) {
+                assertThat(client.set("pre:" + i, i % 2 == 0 ? 0 : 3600, "v" + i)).isTrue();
+            }
+        } finally {
+            client.shutdown();
+        }
+        ReadsAndWrites traffic = new ReadsAndWrites(() -> new ReadsAndWrites.Client() {
+            final MemcachedClient own = client(port);
+
+            public boolean set(String key, String value) throws Exception {
+                return own.set(key, 0, value);
+            }
+
+            public String get(String key) throws Exception {
+                return own.get(key);
+            }
+
+            public void close() throws Exception {
+                own.shutdown();
+            }
+        }, PRELOAD);
+        traffic.restartEmpty(dc1, daemon, "dc1");
+        int written = traffic.written();
+        assertThat(daemon.counter("cluster.dc1.resync.completed")).isEqualTo(1);
+        for (int i = 0; i < PRELOAD; i += 7) {
+            assertThat(dc1.get("pre:" + i)).isEqualTo("v" + i);
+        }
+        for (int i = 0; i < written; i += 7) {
+            assertThat(dc1.get("new:" + i)).isEqualTo("w" + i);
+        }
+        assertThat(dc1.request("mg pre:1 t\r\n", false).get(0)).matches("HD t3[0-9]{3}");
+        assertThat(dc1.request("mg pre:2 t\r\n", false).get(0)).isEqualTo("HD t-1");
+    }
+
+    private static MemcachedClient client(int port) throws Exception {
+        XMemcachedClientBuilder builder = new XMemcachedClientBuilder(AddrUtil.getAddresses("127.0.0.1:" + port));
+        builder.setCommandFactory(new TextCommandFactory());
+        builder.setOpTimeout(5_000);
+        return builder.build();
+    }
+}

@@ -59,10 +59,13 @@ final class CommandClassifier {
                 return Command.unsupported(frame, info.displayName(), info.displayName()
                         + " with BLOCK is not supported by metacluster yet (blocking command)", info);
             }
+            // a write whose outcome one cluster decides (SPOP, XADD *) is served there first, then its effect goes on
+            CommandKind kind = info.rules().effect() != Effects.Effect.NONE && Effects.applies(info.rules().effect(), frame, args)
+                    ? CommandKind.CONDITIONAL_WRITE : info.kind();
             int keys = keyFinder.find(info, frame, args.pairs(), count);
             return keys == 1
-                    ? Command.of(frame, info.displayName(), info.kind(), keyFinder.offset(0), keyFinder.length(0), info, 0)
-                    : Command.of(frame, info.displayName(), info.kind(), keyFinder.ranges(), info);
+                    ? Command.of(frame, info.displayName(), kind, keyFinder.offset(0), keyFinder.length(0), info, 0)
+                    : Command.of(frame, info.displayName(), kind, keyFinder.ranges(), info);
         } catch (RuntimeException e) {
             frame.release();
             throw e;

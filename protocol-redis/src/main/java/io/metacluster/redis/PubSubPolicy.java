@@ -2,10 +2,8 @@ package io.metacluster.redis;
 
 import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
-import io.metacluster.spi.ConditionalWrites;
 import io.metacluster.spi.Pinning;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 
 import java.nio.charset.StandardCharsets;
 
@@ -14,13 +12,13 @@ import java.nio.charset.StandardCharsets;
  * its own ({@link CommandKind#PINNED}): while it is, it may send what Redis 7.0 allows a
  * subscribed RESP2 connection (the {@code while-pinned} column of {@code proxy-rules.tsv}), and
  * the reply that leaves it no subscription, or RESET's, ends the mode. PUBLISH is a
- * {@link CommandKind#CONDITIONAL_WRITE}: answered by the read cluster, where this proxy's
- * subscribers are, so the client's receiver count is theirs; the same message then goes to the
- * other clusters.
+ * {@link CommandKind#CONDITIONAL_WRITE} ({@link Effects}): answered by the read cluster, where this
+ * proxy's subscribers are, so the client's receiver count is theirs; the same message then goes to
+ * the other clusters.
  *
  * <p>Stateless: one instance shared by every connection and thread.
  */
-final class PubSubPolicy implements Pinning, ConditionalWrites {
+final class PubSubPolicy implements Pinning {
     static final PubSubPolicy INSTANCE = new PubSubPolicy();
 
     private static final byte[] RESET_REPLY = "+RESET\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -76,19 +74,5 @@ final class PubSubPolicy implements Pinning, ConditionalWrites {
             }
         }
         return true;
-    }
-
-    /** PUBLISH or SPUBLISH, the only conditional writes: the same frame, sent as a plain write. */
-    @Override
-    public Command propagation(Command command, ByteBuf reply, ByteBufAllocator alloc) {
-        if (!(command.detail() instanceof CommandInfo info) || info.kind() != CommandKind.CONDITIONAL_WRITE) {
-            return null;
-        }
-        int[] keys = new int[2 * command.keyCount()];
-        for (int i = 0; i < command.keyCount(); i++) {
-            keys[2 * i] = command.keyOffset(i);
-            keys[2 * i + 1] = command.keyLength(i);
-        }
-        return Command.of(command.frame().retainedSlice(), command.name(), CommandKind.WRITE, keys, info);
     }
 }

@@ -93,6 +93,6 @@ public final class RedisClientCodec implements ClientCodec {
 
     @Override
     public ConditionalWrites conditionalWrites() {
-        return PubSubPolicy.INSTANCE;
+        return Effects.INSTANCE;
     }
 }

@@ -55,13 +55,17 @@ final class CommandClassifier {
             if (info.kind() == CommandKind.ADMIN) {
                 return Command.of(frame, info.displayName(), CommandKind.ADMIN, null, info);
             }
+            CommandKind kind = info.kind();
             if (info.rules().blockOption() && blocks(frame, args)) {
-                return Command.unsupported(frame, info.displayName(), info.displayName()
-                        + " with BLOCK is not supported by metacluster yet (blocking command)", info);
+                if (!info.rules().effect().blocking()) {
+                    return Command.unsupported(frame, info.displayName(), info.displayName()
+                            + " with BLOCK is not supported by metacluster yet (blocking command)", info);
+                }
+                kind = CommandKind.PINNED;
+            } else if (info.rules().effect() != Effects.Effect.NONE && Effects.applies(info.rules().effect(), frame, args)) {
+                // a write whose outcome one cluster decides (SPOP, XADD *) is served there first, then its effect goes on
+                kind = CommandKind.CONDITIONAL_WRITE;
             }
-            // a write whose outcome one cluster decides (SPOP, XADD *) is served there first, then its effect goes on
-            CommandKind kind = info.rules().effect() != Effects.Effect.NONE && Effects.applies(info.rules().effect(), frame, args)
-                    ? CommandKind.CONDITIONAL_WRITE : info.kind();
             int keys = keyFinder.find(info, frame, args.pairs(), count);
             return keys == 1
                     ? Command.of(frame, info.displayName(), kind, keyFinder.offset(0), keyFinder.length(0), info, 0)

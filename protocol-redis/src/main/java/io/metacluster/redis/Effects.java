@@ -3,10 +3,13 @@ package io.metacluster.redis;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.ConditionalWrites;
+import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The write that brings the other clusters to the state one cluster decided, as Redis itself
@@ -14,19 +17,17 @@ import java.nio.charset.StandardCharsets;
  * {@code proxy-rules.tsv}): {@code XADD key * ...} is repeated with the ID the serving cluster
  * generated, {@code SPOP} becomes {@code SREM} of the members it popped, {@code INCRBYFLOAT}
  * becomes {@code SET key result KEEPTTL} and {@code HINCRBYFLOAT} {@code HSET key field result}
- * (so every cluster holds the very string the client saw), and {@code PUBLISH} is sent again as it
- * is. A reply that says nothing changed (a nil, an empty array) propagates nothing. Errors never
- * get here: the engine propagates only what succeeded.
+ * (so every cluster holds the very string the client saw), {@code PUBLISH} is sent again as it
+ * is, and a blocking command that was served becomes its non-blocking form on the key that served
+ * ({@code BLPOP} → {@code LPOP}, {@code BLMOVE} → {@code LMOVE}, {@code BZPOPMIN} → {@code ZREM} of
+ * the popped member, ...). A reply that says nothing changed (a nil, an empty array) or an error
+ * propagates nothing.
  *
- * <p>Stateless: one instance shared by every connection and thread.
+ * <p>Stateless: one instance shared by every connection and thread. Runs once per such reply, not
+ * on the path of ordinary commands.
  */
 final class Effects implements ConditionalWrites {
     static final Effects INSTANCE = new Effects();
-
-    private static final byte[] SREM = bytes("SREM");
-    private static final byte[] SET = bytes("SET");
-    private static final byte[] HSET = bytes("HSET");
-    private static final byte[] KEEPTTL = bytes("KEEPTTL");
 
     /** How a command's effect is written for the other clusters. */
     enum Effect {
@@ -41,7 +42,24 @@ final class Effects implements ConditionalWrites {
         /** INCRBYFLOAT: SET of the reply's value, keeping the key's TTL. */
         SET_KEEPTTL,
         /** HINCRBYFLOAT: HSET of the reply's value. */
-        HSET
+        HSET,
+        /** Blocking, with nothing to propagate (XREAD BLOCK, WAIT). */
+        NOTHING,
+        /** BLPOP, BRPOP: LPOP or RPOP of the key that served. */
+        POP,
+        /** BLMOVE, BRPOPLPUSH: LMOVE or RPOPLPUSH with the same arguments but the timeout. */
+        MOVE,
+        /** BLMPOP: LPOP or RPOP of the key that served, as many elements as it popped. */
+        MPOP,
+        /** BZPOPMIN, BZPOPMAX: ZREM of the popped member. */
+        ZPOP,
+        /** BZMPOP: ZREM of the popped members. */
+        ZMPOP;
+
+        /** A blocking command's: it runs on a connection of the client's own (a conversation, see {@link io.metacluster.spi.Pinning}). */
+        boolean blocking() {
+            return ordinal() >= NOTHING.ordinal();
+        }
     }
 
     private Effects() {
@@ -49,122 +67,79 @@ final class Effects implements ConditionalWrites {
 
     /** Whether {@code effect} makes the request at {@code args} a conditional write (XADD: only with an ID to generate). */
     static boolean applies(Effect effect, ByteBuf frame, RequestArgs args) {
-        return switch (effect) {
-            case NONE -> false;
-            case XADD_ID -> {
-                int id = xaddIdArg(frame, args.pairs(), args.count());
-                yield id > 0 && frame.indexOf(frame.readerIndex() + args.offset(id),
-                        frame.readerIndex() + args.offset(id) + args.length(id), (byte) '*') >= 0;
-            }
-            default -> true;
-        };
+        if (effect == Effect.XADD_ID) {
+            int id = xaddIdArg(frame, args.pairs(), args.count());
+            int from = frame.readerIndex() + (id > 0 ? args.offset(id) : 0);
+            return id > 0 && frame.indexOf(from, from + args.length(id), (byte) '*') >= 0;
+        }
+        return effect != Effect.NONE && !effect.blocking();
     }
 
     @Override
     public Command propagation(Command command, ByteBuf reply, ByteBufAllocator alloc) {
-        if (!(command.detail() instanceof CommandInfo info) || command.kind() != CommandKind.CONDITIONAL_WRITE) {
+        if (!(command.detail() instanceof CommandInfo info) || !reply.isReadable() || Replies.isError(null, reply)
+                || Replies.isNil(reply)
+                || (command.kind() != CommandKind.CONDITIONAL_WRITE && command.kind() != CommandKind.PINNED)) {
             return null;
         }
-        ByteBuf frame = command.frame();
-        return switch (info.rules().effect()) {
-            case NONE -> null;
-            case SAME -> Command.of(frame.retainedSlice(), command.name(), CommandKind.WRITE, keysOf(command), info);
-            case XADD_ID -> xadd(command, info, reply, alloc);
-            case SREM -> srem(command, info, reply, alloc);
-            case SET_KEEPTTL -> withResult(command, info, reply, alloc, SET, 2, KEEPTTL);
-            case HSET -> withResult(command, info, reply, alloc, HSET, 3, null);
-        };
+        try {
+            return effect(command, info, reply, alloc);
+        } catch (ProtocolException e) {
+            throw new IllegalStateException("a reply that was framed once cannot be reframed", e);
+        }
     }
 
-    /** XADD with the ID argument replaced by the reply's ID. */
-    private static Command xadd(Command command, CommandInfo info, ByteBuf reply, ByteBufAllocator alloc) {
+    private static Command effect(Command command, CommandInfo info, ByteBuf reply, ByteBufAllocator alloc)
+            throws ProtocolException {
         ByteBuf frame = command.frame();
-        int[] args = MultibulkArgs.of(frame);
-        int count = args.length / 2;
-        int idArg = xaddIdArg(frame, args, count);
-        int payload = bulkPayload(reply);
-        if (idArg < 0 || payload < 0) {
-            return null; // NOMKSTREAM on a missing stream: nothing was added
-        }
-        ByteBuf out = alloc.buffer(frame.readableBytes() + 32);
-        RespWriter.arrayHeader(out, count);
-        int keyAt = 0;
-        for (int i = 0; i < count; i++) {
-            int at = i == idArg
-                    ? RespWriter.bulk(out, reply, payload, bulkLength(reply))
-                    : RespWriter.bulk(out, frame, frame.readerIndex() + args[2 * i], args[2 * i + 1]);
-            if (i == 1) {
-                keyAt = at;
-            }
-        }
-        return Command.of(out, command.name(), CommandKind.WRITE, keyAt - out.readerIndex(), args[3], info, command.lane());
-    }
-
-    /** SREM key and the popped members (a bulk string, or an array or RESP3 set of them). */
-    private static Command srem(Command command, CommandInfo info, ByteBuf reply, ByteBufAllocator alloc) {
         int at = reply.readerIndex();
-        byte type = reply.getByte(at);
-        int members;
-        if (type == '$') {
-            members = bulkPayload(reply) < 0 ? 0 : 1;
-        } else if (type == '*' || type == '~') {
-            int cr = reply.indexOf(at, reply.writerIndex(), (byte) '\r');
-            members = (int) RespSplitter.parseDecimal(reply, at + 1, cr);
-            at = cr + 2;
-        } else {
-            return null;
-        }
-        if (members <= 0) {
-            return null;
-        }
-        ByteBuf out = alloc.buffer(reply.readableBytes() + 32);
-        RespWriter.arrayHeader(out, 2L + members);
-        RespWriter.bulk(out, SREM);
-        int keyAt = keyBulk(out, command);
-        if (type == '$') {
-            RespWriter.bulk(out, reply, bulkPayload(reply), bulkLength(reply));
-        } else {
-            // the elements are bulk strings already: copied as they are
-            out.writeBytes(reply, at, reply.writerIndex() - at);
-        }
-        return Command.of(out, command.name(), CommandKind.WRITE, keyAt, command.keyLength(0), info, command.lane());
-    }
-
-    /**
-     * {@code verb}, the command's arguments 1 to {@code upTo - 1} (the key, HINCRBYFLOAT's field),
-     * the reply's value, then {@code suffix} when there is one.
-     */
-    private static Command withResult(Command command, CommandInfo info, ByteBuf reply, ByteBufAllocator alloc,
-                                      byte[] verb, int upTo, byte[] suffix) {
-        int payload = bulkPayload(reply);
-        if (payload < 0) {
-            return null;
-        }
-        ByteBuf frame = command.frame();
-        int[] args = MultibulkArgs.of(frame);
-        ByteBuf out = alloc.buffer(frame.readableBytes() + reply.readableBytes() + 32);
-        RespWriter.arrayHeader(out, upTo + 1 + (suffix == null ? 0 : 1));
-        RespWriter.bulk(out, verb);
-        int keyAt = 0;
-        for (int i = 1; i < upTo; i++) {
-            int at = RespWriter.bulk(out, frame, frame.readerIndex() + args[2 * i], args[2 * i + 1]);
-            if (i == 1) {
-                keyAt = at;
+        return switch (info.rules().effect()) {
+            case NONE, NOTHING -> null;
+            case SAME -> Command.of(frame.retainedSlice(), command.name(), CommandKind.WRITE, keysOf(command), info);
+            case XADD_ID -> {
+                int[] args = MultibulkArgs.of(frame);
+                int id = xaddIdArg(frame, args, args.length / 2);
+                Part[] parts = args(frame, args, 0, args.length / 2);
+                parts[id] = bulk(reply, at);
+                yield write(command, info, alloc, 1, parts);
             }
-        }
-        RespWriter.bulk(out, reply, payload, bulkLength(reply));
-        if (suffix != null) {
-            RespWriter.bulk(out, suffix);
-        }
-        return Command.of(out, command.name(), CommandKind.WRITE, keyAt - out.readerIndex(), args[3], info,
-                command.lane());
-    }
-
-    /** Writes the command's key as a bulk string; returns where it starts, from {@code out}'s reader index. */
-    private static int keyBulk(ByteBuf out, Command command) {
-        ByteBuf frame = command.frame();
-        return RespWriter.bulk(out, frame, frame.readerIndex() + command.keyOffset(0), command.keyLength(0))
-                - out.readerIndex();
+            case SREM -> {
+                Part[] members = isArray(reply, at) ? elements(reply, at) : new Part[] {bulk(reply, at)};
+                yield members.length == 0 ? null
+                        : write(command, info, alloc, 1, join(verb("SREM"), arg(frame, 1), members));
+            }
+            case SET_KEEPTTL -> write(command, info, alloc, 1, verb("SET"), arg(frame, 1), bulk(reply, at), verb("KEEPTTL"));
+            case HSET -> write(command, info, alloc, 1, verb("HSET"), arg(frame, 1), arg(frame, 2), bulk(reply, at));
+            // BLPOP, BRPOP: [key, element]
+            case POP -> write(command, info, alloc, 1, verb(command.name().substring(1)), elements(reply, at)[0]);
+            case MOVE -> { // BLMOVE src dst from to timeout, BRPOPLPUSH src dst timeout
+                int[] args = MultibulkArgs.of(frame);
+                Part[] parts = args(frame, args, 0, args.length / 2 - 1);
+                parts[0] = verb(command.name().substring(1));
+                yield write(command, info, alloc, 2, parts);
+            }
+            case MPOP -> { // BLMPOP timeout numkeys key... LEFT|RIGHT [COUNT n]: [key, [element...]]
+                int[] args = MultibulkArgs.of(frame);
+                int numkeys = (int) RespSplitter.parseDecimal(frame, frame.readerIndex() + args[4],
+                        frame.readerIndex() + args[4] + args[5]);
+                boolean left = KeyFinder.argEquals(frame, args, 3 + numkeys, "LEFT");
+                int popped = count(reply, second(reply, at));
+                yield write(command, info, alloc, 1, verb(left ? "LPOP" : "RPOP"), elements(reply, at)[0],
+                        verb(Integer.toString(popped)));
+            }
+            // BZPOPMIN, BZPOPMAX: [key, member, score]
+            case ZPOP -> write(command, info, alloc, 1, verb("ZREM"), elements(reply, at)[0], elements(reply, at)[1]);
+            case ZMPOP -> { // BZMPOP timeout numkeys key... MIN|MAX [COUNT n]: [key, [[member, score]...]]
+                int pairs = second(reply, at);
+                Part[] members = new Part[count(reply, pairs)];
+                int pair = first(reply, pairs);
+                for (int i = 0; i < members.length; i++) {
+                    members[i] = bulk(reply, first(reply, pair));
+                    pair += RespSplitter.lengthOf(reply, pair);
+                }
+                yield write(command, info, alloc, 1, join(verb("ZREM"), elements(reply, at)[0], members));
+            }
+        };
     }
 
     /**
@@ -192,6 +167,57 @@ final class Effects implements ConditionalWrites {
         return -1;
     }
 
+    /** A piece of an effect's request: {@code length} bytes of {@code buf} at {@code index}, one bulk string. */
+    private record Part(ByteBuf buf, int index, int length) {
+    }
+
+    private static Part verb(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+        return new Part(Unpooled.wrappedBuffer(bytes), 0, bytes.length);
+    }
+
+    /** Argument {@code i} of {@code frame}. */
+    private static Part arg(ByteBuf frame, int i) {
+        int[] args = MultibulkArgs.of(frame);
+        return new Part(frame, frame.readerIndex() + args[2 * i], args[2 * i + 1]);
+    }
+
+    /** Arguments {@code from} to {@code to - 1} of {@code frame}. */
+    private static Part[] args(ByteBuf frame, int[] args, int from, int to) {
+        Part[] parts = new Part[to - from];
+        for (int i = from; i < to; i++) {
+            parts[i - from] = new Part(frame, frame.readerIndex() + args[2 * i], args[2 * i + 1]);
+        }
+        return parts;
+    }
+
+    private static Part[] join(Part verb, Part key, Part[] rest) {
+        Part[] parts = new Part[2 + rest.length];
+        parts[0] = verb;
+        parts[1] = key;
+        System.arraycopy(rest, 0, parts, 2, rest.length);
+        return parts;
+    }
+
+    /** The request of {@code parts}, the verb first; arguments 1 to {@code keys} are its keys. */
+    private static Command write(Command command, CommandInfo info, ByteBufAllocator alloc, int keys, Part... parts) {
+        int size = 16;
+        for (Part part : parts) {
+            size += part.length + 16;
+        }
+        ByteBuf out = alloc.buffer(size);
+        RespWriter.arrayHeader(out, parts.length);
+        int[] ranges = new int[2 * keys];
+        for (int i = 0; i < parts.length; i++) {
+            int payload = RespWriter.bulk(out, parts[i].buf, parts[i].index, parts[i].length);
+            if (i >= 1 && i <= keys) {
+                ranges[2 * (i - 1)] = payload - out.readerIndex();
+                ranges[2 * (i - 1) + 1] = parts[i].length;
+            }
+        }
+        return Command.of(out, command.name(), CommandKind.WRITE, ranges, info, command.lane());
+    }
+
     private static int[] keysOf(Command command) {
         int[] keys = new int[2 * command.keyCount()];
         for (int i = 0; i < command.keyCount(); i++) {
@@ -201,21 +227,43 @@ final class Effects implements ConditionalWrites {
         return keys;
     }
 
-    /** Where a bulk string reply's payload starts (an absolute index), or -1 for a nil or anything else. */
-    private static int bulkPayload(ByteBuf reply) {
-        int at = reply.readerIndex();
-        if (reply.readableBytes() < 4 || reply.getByte(at) != '$' || reply.getByte(at + 1) == '-') {
-            return -1;
-        }
-        return reply.indexOf(at, reply.writerIndex(), (byte) '\r') + 2;
+    /** The bulk string at {@code at}. */
+    private static Part bulk(ByteBuf reply, int at) {
+        int cr = reply.indexOf(at, reply.writerIndex(), (byte) '\r');
+        return new Part(reply, cr + 2, (int) RespSplitter.parseDecimal(reply, at + 1, cr));
     }
 
-    private static int bulkLength(ByteBuf reply) {
-        int at = reply.readerIndex();
+    /** An array, or a RESP3 set. */
+    private static boolean isArray(ByteBuf reply, int at) {
+        byte type = reply.getByte(at);
+        return type == '*' || type == '~';
+    }
+
+    /** The element count of the array at {@code at}. */
+    private static int count(ByteBuf reply, int at) {
         return (int) RespSplitter.parseDecimal(reply, at + 1, reply.indexOf(at, reply.writerIndex(), (byte) '\r'));
     }
 
-    private static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.US_ASCII);
+    /** Where the first element of the array at {@code at} starts. */
+    private static int first(ByteBuf reply, int at) {
+        return reply.indexOf(at, reply.writerIndex(), (byte) '\r') + 2;
+    }
+
+    /** Where the second element of the array at {@code at} starts. */
+    private static int second(ByteBuf reply, int at) throws ProtocolException {
+        int first = first(reply, at);
+        return first + RespSplitter.lengthOf(reply, first);
+    }
+
+    /** The leading bulk strings of the array at {@code at}, up to the first element that is not one. */
+    private static Part[] elements(ByteBuf reply, int at) throws ProtocolException {
+        Part[] parts = new Part[count(reply, at)];
+        int element = first(reply, at);
+        int i = 0;
+        for (; i < parts.length && reply.getByte(element) == '$'; i++) {
+            parts[i] = bulk(reply, element);
+            element += RespSplitter.lengthOf(reply, element);
+        }
+        return i == parts.length ? parts : Arrays.copyOf(parts, i);
     }
 }

@@ -8,7 +8,10 @@ import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 
 /**
- * How Redis pub/sub crosses the proxy. A subscribing client is pinned to a backend connection of
+ * How Redis pub/sub and blocking commands cross the proxy. A blocking command (BLPOP, XREAD
+ * BLOCK, ...) is a conversation of one command ({@link Pinning}): it runs on a backend connection
+ * of the client's own to the read cluster, and its effect ({@link Effects}) then goes to the
+ * others. A subscribing client is pinned to a backend connection of
  * its own ({@link CommandKind#PINNED}): while it is, it may send what Redis 7.0 allows a
  * subscribed RESP2 connection (the {@code while-pinned} column of {@code proxy-rules.tsv}), and
  * the reply that leaves it no subscription, or RESET's, ends the mode. PUBLISH is a
@@ -62,6 +65,18 @@ final class PubSubPolicy implements Pinning {
         }
         String kind = message.toString(cr + 2, Math.min(12, message.writerIndex() - cr - 2), StandardCharsets.US_ASCII);
         return kind.startsWith("unsubscribe\r") || kind.startsWith("punsubscribe") || kind.startsWith("sunsubscribe");
+    }
+
+    /** A blocking command (its effect says so) is a conversation of one command, which it ends. */
+    @Override
+    public boolean conversation(Command first) {
+        return first.kind() == CommandKind.PINNED && first.detail() instanceof CommandInfo info
+                && info.rules().effect().blocking();
+    }
+
+    @Override
+    public boolean endsConversation(Command command) {
+        return conversation(command);
     }
 
     private static boolean startsWith(ByteBuf buf, int offset, byte[] prefix) {

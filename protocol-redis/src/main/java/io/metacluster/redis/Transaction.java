@@ -112,8 +112,10 @@ final class Transaction {
         boolean writes = false;
         int keyCount = 0;
         for (Command command : queued) {
-            // a PUBLISH inside (CONDITIONAL_WRITE alone) goes to every cluster with the rest of the block
-            writes |= command.kind() == CommandKind.WRITE || command.kind() == CommandKind.CONDITIONAL_WRITE;
+            // a PUBLISH inside (CONDITIONAL_WRITE alone) goes to every cluster with the rest of the block, and so does
+            // a blocking command (PINNED alone), which does not block inside MULTI
+            writes |= command.kind() == CommandKind.WRITE || command.kind() == CommandKind.CONDITIONAL_WRITE
+                    || command.kind() == CommandKind.PINNED;
             keyCount += command.keyCount();
         }
         int[] keys = new int[2 * keyCount];

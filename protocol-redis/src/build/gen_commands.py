@@ -52,9 +52,9 @@ override("ADMIN", "answered by the proxy (connection state)",
 # since a MULTI alone on a shared node connection would capture other clients' commands.
 override("ADMIN", "transaction: handled by the proxy, forwarded as one block at EXEC",
          "multi", "exec", "discard", "unwatch")
-# WATCH needs a backend connection of the client's own, which multiplexed node connections are not.
-override("UNSUPPORTED", "{} is not supported by metacluster (it needs a backend connection of its own;"
-         " MULTI/EXEC work without it)", "watch")
+# WATCH needs a backend connection of the client's own, which multiplexed node connections are not: the
+# client is pinned to its read cluster until EXEC, DISCARD or UNWATCH (WatchedTransaction.java).
+override("PINNED", "transaction: pins the client to its read cluster until EXEC, DISCARD or UNWATCH", "watch")
 # Blocking commands would stall every client sharing the backend connection: each runs on a connection of
 # the client's own to the read cluster, and what it did goes to the others as its effect (Effects.java).
 override("PINNED", "blocking: runs on a connection of the client's own to the read cluster; its effect then goes"

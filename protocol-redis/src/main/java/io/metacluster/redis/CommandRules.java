@@ -41,8 +41,11 @@ record CommandRules(InMulti inMulti, Pinning.Route whilePinned, Split split, boo
         EXECUTES,
         /** Ends the transaction by dropping it (DISCARD); refused outside one. */
         DISCARDS,
-        /** Refused inside a transaction with "X inside MULTI is not allowed" (WATCH). */
-        REFUSED
+        /**
+         * Refused inside a transaction with "X inside MULTI is not allowed"; outside one, starts a
+         * watched conversation on a connection of the client's own (WATCH, {@link WatchedTransaction}).
+         */
+        WATCHES
     }
 
     /** How a multi-key command is served by a sharded cluster ({@link ShardSplitter}). */

@@ -6,6 +6,7 @@ import io.metacluster.spi.ConditionalWrites;
 import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 
 import java.nio.charset.StandardCharsets;
@@ -77,6 +78,9 @@ final class Effects implements ConditionalWrites {
 
     @Override
     public Command propagation(Command command, ByteBuf reply, ByteBufAllocator alloc) {
+        if (command.detail() instanceof WatchedTransaction.Watched watched) {
+            return watched(command, watched, reply, alloc);
+        }
         if (!(command.detail() instanceof CommandInfo info) || !reply.isReadable() || Replies.isError(null, reply)
                 || Replies.isNil(reply)
                 || (command.kind() != CommandKind.CONDITIONAL_WRITE && command.kind() != CommandKind.PINNED)) {
@@ -87,6 +91,71 @@ final class Effects implements ConditionalWrites {
         } catch (ProtocolException e) {
             throw new IllegalStateException("a reply that was framed once cannot be reframed", e);
         }
+    }
+
+    /** A watched conversation's command: its own write, or for EXEC that ran, the transaction's writes as one block. */
+    private static Command watched(Command command, WatchedTransaction.Watched watched, ByteBuf reply, ByteBufAllocator alloc) {
+        try {
+            if (!reply.isReadable() || Replies.isError(null, reply)) {
+                return null;
+            }
+            return switch (watched.step()) {
+                case DIRECT -> repeat(command, watched.info(), watched.kind(), reply, alloc);
+                case EXEC -> isArray(reply, reply.readerIndex()) ? block(command, watched, reply, alloc) : null;
+                case SETUP, QUEUED, ENDS -> null;
+            };
+        } catch (ProtocolException e) {
+            throw new IllegalStateException("a reply that was framed once cannot be reframed", e);
+        } finally {
+            if (watched.step() == WatchedTransaction.Step.EXEC) {
+                WatchedTransaction.release(watched.queued());
+            }
+        }
+    }
+
+    /** What repeats {@code command}, of {@code kind}, served with {@code reply}: itself for a write, its effect, or nothing. */
+    private static Command repeat(Command command, CommandInfo info, CommandKind kind, ByteBuf reply, ByteBufAllocator alloc)
+            throws ProtocolException {
+        return switch (kind) {
+            case WRITE -> Command.of(command.frame().retainedSlice(), command.name(), CommandKind.WRITE, keysOf(command), info);
+            case CONDITIONAL_WRITE, PINNED -> Replies.isNil(reply) ? null : effect(command, info, reply, alloc);
+            default -> null;
+        };
+    }
+
+    /** MULTI, what repeats each queued command that did not fail (its EXEC reply element says), EXEC; or nothing. */
+    private static Command block(Command exec, WatchedTransaction.Watched watched, ByteBuf reply, ByteBufAllocator alloc)
+            throws ProtocolException {
+        CompositeByteBuf out = alloc.compositeBuffer();
+        out.addComponent(true, Unpooled.wrappedBuffer(Transaction.MULTI));
+        int[] keys = new int[0];
+        int at = reply.readerIndex();
+        int element = first(reply, at);
+        int writes = 0;
+        for (int i = 0; i < Math.min(count(reply, at), watched.queued().size()); i++) {
+            int length = RespSplitter.lengthOf(reply, element);
+            ByteBuf result = reply.slice(element, length);
+            element += length;
+            Command queued = watched.queued().get(i);
+            Command write = Replies.isError(null, result) || !(queued.detail() instanceof CommandInfo info) ? null
+                    : repeat(queued, info, queued.kind(), result, alloc);
+            if (write != null) {
+                int offset = out.writerIndex();
+                keys = Arrays.copyOf(keys, keys.length + 2 * write.keyCount());
+                for (int k = 0; k < write.keyCount(); k++) {
+                    keys[keys.length - 2 * write.keyCount() + 2 * k] = offset + write.keyOffset(k);
+                    keys[keys.length - 2 * write.keyCount() + 2 * k + 1] = write.keyLength(k);
+                }
+                out.addComponent(true, write.frame()); // the write's reference moves to the block
+                writes++;
+            }
+        }
+        if (writes == 0) {
+            out.release();
+            return null;
+        }
+        out.addComponent(true, Unpooled.wrappedBuffer(Transaction.EXEC));
+        return Command.of(out, exec.name(), CommandKind.WRITE, keys, watched.info());
     }
 
     private static Command effect(Command command, CommandInfo info, ByteBuf reply, ByteBufAllocator alloc)

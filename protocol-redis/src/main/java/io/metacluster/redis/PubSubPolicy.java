@@ -34,12 +34,16 @@ final class PubSubPolicy implements Pinning {
     /** A command Redis 7.0 does not have gets its own error first (AS_USUAL), as Redis checks that first. */
     @Override
     public Route whilePinned(Command command) {
+        if (command.detail() instanceof WatchedTransaction.Watched watched) { // WATCH and the like, sent while subscribed
+            return watched.info().rules().whilePinned();
+        }
         return command.detail() instanceof CommandInfo info ? info.rules().whilePinned() : Route.AS_USUAL;
     }
 
     @Override
     public String refusal(Command command) {
-        String name = command.detail() instanceof CommandInfo info ? info.name() : command.name();
+        String name = command.detail() instanceof CommandInfo info ? info.name()
+                : command.detail() instanceof WatchedTransaction.Watched watched ? watched.info().name() : command.name();
         return "Can't execute '" + name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET"
                 + " are allowed in this context";
     }
@@ -67,16 +71,23 @@ final class PubSubPolicy implements Pinning {
         return kind.startsWith("unsubscribe\r") || kind.startsWith("punsubscribe") || kind.startsWith("sunsubscribe");
     }
 
-    /** A blocking command (its effect says so) is a conversation of one command, which it ends. */
+    /**
+     * A blocking command (its effect says so) is a conversation of one command, which it ends; a
+     * WATCH starts one that EXEC, DISCARD, UNWATCH or RESET ends ({@link WatchedTransaction}).
+     */
     @Override
     public boolean conversation(Command first) {
-        return first.kind() == CommandKind.PINNED && first.detail() instanceof CommandInfo info
-                && info.rules().effect().blocking();
+        return first.detail() instanceof WatchedTransaction.Watched || blocking(first);
     }
 
     @Override
     public boolean endsConversation(Command command) {
-        return conversation(command);
+        return command.detail() instanceof WatchedTransaction.Watched watched ? watched.ends() : blocking(command);
+    }
+
+    private static boolean blocking(Command command) {
+        return command.kind() == CommandKind.PINNED && command.detail() instanceof CommandInfo info
+                && info.rules().effect().blocking();
     }
 
     private static boolean startsWith(ByteBuf buf, int offset, byte[] prefix) {

@@ -78,7 +78,7 @@ public final class RedisClientCodec implements ClientCodec {
 
     @Override
     public void closed() {
-        transaction.end();
+        transaction.closed();
     }
 
     @Override

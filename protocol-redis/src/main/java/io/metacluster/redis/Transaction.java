@@ -33,8 +33,8 @@ import java.util.List;
  */
 final class Transaction {
     static final String EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
-    private static final byte[] MULTI = "*1\r\n$5\r\nMULTI\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EXEC = "*1\r\n$4\r\nEXEC\r\n".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] MULTI = "*1\r\n$5\r\nMULTI\r\n".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] EXEC = "*1\r\n$4\r\nEXEC\r\n".getBytes(StandardCharsets.US_ASCII);
 
     /** What the reply to a forwarded transaction is made of: {@code +OK}, one reply per command, the EXEC reply. */
     record Exec(int commands) {

@@ -1,10 +1,5 @@
 package io.metacluster.e2e;
 
-import io.metacluster.testing.FreePorts;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.Jedis;
@@ -32,45 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * clusters as its effect, and every cluster ends up holding the same data.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class RedisBlockingIT {
-    static RedisBackends backends;
-    static int port;
-
-    @BeforeAll
-    static void start() throws Exception {
-        port = FreePorts.find();
-        backends = RedisBackends.start("""
-                backend: { connect-timeout-ms: 500 }
-                replay: { dir: "" }
-                listeners:
-                  - name: main
-                    protocol: redis
-                    bind: 127.0.0.1:%d
-                    clusters: [dc1, dc2, dc3]
-                """.formatted(port));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (backends != null) {
-            backends.close();
-        }
-    }
-
-    @BeforeEach
-    void healthy() throws InterruptedException {
-        backends.healthyAndEmpty();
-    }
-
-    @AfterEach
-    void identical() throws InterruptedException {
-        backends.assertIdenticalCopies();
-    }
-
-    private static Jedis proxy() {
-        return new Jedis("127.0.0.1", port, 10_000);
-    }
-
+class RedisBlockingIT extends ThreeRedisClusters {
     /** Waits until dc1 (the read cluster) shows {@code blocked} clients blocked. */
     private static void awaitBlocked(int blocked) throws InterruptedException {
         try (Jedis dc1 = direct(backends.dc1)) {

@@ -52,14 +52,17 @@ override("ADMIN", "answered by the proxy (connection state)",
 # since a MULTI alone on a shared node connection would capture other clients' commands.
 override("ADMIN", "transaction: handled by the proxy, forwarded as one block at EXEC",
          "multi", "exec", "discard", "unwatch")
-# WATCH needs a backend connection of the client's own, which multiplexed node connections are not.
-override("UNSUPPORTED", "{} is not supported by metacluster (it needs a backend connection of its own;"
-         " MULTI/EXEC work without it)", "watch")
-# Blocking commands would stall every client sharing the backend connection.
-override("UNSUPPORTED", NOT_YET + " (blocking command)",
-         "blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop", "wait")
-# XREAD/XREADGROUP block only with BLOCK: the codec refuses that form (block-option in proxy-rules.tsv) and routes the rest.
-override("READ", "refused by the codec when called with BLOCK", "xread")
+# WATCH needs a backend connection of the client's own, which multiplexed node connections are not: the
+# client is pinned to its read cluster until EXEC, DISCARD or UNWATCH (WatchedTransaction.java).
+override("PINNED", "transaction: pins the client to its read cluster until EXEC, DISCARD or UNWATCH", "watch")
+# Blocking commands would stall every client sharing the backend connection: each runs on a connection of
+# the client's own to the read cluster, and what it did goes to the others as its effect (Effects.java).
+override("PINNED", "blocking: runs on a connection of the client's own to the read cluster; its effect then goes"
+         " to the others", "blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop")
+override("PINNED", "blocking: answered by the read cluster, on a connection of the client's own", "wait")
+# XREAD/XREADGROUP block only with BLOCK: the codec pins XREAD's (block-option in proxy-rules.tsv), refuses
+# XREADGROUP's, and routes the rest.
+override("READ", "pinned to the read cluster when called with BLOCK", "xread")
 override("WRITE", "refused by the codec when called with BLOCK; creates consumer-group state", "xreadgroup")
 # Pub/sub: a subscribed client gets a backend connection of its own (kind PINNED), to one
 # cluster; PUBLISH goes to every cluster like a write, so each subscriber hears a message once.

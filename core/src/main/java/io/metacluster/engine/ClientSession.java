@@ -85,12 +85,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             replies.answerNow(reply);
             return;
         }
+        dispatch(command);
+        if (replies.pending() >= listener.limits().maxPendingPerClient()) {
+            stateChanged();
+        }
+    }
+
+    /** To the pinned mode when it takes {@code command}, else by its kind. */
+    private void dispatch(Command command) {
         boolean pinnedTookIt = (pinned != null || command.kind() == CommandKind.PINNED) && pinnedMode().offer(command);
         if (!pinnedTookIt) {
             route(command);
-        }
-        if (replies.pending() >= listener.limits().maxPendingPerClient()) {
-            stateChanged();
         }
     }
 
@@ -115,7 +120,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
 
     private PinnedMode pinnedMode() {
         if (pinned == null) {
-            pinned = new PinnedMode(ctx, codec, replies, requests::connectPinned, stateChanged);
+            pinned = new PinnedMode(ctx, codec, replies, requests::connectPinned, stateChanged, new PinnedMode.Session() {
+                @Override
+                public void propagate(Command write) {
+                    requests.propagateFromPinned(write);
+                }
+
+                @Override
+                public void reroute(Command command) {
+                    dispatch(command);
+                }
+            });
         }
         return pinned;
     }

@@ -3,6 +3,7 @@ package io.metacluster.engine;
 import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
+import io.metacluster.spi.ConditionalWrites;
 import io.metacluster.spi.Pinning;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -12,17 +13,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.function.Consumer;
 
 /**
  * A client pinned to a backend connection of its own, for what a shared connection cannot carry
- * (Redis subscriptions; WATCH and blocking commands alike). The first {@link CommandKind#PINNED}
- * command enters the mode; the connection is opened once every earlier request of the client is
- * answered (so replies stay in order), and what came meanwhile waits for it. While pinned, the
- * protocol says what passes: {@link Pinning#whilePinned} forwards a command to the connection,
- * lets it be handled as usual, or refuses it with an error. Whatever the connection sends goes to
- * the client as it comes, until a message that {@link Pinning#endsPinning} ends the mode and the
- * connection is closed. Losing the connection while pinned closes the client, as the backend
- * state it held is gone. Lives on the client's event loop.
+ * (Redis subscriptions, WATCH, blocking commands). The first {@link CommandKind#PINNED} command
+ * enters the mode; the connection is opened once every earlier request of the client is answered
+ * (so replies stay in order and its earlier writes reached that cluster first), and what came
+ * meanwhile waits for it. The mode is a subscription or a conversation ({@link Pinning}):
+ * <ul>
+ *   <li>subscription: {@link Pinning#whilePinned} forwards a command to the connection, lets it be
+ *       handled as usual, or refuses it; whatever the connection sends goes to the client as it
+ *       comes, until a message that {@link Pinning#endsPinning} ends the mode;</li>
+ *   <li>conversation: the client's PINNED commands go to the connection, each with its
+ *       {@link PinnedReply} in the client's line of replies; each reply's propagation goes to the
+ *       other clusters; after the reply to the command that ends it, the commands held behind
+ *       that one are routed as usual.</li>
+ * </ul>
+ * Either way the connection is then closed. Losing it while pinned closes the client, as the
+ * backend state it held is gone. Lives on the client's event loop.
  */
 final class PinnedMode implements PinnedListener {
     private static final Logger log = LoggerFactory.getLogger(PinnedMode.class);
@@ -32,31 +41,75 @@ final class PinnedMode implements PinnedListener {
         ChannelFuture open(Command first, PinnedListener listener);
     }
 
+    /** What a conversation hands back to its client's session. */
+    interface Session {
+        /** Sends {@code write} (owned from now on) to every cluster but the pinned one. */
+        void propagate(Command write);
+
+        /** Routes {@code command}, held behind a conversation's end, as a newly read one. */
+        void reroute(Command command);
+    }
+
+    /** A conversation's command, waiting in the client's line for its reply from the pinned connection. */
+    private static final class PinnedReply extends Slot {
+        final Command command;
+        final boolean ends;
+
+        PinnedReply(Command command, boolean ends) {
+            this.command = command;
+            this.ends = ends;
+        }
+    }
+
     private final ChannelHandlerContext ctx;
     private final ClientCodec codec;
     private final ReplyQueue replies;
     private final Opener opener;
     /** Told when the connection is up: the commands that waited for it no longer hold reading back. */
     private final Runnable whenReady;
+    private final Session session;
     private boolean pinning;
+    private boolean conversation;
+    /** In a conversation: the command that ends it was sent; what the client sends now is held. */
+    private boolean ending;
     private boolean connectingPinned;
     private Channel pinned;
     private final ArrayDeque<Command> waitingForPin = new ArrayDeque<>();
+    /** A conversation's commands sent (or to be sent), oldest first: the pinned connection answers them in order. */
+    private final ArrayDeque<PinnedReply> unanswered = new ArrayDeque<>();
+    private final ArrayDeque<Command> held = new ArrayDeque<>();
 
     PinnedMode(ChannelHandlerContext ctx, ClientCodec codec, ReplyQueue replies, Opener opener, Runnable whenReady) {
+        this(ctx, codec, replies, opener, whenReady, null);
+    }
+
+    PinnedMode(ChannelHandlerContext ctx, ClientCodec codec, ReplyQueue replies, Opener opener, Runnable whenReady,
+               Session session) {
         this.ctx = ctx;
         this.codec = codec;
         this.replies = replies;
         this.opener = opener;
         this.whenReady = whenReady;
+        this.session = session;
     }
 
     /**
-     * Takes {@code command} when the mode handles it: forwarded or refused while pinned, or a
+     * Takes {@code command} when the mode handles it: forwarded, held or refused while pinned, or a
      * {@link CommandKind#PINNED} command, which enters the mode. Returns false, having done
      * nothing, for a command to be routed as usual.
      */
     boolean offer(Command command) {
+        if (pinning && conversation) {
+            if (ending) {
+                held.add(command);
+                return true;
+            }
+            if (command.kind() != CommandKind.PINNED) {
+                return false;
+            }
+            converse(command);
+            return true;
+        }
         if (pinning) {
             Pinning.Route route = codec.pinning().whilePinned(command);
             if (route == Pinning.Route.FORWARD) {
@@ -74,8 +127,22 @@ final class PinnedMode implements PinnedListener {
             return false;
         }
         pinning = true;
-        toPinned(command);
+        conversation = session != null && codec.pinning().conversation(command);
+        if (conversation) {
+            converse(command);
+        } else {
+            toPinned(command);
+        }
         return true;
+    }
+
+    /** A conversation's command: in line for its reply, and sent (the command is kept for its propagation). */
+    private void converse(Command command) {
+        PinnedReply slot = new PinnedReply(command, codec.pinning().endsConversation(command));
+        ending = slot.ends;
+        replies.add(slot);
+        unanswered.add(slot);
+        toPinned(command);
     }
 
     /** Whether the client is pinned (or about to be): its commands pass {@link #offer} first. */
@@ -83,15 +150,15 @@ final class PinnedMode implements PinnedListener {
         return pinning;
     }
 
-    /** Commands read while the connection was being opened, still to be sent on it. */
+    /** Commands read while the connection was being opened or a conversation was ending, still to be sent. */
     int waiting() {
-        return waitingForPin.size();
+        return waitingForPin.size() + held.size();
     }
 
     /** A command for the pinned connection: sent now, or once the connection is up. */
     private void toPinned(Command command) {
         if (pinned != null) {
-            pinned.write(command.frame(), pinned.voidPromise()); // the frame's reference goes with it
+            pinned.write(frameToSend(command), pinned.voidPromise());
             FlushBatch.current().flush(pinned);
             return;
         }
@@ -99,10 +166,15 @@ final class PinnedMode implements PinnedListener {
         pinWhenAnswered();
     }
 
+    /** The frame's reference goes with it, except in a conversation, which keeps its commands until their replies. */
+    private ByteBuf frameToSend(Command command) {
+        return conversation ? command.frame().retainedDuplicate() : command.frame();
+    }
+
     /** Opens the pinned connection once every earlier request is answered (their replies come first). */
     void pinWhenAnswered() {
-        if (!pinning || pinned != null || connectingPinned || !replies.isEmpty() || waitingForPin.isEmpty()
-                || replies.isClosed()) {
+        if (!pinning || pinned != null || connectingPinned || waitingForPin.isEmpty() || replies.isClosed()
+                || !(conversation ? replies.isNext(unanswered.peek()) : replies.isEmpty())) {
             return;
         }
         Command first = waitingForPin.peek();
@@ -129,7 +201,7 @@ final class PinnedMode implements PinnedListener {
         connectingPinned = false;
         pinned = channel;
         for (Command command; (command = waitingForPin.poll()) != null; ) {
-            channel.write(command.frame(), channel.voidPromise());
+            channel.write(frameToSend(command), channel.voidPromise());
         }
         FlushBatch.current().flush(channel);
         whenReady.run();
@@ -141,12 +213,57 @@ final class PinnedMode implements PinnedListener {
             message.release();
             return;
         }
+        if (conversation) {
+            answered(message);
+            return;
+        }
         boolean ends = codec.pinning().endsPinning(message);
         replies.push(message);
         if (ends) {
-            pinning = false;
-            pinned = null;
-            channel.close();
+            endPinning();
+        }
+    }
+
+    /** A conversation's reply: its propagation goes to the other clusters, the reply to the client in its turn. */
+    private void answered(ByteBuf message) {
+        PinnedReply slot = unanswered.poll();
+        if (slot == null) { // a conversation's connection says nothing unasked: it is not one any more
+            message.release();
+            log.debug("closing client {}: its pinned backend connection sent a message nobody asked for", client());
+            replies.close();
+            return;
+        }
+        ConditionalWrites writes = codec.conditionalWrites();
+        Command effect = writes == null ? null : writes.propagation(slot.command, message, ctx.alloc());
+        if (effect != null) {
+            session.propagate(effect);
+        }
+        slot.command.release();
+        replies.answer(slot, message);
+        if (slot.ends) {
+            endPinning();
+            rerouteHeld();
+        }
+    }
+
+    private void endPinning() {
+        pinning = false;
+        conversation = false;
+        ending = false;
+        Channel channel = pinned;
+        pinned = null;
+        channel.close();
+    }
+
+    /** What the client sent after a conversation's last command, routed now that its effects went out. */
+    private void rerouteHeld() {
+        if (held.isEmpty()) {
+            return;
+        }
+        ArrayDeque<Command> commands = new ArrayDeque<>(held);
+        held.clear();
+        for (Command command; (command = commands.poll()) != null; ) {
+            session.reroute(command); // may start another conversation, which holds the rest again, in order
         }
     }
 
@@ -174,9 +291,16 @@ final class PinnedMode implements PinnedListener {
         pinning = false;
         for (Command command; (command = waitingForPin.poll()) != null; ) {
             ByteBuf reply = codec.error(ctx.alloc(), command, reason);
+            if (conversation) {
+                replies.answer(unanswered.poll(), reply);
+            } else {
+                replies.answerNow(reply);
+            }
             command.release();
-            replies.answerNow(reply);
         }
+        conversation = false;
+        ending = false;
+        rerouteHeld();
     }
 
     /** The client connection closed: so does the pinned one, and what waited for it is dropped. */
@@ -186,6 +310,14 @@ final class PinnedMode implements PinnedListener {
             pinned = null;
         }
         for (Command command; (command = waitingForPin.poll()) != null; ) {
+            if (!conversation) {
+                command.release();
+            }
+        }
+        for (PinnedReply slot; (slot = unanswered.poll()) != null; ) {
+            slot.command.release();
+        }
+        for (Command command; (command = held.poll()) != null; ) {
             command.release();
         }
     }

@@ -147,4 +147,9 @@ final class ReplyQueue {
     boolean isEmpty() {
         return slots.isEmpty();
     }
+
+    /** Whether {@code slot} is next to be written: every request before it was answered. */
+    boolean isNext(Slot slot) {
+        return slots.peek() == slot;
+    }
 }

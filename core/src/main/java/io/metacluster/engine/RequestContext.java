@@ -25,6 +25,8 @@ final class RequestContext {
     private final ReplyQueue replies;
     private final Parking parking;
     private final RequestPool pool;
+    /** The cluster of the client's last pinned connection: a conversation's effects go to every other one. */
+    private LoopCluster pinnedTo;
 
     RequestContext(Listener listener, ClientCodec codec, long id, List<LoopCluster> clusters, ChannelHandlerContext ctx,
                    ReplyQueue replies, Parking parking, RequestPool pool) {
@@ -126,6 +128,12 @@ final class RequestContext {
      */
     ChannelFuture connectPinned(Command first, PinnedListener listener) {
         LoopCluster target = select(first, clusters);
+        pinnedTo = target;
         return target == null ? null : target.connectPinned(first, id, listener);
+    }
+
+    /** A write that brings the other clusters to the state of the pinned one (owned from now on). See {@link PinnedMode}. */
+    void propagateFromPinned(Command write) {
+        Propagation.send(write, clusters, pinnedTo, id);
     }
 }

@@ -7,6 +7,7 @@ import io.metacluster.spi.ClientContext;
 import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
+import io.metacluster.spi.ConditionalWrites;
 import io.metacluster.spi.Pinning;
 import io.metacluster.spi.Protocol;
 import io.metacluster.spi.ProtocolException;
@@ -68,6 +69,7 @@ final class InlineRedisProtocol implements Protocol {
                 case "GET" -> Command.of(frame, name, CommandKind.READ, keyOffset, words[1].length(), null, 0);
                 case "SET" -> Command.of(frame, name, CommandKind.WRITE, keyOffset, words[1].length(), null, 0);
                 case "SUBSCRIBE", "UNSUBSCRIBE" -> Command.of(frame, name, CommandKind.PINNED, null, null);
+                case "BLPOP" -> Command.of(frame, name, CommandKind.PINNED, keyOffset, words[1].length(), null, 0);
                 case "PING", "QUIT", "AUTH" -> Command.of(frame, name, CommandKind.ADMIN, null, words);
                 default -> Command.unsupported(frame, name, "unknown command '" + words[0] + "'", null);
             };
@@ -110,6 +112,25 @@ final class InlineRedisProtocol implements Protocol {
         @Override
         public String refusal(Command command) {
             return PINNED_REFUSAL;
+        }
+
+        /** BLPOP is a conversation of one command. */
+        @Override
+        public boolean conversation(Command first) {
+            return first.name().equals("BLPOP");
+        }
+
+        @Override
+        public boolean endsConversation(Command command) {
+            return command.name().equals("BLPOP");
+        }
+
+        /** A BLPOP that popped becomes an LPOP of its key. */
+        @Override
+        public ConditionalWrites conditionalWrites() {
+            return (command, reply, alloc) -> reply.getByte(reply.readerIndex()) != '*' || reply.getByte(reply.readerIndex() + 1) == '-'
+                    ? null : Command.of(ByteBufUtil.writeAscii(alloc, "LPOP " + command.key(0).toString(StandardCharsets.US_ASCII)
+                    + "\r\n"), "LPOP", CommandKind.WRITE, 5, command.keyLength(0), null, 0);
         }
 
         @Override

@@ -47,6 +47,8 @@ class PinnedModeTest {
     private ReplyQueue replies;
     private PinnedMode pinned;
     private int readies;
+    /** What a conversation hands back to its session: nothing unless a test sets it before {@link #pinTo}. */
+    private PinnedMode.Session session;
     /** The backend connections the mode opened, in order. */
     private final List<Channel> opened = new CopyOnWriteArrayList<>();
 
@@ -79,7 +81,7 @@ class PinnedModeTest {
             FlowControl flow = new FlowControl(client, Clients.listener(Clients.limits(0, 0, 0), null));
             replies = new ReplyQueue(client.pipeline().firstContext(), flow, () -> pinned.pinWhenAnswered());
             pinned = new PinnedMode(client.pipeline().firstContext(), new InlineRedisProtocol.Codec(), replies, opener,
-                    () -> readies++);
+                    () -> readies++, session);
             return null;
         });
     }
@@ -269,6 +271,42 @@ class PinnedModeTest {
             return null;
         });
 
+        awaitTrue(() -> !opened.get(0).isOpen());
+    }
+
+    @Test
+    void aConversationAnswersInLinePropagatesItsEffectAndThenRoutesWhatWasHeld() {
+        List<String> propagated = new CopyOnWriteArrayList<>();
+        List<String> rerouted = new CopyOnWriteArrayList<>();
+        session = new PinnedMode.Session() {
+            @Override
+            public void propagate(Command write) {
+                propagated.add(write.frame().toString(java.nio.charset.StandardCharsets.US_ASCII));
+                write.release();
+            }
+
+            @Override
+            public void reroute(Command command) {
+                rerouted.add(command.name());
+                command.release();
+            }
+        };
+        pinTo(this::toRedis);
+        redis.call("DEL", "q");
+
+        assertThat(offer("BLPOP q 0")).isTrue();
+        assertThat(offer("GET k")).as("held behind the blocking command").isTrue();
+        awaitTrue(() -> onLoop(() -> pinned.waiting()) == 1); // BLPOP sent once the connection is up; GET still held
+        assertThat(opened).hasSize(1);
+        sleep();
+        assertThat(rerouted).as("still blocked").isEmpty();
+
+        redis.call("RPUSH", "q", "x", "y");
+        assertThat(next(1)).containsExactly("*2\r\n$1\r\nq\r\n$1\r\nx\r\n");
+        awaitTrue(() -> rerouted.size() == 1);
+        assertThat(propagated).containsExactly("LPOP q\r\n");
+        assertThat(rerouted).containsExactly("GET");
+        assertThat(onLoop(() -> pinned.active())).as("the conversation ended").isFalse();
         awaitTrue(() -> !opened.get(0).isOpen());
     }
 

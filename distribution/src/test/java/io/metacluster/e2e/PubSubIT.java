@@ -1,9 +1,5 @@
 package io.metacluster.e2e;
 
-import io.metacluster.testing.FreePorts;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.Jedis;
@@ -25,40 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Redis pub/sub through the daemon and three clusters: each subscriber hears a message once. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class PubSubIT {
-    static RedisBackends backends;
-    static int port;
-
-    @BeforeAll
-    static void start() throws Exception {
-        port = FreePorts.find();
-        backends = RedisBackends.start("""
-                backend: { connect-timeout-ms: 500 }
-                replay: { dir: "" }
-                listeners:
-                  - name: main
-                    protocol: redis
-                    bind: 127.0.0.1:%d
-                    clusters: [dc1, dc2, dc3]
-                """.formatted(port));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (backends != null) {
-            backends.close();
-        }
-    }
-
-    @BeforeEach
-    void healthy() throws InterruptedException {
-        backends.healthyAndEmpty();
-    }
-
-    private static Jedis proxy() {
-        return new Jedis("127.0.0.1", port, 10_000);
-    }
-
+class PubSubIT extends ThreeRedisClusters {
     /** Subscribes {@code subscriber} on a thread of its own; returns once the subscription is confirmed. */
     private static Thread subscribe(Jedis subscriber, JedisPubSub listener, CountDownLatch subscribed, String... channels)
             throws InterruptedException {

@@ -72,6 +72,46 @@ final class RedisBackends implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits (a propagation is sent after the client's reply) until every cluster holds what dc1
+     * holds: the same keys, each with the same {@code DUMP} (type, value, stream IDs and groups)
+     * and an expiry on the same keys. A hashtable-encoded set or hash is compared by its sorted
+     * contents instead: the order its DUMP lists them in is each server's own (a random hash seed).
+     */
+    void assertIdenticalCopies() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        Map<String, String> first;
+        List<Map<String, String>> others;
+        do {
+            first = dump(dc1);
+            others = List.of(dump(dc2), dump(dc3));
+            if (others.stream().allMatch(first::equals)) {
+                return;
+            }
+            Thread.sleep(20);
+        } while (System.nanoTime() < deadline);
+        assertThat(others).as("dc2 and dc3 against dc1").containsOnly(first);
+    }
+
+    /** Every key of {@code server} with its DUMP, hex-encoded, and whether it expires. */
+    private static Map<String, String> dump(RedisServer server) {
+        Map<String, String> dumps = new java.util.TreeMap<>();
+        try (Jedis direct = direct(server)) {
+            for (String key : direct.keys("*")) {
+                String expires = direct.pttl(key) > 0 ? " (expires)" : "";
+                if ("hashtable".equals(direct.objectEncoding(key))) {
+                    String type = direct.type(key);
+                    dumps.put(key, type + " " + (type.equals("set") ? new java.util.TreeSet<>(direct.smembers(key))
+                            : new java.util.TreeMap<>(direct.hgetAll(key))) + expires);
+                    continue;
+                }
+                byte[] dump = direct.dump(key);
+                dumps.put(key, (dump == null ? "(gone)" : java.util.HexFormat.of().formatHex(dump)) + expires);
+            }
+        }
+        return dumps;
+    }
+
     /** A Jedis straight to {@code server}, no proxy involved; close it when done. */
     static Jedis direct(RedisServer server) {
         return new Jedis("127.0.0.1", server.port(), 10_000);

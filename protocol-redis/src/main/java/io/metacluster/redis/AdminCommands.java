@@ -66,7 +66,7 @@ final class AdminCommands {
             case "discard":
                 transaction.end();
                 return RespWriter.simple(alloc, "OK");
-            case "unwatch": // nothing is ever watched (WATCH is refused)
+            case "unwatch": // nothing is watched: a WATCH makes the client's commands a WatchedTransaction's, UNWATCH included
                 return RespWriter.simple(alloc, "OK");
             case "ping":
                 if (argc > 2) {

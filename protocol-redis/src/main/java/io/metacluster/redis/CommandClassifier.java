@@ -63,14 +63,21 @@ final class CommandClassifier {
             if (info.kind() == CommandKind.ADMIN) {
                 return Command.of(frame, info.displayName(), CommandKind.ADMIN, null, info, lane);
             }
+            CommandKind kind = info.kind();
             if (info.rules().blockOption() && blocks(frame, args)) {
-                return Command.unsupported(frame, info.displayName(), info.displayName()
-                        + " with BLOCK is not supported by metacluster yet (blocking command)", info);
+                if (!info.rules().effect().blocking()) {
+                    return Command.unsupported(frame, info.displayName(), info.displayName()
+                            + " with BLOCK is not supported by metacluster yet (blocking command)", info);
+                }
+                kind = CommandKind.PINNED;
+            } else if (info.rules().effect() != Effects.Effect.NONE && Effects.applies(info.rules().effect(), frame, args)) {
+                // a write whose outcome one cluster decides (SPOP, XADD *) is served there first, then its effect goes on
+                kind = CommandKind.CONDITIONAL_WRITE;
             }
             int keys = keyFinder.find(info, frame, args.pairs(), count);
             return keys == 1
-                    ? Command.of(frame, info.displayName(), info.kind(), keyFinder.offset(0), keyFinder.length(0), info, lane)
-                    : Command.of(frame, info.displayName(), info.kind(), keyFinder.ranges(), info, lane);
+                    ? Command.of(frame, info.displayName(), kind, keyFinder.offset(0), keyFinder.length(0), info, lane)
+                    : Command.of(frame, info.displayName(), kind, keyFinder.ranges(), info, lane);
         } catch (RuntimeException e) {
             frame.release();
             throw e;

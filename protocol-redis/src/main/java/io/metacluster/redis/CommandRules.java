@@ -16,13 +16,16 @@ import java.util.Map;
  * @param whilePinned  where it goes while the client is subscribed
  * @param split        how it is split over the nodes of a sharded cluster
  * @param blockOption  whether it is refused when called with BLOCK (XREAD, XREADGROUP)
+ * @param effect       how its outcome reaches the other clusters when one cluster decides it ({@link Effects})
  * @param keys         how its keys are found
  */
-record CommandRules(InMulti inMulti, Pinning.Route whilePinned, Split split, boolean blockOption, Keys keys) {
+record CommandRules(InMulti inMulti, Pinning.Route whilePinned, Split split, boolean blockOption, Effects.Effect effect,
+                    Keys keys) {
     private static final String RESOURCE = "proxy-rules.tsv";
 
     /** The rules of a command that {@code proxy-rules.tsv} does not list. */
-    static final CommandRules DEFAULT = new CommandRules(InMulti.BY_KIND, Pinning.Route.REFUSE, Split.NONE, false, Keys.SPECS);
+    static final CommandRules DEFAULT = new CommandRules(InMulti.BY_KIND, Pinning.Route.REFUSE, Split.NONE, false,
+            Effects.Effect.NONE, Keys.SPECS);
 
     /** What a command does inside, or to, a client's MULTI ... EXEC ({@link TransactionState}). */
     enum InMulti {
@@ -38,8 +41,11 @@ record CommandRules(InMulti inMulti, Pinning.Route whilePinned, Split split, boo
         EXECUTES,
         /** Ends the transaction by dropping it (DISCARD); refused outside one. */
         DISCARDS,
-        /** Refused inside a transaction with "X inside MULTI is not allowed" (WATCH). */
-        REFUSED
+        /**
+         * Refused inside a transaction with "X inside MULTI is not allowed"; outside one, starts a
+         * watched conversation on a connection of the client's own (WATCH, {@link WatchedTransaction}).
+         */
+        WATCHES
     }
 
     /** How a multi-key command is served by a sharded cluster ({@link ShardSplitter}). */
@@ -72,14 +78,15 @@ record CommandRules(InMulti inMulti, Pinning.Route whilePinned, Split split, boo
     static Map<String, CommandRules> parse(List<Tsv.Row> rows) {
         Map<String, CommandRules> rules = new HashMap<>();
         for (Tsv.Row row : rows) {
-            String[] c = row.columns(7);
+            String[] c = row.columns(8);
             try {
                 rules.put(c[0], new CommandRules(
                         value(c[1], InMulti.class, DEFAULT.inMulti),
                         value(c[2], Pinning.Route.class, DEFAULT.whilePinned),
                         value(c[3], Split.class, DEFAULT.split),
                         yes(c[4]),
-                        value(c[5], Keys.class, DEFAULT.keys)));
+                        value(c[5], Effects.Effect.class, DEFAULT.effect),
+                        value(c[6], Keys.class, DEFAULT.keys)));
             } catch (IllegalArgumentException e) {
                 throw row.error(e.getMessage());
             }

@@ -2,25 +2,26 @@ package io.metacluster.redis;
 
 import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
-import io.metacluster.spi.ConditionalWrites;
 import io.metacluster.spi.Pinning;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 
 import java.nio.charset.StandardCharsets;
 
 /**
- * How Redis pub/sub crosses the proxy. A subscribing client is pinned to a backend connection of
+ * How Redis pub/sub and blocking commands cross the proxy. A blocking command (BLPOP, XREAD
+ * BLOCK, ...) is a conversation of one command ({@link Pinning}): it runs on a backend connection
+ * of the client's own to the read cluster, and its effect ({@link Effects}) then goes to the
+ * others. A subscribing client is pinned to a backend connection of
  * its own ({@link CommandKind#PINNED}): while it is, it may send what Redis 7.0 allows a
  * subscribed RESP2 connection (the {@code while-pinned} column of {@code proxy-rules.tsv}), and
  * the reply that leaves it no subscription, or RESET's, ends the mode. PUBLISH is a
- * {@link CommandKind#CONDITIONAL_WRITE}: answered by the read cluster, where this proxy's
- * subscribers are, so the client's receiver count is theirs; the same message then goes to the
- * other clusters.
+ * {@link CommandKind#CONDITIONAL_WRITE} ({@link Effects}): answered by the read cluster, where this
+ * proxy's subscribers are, so the client's receiver count is theirs; the same message then goes to
+ * the other clusters.
  *
  * <p>Stateless: one instance shared by every connection and thread.
  */
-final class PubSubPolicy implements Pinning, ConditionalWrites {
+final class PubSubPolicy implements Pinning {
     static final PubSubPolicy INSTANCE = new PubSubPolicy();
 
     private static final byte[] RESET_REPLY = "+RESET\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -38,16 +39,20 @@ final class PubSubPolicy implements Pinning, ConditionalWrites {
      */
     @Override
     public Route whilePinned(Command command) {
-        if (!(command.detail() instanceof CommandInfo info)) {
+        CommandInfo info = command.detail() instanceof WatchedTransaction.Watched watched ? watched.info() // WATCH and the like, sent while subscribed
+                : command.detail() instanceof CommandInfo plain ? plain : null;
+        if (info == null) {
             return Route.AS_USUAL;
         }
         Route route = info.rules().whilePinned();
+        // a RESP3 client may run any command while subscribed: what RESP2 refuses goes as usual
         return route == Route.REFUSE && Session.resp3(command.lane()) ? Route.AS_USUAL : route;
     }
 
     @Override
     public String refusal(Command command) {
-        String name = command.detail() instanceof CommandInfo info ? info.name() : command.name();
+        String name = command.detail() instanceof CommandInfo info ? info.name()
+                : command.detail() instanceof WatchedTransaction.Watched watched ? watched.info().name() : command.name();
         return "Can't execute '" + name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET"
                 + " are allowed in this context";
     }
@@ -75,6 +80,25 @@ final class PubSubPolicy implements Pinning, ConditionalWrites {
         return kind.startsWith("unsubscribe\r") || kind.startsWith("punsubscribe") || kind.startsWith("sunsubscribe");
     }
 
+    /**
+     * A blocking command (its effect says so) is a conversation of one command, which it ends; a
+     * WATCH starts one that EXEC, DISCARD, UNWATCH or RESET ends ({@link WatchedTransaction}).
+     */
+    @Override
+    public boolean conversation(Command first) {
+        return first.detail() instanceof WatchedTransaction.Watched || blocking(first);
+    }
+
+    @Override
+    public boolean endsConversation(Command command) {
+        return command.detail() instanceof WatchedTransaction.Watched watched ? watched.ends() : blocking(command);
+    }
+
+    private static boolean blocking(Command command) {
+        return command.kind() == CommandKind.PINNED && command.detail() instanceof CommandInfo info
+                && info.rules().effect().blocking();
+    }
+
     private static boolean startsWith(ByteBuf buf, int offset, byte[] prefix) {
         if (buf.readableBytes() < offset + prefix.length) {
             return false;
@@ -85,19 +109,5 @@ final class PubSubPolicy implements Pinning, ConditionalWrites {
             }
         }
         return true;
-    }
-
-    /** PUBLISH or SPUBLISH, the only conditional writes: the same frame, sent as a plain write. */
-    @Override
-    public Command propagation(Command command, ByteBuf reply, ByteBufAllocator alloc) {
-        if (!(command.detail() instanceof CommandInfo info) || info.kind() != CommandKind.CONDITIONAL_WRITE) {
-            return null;
-        }
-        int[] keys = new int[2 * command.keyCount()];
-        for (int i = 0; i < command.keyCount(); i++) {
-            keys[2 * i] = command.keyOffset(i);
-            keys[2 * i + 1] = command.keyLength(i);
-        }
-        return Command.of(command.frame().retainedSlice(), command.name(), CommandKind.WRITE, keys, info, command.lane());
     }
 }

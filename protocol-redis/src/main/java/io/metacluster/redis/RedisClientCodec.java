@@ -90,7 +90,7 @@ public final class RedisClientCodec implements ClientCodec {
 
     @Override
     public void closed() {
-        transaction.end();
+        transaction.closed();
     }
 
     @Override
@@ -105,6 +105,6 @@ public final class RedisClientCodec implements ClientCodec {
 
     @Override
     public ConditionalWrites conditionalWrites() {
-        return PubSubPolicy.INSTANCE;
+        return Effects.INSTANCE;
     }
 }

@@ -33,8 +33,8 @@ import java.util.List;
  */
 final class Transaction {
     static final String EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
-    private static final byte[] MULTI = "*1\r\n$5\r\nMULTI\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EXEC = "*1\r\n$4\r\nEXEC\r\n".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] MULTI = "*1\r\n$5\r\nMULTI\r\n".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] EXEC = "*1\r\n$4\r\nEXEC\r\n".getBytes(StandardCharsets.US_ASCII);
 
     /** What the reply to a forwarded transaction is made of: {@code +OK}, one reply per command, the EXEC reply. */
     record Exec(int commands) {
@@ -113,8 +113,10 @@ final class Transaction {
         boolean writes = false;
         int keyCount = 0;
         for (Command command : queued) {
-            // a PUBLISH inside (CONDITIONAL_WRITE alone) goes to every cluster with the rest of the block
-            writes |= command.kind() == CommandKind.WRITE || command.kind() == CommandKind.CONDITIONAL_WRITE;
+            // a PUBLISH inside (CONDITIONAL_WRITE alone) goes to every cluster with the rest of the block, and so does
+            // a blocking command (PINNED alone), which does not block inside MULTI
+            writes |= command.kind() == CommandKind.WRITE || command.kind() == CommandKind.CONDITIONAL_WRITE
+                    || command.kind() == CommandKind.PINNED;
             keyCount += command.keyCount();
         }
         int[] keys = new int[2 * keyCount];

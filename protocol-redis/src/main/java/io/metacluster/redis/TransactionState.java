@@ -11,7 +11,8 @@ import io.netty.buffer.ByteBufAllocator;
  * current state, by its {@link CommandRules.InMulti} rule: inside MULTI a read or a write becomes
  * a {@link Transaction.Queued} command (ADMIN: the proxy answers {@code +QUEUED}), EXEC becomes the
  * whole transaction as one command to forward, and what cannot be queued is refused, which makes
- * EXEC answer EXECABORT, as Redis does. MULTI, DISCARD and an empty EXEC change the state when
+ * EXEC answer EXECABORT, as Redis does. After WATCH, the client's commands are a
+ * {@link WatchedTransaction}'s until it ends. MULTI, DISCARD and an empty EXEC change the state when
  * {@link AdminCommands} answers them ({@link #begin}, {@link #end}).
  *
  * <p>Per connection; confined to its event loop.
@@ -20,6 +21,8 @@ final class TransactionState {
     private final ClientLimits limits;
     /** The client's MULTI ... EXEC being queued, or {@code null} outside a transaction. */
     private Transaction transaction;
+    /** The client's WATCH ... EXEC, which runs on a connection of its own. */
+    private final WatchedTransaction watch = new WatchedTransaction();
 
     TransactionState(ClientLimits limits) {
         this.limits = limits;
@@ -27,15 +30,21 @@ final class TransactionState {
 
     /** What {@code command} is in the current state; takes it over (it is returned, or its frame moves on). */
     Command admit(Command command) {
+        if (watch.active()) {
+            return watch.admit(command);
+        }
         CommandRules.InMulti rule = command.detail() instanceof CommandInfo info ? info.rules().inMulti()
                 : CommandRules.InMulti.BY_KIND;
         if (transaction == null) {
+            if (rule == CommandRules.InMulti.WATCHES) {
+                return watch.begin(command);
+            }
             return rule == CommandRules.InMulti.EXECUTES || rule == CommandRules.InMulti.DISCARDS
                     ? refuse(command, command.name() + " without MULTI") : command;
         }
         return switch (rule) {
             case BEGINS -> refuse(command, "MULTI calls can not be nested");
-            case REFUSED -> refuse(command, command.name() + " inside MULTI is not allowed");
+            case WATCHES -> refuse(command, command.name() + " inside MULTI is not allowed");
             case EXECUTES -> exec(command);
             case DISCARDS, AT_ONCE -> command; // executed at once, as Redis does
             case QUEUED -> queued(command);
@@ -89,6 +98,12 @@ final class TransactionState {
             transaction.discard();
             transaction = null;
         }
+    }
+
+    /** The connection closed: whatever either sort of transaction holds is released. */
+    void closed() {
+        end();
+        watch.end();
     }
 
     /**

@@ -19,19 +19,21 @@ class CommandRulesTest {
 
     @Test
     void columnsAndDefaults() throws Exception {
-        Map<String, CommandRules> rules = parse("# comment\n\nping\tqueued\tforward\t-\t-\t-\twhy\nxread\t-\t-\t-\tyes\t-\twhy\n");
+        Map<String, CommandRules> rules = parse("# comment\n\nping\tqueued\tforward\t-\t-\t-\t-\twhy\nxread\t-\t-\t-\tyes\t-\t-\twhy\n"
+                + "spop\t-\t-\t-\t-\tsrem\t-\twhy\n");
         assertThat(rules.get("ping")).isEqualTo(new CommandRules(CommandRules.InMulti.QUEUED, Pinning.Route.FORWARD,
-                CommandRules.Split.NONE, false, CommandRules.Keys.SPECS));
+                CommandRules.Split.NONE, false, Effects.Effect.NONE, CommandRules.Keys.SPECS));
         assertThat(rules.get("xread")).isEqualTo(new CommandRules(CommandRules.InMulti.BY_KIND, Pinning.Route.REFUSE,
-                CommandRules.Split.NONE, true, CommandRules.Keys.SPECS));
-        assertThat(parse("quit\tat-once\tas-usual\t-\t-\t-\t\n").get("quit").inMulti()).isEqualTo(CommandRules.InMulti.AT_ONCE);
+                CommandRules.Split.NONE, true, Effects.Effect.NONE, CommandRules.Keys.SPECS));
+        assertThat(rules.get("spop").effect()).isEqualTo(Effects.Effect.SREM);
+        assertThat(parse("quit\tat-once\tas-usual\t-\t-\t-\t-\t\n").get("quit").inMulti()).isEqualTo(CommandRules.InMulti.AT_ONCE);
     }
 
     @Test
     void aBadLineIsRefusedWithItsNumber() {
-        assertThatThrownBy(() -> parse("# c\nping\tqueud\t-\t-\t-\t-\twhy\n")).hasMessageStartingWith("proxy-rules.tsv:2: ");
-        assertThatThrownBy(() -> parse("ping\t-\t-\t-\tno\t-\twhy\n")).hasMessageContaining("expected yes or -");
-        assertThatThrownBy(() -> parse("ping\t-\t-\t-\n")).hasMessageContaining("expected 7 columns");
+        assertThatThrownBy(() -> parse("# c\nping\tqueud\t-\t-\t-\t-\t-\twhy\n")).hasMessageStartingWith("proxy-rules.tsv:2: ");
+        assertThatThrownBy(() -> parse("ping\t-\t-\t-\tno\t-\t-\twhy\n")).hasMessageContaining("expected yes or -");
+        assertThatThrownBy(() -> parse("ping\t-\t-\t-\n")).hasMessageContaining("expected 8 columns");
     }
 
     @Test
@@ -43,6 +45,7 @@ class CommandRulesTest {
         assertThat(table.get("exec").rules().inMulti()).isEqualTo(CommandRules.InMulti.EXECUTES);
         assertThat(table.get("reset").rules().whilePinned()).isEqualTo(Pinning.Route.FORWARD);
         assertThat(table.get("xreadgroup").rules().blockOption()).isTrue();
+        assertThat(table.get("xadd").rules().effect()).isEqualTo(Effects.Effect.XADD_ID);
         assertThat(table.get("sort").rules().keys()).isEqualTo(CommandRules.Keys.SORT);
         assertThat(table.get("get").rules()).isSameAs(CommandRules.DEFAULT);
         assertThat(table.get("config|get").rules()).isSameAs(CommandRules.DEFAULT);

@@ -15,7 +15,7 @@ import static io.metacluster.redis.Codecs.buf;
 import static io.metacluster.redis.Codecs.mb;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** What a subscribed (pinned) connection may send, which backend message ends the mode, and PUBLISH's propagation. */
+/** What a subscribed (pinned) connection may send, and which backend message ends the mode. */
 class PubSubPolicyTest {
     private final RedisClientCodec codec = new RedisClientCodec(ClientLimits.DEFAULTS);
 
@@ -69,40 +69,6 @@ class PubSubPolicyTest {
     @Test
     void theCodecHandsOutThePolicy() {
         assertThat(codec.pinning()).isSameAs(PubSubPolicy.INSTANCE);
-        assertThat(codec.conditionalWrites()).isSameAs(PubSubPolicy.INSTANCE);
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"PUBLISH", "SPUBLISH"})
-    void aPublishIsPropagatedAsTheSameFrameAsAWrite(String name) throws Exception {
-        Command publish = Codecs.command(codec, name, "chan", "hello");
-        ByteBuf reply = buf(":2\r\n");
-        Command copy = PubSubPolicy.INSTANCE.propagation(publish, reply, ByteBufAllocator.DEFAULT);
-        try {
-            assertThat(publish.kind()).isEqualTo(CommandKind.CONDITIONAL_WRITE);
-            assertThat(copy.kind()).isEqualTo(CommandKind.WRITE);
-            assertThat(copy.name()).isEqualTo(publish.name());
-            assertThat(Codecs.text(copy.frame())).isEqualTo(mb(name, "chan", "hello"));
-            assertThat(copy.keyCount()).isEqualTo(publish.keyCount());
-            for (int i = 0; i < copy.keyCount(); i++) {
-                assertThat(Codecs.text(copy.key(i))).isEqualTo("chan");
-            }
-        } finally {
-            copy.release();
-            publish.release();
-            reply.release();
-        }
-    }
-
-    @Test
-    void onlyConditionalWritesArePropagated() throws Exception {
-        Command set = Codecs.command(codec, "SET", "k", "v");
-        ByteBuf reply = buf("+OK\r\n");
-        try {
-            assertThat(PubSubPolicy.INSTANCE.propagation(set, reply, ByteBufAllocator.DEFAULT)).isNull();
-        } finally {
-            set.release();
-            reply.release();
-        }
+        assertThat(codec.conditionalWrites()).isSameAs(Effects.INSTANCE);
     }
 }

@@ -117,6 +117,21 @@ class TransactionStateTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = ';', value = {"BLPOP k 0", "BZPOPMIN z 0", "BLMOVE a b LEFT RIGHT 0", "XREAD BLOCK 0 STREAMS s 0", "WAIT 0 0"})
+    void aBlockingCommandInsideMultiIsQueuedAndMakesAWrite(String words) throws Exception {
+        state.begin();
+        queue("GET", "a");
+        queue(words.trim().split(" "));
+        Command exec = admit("EXEC");
+        try {
+            assertThat(exec.kind()).as("runs without blocking on every cluster, as Redis runs it inside MULTI")
+                    .isEqualTo(CommandKind.WRITE);
+        } finally {
+            exec.release();
+        }
+    }
+
     @Test
     void anEmptyExecIsLeftForTheProxyToAnswer() throws Exception {
         state.begin();
@@ -127,7 +142,7 @@ class TransactionStateTest {
     @CsvSource(delimiter = ';', value = {
             "CLIENT SETNAME x ; UNSUPPORTED CLIENT SETNAME: CLIENT SETNAME inside MULTI is not supported by metacluster",
             "SUBSCRIBE c ; UNSUPPORTED SUBSCRIBE: SUBSCRIBE inside MULTI is not supported by metacluster",
-            "BLPOP k 0 ; UNSUPPORTED BLPOP: BLPOP is not supported by metacluster yet (blocking command)",
+            "XREADGROUP BLOCK 0 GROUP g c STREAMS s > ; UNSUPPORTED XREADGROUP: XREADGROUP with BLOCK is not supported by metacluster yet (blocking command)",
             "GET ; UNSUPPORTED GET: wrong number of arguments for 'get' command",
     })
     void aCommandThatCannotBeQueuedAbortsTheTransaction(String words, String refusal) throws Exception {

@@ -4,8 +4,21 @@ import io.netty.buffer.ByteBuf;
 
 /**
  * A protocol's rules for a client pinned to a backend connection of its own
- * ({@link CommandKind#PINNED}, Redis pub/sub): which of the client's commands go to that
- * connection while it is pinned, and which message from the connection ends the pinned mode.
+ * ({@link CommandKind#PINNED}): which of the client's commands go to that connection while it is
+ * pinned, and what ends the pinned mode. A mode is one of two sorts, chosen by its first command:
+ * <ul>
+ *   <li>a <em>subscription</em> (Redis pub/sub): the connection sends messages nobody asked for;
+ *       each goes to the client as it comes, and a message that {@link #endsPinning} ends it;</li>
+ *   <li>a <em>conversation</em> ({@link #conversation}: Redis WATCH ... EXEC, a blocking command):
+ *       the connection answers each command sent on it with exactly one reply. The engine sends
+ *       it the client's {@link CommandKind#PINNED} commands and routes the others as usual; each
+ *       reply takes its place among the client's replies, in request order, and is given to
+ *       {@link ConditionalWrites#propagation}, whose write (if any) goes to every other cluster,
+ *       as a conditional write's does. The mode ends after the reply to a command that
+ *       {@link #endsConversation} names: the connection is closed, and the commands the client
+ *       sent after that one, held until then, are routed as usual (so the propagation reaches the
+ *       other clusters before them).</li>
+ * </ul>
  *
  * <p>Handed out by {@link ClientCodec#pinning()}; only asked while the client is pinned, i.e.
  * after a {@link CommandKind#PINNED} command and until {@link #endsPinning} said so.
@@ -41,4 +54,20 @@ public interface Pinning {
      * is borrowed: neither retained nor released here, and its indexes are left as they are.
      */
     boolean endsPinning(ByteBuf message);
+
+    /**
+     * Whether the mode that {@code first} (a {@link CommandKind#PINNED} command that starts one)
+     * enters is a conversation (see above) rather than a subscription. {@code command} is borrowed.
+     */
+    default boolean conversation(Command first) {
+        return false;
+    }
+
+    /**
+     * In a conversation: whether the reply to {@code command} ends it (Redis: EXEC, DISCARD,
+     * UNWATCH; a blocking command ends the conversation it started). {@code command} is borrowed.
+     */
+    default boolean endsConversation(Command command) {
+        return false;
+    }
 }

@@ -1,0 +1,54 @@
+package io.metacluster.e2e;
+
+import io.metacluster.testing.FreePorts;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import redis.clients.jedis.Jedis;
+
+/**
+ * The daemon in front of three redis-server clusters (dc1 local), for tests of what must leave
+ * every cluster holding the same data: each test starts with them healthy and empty and ends by
+ * comparing every key's DUMP on every cluster ({@link RedisBackends#assertIdenticalCopies}).
+ */
+abstract class ThreeRedisClusters {
+    static RedisBackends backends;
+    static int port;
+
+    @BeforeAll
+    static void start() throws Exception {
+        port = FreePorts.find();
+        backends = RedisBackends.start("""
+                backend: { connect-timeout-ms: 500 }
+                replay: { dir: "" }
+                listeners:
+                  - name: main
+                    protocol: redis
+                    bind: 127.0.0.1:%d
+                    clusters: [dc1, dc2, dc3]
+                """.formatted(port));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (backends != null) {
+            backends.close();
+            backends = null;
+        }
+    }
+
+    @BeforeEach
+    void healthy() throws InterruptedException {
+        backends.healthyAndEmpty();
+    }
+
+    @AfterEach
+    void identical() throws InterruptedException {
+        backends.assertIdenticalCopies();
+    }
+
+    static Jedis proxy() {
+        return new Jedis("127.0.0.1", port, 10_000);
+    }
+}

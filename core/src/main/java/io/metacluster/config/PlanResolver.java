@@ -298,6 +298,7 @@ final class PlanResolver {
         if (limits.maxPendingPerClient() < 1) throw errors.at(path(at, "max-pending-per-client"), "must be positive");
         if (limits.maxClients() < 1) throw errors.at(path(at, "max-clients"), "must be positive");
         if (limits.maxOutputBytes() < 1) throw errors.at(path(at, "max-output-bytes"), "must be positive");
+        if (limits.maxTotalOutputBytes() < 1) throw errors.at(path(at, "max-total-output-bytes"), "must be positive");
         if (limits.idleTimeoutMs() < 0) throw errors.at(path(at, "idle-timeout-ms"), "must be 0 (never) or positive");
     }
 

@@ -155,6 +155,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        flow.recount();
         stateChanged();
         ctx.fireChannelWritabilityChanged();
     }
@@ -163,6 +164,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     public void channelInactive(ChannelHandlerContext ctx) {
         // requests still at a backend release their replies when those arrive (see ReplyQueue#answer)
         replies.clientClosed();
+        flow.recount();
         codec.closed();
         if (pinned != null) {
             pinned.clientClosed();

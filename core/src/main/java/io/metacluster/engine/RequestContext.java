@@ -98,7 +98,9 @@ final class RequestContext {
 
     /** {@code slot}'s reply (owned from now on), written in request order. */
     void answer(Slot slot, ByteBuf reply) {
+        int bytes = reply == null ? 0 : reply.readableBytes();
         replies.answer(slot, reply);
+        parking.answered(bytes);
     }
 
     /** A backend's reply for {@code slot}, as the protocol presents it to the client. */

@@ -120,7 +120,7 @@ final class EmbeddedEngine implements AutoCloseable {
             views.add(cluster.perLoop[0]);
         }
         ListenerPlan plan = new ListenerPlan("main", protocol, null, new HostPort("127.0.0.1", 1), names, FIRST_HEALTHY,
-                writePolicy(policy), null, new LimitsConfig(0, 0, 0, 0, 0, 0, 0), null, null, false);
+                writePolicy(policy), null, LimitsConfig.DEFAULTS, null, null, false);
         Listener listener = new Listener(plan, new ListenerMetrics(metrics, "main"));
         listener.addLoop(loop, views);
         return listener;

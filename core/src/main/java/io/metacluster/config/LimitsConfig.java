@@ -36,7 +36,8 @@ public record LimitsConfig(long maxFrameBytes, int maxElements, int maxInlineByt
         maxTotalOutputBytes = maxTotalOutputBytes == 0 ? Runtime.getRuntime().maxMemory() / 4 : maxTotalOutputBytes;
     }
 
-    public ClientLimits clientLimits() {
-        return new ClientLimits(maxFrameBytes, maxElements, maxInlineBytes);
+    /** What the codecs of the listener's clients enforce; {@code authRequired} when the listener has {@code auth}. */
+    public ClientLimits clientLimits(boolean authRequired) {
+        return new ClientLimits(maxFrameBytes, maxElements, maxInlineBytes, authRequired);
     }
 }

@@ -261,6 +261,7 @@ final class PlanResolver {
         List<Object> at = List.of("backend");
         if (backend.connectTimeoutMs() < 0) throw errors.at(path(at, "connect-timeout-ms"), "must be positive");
         if (backend.requestTimeoutMs() < 0) throw errors.at(path(at, "request-timeout-ms"), "must be positive");
+        if (backend.suspectAfterMs() < 0) throw errors.at(path(at, "suspect-after-ms"), "must be positive");
         if (backend.connectionsPerNode() < 0 || backend.connectionsPerNode() > 64) {
             throw errors.at(path(at, "connections-per-node"), "must be between 1 and 64");
         }

@@ -19,9 +19,9 @@ import java.util.ArrayDeque;
  */
 final class Parking {
     /** Reply bytes one client may have coming from the backends at once (at least one request). */
-    static final long WINDOW_BYTES = 4L << 20;
-    /** The reply size assumed before any reply came: 16 requests may go at first. */
-    private static final long FIRST_ESTIMATE = WINDOW_BYTES / 16;
+    static final long WINDOW_BYTES = 2L << 20;
+    /** The reply size assumed before any reply came: 4 requests may go at first. */
+    private static final long FIRST_ESTIMATE = WINDOW_BYTES / 4;
 
     private final ArrayDeque<Slot> parked = new ArrayDeque<>();
     private int conditionalsInFlight;

@@ -31,6 +31,7 @@ final class ReplyReader extends BackendDecoder {
 
     @Override
     protected void decodeTraffic(ChannelHandlerContext ctx, ByteBuf in) throws ProtocolException {
+        connection.heard(FlushBatch.current().now());
         while (in.isReadable() && ctx.channel().isActive()) {
             Command oldest = connection.oldest();
             if (oldest == null) {

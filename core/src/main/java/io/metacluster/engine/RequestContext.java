@@ -90,6 +90,11 @@ final class RequestContext {
                 + ", which is not one of its clusters");
     }
 
+    /** Whether the client's connection closed: a read need not be sent any more. */
+    boolean clientClosed() {
+        return replies.isClosed();
+    }
+
     /** Takes {@code request} in line for its reply, and starts it (once no conditional write holds it back). */
     void route(Slot request) {
         replies.add(request);

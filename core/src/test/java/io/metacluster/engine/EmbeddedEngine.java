@@ -42,8 +42,8 @@ import java.util.concurrent.TimeUnit;
  * Nodes start unconnected ("down"); {@link #connect} brings one up.
  */
 final class EmbeddedEngine implements AutoCloseable {
-    /** Reconnects after 50-100 ms; requests never time out unless a test waits a minute. */
-    static final BackendConfig BACKEND = new BackendConfig(1000, 60_000, 0, 100, 100);
+    /** Reconnects after 50-100 ms; requests never time out, nodes are never suspected nor probed, unless a test waits a minute. */
+    static final BackendConfig BACKEND = new BackendConfig(1000, 60_000, 0, 100, 100, 60_000);
     /** No disk, small bounds: overflows are easy to reach. */
     static final ReplayConfig MEMORY_REPLAY = new ReplayConfig("", 1000, 1 << 20, ReplayConfig.OnOverflow.FLUSH);
 
@@ -139,7 +139,7 @@ final class EmbeddedEngine implements AutoCloseable {
 
     /** A new client connection to {@code listener}. */
     EmbeddedChannel client(Listener listener) {
-        var codec = protocol.newClientCodec(listener.limits().clientLimits());
+        var codec = protocol.newClientCodec(listener.limits().clientLimits(false));
         EmbeddedChannel client = EmbeddedChannel.builder().register(false)
                 .handlers(new ClientFrameDecoder(codec), new ClientSession(listener, codec)).build();
         loop.register(client);

@@ -58,6 +58,8 @@ final class NodeConnection {
     /** When the node last sent anything on this connection. */
     private long heardAtNanos;
     private boolean probing;
+    /** When {@link #checkTimeout} last ran: a check that runs late finds the event loop was busy, not the node. */
+    private long checkedAtNanos;
 
     NodeConnection(Node node, EventLoop loop, int loopIndex, Protocol protocol, int lane, BackendConfig config,
                    Transport transport, CountDownLatch firstOutcome) {
@@ -81,7 +83,7 @@ final class NodeConnection {
     /** Starts connecting; call once. */
     void start() {
         loop.execute(this::connect);
-        long period = Math.max(10, config.suspectAfterMs() / 4);
+        long period = TimeUnit.NANOSECONDS.toMillis(checkPeriodNanos());
         timeoutCheck = loop.scheduleAtFixedRate(this::checkTimeout, period, period, TimeUnit.MILLISECONDS);
     }
 
@@ -303,6 +305,10 @@ final class NodeConnection {
         }
         long now = System.nanoTime();
         long suspectAfter = TimeUnit.MILLISECONDS.toNanos(config.suspectAfterMs());
+        // a long pass of this loop (a huge pipeline, a pause) delays both the check and the reading
+        // of replies that are already there: judge the node only when the loop kept time
+        boolean loopKeptTime = now - checkedAtNanos < 2 * checkPeriodNanos();
+        checkedAtNanos = now;
         if (!inFlight.isEmpty()) {
             long waited = now - inFlight.sentAtNanos();
             if (waited > TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs())) {
@@ -311,7 +317,7 @@ final class NodeConnection {
                 channel.close();
                 return;
             }
-            if (waited > suspectAfter && now - heardAtNanos > suspectAfter) {
+            if (loopKeptTime && waited > suspectAfter && now - heardAtNanos > suspectAfter) {
                 node.replay.suspect("no reply within " + config.suspectAfterMs() + " ms");
                 inFlight.recordWrites(node.replay);
             }
@@ -375,6 +381,10 @@ final class NodeConnection {
                 probing = false;
             }
         }
+    }
+
+    private long checkPeriodNanos() {
+        return TimeUnit.MILLISECONDS.toNanos(Math.max(10, config.suspectAfterMs() / 4));
     }
 
     private void reportFirstOutcome() {

@@ -84,7 +84,7 @@ class AbuseIT {
                     writer.start();
                 }
 
-                long[] latencies = new long[100_000];
+                long[] latencies = new long[2_000_000];
                 long testStart = System.nanoTime();
                 long slowestAt = 0;
                 long slowest = 0;
@@ -222,6 +222,45 @@ class AbuseIT {
             } finally {
                 restarted.destroy();
                 restarted.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** A frozen node's connections look alive; its replay starts only once it answered a probe, after the thaw. */
+    @Test
+    void replayWaitsUntilTheNodeAnswers() throws Exception {
+        try (RedisServer dc1 = RedisServer.start(); RedisServer dc2 = RedisServer.start()) {
+            int port = FreePorts.find();
+            Process daemon = daemon("frozen", """
+                    io-threads: 2
+                    listeners:
+                      - { name: main, protocol: redis, bind: "127.0.0.1:%d", clusters: [dc1, dc2] }
+                    clusters:
+                      - { name: dc1, local: true, nodes: ["%s"] }
+                      - { name: dc2, nodes: ["%s"] }
+                    """.formatted(port, dc1.address(), dc2.address()), port);
+            try (Jedis client = new Jedis("127.0.0.1", port, 10_000)) {
+                dc2.freeze();
+                try {
+                    for (int i = 0; i < 100; i++) {
+                        assertThat(client.set("f" + i, "v")).isEqualTo("OK");
+                    }
+                    Thread.sleep(7000); // past suspect-after-ms, request-timeout-ms and a few probes
+                    assertThat(log("frozen")).contains("looks hung").doesNotContain("replaying");
+                } finally {
+                    dc2.thaw();
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!log("frozen").contains("caught up") && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertThat(log("frozen")).contains("is reachable; replaying", "caught up");
+                try (Jedis direct = RedisBackends.direct(dc2)) {
+                    assertThat(direct.dbSize()).isEqualTo(100);
+                }
+            } finally {
+                daemon.destroy();
+                daemon.waitFor(30, TimeUnit.SECONDS);
             }
         }
     }

@@ -21,8 +21,10 @@ final class BuiltIns {
     }
 
     static final List<WritePolicyFactory<NoConfig>> WRITE_POLICIES = List.of(
-            new BuiltInWritePolicy("first", false, t -> t.succeeded() > 0 ? Verdict.SUCCEEDED
-                    : t.failed() == t.clusters() ? Verdict.FAILED : Verdict.PENDING),
+            // a success, but not before every local cluster answered: reads are served there, so a
+            // client that reads right after an OK (on any connection) sees its write, as with one server
+            new BuiltInWritePolicy("first", false, t -> t.succeeded() > 0 && t.localSucceeded() + t.localFailed() == t.localClusters()
+                    ? Verdict.SUCCEEDED : t.failed() == t.clusters() ? Verdict.FAILED : Verdict.PENDING),
             new BuiltInWritePolicy("local", true, t -> t.localSucceeded() > 0 ? Verdict.SUCCEEDED
                     : t.localFailed() == t.localClusters() ? Verdict.FAILED : Verdict.PENDING),
             new BuiltInWritePolicy("quorum", false, t -> {

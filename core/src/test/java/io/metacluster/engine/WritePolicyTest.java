@@ -74,8 +74,9 @@ class WritePolicyTest {
     // the rules, in terms of what may still come
 
     private static Verdict firstRule(Tally t) {
-        // one success is enough; only when no cluster can still succeed is it lost
-        return t.succeeded() >= 1 ? SUCCEEDED : t.outstanding() == 0 ? FAILED : PENDING;
+        // one success is enough once every local cluster answered (reads go there: read-your-writes);
+        // only when no cluster can still succeed is it lost
+        return t.succeeded() >= 1 && t.localOutstanding() == 0 ? SUCCEEDED : t.outstanding() == 0 && t.succeeded() == 0 ? FAILED : PENDING;
     }
 
     private static Verdict localRule(Tally t) {
@@ -153,9 +154,14 @@ class WritePolicyTest {
     }
 
     @Test
-    void firstAnswersWithTheFirstSuccessAndFailsOnlyWhenEveryClusterFailed() {
+    void firstAnswersWithTheFirstSuccessOnceTheLocalClustersAnsweredAndFailsOnlyWhenEveryClusterFailed() {
         assertThat(FIRST.judge(new Tally(3, 1, 0, 0, 0, 0))).isEqualTo(PENDING);
-        assertThat(FIRST.judge(new Tally(3, 1, 1, 0, 0, 0))).as("a remote success will do").isEqualTo(SUCCEEDED);
+        assertThat(FIRST.judge(new Tally(3, 1, 1, 0, 0, 0))).as("a remote success waits for the local cluster").isEqualTo(PENDING);
+        assertThat(FIRST.judge(new Tally(3, 1, 1, 0, 1, 0))).as("the local one succeeded").isEqualTo(SUCCEEDED);
+        assertThat(FIRST.judge(new Tally(3, 1, 1, 1, 0, 1))).as("the local one failed (down): a remote success will do")
+                .isEqualTo(SUCCEEDED);
+        assertThat(FIRST.judge(new Tally(3, 0, 1, 0, 0, 0))).as("no local cluster: the first success").isEqualTo(SUCCEEDED);
+        assertThat(FIRST.judge(new Tally(3, 2, 2, 0, 1, 0))).as("one of two local clusters still to answer").isEqualTo(PENDING);
         assertThat(FIRST.judge(new Tally(3, 1, 0, 2, 0, 1))).as("one may still succeed").isEqualTo(PENDING);
         assertThat(FIRST.judge(new Tally(3, 1, 0, 3, 0, 1))).isEqualTo(FAILED);
         assertThat(FIRST.judge(new Tally(1, 0, 1, 0, 0, 0))).isEqualTo(SUCCEEDED);

@@ -91,4 +91,25 @@ class ModuleBoundariesIT {
                 .because("what the SPI exposes is what every plugin author must learn: buffers, PF4J's marker, our own types")
                 .check(spi);
     }
+
+    /** A class that outgrows this holds more than one idea: split it where the ideas part. */
+    @Test
+    void noProductionSourceFileIsOver480Lines() throws IOException {
+        Path root = Path.of(System.getProperty("metacluster.sources", ".."));
+        List<String> tooLong;
+        try (Stream<Path> files = Files.walk(root)) {
+            tooLong = files.filter(p -> p.toString().endsWith(".java") && p.toString().contains("/src/main/java/"))
+                    .filter(p -> !p.startsWith(root.resolve("bench")))
+                    .filter(p -> lines(p) > 480).map(p -> root.relativize(p) + ": " + lines(p)).toList();
+        }
+        assertThat(tooLong).isEmpty();
+    }
+
+    private static long lines(Path file) {
+        try (Stream<String> lines = Files.lines(file)) {
+            return lines.count();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

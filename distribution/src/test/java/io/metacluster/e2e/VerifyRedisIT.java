@@ -236,6 +236,26 @@ class VerifyRedisIT {
         assertThat(direct(dc3).exists("lw:hash", "lw:list", "lw:set", "lw:zset", "lw:string")).isZero();
     }
 
+    /** A key of another type on a remote cluster answers WRONGTYPE there: a divergence, repaired like any other. */
+    @Test
+    void aKeyOfAnotherTypeOnARemoteClusterIsFoundAndRepaired() throws Exception {
+        onEach(j -> j.set("ty:k", "v"), dc1, dc3);
+        onEach(j -> j.hset("ty:k", "f", "other"), dc2);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            readUntil("localwins", "repaired", 1, client -> client.get("ty:k"));
+            try (Jedis direct = direct(dc2)) {
+                if (direct.type("ty:k").equals("string")) {
+                    assertThat(direct.get("ty:k")).isEqualTo("v");
+                    break;
+                }
+            }
+            assertThat(System.nanoTime()).as("dc2 was not repaired").isLessThan(deadline);
+        }
+        assertThat(count("localwins", "mismatch")).isPositive();
+        settle("localwins");
+    }
+
     @Test
     void majorityCopiesWhatMostClustersHoldOverTheServingOne() throws Exception {
         onEach(j -> {

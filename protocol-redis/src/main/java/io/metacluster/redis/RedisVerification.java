@@ -74,6 +74,26 @@ public final class RedisVerification implements ReplyVerification {
         return mode(read) != Mode.NEVER;
     }
 
+    /** {@code WRONGTYPE}: the key holds another type on that cluster, which is a divergence like another value. */
+    @Override
+    public boolean errorDescribesData(Command read, ByteBuf reply) {
+        return startsWith(reply, WRONGTYPE);
+    }
+
+    private static final byte[] WRONGTYPE = "-WRONGTYPE ".getBytes(StandardCharsets.US_ASCII);
+
+    private static boolean startsWith(ByteBuf reply, byte[] prefix) {
+        if (reply.readableBytes() < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (reply.getByte(reply.readerIndex() + i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     public Verdict compareDifferent(Command read, ByteBuf a, ByteBuf b) {
         Mode mode = mode(read);

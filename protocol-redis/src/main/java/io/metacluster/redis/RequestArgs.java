@@ -46,9 +46,15 @@ final class RequestArgs {
         return pairs;
     }
 
-    /** Argument {@code i} of {@code frame} as text (UTF-8), for error messages. */
+    /**
+     * Argument {@code i} of {@code frame} as Redis quotes it in an error message: up to its first
+     * NUL (Redis formats it as a C string), one char per byte (ISO-8859-1), so that
+     * {@link RespWriter#error} writes the client's bytes back as they came.
+     */
     String text(ByteBuf frame, int i) {
-        return frame.toString(frame.readerIndex() + offset(i), length(i), StandardCharsets.UTF_8);
+        int from = frame.readerIndex() + offset(i);
+        int nul = frame.indexOf(from, from + length(i), (byte) 0);
+        return frame.toString(from, (nul < 0 ? from + length(i) : nul) - from, StandardCharsets.ISO_8859_1);
     }
 
     /** Whether argument {@code i} of {@code frame} is {@code upper} (upper-case ASCII), ignoring case. */

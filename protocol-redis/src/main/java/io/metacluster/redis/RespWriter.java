@@ -100,13 +100,15 @@ final class RespWriter {
     /**
      * An error reply, as Redis words it: {@code -CODE message} when {@code message} starts with
      * one of Redis's error codes, else {@code -ERR message}. CR and LF in {@code message} become
-     * spaces, so that the reply stays one line whatever the message quotes from the client.
+     * spaces, so that the reply stays one line whatever the message quotes from the client. One
+     * byte per char (ISO-8859-1): what a message quotes of a request is that request's bytes
+     * ({@link RequestArgs#text}).
      */
     static ByteBuf error(ByteBufAllocator alloc, String message) {
         String text = message.replace('\r', ' ').replace('\n', ' ');
         int space = text.indexOf(' ');
         String code = space < 0 ? text : text.substring(0, space);
-        byte[] bytes = (ERROR_CODES.contains(code) ? "-" + text + "\r\n" : "-ERR " + text + "\r\n").getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = (ERROR_CODES.contains(code) ? "-" + text + "\r\n" : "-ERR " + text + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
         return alloc.buffer(bytes.length).writeBytes(bytes);
     }
 

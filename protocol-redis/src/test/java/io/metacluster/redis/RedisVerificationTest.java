@@ -105,6 +105,16 @@ class RedisVerificationTest {
     void errorRepliesAreIncomparableUnlessIdentical() throws Exception {
         assertThat(compare(command("GET", "k"), "-LOADING loading\r\n", "$1\r\na\r\n")).isEqualTo(Verdict.INCOMPARABLE);
         assertThat(compare(command("GET", "k"), "-WRONGTYPE x\r\n", "-WRONGTYPE x\r\n")).isEqualTo(Verdict.SAME);
+        assertThat(compare(command("GET", "k"), "-LOADING loading\r\n", "-WRONGTYPE x\r\n")).isEqualTo(Verdict.INCOMPARABLE);
+    }
+
+    /** The key is a hash on one cluster and a string on another: that is a divergence to find and repair. */
+    @Test
+    void wrongTypeAgainstAValueIsADifference() throws Exception {
+        String wrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+        assertThat(compare(command("GET", "k"), wrongType, "$1\r\na\r\n")).isEqualTo(Verdict.DIFFERENT);
+        assertThat(compare(command("HGETALL", "k"), "*2\r\n$1\r\nf\r\n$1\r\nv\r\n", wrongType)).isEqualTo(Verdict.DIFFERENT);
+        assertThat(compare(command("GET", "k"), wrongType, "$-1\r\n")).as("absent on the other").isEqualTo(Verdict.DIFFERENT);
     }
 
     @Test

@@ -45,17 +45,34 @@ public interface ReplyVerification {
 
     /**
      * Compares two clusters' replies to {@code read}, which must be {@link #verifiable}: byte-equal
-     * replies are the same, an error on either side concludes nothing, and replies that differ
-     * otherwise are for {@link #compareDifferent} to judge.
+     * replies are the same; an error on either side concludes nothing, unless it
+     * {@link #errorDescribesData describes the data}, which makes the replies different; replies
+     * that differ otherwise are for {@link #compareDifferent} to judge.
      */
     default Verdict compare(Command read, ByteBuf a, ByteBuf b) {
         if (ByteBufUtil.equals(a, b)) {
             return Verdict.SAME;
         }
-        if (isError(read, a) || isError(read, b)) {
-            return Verdict.INCOMPARABLE;
+        boolean errorA = isError(read, a);
+        boolean errorB = isError(read, b);
+        if (errorA || errorB) {
+            // an error about the server (LOADING, OOM, a busy script) says nothing of the data; one about
+            // the key (Redis WRONGTYPE: it holds another type) differs from any other answer
+            boolean aIsData = !errorA || errorDescribesData(read, a);
+            boolean bIsData = !errorB || errorDescribesData(read, b);
+            return aIsData && bIsData ? Verdict.DIFFERENT : Verdict.INCOMPARABLE;
         }
         return compareDifferent(read, a, b);
+    }
+
+    /**
+     * Whether {@code reply}, an {@link #isError error} reply to {@code read}, describes the key's
+     * data rather than the server's state, so that against any other answer it is a divergence
+     * (Redis {@code WRONGTYPE}: the key holds a value of another type on that cluster). By
+     * default no error does.
+     */
+    default boolean errorDescribesData(Command read, ByteBuf reply) {
+        return false;
     }
 
     /**

@@ -10,10 +10,17 @@ package io.metacluster.config;
  *                           matched first-in first-out, so one pipelined connection is usually enough)
  * @param reconnectMinMs     first reconnect delay; doubles per failed attempt, with jitter
  * @param reconnectMaxMs     cap of the reconnect delay
+ * @param suspectAfterMs     how long a node may leave a request unanswered, with nothing at all
+ *                           coming from it, before it is taken for hung (capped at
+ *                           {@code request-timeout-ms}): its writes in flight are recorded for
+ *                           replay at once, later ones are recorded instead of sent, and it
+ *                           leaves read rotation until it answers a probe. Idle connections are
+ *                           probed this often. This bounds the acknowledged writes a daemon crash
+ *                           can lose for a hung node.
  */
 public record BackendConfig(int connectTimeoutMs, int requestTimeoutMs, int connectionsPerNode,
-                            int reconnectMinMs, int reconnectMaxMs) {
-    public static final BackendConfig DEFAULTS = new BackendConfig(0, 0, 0, 0, 0);
+                            int reconnectMinMs, int reconnectMaxMs, int suspectAfterMs) {
+    public static final BackendConfig DEFAULTS = new BackendConfig(0, 0, 0, 0, 0, 0);
 
     public BackendConfig {
         connectTimeoutMs = orDefault(connectTimeoutMs, 1000);
@@ -21,6 +28,7 @@ public record BackendConfig(int connectTimeoutMs, int requestTimeoutMs, int conn
         connectionsPerNode = orDefault(connectionsPerNode, 1);
         reconnectMinMs = orDefault(reconnectMinMs, 100);
         reconnectMaxMs = orDefault(reconnectMaxMs, 5000);
+        suspectAfterMs = Math.min(orDefault(suspectAfterMs, 1000), requestTimeoutMs);
     }
 
     static int orDefault(int value, int fallback) {

@@ -266,6 +266,7 @@ final class PlanResolver {
         List<Object> at = List.of("backend");
         if (backend.connectTimeoutMs() < 0) throw errors.at(path(at, "connect-timeout-ms"), "must be positive");
         if (backend.requestTimeoutMs() < 0) throw errors.at(path(at, "request-timeout-ms"), "must be positive");
+        if (backend.suspectAfterMs() < 0) throw errors.at(path(at, "suspect-after-ms"), "must be positive");
         if (backend.connectionsPerNode() < 0 || backend.connectionsPerNode() > 64) {
             throw errors.at(path(at, "connections-per-node"), "must be between 1 and 64");
         }
@@ -303,6 +304,7 @@ final class PlanResolver {
         if (limits.maxPendingPerClient() < 1) throw errors.at(path(at, "max-pending-per-client"), "must be positive");
         if (limits.maxClients() < 1) throw errors.at(path(at, "max-clients"), "must be positive");
         if (limits.maxOutputBytes() < 1) throw errors.at(path(at, "max-output-bytes"), "must be positive");
+        if (limits.maxTotalOutputBytes() < 1) throw errors.at(path(at, "max-total-output-bytes"), "must be positive");
         if (limits.idleTimeoutMs() < 0) throw errors.at(path(at, "idle-timeout-ms"), "must be 0 (never) or positive");
     }
 

@@ -171,6 +171,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        flow.recount();
         stateChanged();
         ctx.fireChannelWritabilityChanged();
     }
@@ -179,6 +180,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     public void channelInactive(ChannelHandlerContext ctx) {
         // requests still at a backend release their replies when those arrive (see ReplyQueue#answer)
         replies.clientClosed();
+        flow.recount();
         codec.closed();
         if (pinned != null) {
             pinned.clientClosed();

@@ -235,7 +235,7 @@ public final class Engine implements AutoCloseable {
                     .childHandler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            ClientCodec codec = listener.protocol().newClientCodec(listener.limits().clientLimits(),
+                            ClientCodec codec = listener.protocol().newClientCodec(listener.limits().clientLimits(listener.config().auth() != null),
                                     listener.protocolOptions);
                             if (listener.tls != null) {
                                 ch.pipeline().addLast(listener.tls.newHandler(ch.alloc()));

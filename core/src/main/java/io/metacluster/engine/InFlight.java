@@ -49,6 +49,20 @@ final class InFlight {
         return writes[head];
     }
 
+    /**
+     * Records every client's write in flight in {@code replay} (the node looks hung: a crash of
+     * the daemon must not lose them), once: it is not recorded again if its reply never comes.
+     */
+    void recordWrites(ReplayLog replay) {
+        for (int i = 0; i < size; i++) {
+            int at = (head + i) & (commands.length - 1);
+            if (writes[at]) {
+                writes[at] = false;
+                replay.record(commands[at]);
+            }
+        }
+    }
+
     void removeOldest() {
         commands[head] = null;
         listeners[head] = null;

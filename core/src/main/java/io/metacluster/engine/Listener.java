@@ -46,6 +46,8 @@ final class Listener {
     final ChannelGroup clientChannels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     /** Set at shutdown: clients are no longer read from, only answered. */
     volatile boolean draining;
+    /** What its clients leave unread, against {@code max-total-output-bytes}. */
+    final OutputBudget output = new OutputBudget(this);
 
     Listener(ListenerPlan config, ListenerMetrics metrics) {
         this.config = config;

@@ -3,6 +3,7 @@ package io.metacluster.engine;
 import io.metacluster.config.BackendConfig;
 import io.metacluster.spi.BackendCodec;
 import io.metacluster.spi.Command;
+import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.Protocol;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -15,6 +16,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +31,15 @@ import java.util.function.Function;
  * <p>A connection of an eager lane ({@link Protocol#eagerLanes}) is started with the engine; one
  * of a later lane when a request first needs it: requests wait for its first outcome, then are
  * sent, or failed as on a down node.
+ *
+ * <p>A node that stops answering (a stopped process keeps its TCP connections open) is noticed
+ * at {@code suspect-after-ms}, well before {@code request-timeout-ms} closes the connection: when
+ * the oldest request has waited that long with nothing at all read from the node meanwhile, its
+ * writes in flight go to the replay log at once (so a daemon crash cannot lose them) and the node
+ * is suspect: out of read rotation, its writes recorded. An idle connection sends the protocol's
+ * handshake again as a heartbeat, so that a node hung while idle is noticed too; and the replay of
+ * missed writes starts only once the node answered such a probe. The check is a timer per
+ * connection: nothing is added to the path of a request but one field write per read.
  */
 final class NodeConnection {
     private final Node node;
@@ -53,6 +64,13 @@ final class NodeConnection {
     private int replies;
     private ScheduledFuture<?> timeoutCheck;
     private ScheduledFuture<?> reconnect;
+    /** The codec of the current channel, for the heartbeat: it resends the handshake. */
+    private BackendCodec codec;
+    /** When the node last sent anything on this connection. */
+    private long heardAtNanos;
+    private boolean probing;
+    /** When {@link #checkTimeout} last ran: a check that runs late finds the event loop was busy, not the node. */
+    private long checkedAtNanos;
 
     NodeConnection(Node node, EventLoop loop, int loopIndex, Protocol protocol, int lane, BackendConfig config,
                    Transport transport, CountDownLatch firstOutcome) {
@@ -81,7 +99,7 @@ final class NodeConnection {
         }
         started = true;
         loop.execute(this::connect);
-        long period = Math.max(10, config.requestTimeoutMs() / 4);
+        long period = TimeUnit.NANOSECONDS.toMillis(checkPeriodNanos());
         timeoutCheck = loop.scheduleAtFixedRate(this::checkTimeout, period, period, TimeUnit.MILLISECONDS);
     }
 
@@ -187,7 +205,7 @@ final class NodeConnection {
                     ch.pipeline().addLast(Tls.clientHandler(cluster.tls, cluster.config.tls(), ch.alloc(),
                             node.address.host(), node.address.port()));
                 }
-                BackendCodec codec = protocol.newBackendCodec(node.settings, lane);
+                codec = protocol.newBackendCodec(node.settings, lane);
                 // one connection per node and loop is enough to notice a restart: lane 0's
                 ch.pipeline().addLast(new ReplyReader(NodeConnection.this, codec, lane == 0 ? protocol.nodeSync() : null));
             }
@@ -234,10 +252,17 @@ final class NodeConnection {
 
     void becomeReady() {
         ready = true;
+        probing = false;
+        heardAtNanos = System.nanoTime();
         failedAttempts = 0;
         node.connectionReady();
         reportFirstOutcome();
         node.replay.catchUp(this);
+    }
+
+    /** The node sent something (part of a reply, maybe): it is not hung, however long a reply takes. */
+    void heard(long nowNanos) {
+        heardAtNanos = nowNanos;
     }
 
     /** The command of the next request waiting for a reply, or {@code null}. */
@@ -319,16 +344,92 @@ final class NodeConnection {
     }
 
     private void checkTimeout() {
-        if (ready) {
+        if (channel == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        long suspectAfter = TimeUnit.MILLISECONDS.toNanos(config.suspectAfterMs());
+        // a long pass of this loop (a huge pipeline, a pause) delays both the check and the reading
+        // of replies that are already there: judge the node only when the loop kept time
+        boolean loopKeptTime = now - checkedAtNanos < 2 * checkPeriodNanos();
+        checkedAtNanos = now;
+        if (!inFlight.isEmpty()) {
+            long waited = now - inFlight.sentAtNanos();
+            if (waited > TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs())) {
+                // replies are matched in order, so a reply that never comes blocks everything behind it
+                node.metrics.timeout();
+                channel.attr(ReplyReader.CLOSE_REASON).set("no reply within " + config.requestTimeoutMs() + " ms");
+                channel.close();
+                return;
+            }
+            if (loopKeptTime && waited > suspectAfter && now - heardAtNanos > suspectAfter) {
+                node.replay.suspect("no reply within " + config.suspectAfterMs() + " ms");
+                inFlight.recordWrites(node.replay);
+            }
+        }
+        if (ready && !probing && (node.replay.behind() || (inFlight.isEmpty() && now - heardAtNanos > suspectAfter))) {
+            probe();
+        }
+    }
+
+    /**
+     * Sends the handshake again: a heartbeat on an idle connection, and the proof that the node
+     * answers before its missed writes are replayed through this connection.
+     */
+    private void probe() {
+        List<ByteBuf> requests = codec.handshake(channel.alloc());
+        if (requests.isEmpty()) {
+            // the protocol has no request to probe with (see BackendCodec#handshake): trust the connection
+            heardAtNanos = System.nanoTime();
             node.replay.catchUp(this);
+            return;
         }
-        if (channel != null && !inFlight.isEmpty()
-                && System.nanoTime() - inFlight.sentAtNanos() > TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs())) {
-            // replies are matched in order, so a reply that never comes blocks everything behind it
-            node.metrics.timeout();
-            channel.attr(ReplyReader.CLOSE_REASON).set("no reply within " + config.requestTimeoutMs() + " ms");
-            channel.close();
+        probing = true;
+        for (int i = 0; i < requests.size(); i++) {
+            Command probe = Command.of(requests.get(i), "probe", CommandKind.READ, null, null, lane);
+            inFlight.add(probe, new Probe(probe, i == requests.size() - 1), System.nanoTime(), false);
+            channel.write(probe.frame().retainedDuplicate(), channel.voidPromise());
         }
+        channel.flush();
+    }
+
+    /** Hears the answer to one request of a {@link #probe}. */
+    private final class Probe implements ReplyListener {
+        private final Command command;
+        private final boolean last;
+
+        Probe(Command command, boolean last) {
+            this.command = command;
+            this.last = last;
+        }
+
+        @Override
+        public boolean wantsReply() {
+            return false;
+        }
+
+        @Override
+        public void onReply(ByteBuf reply, boolean error) {
+            command.release();
+            if (last) {
+                probing = false;
+                if (!error) {
+                    node.replay.catchUp(NodeConnection.this);
+                }
+            }
+        }
+
+        @Override
+        public void onFailure(String reason) {
+            command.release();
+            if (last) {
+                probing = false;
+            }
+        }
+    }
+
+    private long checkPeriodNanos() {
+        return TimeUnit.MILLISECONDS.toNanos(Math.max(10, config.suspectAfterMs() / 4));
     }
 
     private void reportFirstOutcome() {

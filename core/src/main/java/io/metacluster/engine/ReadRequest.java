@@ -36,6 +36,12 @@ final class ReadRequest extends Slot implements ReplyListener {
 
     @Override
     void start() {
+        if (session.clientClosed()) {
+            // nobody will read the reply (a client disconnected for its unread output had many waiting)
+            session.answer(this, null);
+            finish();
+            return;
+        }
         route(session.clusters(), null);
     }
 

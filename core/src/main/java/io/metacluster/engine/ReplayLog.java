@@ -125,6 +125,27 @@ final class ReplayLog {
         return bytes;
     }
 
+    /** Whether the node has missed writes to catch up on (or a flush to take). */
+    boolean behind() {
+        State now = state;
+        return now == State.RECORDING || now == State.OVERFLOWED;
+    }
+
+    /**
+     * The node looks hung ({@code why}): its writes are recorded from now on, and it serves no
+     * reads, until it answers a probe and catches up.
+     */
+    void suspect(String why) {
+        synchronized (this) {
+            if (state != State.LIVE) {
+                return;
+            }
+            state = State.RECORDING;
+        }
+        log.warn("node {} looks hung ({}); recording its writes for replay, out of read rotation until it answers",
+                node, why);
+    }
+
     /** A write the node did not get. Does not take over the caller's reference. */
     void record(Command write) {
         synchronized (this) {

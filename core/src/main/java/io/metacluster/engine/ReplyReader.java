@@ -38,6 +38,8 @@ final class ReplyReader extends BackendDecoder {
 
     @Override
     protected void decodeTraffic(ChannelHandlerContext ctx, ByteBuf in) throws ProtocolException {
+        // the clock itself, not the read batch's: this must not depend on a batch being closed properly
+        connection.heard(System.nanoTime());
         while (in.isReadable() && ctx.channel().isActive()) {
             Command oldest = connection.oldest();
             if (oldest == null) {

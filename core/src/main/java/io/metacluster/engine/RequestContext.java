@@ -92,6 +92,11 @@ final class RequestContext {
                 + ", which is not one of its clusters");
     }
 
+    /** Whether the client's connection closed: a read need not be sent any more. */
+    boolean clientClosed() {
+        return replies.isClosed();
+    }
+
     /** Takes {@code request} in line for its reply, and starts it (once no conditional write holds it back). */
     void route(Slot request) {
         replies.add(request);
@@ -100,7 +105,9 @@ final class RequestContext {
 
     /** {@code slot}'s reply (owned from now on), written in request order. */
     void answer(Slot slot, ByteBuf reply) {
+        int bytes = reply == null ? 0 : reply.readableBytes();
         replies.answer(slot, reply);
+        parking.answered(bytes);
     }
 
     /** A backend's reply for {@code slot}, as the protocol presents it to the client. */

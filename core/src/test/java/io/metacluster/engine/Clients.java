@@ -36,7 +36,7 @@ final class Clients {
     }
 
     static LimitsConfig limits(int maxPending, int maxClients, long maxOutputBytes) {
-        return new LimitsConfig(0, 0, 0, maxPending, maxClients, maxOutputBytes, 0);
+        return new LimitsConfig(0, 0, 0, maxPending, maxClients, maxOutputBytes, 0, 0);
     }
 
     private static ClusterView firstHealthy(Command command, List<? extends ClusterView> candidates) {

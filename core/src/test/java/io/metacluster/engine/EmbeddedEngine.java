@@ -42,8 +42,8 @@ import java.util.concurrent.TimeUnit;
  * Nodes start unconnected ("down"); {@link #connect} brings one up.
  */
 final class EmbeddedEngine implements AutoCloseable {
-    /** Reconnects after 50-100 ms; requests never time out unless a test waits a minute. */
-    static final BackendConfig BACKEND = new BackendConfig(1000, 60_000, 0, 100, 100);
+    /** Reconnects after 50-100 ms; requests never time out, nodes are never suspected nor probed, unless a test waits a minute. */
+    static final BackendConfig BACKEND = new BackendConfig(1000, 60_000, 0, 100, 100, 60_000);
     /** No disk, small bounds: overflows are easy to reach. */
     static final ReplayConfig MEMORY_REPLAY = new ReplayConfig("", 1000, 1 << 20, ReplayConfig.OnOverflow.FLUSH);
 
@@ -120,7 +120,7 @@ final class EmbeddedEngine implements AutoCloseable {
             views.add(cluster.perLoop[0]);
         }
         ListenerPlan plan = new ListenerPlan("main", protocol, null, new HostPort("127.0.0.1", 1), names, FIRST_HEALTHY,
-                writePolicy(policy), null, new LimitsConfig(0, 0, 0, 0, 0, 0, 0), null, null, false);
+                writePolicy(policy), null, LimitsConfig.DEFAULTS, null, null, false);
         Listener listener = new Listener(plan, new ListenerMetrics(metrics, "main"));
         listener.addLoop(loop, views);
         return listener;
@@ -139,7 +139,7 @@ final class EmbeddedEngine implements AutoCloseable {
 
     /** A new client connection to {@code listener}. */
     EmbeddedChannel client(Listener listener) {
-        var codec = protocol.newClientCodec(listener.limits().clientLimits());
+        var codec = protocol.newClientCodec(listener.limits().clientLimits(false));
         EmbeddedChannel client = EmbeddedChannel.builder().register(false)
                 .handlers(new ClientFrameDecoder(codec), new ClientSession(listener, codec)).build();
         loop.register(client);

@@ -61,4 +61,62 @@ class ParkingTest {
         parking.conditionalDone();
         assertThat(started).containsExactly("cas 1", "cas 2", "get");
     }
+
+    @Test
+    void aClientWhoseRepliesAreLargeHasOnlyAWindowOfThemComing() {
+        for (int i = 0; i < 40; i++) {
+            parking.start(request("get " + i, false));
+        }
+        assertThat(started).as("before any reply: 4").hasSize(4);
+
+        // replies of 1 MiB: the estimate rises, and fewer requests may be coming at once
+        for (int i = 0; i < 4; i++) {
+            parking.answered(1 << 20);
+        }
+        int coming = started.size() - 4;
+        assertThat(coming).isBetween(1, 2);
+        for (int i = 0; i < 60 && started.size() < 40; i++) {
+            parking.answered(1 << 20);
+        }
+        assertThat(started).as("every request starts in the end, in order").hasSize(40).startsWith("get 0", "get 1")
+                .endsWith("get 39");
+    }
+
+    @Test
+    void smallRepliesKeepTheWindowOpen() {
+        parking.start(request("first", false));
+        parking.answered(5);
+        for (int i = 0; i < 1000; i++) {
+            parking.start(request("get " + i, false));
+        }
+        for (int i = 0; i < 20; i++) {
+            parking.answered(5);
+        }
+        for (int i = 0; i < 1000; i++) {
+            parking.start(request("more " + i, false));
+        }
+        assertThat(started).hasSize(2001);
+    }
+
+    @Test
+    void aRequestAnsweredAsItStartsLetsTheNextOneGoWithoutRecursion() {
+        Parking window = new Parking();
+        List<String> answeredAtOnce = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            window.start(request("slow " + i, false));
+        }
+        for (int i = 0; i < 5000; i++) {
+            String name = "refused " + i;
+            window.start(new Slot() {
+                @Override
+                void start() {
+                    answeredAtOnce.add(name);
+                    window.answered(100);
+                }
+            });
+        }
+        assertThat(answeredAtOnce).isEmpty();
+        window.answered(100);
+        assertThat(answeredAtOnce).hasSize(5000);
+    }
 }

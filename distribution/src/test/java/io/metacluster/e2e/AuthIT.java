@@ -115,4 +115,33 @@ class AuthIT {
             assertThat(client.readRaw()).isEqualTo("_\r\n");
         }
     }
+
+    /**
+     * As redis-server 7.0 with {@code --requirepass} (same bytes): before authentication, more than
+     * 10 arguments or a bulk over 16 KiB is refused at once, before its payload is read, and the
+     * connection closed; after it, the listener's limits apply.
+     */
+    @Test
+    void anUnauthenticatedClientCannotMakeTheDaemonBufferALargeRequest() throws Exception {
+        assertThat(closedAfter("*11\r\n")).isEqualTo("-ERR Protocol error: unauthenticated multibulk length\r\n");
+        assertThat(closedAfter("*2\r\n$4\r\nAUTH\r\n$16385\r\n"))
+                .isEqualTo("-ERR Protocol error: unauthenticated bulk length\r\n");
+        String wrong = "-WRONGPASS invalid username-password pair or user is disabled.\r\n";
+        assertThat(exchange(RedisProxyIT.resp("AUTH", "x".repeat(16384)), wrong.length())).as("16 KiB is allowed")
+                .isEqualTo(wrong);
+        String[] many = new String[12];
+        java.util.Arrays.fill(many, "never-set");
+        many[0] = "DEL";
+        assertThat(exchange(RedisProxyIT.resp("AUTH", "client-secret") + RedisProxyIT.resp(many)
+                + RedisProxyIT.resp("SET", "big", "v".repeat(20_000)), 5 + 4 + 5)).isEqualTo("+OK\r\n:0\r\n+OK\r\n");
+    }
+
+    /** Sends {@code request}; what comes back until the daemon closes the connection. */
+    private static String closedAfter(String request) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
 }

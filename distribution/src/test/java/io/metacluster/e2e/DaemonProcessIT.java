@@ -127,7 +127,7 @@ class DaemonProcessIT {
         }
     }
 
-    private static void awaitPort(int port, Process daemon) throws Exception {
+    static void awaitPort(int port, Process daemon) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
             assertThat(daemon.isAlive()).as("daemon exited early").isTrue();

@@ -154,4 +154,30 @@ class MemcachedAuthIT {
         assertThat(backendSets()).isEqualTo(sets);
         assertThat(backend.get("t")).isNull();
     }
+
+    /**
+     * Before SASL, a value over 16 KiB is refused as soon as its header arrives, and swallowed as
+     * it comes, never buffered: a stranger cannot make the daemon hold {@code max-frame-bytes}.
+     * After SASL the listener's limits apply.
+     */
+    @Test
+    void anUnauthenticatedClientCannotMakeTheDaemonBufferALargeValue() throws Exception {
+        try (Socket socket = MemcachedBackends.connect(port)) {
+            byte[] huge = packet(0x21, "PLAIN", "\0app\0app-secret", 1);
+            ByteBuffer.wrap(huge).putInt(8, 5 + 50 * 1024 * 1024); // a body of 50 MiB announced, 100 bytes of it sent
+            socket.getOutputStream().write(java.util.Arrays.copyOf(huge, 24 + 100));
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            byte[] header = new byte[24];
+            in.readFully(header);
+            assertThat(ByteBuffer.wrap(header).getShort(6)).as("refused before the value came: status").isNotZero();
+        }
+        try (Socket socket = MemcachedBackends.connect(port)) {
+            String large = "L".repeat(20_000);
+            assertThat(exchange(socket, 3,
+                    packet(0x21, "PLAIN", "\0app\0app-secret", 1),
+                    packet(0x01, "large", large, 2),
+                    packet(0x00, "large", "", 3)))
+                    .containsExactly("21 0000 1 Authenticated", "01 0000 2 ", "00 0000 3 " + large);
+        }
+    }
 }

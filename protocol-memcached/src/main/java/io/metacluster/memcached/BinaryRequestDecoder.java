@@ -29,10 +29,8 @@ final class BinaryRequestDecoder extends RequestDecoder {
     static final String UNKNOWN_COMMAND = "Unknown command";
     static final String TOO_LARGE = "Too large.";
 
-    private final ClientLimits limits;
-
     BinaryRequestDecoder(ClientLimits limits) {
-        this.limits = limits;
+        super(limits);
     }
 
     @Override
@@ -60,7 +58,7 @@ final class BinaryRequestDecoder extends RequestDecoder {
         }
         BinaryOpcode op = BinaryOpcode.of(code);
         String name = op == null ? "unknown" : op.commandName;
-        if (valueLength > limits.maxFrameBytes() || bodyLength > Integer.MAX_VALUE - HEADER_BYTES) {
+        if (valueLength > maxValueBytes() || bodyLength > Integer.MAX_VALUE - HEADER_BYTES) {
             return refuse(in, name, code, opaque, STATUS_VALUE_TOO_LARGE, TOO_LARGE, 0, bodyLength);
         }
         int total = HEADER_BYTES + (int) bodyLength;

@@ -50,7 +50,12 @@ final class MemcachedClientCodec implements ClientCodec, CommandSplitter, Condit
 
     @Override
     public ByteBuf answer(Command command, ClientContext context) {
-        return LocalReplies.answer(command, context);
+        ByteBuf reply = LocalReplies.answer(command, context);
+        // SASL is answered here: the requests after a successful one may carry large values
+        if (decoder != null && context.authenticated()) {
+            decoder.authenticated();
+        }
+        return reply;
     }
 
     /** See {@link LocalReplies#authenticationRequired}. */

@@ -1,5 +1,6 @@
 package io.metacluster.memcached;
 
+import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
@@ -16,7 +17,32 @@ import io.netty.buffer.ByteBuf;
  * <p>Confined to the connection's event loop.
  */
 abstract class RequestDecoder {
+    /**
+     * The largest value a client may send before it authenticated, on a listener that wants it
+     * to: a SASL exchange needs a few hundred bytes, and a stranger must not make the proxy
+     * buffer an item of {@code max-frame-bytes}. A larger one is refused and swallowed as it
+     * arrives, as any oversized value.
+     */
+    static final int UNAUTHENTICATED_MAX_VALUE = 16 * 1024;
+
+    protected final ClientLimits limits;
     private long discarding;
+    private boolean unauthenticated;
+
+    RequestDecoder(ClientLimits limits) {
+        this.limits = limits;
+        this.unauthenticated = limits.authRequired();
+    }
+
+    /** The client authenticated: values up to {@code max-frame-bytes} are taken from now on. */
+    final void authenticated() {
+        unauthenticated = false;
+    }
+
+    /** The largest value taken now. */
+    protected final long maxValueBytes() {
+        return unauthenticated ? Math.min(UNAUTHENTICATED_MAX_VALUE, limits.maxFrameBytes()) : limits.maxFrameBytes();
+    }
 
     /** As {@link io.metacluster.spi.ClientCodec#decode}, after skipping what a refusal left to swallow. */
     final Command decode(ByteBuf in) throws ProtocolException {

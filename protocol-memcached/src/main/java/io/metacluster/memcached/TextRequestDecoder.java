@@ -77,11 +77,10 @@ final class TextRequestDecoder extends RequestDecoder {
     /** Where a command has no data block. */
     private static final long NO_DATA = -1;
 
-    private final ClientLimits limits;
     private final TextLine line = new TextLine(true);
 
     TextRequestDecoder(ClientLimits limits) {
-        this.limits = limits;
+        super(limits);
     }
 
     @Override
@@ -455,7 +454,7 @@ final class TextRequestDecoder extends RequestDecoder {
 
     /** Over the item size, or too big for one frame whatever the configured size. */
     private boolean tooLarge(long bytes) {
-        return bytes > limits.maxFrameBytes() || bytes > Integer.MAX_VALUE - 2L - line.frameLength();
+        return bytes > maxValueBytes() || bytes > Integer.MAX_VALUE - 2L - line.frameLength();
     }
 
     /** The {@code keys} argument of {@link #forward} for "token 1 is the one key": the common case, without an array. */

@@ -13,7 +13,13 @@ import io.netty.buffer.ByteBuf;
  * consumes nothing after an incomplete result). Per connection; confined to its event loop.
  */
 final class MultibulkParser {
+    /** Redis's bounds for a client that has not authenticated yet (networking.c). */
+    private static final int UNAUTHENTICATED_MAX_ARGS = 10;
+    private static final int UNAUTHENTICATED_MAX_BULK = 16 * 1024;
+
     private final ClientLimits limits;
+    /** The listener wants authentication and the client has not given it yet. */
+    private boolean unauthenticated;
     /** Arguments of the multibulk being parsed, or -1 between requests. */
     private int argc = -1;
     private int parsedArgs;
@@ -21,6 +27,12 @@ final class MultibulkParser {
 
     MultibulkParser(ClientLimits limits) {
         this.limits = limits;
+        this.unauthenticated = limits.authRequired();
+    }
+
+    /** The client authenticated: the listener's limits apply from now on. */
+    void authenticated() {
+        unauthenticated = false;
     }
 
     /**
@@ -44,6 +56,9 @@ final class MultibulkParser {
             long n = RespSplitter.parseDecimal(in, start + 1, cr);
             if (n == Long.MIN_VALUE || n > Integer.MAX_VALUE || n > limits.maxElements()) {
                 throw new ProtocolException("Protocol error: invalid multibulk length");
+            }
+            if (n > UNAUTHENTICATED_MAX_ARGS && unauthenticated) {
+                throw new ProtocolException("Protocol error: unauthenticated multibulk length");
             }
             if (n <= 0) {
                 in.skipBytes(cr + 2 - start);
@@ -76,6 +91,9 @@ final class MultibulkParser {
             long length = RespSplitter.parseDecimal(in, pos + 1, cr);
             if (length < 0 || length > limits.maxFrameBytes() || length > Integer.MAX_VALUE - 64) {
                 throw new ProtocolException("Protocol error: invalid bulk length");
+            }
+            if (length > UNAUTHENTICATED_MAX_BULK && unauthenticated) {
+                throw new ProtocolException("Protocol error: unauthenticated bulk length");
             }
             long dataEnd = cr + 2 + length;
             if (dataEnd + 2 > end) {

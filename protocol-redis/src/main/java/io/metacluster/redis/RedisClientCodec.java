@@ -65,7 +65,12 @@ public final class RedisClientCodec implements ClientCodec {
 
     @Override
     public ByteBuf answer(Command command, ClientContext context) {
-        return admin.answer(command, context);
+        ByteBuf reply = admin.answer(command, context);
+        // AUTH and HELLO ... AUTH are answered here: the first request after a successful one may be large
+        if (context.authenticated()) {
+            framer.authenticated();
+        }
+        return reply;
     }
 
     @Override

@@ -55,6 +55,11 @@ final class RequestFramer {
         }
     }
 
+    /** The client authenticated: it may send requests as large as the listener's limits allow. */
+    void authenticated() {
+        multibulk.authenticated();
+    }
+
     /** The arguments of the request {@link #next} returned last. */
     RequestArgs args() {
         return args;

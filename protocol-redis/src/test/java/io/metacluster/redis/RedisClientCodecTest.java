@@ -224,6 +224,17 @@ class RedisClientCodecTest {
     }
 
     @Test
+    void beforeAuthenticationRedisOwnBoundsApply() {
+        ClientLimits auth = new ClientLimits(1 << 20, 1000, 1024, true);
+        assertThat(failure(auth, "*11\r\n")).isEqualTo("Protocol error: unauthenticated multibulk length");
+        assertThat(failure(auth, "*2\r\n$4\r\nAUTH\r\n$16385\r\n")).isEqualTo("Protocol error: unauthenticated bulk length");
+        assertThat(decode(auth, mb("AUTH", "x".repeat(16384)))).hasSize(1).allMatch(o -> o instanceof Decoded);
+        ClientLimits open = new ClientLimits(1 << 20, 1000, 1024);
+        assertThat(decode(open, mb("SET", "k", "x".repeat(16385)))).as("a listener without auth").hasSize(1)
+                .allMatch(o -> o instanceof Decoded);
+    }
+
+    @Test
     void limitsAreEnforced() {
         ClientLimits small = new ClientLimits(10, 3, 32);
         assertThat(decode(small, mb("SET", "k", "0123456789"))).hasSize(1).allMatch(o -> o instanceof Decoded);

@@ -20,7 +20,9 @@ public interface BackendCodec {
      * produce exactly one reply; an error reply to any of them fails the connection. Ownership of
      * the buffers passes to the caller. Include a cheap request that proves the server answers
      * (PING, version): a stopped process still completes TCP handshakes, and the connection is
-     * only used once every handshake reply came, within the connect timeout.
+     * only used once every handshake reply came, within the connect timeout. The engine sends the
+     * handshake again as a heartbeat on an idle connection and as the probe a node must answer
+     * before missed writes are replayed to it: each request must be harmless to repeat.
      */
     default List<ByteBuf> handshake(ByteBufAllocator alloc) {
         return List.of();

@@ -97,6 +97,8 @@ public final class Engine implements AutoCloseable {
             clusters.put(cluster.name(), buildCluster(cluster, plan.backend(), plan.replay(), firstOutcome));
         }
         this.firstOutcome = firstOutcome;
+        // ClusterView.latencyNanos: a percentile costs a sort, so once a second, not per read
+        group.next().scheduleAtFixedRate(() -> clusters.values().forEach(Cluster::refreshLatency), 1, 1, TimeUnit.SECONDS);
         for (ListenerPlan listener : plan.listeners()) {
             listeners.add(buildListener(listener));
         }

@@ -459,11 +459,11 @@ class ReplayLogTest {
         assertState(third, LIVE, 0); // caught up before the restart: nothing left on disk
     }
 
-    @Test
-    void anEntryIsReadBackAsTheOneWriteItHoldsWhateverElseCameWithIt() throws Exception {
+    /** A replay log file left by an earlier run, each of {@code entries} one entry, whatever it holds. */
+    private void entriesOnDisk(String... entries) throws InterruptedException {
         ExecutorService io = Executors.newSingleThreadExecutor();
         ReplayStore store = new ReplayStore(io, dir, "dc2-node", 1 << 20);
-        for (String entry : new String[]{"PING\r\nSET a 1\r\n", "GET a\r\n", "SET b 2\r\nSET c 3\r\n", "SET d 4\r\n"}) {
+        for (String entry : entries) {
             Command command = Command.of(EmbeddedEngine.ascii(entry), "SET", CommandKind.WRITE, null, null);
             store.append(command);
             command.release();
@@ -471,6 +471,11 @@ class ReplayLogTest {
         store.close();
         io.shutdown();
         assertThat(io.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void anEntryIsReadBackAsTheOneWriteItHoldsWhateverElseCameWithIt() throws Exception {
+        entriesOnDisk("PING\r\nSET a 1\r\n", "GET a\r\n", "SET b 2\r\nSET c 3\r\n", "SET d 4\r\n");
 
         Node node = nodeOnDisk(EmbeddedEngine.MEMORY_REPLAY);
         engine.connect(node);
@@ -482,16 +487,7 @@ class ReplayLogTest {
 
     @Test
     void anEntryIsReadBackWithTheProtocolOptionsOfTheListener() throws Exception {
-        ExecutorService io = Executors.newSingleThreadExecutor();
-        ReplayStore store = new ReplayStore(io, dir, "dc2-node", 1 << 20);
-        for (String entry : new String[]{"PUT a 1\r\n", "SET b 2\r\n"}) {
-            Command command = Command.of(EmbeddedEngine.ascii(entry), "SET", CommandKind.WRITE, null, null);
-            store.append(command);
-            command.release();
-        }
-        store.close();
-        io.shutdown();
-        assertThat(io.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        entriesOnDisk("PUT a 1\r\n", "SET b 2\r\n");
 
         Node node = nodeOnDisk(EmbeddedEngine.MEMORY_REPLAY, new WithPut(), new WithPut.Options(true));
         engine.connect(node);

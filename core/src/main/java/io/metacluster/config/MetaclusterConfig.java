@@ -8,9 +8,10 @@ import java.util.List;
  * @param ioThreads Netty I/O threads; 0 = one per available core
  * @param backend   how backend connections behave
  * @param replay    how writes missed by a node that is down are kept and replayed
+ * @param admin     the admin HTTP endpoint, or {@code null} for none
  */
 record MetaclusterConfig(int ioThreads, BackendConfig backend, ReplayConfig replay, List<ListenerConfig> listeners,
-                         List<ClusterConfig> clusters) {
+                         List<ClusterConfig> clusters, AdminConfig admin) {
     public MetaclusterConfig {
         backend = backend == null ? BackendConfig.DEFAULTS : backend;
         replay = replay == null ? ReplayConfig.DEFAULTS : replay;

@@ -12,9 +12,12 @@ import java.util.List;
  * @param replay    how writes missed by a node that is down are kept and replayed
  * @param listeners in configuration order
  * @param clusters  in configuration order, including those no listener uses
+ * @param admin     the admin HTTP endpoint, or {@code null} for none
+ * @param shown     the configuration as loaded (defaults applied), as JSON with every secret
+ *                  (passwords, tokens) redacted: what the admin endpoint shows
  */
 public record Plan(int ioThreads, BackendConfig backend, ReplayConfig replay, List<ListenerPlan> listeners,
-                   List<ClusterPlan> clusters) {
+                   List<ClusterPlan> clusters, AdminConfig admin, String shown) {
     public Plan {
         listeners = List.copyOf(listeners);
         clusters = List.copyOf(clusters);

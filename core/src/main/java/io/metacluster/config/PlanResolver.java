@@ -130,7 +130,9 @@ final class PlanResolver {
                     protocolOfCluster.get(cluster.name()), protocolOptions, cluster.username(), cluster.password(),
                     cluster.database(), cluster.tls()));
         }
-        return new Plan(config.ioThreads(), config.backend(), config.replay(), listeners, clusterPlans);
+        checkAdmin(config.admin(), binds);
+        return new Plan(config.ioThreads(), config.backend(), config.replay(), listeners, clusterPlans, config.admin(),
+                ShownConfig.of(config));
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -309,6 +311,23 @@ final class PlanResolver {
         if (limits.maxClients() < 1) throw errors.at(path(at, "max-clients"), "must be positive");
         if (limits.maxOutputBytes() < 1) throw errors.at(path(at, "max-output-bytes"), "must be positive");
         if (limits.idleTimeoutMs() < 0) throw errors.at(path(at, "idle-timeout-ms"), "must be 0 (never) or positive");
+    }
+
+    private void checkAdmin(AdminConfig admin, Map<HostPort, String> binds) throws ConfigException {
+        if (admin == null) {
+            return;
+        }
+        List<Object> at = List.of("admin");
+        if (admin.bind() == null) {
+            throw errors.at(path(at, "bind"), "missing; e.g. 127.0.0.1:9121");
+        }
+        if (binds.containsKey(admin.bind())) {
+            throw errors.at(path(at, "bind"), admin.bind() + " is already used by listener '" + binds.get(admin.bind()) + "'");
+        }
+        if (admin.token() != null && admin.token().isBlank()) {
+            // an unset ${ADMIN_TOKEN:-} must not quietly open the endpoint
+            throw errors.at(path(at, "token"), "empty; leave the key out for no token");
+        }
     }
 
     private void checkAuth(AuthConfig auth, List<Object> at) throws ConfigException {

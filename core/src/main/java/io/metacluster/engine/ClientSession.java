@@ -73,11 +73,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             return;
         }
         if (msg instanceof DecodeFailure failure) {
+            listener.metrics().error(ListenerMetrics.ErrorKind.PROTOCOL);
             replies.answerNow(codec.error(ctx.alloc(), null, failure.message()), true);
             return;
         }
         Command command = (Command) msg;
-        listener.metrics().commands(command.kind()).inc();
+        listener.metrics().command(command);
         if (admission.refuses(command)) {
             ByteBuf reply = codec.authenticationRequired(ctx.alloc(), command);
             command.release();

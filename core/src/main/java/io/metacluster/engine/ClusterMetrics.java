@@ -6,26 +6,40 @@ import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
 
-/** What the engine counts per cluster: {@code cluster.<name>.*}. */
+/**
+ * What the engine counts per cluster: {@code cluster.<name>.*}. The per-node figures
+ * ({@link NodeMetrics}) add to these, so a cluster's are the sums over its nodes.
+ */
 final class ClusterMetrics {
+    /** Where the cluster's nodes register theirs. */
+    final MetricRegistry registry;
+    final String prefix;
     final Counter requests;
     final Meter errors;
     final Timer latency;
+    final Counter timeouts;
+    final Counter stateChanges;
     final Counter writesMissed;
     final Counter writesRecorded;
     final Counter writesReplayed;
     final Counter replayOverflows;
 
     ClusterMetrics(MetricRegistry registry, String cluster) {
-        String prefix = MetricRegistry.name("cluster", cluster);
+        this.registry = registry;
+        prefix = MetricRegistry.name("cluster", cluster);
         requests = registry.counter(prefix + ".requests");
         errors = registry.meter(prefix + ".errors");
-        // sampled (see NodeConnection.replied); the default reservoir would also take a lock per update
-        latency = registry.timer(prefix + ".latency",
-                () -> new Timer(LockFreeExponentiallyDecayingReservoir.builder().build()));
+        latency = latencyTimer(registry, prefix);
+        timeouts = registry.counter(prefix + ".timeouts");
+        stateChanges = registry.counter(prefix + ".state-changes");
         writesMissed = registry.counter(prefix + ".writes-missed");
         writesRecorded = registry.counter(prefix + ".replay.recorded");
         writesReplayed = registry.counter(prefix + ".replay.replayed");
         replayOverflows = registry.counter(prefix + ".replay.overflows");
+    }
+
+    /** {@code <prefix>.latency}: sampled (see NodeConnection.replied); the default reservoir would also take a lock per update. */
+    static Timer latencyTimer(MetricRegistry registry, String prefix) {
+        return registry.timer(prefix + ".latency", () -> new Timer(LockFreeExponentiallyDecayingReservoir.builder().build()));
     }
 }

@@ -1,6 +1,9 @@
 package io.metacluster.engine;
 
+import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.jmx.JmxReporter;
+import io.metacluster.admin.AdminServer;
 import io.metacluster.config.BackendConfig;
 import io.metacluster.config.ClusterPlan;
 import io.metacluster.config.HostPort;
@@ -44,6 +47,10 @@ public final class Engine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
 
     private final MetricRegistry metrics = new MetricRegistry();
+    /** The metrics as MBeans of the platform server, domain {@code metacluster}. */
+    private final JmxReporter jmx = JmxReporter.forRegistry(metrics).inDomain("metacluster").build();
+    private final Plan plan;
+    private AdminServer admin;
     private final MultiThreadIoEventLoopGroup group;
     private final Transport transport;
     private final List<EventLoop> loops = new ArrayList<>();
@@ -57,6 +64,7 @@ public final class Engine implements AutoCloseable {
     private CountDownLatch firstOutcome;
 
     private Engine(Plan plan) {
+        this.plan = plan;
         transport = Transport.best();
         int threads = plan.ioThreads() > 0 ? plan.ioThreads() : Runtime.getRuntime().availableProcessors();
         group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("metacluster-io"), transport.ioHandler());
@@ -77,6 +85,10 @@ public final class Engine implements AutoCloseable {
             engine.build(plan);
             engine.connect(plan.backend());
             engine.bind();
+            engine.jmx.start();
+            if (plan.admin() != null) {
+                engine.admin = AdminServer.start(engine, plan.admin());
+            }
         } catch (UncheckedIOException e) {
             engine.close(0);
             throw new StartException(e.getMessage());
@@ -107,7 +119,7 @@ public final class Engine implements AutoCloseable {
     private int countConnections(Plan plan) {
         int perNodeAndLane = loops.size() * plan.backend().connectionsPerNode();
         return plan.clusters().stream().filter(c -> c.protocol() != null)
-                .mapToInt(c -> c.nodes().size() * perNodeAndLane * c.protocol().backendLanes()).sum();
+                .mapToInt(c -> c.nodes().size() * perNodeAndLane * c.protocol().eagerLanes()).sum();
     }
 
     private Cluster buildCluster(ClusterPlan config, BackendConfig backend, ReplayConfig replay, CountDownLatch firstOutcome) {
@@ -136,6 +148,7 @@ public final class Engine implements AutoCloseable {
         for (int l = 0; l < loops.size(); l++) {
             cluster.perLoop[l] = new LoopCluster(cluster, l);
         }
+        metrics.gauge(cluster.metrics.prefix + ".healthy", () -> (Gauge<Integer>) () -> ClusterStatus.healthy(cluster) ? 1 : 0);
         return cluster;
     }
 
@@ -152,8 +165,9 @@ public final class Engine implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the replay log of node " + node + ": " + e.getMessage(), e);
         }
-        String prefix = MetricRegistry.name("cluster", node.cluster.name(), "node", node.address.toString());
+        String prefix = node.metrics.prefix;
         metrics.gauge(prefix + ".replay-pending", () -> replay::pending);
+        metrics.gauge(prefix + ".replay-bytes", () -> replay::bytes);
         long damaged = store == null ? 0 : store.damagedBytes();
         metrics.gauge(prefix + ".replay-damaged-bytes", () -> () -> damaged);
         replayLogs.add(replay);
@@ -183,7 +197,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private void connect(BackendConfig backend) throws InterruptedException {
-        connections.forEach(NodeConnection::start);
+        connections.stream().filter(NodeConnection::eager).forEach(NodeConnection::start);
         // a first answer from every node, so the first clients do not see clusters as down
         if (!firstOutcome.await(backend.connectTimeoutMs() + 500L, TimeUnit.MILLISECONDS)) {
             log.warn("some backend nodes did not answer within {} ms; serving without them for now",
@@ -227,8 +241,8 @@ public final class Engine implements AutoCloseable {
             log.info("listener {} ({}) on {} in front of clusters {}: {}", listener.name(), listener.protocol().name(),
                     bind, listener.config().clusters(), listener.config().strategies());
         }
-        log.info("metacluster started: {} I/O threads ({}), {} backend connections", loops.size(), transport.name(),
-                connections.size());
+        log.info("metacluster started: {} I/O threads ({}), {} backend connections (more on first use of a lane)",
+                loops.size(), transport.name(), connections.stream().filter(NodeConnection::eager).count());
     }
 
     /** {@link #close(long)} with a five-second drain. */
@@ -265,14 +279,23 @@ public final class Engine implements AutoCloseable {
     /** Every cluster by name, and whether all event loops have working connections to all its nodes. */
     public Map<String, Boolean> clusterHealth() {
         Map<String, Boolean> health = new LinkedHashMap<>();
-        clusters.forEach((name, cluster) -> {
-            boolean healthy = true;
-            for (LoopCluster view : cluster.perLoop) {
-                healthy &= view.healthy();
-            }
-            health.put(name, healthy);
-        });
+        clusters.forEach((name, cluster) -> health.put(name, ClusterStatus.healthy(cluster)));
         return health;
+    }
+
+    /** Every cluster the listeners use, with its nodes, now. */
+    public List<ClusterStatus> clusterStatus() {
+        return ClusterStatus.of(clusters.values());
+    }
+
+    /** What the engine was built from. */
+    public Plan plan() {
+        return plan;
+    }
+
+    /** Where the admin endpoint is bound, or {@code null} when the config has no {@code admin:} block. */
+    public InetSocketAddress adminAddress() {
+        return admin == null ? null : admin.address();
     }
 
     /** Where a listener is bound (useful when configured with an ephemeral port). */
@@ -288,6 +311,10 @@ public final class Engine implements AutoCloseable {
      * Writes still unanswered by a node at that point go to its replay log, which is written out.
      */
     public void close(long drainMillis) {
+        if (admin != null) {
+            admin.close();
+        }
+        jmx.stop();
         for (Listener listener : listeners) {
             if (listener.serverChannel != null) {
                 listener.serverChannel.close().syncUninterruptibly();

@@ -33,6 +33,7 @@ final class FlowControl {
         int max = listener.limits().maxPendingPerClient();
         boolean autoRead = channel.config().isAutoRead();
         if (autoRead && (pending >= max || !channel.isWritable() || listener.draining)) {
+            if (pending >= max) listener.metrics().pendingLimitPauses.mark();
             channel.config().setAutoRead(false);
         } else if (!autoRead && !closing && !listener.draining && pending <= max / 2 && channel.isWritable()) {
             channel.config().setAutoRead(true);

@@ -5,6 +5,7 @@ import io.metacluster.spi.BackendSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -20,12 +21,15 @@ final class Node {
     final BackendSettings settings;
     /** [event loop index][lane][connection index]. */
     final NodeConnection[][][] connections;
+    final NodeMetrics metrics;
     /** Writes the node missed; set once at start. */
     ReplayLog replay;
     private final AtomicInteger ready = new AtomicInteger();
     private final AtomicInteger downReports = new AtomicInteger();
     /** Set once the node was seen unreachable; from then on one connection at a time probes it. */
-    private volatile boolean down;
+    private final AtomicBoolean down = new AtomicBoolean();
+    /** Why the node was last seen down, for operators; {@code null} until then. */
+    private volatile String lastError;
     private final AtomicReference<NodeConnection> prober = new AtomicReference<>();
 
     Node(Cluster cluster, HostPort address, BackendSettings settings, int loops, int lanes, int perLoop) {
@@ -33,17 +37,28 @@ final class Node {
         this.address = address;
         this.settings = settings;
         this.connections = new NodeConnection[loops][lanes][perLoop];
+        this.metrics = new NodeMetrics(cluster.metrics, this);
+    }
+
+    /** Whether some event loop has a working connection to the node. */
+    boolean isUp() {
+        return ready.get() > 0;
+    }
+
+    /** Why the node was last seen down or unreachable, or {@code null}. */
+    String lastError() {
+        return lastError;
     }
 
     void connectionReady() {
         // counted over every lane and loop: the operator hears of the node, not of each connection
         if (ready.getAndIncrement() == 0) {
             downReports.set(0);
-            boolean wasDown = down;
-            down = false;
+            boolean wasDown = down.getAndSet(false);
             prober.set(null);
             log.info("node {} of cluster {} is up", address, cluster.name());
             if (wasDown) {
+                metrics.stateChanged();
                 // the probe got through: the other connections need not wait out their backoff
                 for (NodeConnection[][] loop : connections) {
                     for (NodeConnection[] lane : loop) {
@@ -61,7 +76,7 @@ final class Node {
      * connection probes it, so that a recovering node is not hit by every loop and lane at once.
      */
     boolean mayConnect(NodeConnection connection) {
-        return !down || prober.compareAndSet(null, connection) || prober.get() == connection;
+        return !down.get() || prober.compareAndSet(null, connection) || prober.get() == connection;
     }
 
     /** {@code connection}'s attempt ended (failed); another may probe next. */
@@ -71,7 +86,7 @@ final class Node {
 
     void connectionLost(String reason, boolean byUs) {
         if (ready.decrementAndGet() == 0 && !byUs) {
-            down = true;
+            markDown(reason);
             log.warn("node {} of cluster {} is down: {}", address, cluster.name(), reason);
         }
     }
@@ -79,10 +94,17 @@ final class Node {
     /** A connect attempt failed; said once per outage, not per retry. */
     void connectFailed(String reason) {
         if (ready.get() == 0) {
-            down = true;
+            markDown(reason);
         }
         if (ready.get() == 0 && downReports.getAndIncrement() == 0) {
             log.warn("node {} of cluster {} is unreachable: {} (retrying with backoff)", address, cluster.name(), reason);
+        }
+    }
+
+    private void markDown(String reason) {
+        lastError = reason;
+        if (down.compareAndSet(false, true)) {
+            metrics.stateChanged();
         }
     }
 

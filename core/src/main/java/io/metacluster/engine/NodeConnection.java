@@ -13,6 +13,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import java.util.ArrayDeque;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +23,10 @@ import java.util.concurrent.TimeUnit;
  * that loop. Requests are written as they come; replies come back in the same order and are
  * matched to the oldest request in flight. Reconnects by itself with capped, jittered
  * exponential backoff. Touched only from its event loop.
+ *
+ * <p>A connection of an eager lane ({@link Protocol#eagerLanes}) is started with the engine; one
+ * of a later lane when a request first needs it: requests wait for its first outcome, then are
+ * sent, or failed as on a down node.
  */
 final class NodeConnection {
     private final Node node;
@@ -29,12 +34,16 @@ final class NodeConnection {
     private final int loopIndex;
     private final Protocol protocol;
     private final int lane;
+    private final boolean eager;
     private final BackendConfig config;
     private final Bootstrap bootstrap;
     private final CountDownLatch firstOutcome;
     private final InFlight inFlight = new InFlight();
 
     private Channel channel;
+    private boolean started;
+    /** Of a lazy lane: what came before its first outcome. */
+    private ArrayDeque<Waiting> beforeFirstOutcome;
     private boolean ready;
     private boolean stopped;
     private boolean reported;
@@ -50,6 +59,7 @@ final class NodeConnection {
         this.loopIndex = loopIndex;
         this.protocol = protocol;
         this.lane = lane;
+        this.eager = lane < protocol.eagerLanes();
         this.config = config;
         this.firstOutcome = firstOutcome;
         this.bootstrap = new Bootstrap()
@@ -62,8 +72,12 @@ final class NodeConnection {
                 .remoteAddress(node.address.host(), node.address.port());
     }
 
-    /** Starts connecting; call once. */
+    /** Starts connecting; later calls do nothing. */
     void start() {
+        if (started) {
+            return;
+        }
+        started = true;
         loop.execute(this::connect);
         long period = Math.max(10, config.requestTimeoutMs() / 4);
         timeoutCheck = loop.scheduleAtFixedRate(this::checkTimeout, period, period, TimeUnit.MILLISECONDS);
@@ -72,6 +86,7 @@ final class NodeConnection {
     void stop() {
         loop.execute(() -> {
             stopped = true;
+            reportFirstOutcome(); // what waits for a lazy connection fails, as on a down node
             if (timeoutCheck != null) {
                 timeoutCheck.cancel(false);
             }
@@ -87,6 +102,16 @@ final class NodeConnection {
 
     boolean isReady() {
         return ready;
+    }
+
+    /** Whether it is started with the engine, rather than on first use. */
+    boolean eager() {
+        return eager;
+    }
+
+    /** A lazy connection not yet through its first attempt: requests wait for it. */
+    private boolean awaitingFirstOutcome() {
+        return !eager && !reported;
     }
 
     Node node() {
@@ -112,7 +137,7 @@ final class NodeConnection {
      */
     void write(Command command, ReplyListener listener) {
         ReplayLog replay = node.replay;
-        if (replay.holdsWrites() || !ready) {
+        if (replay.holdsWrites() || (!ready && !awaitingFirstOutcome())) {
             replay.record(command);
             listener.onFailure("node " + node.address + " of cluster " + node.cluster.name()
                     + (ready ? " is catching up on missed writes" : " is down"));
@@ -122,11 +147,19 @@ final class NodeConnection {
     }
 
     private void send(Command command, ReplyListener listener, boolean write) {
+        if (!ready && awaitingFirstOutcome()) {
+            if (beforeFirstOutcome == null) {
+                beforeFirstOutcome = new ArrayDeque<>();
+            }
+            beforeFirstOutcome.add(new Waiting(command, listener, write));
+            start();
+            return;
+        }
         if (!ready) {
             listener.onFailure("node " + node.address + " of cluster " + node.cluster.name() + " is down");
             return;
         }
-        node.cluster.metrics.requests.inc();
+        node.metrics.request();
         FlushBatch batch = FlushBatch.current();
         inFlight.add(command, listener, batch.now(), write);
         channel.write(command.frame().retainedDuplicate(), channel.voidPromise());
@@ -212,7 +245,7 @@ final class NodeConnection {
         ClusterMetrics metrics = node.cluster.metrics;
         // one reply in 16 feeds the latency histogram: percentiles need a sample, not every request
         if ((++replies & 15) == 0) {
-            metrics.latency.update(System.nanoTime() - inFlight.sentAtNanos(), TimeUnit.NANOSECONDS);
+            node.metrics.latency(System.nanoTime() - inFlight.sentAtNanos());
         }
         if (error) {
             metrics.errors.mark();
@@ -264,7 +297,7 @@ final class NodeConnection {
     /** The node answered another connection's probe: connect now instead of at the end of the backoff. */
     void wakeUp() {
         loop.execute(() -> {
-            if (!stopped && channel == null) {
+            if (started && !stopped && channel == null) {
                 if (reconnect != null) {
                     reconnect.cancel(false);
                 }
@@ -281,15 +314,31 @@ final class NodeConnection {
         if (channel != null && !inFlight.isEmpty()
                 && System.nanoTime() - inFlight.sentAtNanos() > TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs())) {
             // replies are matched in order, so a reply that never comes blocks everything behind it
+            node.metrics.timeout();
             channel.attr(ReplyReader.CLOSE_REASON).set("no reply within " + config.requestTimeoutMs() + " ms");
             channel.close();
         }
     }
 
     private void reportFirstOutcome() {
-        if (!reported) {
-            reported = true;
-            firstOutcome.countDown();
+        if (reported) {
+            return;
         }
+        reported = true;
+        if (eager) {
+            firstOutcome.countDown();
+            return;
+        }
+        for (Waiting waiting; beforeFirstOutcome != null && (waiting = beforeFirstOutcome.poll()) != null; ) {
+            if (waiting.write) {
+                write(waiting.command, waiting.listener);
+            } else {
+                send(waiting.command, waiting.listener, false);
+            }
+        }
+        beforeFirstOutcome = null;
+    }
+
+    private record Waiting(Command command, ReplyListener listener, boolean write) {
     }
 }

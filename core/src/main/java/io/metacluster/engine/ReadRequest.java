@@ -48,6 +48,7 @@ final class ReadRequest extends Slot implements ReplyListener {
         target = session.select(command, candidates);
         if (target == null) {
             String reason = lastFailure != null ? lastFailure : "no cluster is up";
+            session.metrics().error(ListenerMetrics.ErrorKind.UNAVAILABLE);
             session.answer(this, session.error(command, "no cluster can serve " + command.name() + " now: " + reason));
             finish();
             return;

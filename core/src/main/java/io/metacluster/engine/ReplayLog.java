@@ -18,6 +18,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -118,6 +120,11 @@ final class ReplayLog {
         return waiting.size() + sent.size();
     }
 
+    /** The bytes of the writes {@link #pending}. */
+    synchronized long bytes() {
+        return bytes;
+    }
+
     /** A write the node did not get. Does not take over the caller's reference. */
     void record(Command write) {
         synchronized (this) {
@@ -136,10 +143,10 @@ final class ReplayLog {
             waiting.add(write.retain());
             bytes += size;
             if (store != null) {
-                store.append(write);
+                store.append(write, protocol.laneRequests(write.lane()));
             }
         }
-        node.cluster.metrics.writesRecorded.inc();
+        node.metrics.writeRecorded();
     }
 
     /** Starts catching up through {@code connection} if the node needs it and nobody else is at it. */
@@ -195,6 +202,7 @@ final class ReplayLog {
                 }
                 through = replayer.sibling(next.lane());
                 if (!through.isReady()) {
+                    through.start(); // a lane connected on first use: up for the retry
                     abort(claimed, "its lane " + next.lane() + " connection is not up");
                     return;
                 }
@@ -227,7 +235,7 @@ final class ReplayLog {
                 done.release();
                 replayed++;
             }
-            node.cluster.metrics.writesReplayed.inc();
+            node.metrics.writeReplayed();
             pump(claimed);
         }
 
@@ -323,49 +331,81 @@ final class ReplayLog {
                 protocolOptions);
     }
 
+    /**
+     * Empties the node, then puts it back in rotation. A lane may hold data of its own (Redis: a
+     * database a client SELECTed), so the flush request goes on every lane it decodes onto after
+     * that lane's {@link Protocol#laneRequests}; the node is live once all of them succeeded.
+     * Called on {@code connection}'s event loop, where its siblings' replies come too.
+     */
     private void flush(NodeConnection connection, int claimed) {
-        ByteBuf request = Unpooled.wrappedBuffer(protocol.flushRequest());
-        Command flush;
-        try {
-            flush = decoder().decode(request);
-        } catch (ProtocolException e) {
-            throw new IllegalStateException("protocol " + protocol.name() + " cannot read its own flush request", e);
-        } finally {
-            request.release();
-        }
-        connection.sibling(flush.lane()).send(flush, new ReplyListener() {
-            @Override
-            public void onReply(ByteBuf reply, boolean error) {
-                reply.release();
-                flush.release();
-                if (error) {
-                    abort(claimed, "the flush was refused");
-                    return;
-                }
-                synchronized (ReplayLog.this) {
-                    if (claimed != generation) {
-                        return;
+        List<Command> flushes = flushRequests();
+        int[] left = {flushes.size()};
+        boolean[] failed = {false};
+        for (Command flush : flushes) {
+            connection.sibling(flush.lane()).send(flush, new ReplyListener() {
+                @Override
+                public void onReply(ByteBuf reply, boolean error) {
+                    reply.release();
+                    flush.release();
+                    if (error && !failed[0]) {
+                        failed[0] = true;
+                        abort(claimed, "the flush was refused");
                     }
-                    state = State.LIVE;
-                    replayer = null;
+                    if (--left[0] == 0 && !failed[0]) {
+                        flushed(claimed);
+                    }
                 }
-                if (store != null) {
-                    store.markOverflowed(false);
-                }
-                log.warn("node {} was flushed after its replay log overflowed; back in rotation, refilling", node);
-            }
 
-            @Override
-            public void onFailure(String reason) {
-                flush.release();
-                synchronized (ReplayLog.this) {
-                    if (claimed == generation) {
-                        generation++;
-                        replayer = null;
+                @Override
+                public void onFailure(String reason) {
+                    flush.release();
+                    failed[0] = true;
+                    synchronized (ReplayLog.this) {
+                        if (claimed == generation) {
+                            generation++;
+                            replayer = null;
+                        }
                     }
                 }
+            });
+        }
+    }
+
+    private void flushed(int claimed) {
+        synchronized (this) {
+            if (claimed != generation) {
+                return;
             }
-        });
+            state = State.LIVE;
+            replayer = null;
+        }
+        if (store != null) {
+            store.markOverflowed(false);
+        }
+        log.warn("node {} was flushed after its replay log overflowed; back in rotation, refilling", node);
+    }
+
+    /** The protocol's flush request, once per lane it decodes onto. */
+    private List<Command> flushRequests() {
+        byte[] flush = protocol.flushRequest();
+        List<Command> flushes = new ArrayList<>();
+        boolean[] seen = new boolean[protocol.backendLanes()];
+        for (int lane = 0; lane < seen.length; lane++) {
+            byte[] before = protocol.laneRequests(lane);
+            byte[] request = Arrays.copyOf(before, before.length + flush.length);
+            System.arraycopy(flush, 0, request, before.length, flush.length);
+            Command command = decodeEntry(request);
+            if (command == null) {
+                throw new IllegalStateException("protocol " + protocol.name() + " cannot read its own flush request");
+            }
+            if (seen[command.lane()]) {
+                command.release();
+            } else {
+                seen[command.lane()] = true;
+                flushes.add(command);
+            }
+        }
+        return flushes;
     }
 
     /** Holding the lock: drop everything kept; the node needs a flush or an operator. */

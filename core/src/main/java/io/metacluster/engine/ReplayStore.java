@@ -151,19 +151,29 @@ final class ReplayStore {
         Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
+    private static final byte[] NO_LANE_REQUESTS = new byte[0];
+
     boolean overflowMarked() {
         return Files.exists(marker);
     }
 
     void append(Command command) {
+        append(command, NO_LANE_REQUESTS);
+    }
+
+    /** Appends {@code command}'s frame after {@code laneRequests} (see {@link io.metacluster.spi.Protocol#laneRequests}), as one record. */
+    void append(Command command, byte[] laneRequests) {
         ByteBuf frame = command.frame().retainedDuplicate();
         io.execute(() -> {
             try {
                 FileChannel out = open();
                 if (out != null) {
                     CRC32C crc = new CRC32C();
+                    crc.update(laneRequests);
                     crc.update(frame.nioBuffer());
-                    out.write(ByteBuffer.allocate(RECORD_HEADER).putInt(0, frame.readableBytes()).putInt(4, (int) crc.getValue()));
+                    out.write(ByteBuffer.allocate(RECORD_HEADER).putInt(0, laneRequests.length + frame.readableBytes())
+                            .putInt(4, (int) crc.getValue()));
+                    out.write(ByteBuffer.wrap(laneRequests));
                     frame.readBytes(out, frame.readableBytes());
                 }
             } catch (IOException e) {

@@ -113,6 +113,7 @@ final class WriteFanout extends Slot implements WriteTally {
                     firstError = null;
                     session.answerFromBackend(this, command, reply);
                 } else {
+                    session.listener().metrics().error(ListenerMetrics.ErrorKind.UNAVAILABLE);
                     session.answer(this, session.error(command, command.name() + " failed on " + failed + " of "
                             + clusters + " clusters (write policy not met): " + lastFailure));
                 }

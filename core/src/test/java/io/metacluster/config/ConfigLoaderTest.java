@@ -361,4 +361,36 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.interpolate("f", "a: 1\npassword: ${NOPE}", env))
                 .hasMessage("f:2: environment variable NOPE is not set (write ${NOPE:-default} for a fallback)");
     }
+
+    @Test
+    void adminBlockIsOptionalAndBound() throws ConfigException {
+        assertThat(parse(GOOD).admin()).isNull();
+        Plan plan = parse("admin: { bind: 127.0.0.1:9121, token: t0k }\n" + GOOD);
+        assertThat(plan.admin().bind()).isEqualTo(new HostPort("127.0.0.1", 9121));
+        assertThat(plan.admin().token()).isEqualTo("t0k");
+        assertThat(plan.admin().toString()).doesNotContain("t0k");
+        assertThat(parse("admin: { bind: 127.0.0.1:9121 }\n" + GOOD).admin().token()).isNull();
+    }
+
+    @Test
+    void adminBlockIsCheckedWithItsLine() {
+        assertRefused("admin: { token: x }\n" + GOOD, "test.yaml:1: admin.bind: missing; e.g. 127.0.0.1:9121");
+        assertRefused("admin:\n  bind: 127.0.0.1:6380\n" + GOOD,
+                "test.yaml:2: admin.bind: 127.0.0.1:6380 is already used by listener 'sessions'");
+        assertRefused("admin:\n  bind: 127.0.0.1:9121\n  token: \"\"\n" + GOOD,
+                "test.yaml:3: admin.token: empty; leave the key out for no token");
+        assertRefused("admin:\n  bind: nowhere\n" + GOOD, "test.yaml:2: admin.bind: expected host:port, got 'nowhere'");
+        assertRefused("admin:\n  bind: 127.0.0.1:9121\n  port: 1\n" + GOOD,
+                "test.yaml:3: admin.port: unknown field 'port'; known fields: bind, token");
+    }
+
+    @Test
+    void theShownConfigHasItsSecretsRedacted() throws ConfigException {
+        String yaml = "admin: { bind: 127.0.0.1:9121, token: t0k3n }\n" + GOOD.replace("    limits:",
+                "    auth: { password: p4ss, users: [{ name: app, password: us3r }] }\n    limits:");
+        String shown = parse(yaml).shown();
+        assertThat(shown).doesNotContain("t0k3n", "p4ss", "us3r", "secret")
+                .contains("\"token\" : \"<redacted>\"", "\"password\" : \"<redacted>\"", "\"name\" : \"app\"",
+                        "\"bind\" : \"127.0.0.1:9121\"", "\"request-timeout-ms\" : 2000", "\"connect-timeout-ms\" : 1000");
+    }
 }

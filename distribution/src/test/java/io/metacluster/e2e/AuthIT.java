@@ -2,6 +2,7 @@ package io.metacluster.e2e;
 
 import io.metacluster.testing.FreePorts;
 import io.metacluster.testing.RedisServer;
+import io.metacluster.testing.RespClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -96,5 +97,22 @@ class AuthIT {
             assertThat(reply.toString()).startsWith("*14\r\n$6\r\nserver\r\n");
         }
         assertThat(exchange(RedisProxyIT.resp("HELLO", "2"), 9)).isEqualTo("-NOAUTH H");
+    }
+
+    /** HELLO 3 with AUTH and SETNAME in one request; the RESP3 lane's backend connections authenticate at the backend too. */
+    @Test
+    void helloThreeAuthenticatesNamesAndSwitchesToResp3() {
+        try (RespClient client = RespClient.connect(port)) {
+            client.writeRaw(RedisProxyIT.resp("HELLO", "3", "AUTH", "app", "wrong").getBytes(StandardCharsets.UTF_8));
+            assertThat(client.readRaw()).startsWith("-WRONGPASS");
+            client.writeRaw(RedisProxyIT.resp("HELLO", "3", "SETNAME", "r3", "AUTH", "app", "app-secret").getBytes(StandardCharsets.UTF_8));
+            assertThat(client.readRaw()).startsWith("%7\r\n$6\r\nserver\r\n").contains("$5\r\nproto\r\n:3\r\n");
+            client.writeRaw((RedisProxyIT.resp("HSET", "r3h", "f", "v") + RedisProxyIT.resp("HGETALL", "r3h")
+                    + RedisProxyIT.resp("CLIENT", "GETNAME") + RedisProxyIT.resp("GET", "r3-missing")).getBytes(StandardCharsets.UTF_8));
+            assertThat(client.readRaw()).isEqualTo(":1\r\n");
+            assertThat(client.readRaw()).isEqualTo("%1\r\n$1\r\nf\r\n$1\r\nv\r\n");
+            assertThat(client.readRaw()).isEqualTo("$2\r\nr3\r\n");
+            assertThat(client.readRaw()).isEqualTo("_\r\n");
+        }
     }
 }

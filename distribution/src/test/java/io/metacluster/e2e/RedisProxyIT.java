@@ -394,7 +394,7 @@ class RedisProxyIT {
     }
 
     /** Writes reach the slower clusters a little after the client's reply; wait for them, boundedly. */
-    private static void awaitValue(Jedis direct, String key, String expected) throws InterruptedException {
+    static void awaitValue(Jedis direct, String key, String expected) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!expected.equals(direct.get(key)) && System.nanoTime() < deadline) {
             Thread.sleep(10);

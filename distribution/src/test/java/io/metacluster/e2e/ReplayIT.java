@@ -65,6 +65,15 @@ class ReplayIT {
     }
 
 
+    /** The daemon stops with dc2's missed writes on disk; dc2 comes back, then a new daemon, which replays them. */
+    private void restartDaemonAndDc2() throws Exception {
+        daemon.close();
+        daemon = null;
+        dc2.restart();
+        daemon = start("");
+        daemon.awaitHealthy();
+    }
+
     @Test
     void writesMissedDuringAnOutageSurviveADaemonRestartAndAreReplayedInOrder() throws Exception {
         daemon = start("");
@@ -81,12 +90,7 @@ class ReplayIT {
             tx.incr("tx:n");
             assertThat(tx.exec()).containsExactly("OK", 1L);
         }
-        daemon.close();
-        daemon = null;
-
-        dc2.restart();
-        daemon = start("");
-        daemon.awaitHealthy();
+        restartDaemonAndDc2();
         try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
             assertThat(direct.get("k199")).isEqualTo("v199");
             assertThat(direct.get("k0")).isEqualTo("overwritten");
@@ -101,11 +105,26 @@ class ReplayIT {
         assertThat(daemon.engine.metrics().counter("cluster.dc2.replay.replayed").getCount()).isEqualTo(402);
         try (Jedis client = new Jedis("127.0.0.1", port); Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
             assertThat(client.set("after", "replay")).as("the node's connection is not left inside a MULTI").isEqualTo("OK");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (!"replay".equals(direct.get("after")) && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertThat(direct.get("after")).isEqualTo("replay");
+            RedisProxyIT.awaitValue(direct, "after", "replay");
+        }
+    }
+
+    @Test
+    void aWriteInADatabaseTheClientSelectedIsReplayedIntoItAfterADaemonRestart() throws Exception {
+        daemon = start("");
+        dc2.stop();
+        try (Jedis client = new Jedis("127.0.0.1", port)) {
+            client.select(9);
+            assertThat(client.set("nine", "9")).isEqualTo("OK");
+            client.select(0);
+            assertThat(client.set("zero", "0")).isEqualTo("OK");
+        }
+        restartDaemonAndDc2();
+        try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
+            RedisProxyIT.awaitValue(direct, "zero", "0");
+            assertThat(direct.exists("nine")).as("not in database 0").isFalse();
+            direct.select(9);
+            assertThat(direct.get("nine")).isEqualTo("9");
         }
     }
 
@@ -128,6 +147,8 @@ class ReplayIT {
         daemon = start("  max-entries: 10\n  on-overflow: flush");
         try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
             direct.set("stale", "from before");
+            direct.select(9);
+            direct.set("stale9", "from before, in a database a client may SELECT");
         }
         dc2.stop();
         try (Jedis client = new Jedis("127.0.0.1", port)) {
@@ -140,6 +161,8 @@ class ReplayIT {
         daemon.awaitHealthy();
         try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
             assertThat(direct.exists("stale")).as("flushed, so it refills instead of serving stale data").isFalse();
+            direct.select(9);
+            assertThat(direct.exists("stale9")).as("every database is flushed").isFalse();
         }
     }
 

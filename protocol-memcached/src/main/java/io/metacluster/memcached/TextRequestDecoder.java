@@ -331,6 +331,8 @@ final class TextRequestDecoder extends RequestDecoder {
         int firstFlag = withData ? 3 : 2;
         int quietFlag = KEEP_ALL;
         boolean compareCas = false;
+        // an mg that creates the item on a miss (N) or sets its TTL (T) writes: every cluster must do it
+        boolean changesItem = false;
         long seenBelow64 = 0;
         long seenFrom64 = 0;
         for (int t = firstFlag; t < count; t++) {
@@ -350,6 +352,8 @@ final class TextRequestDecoder extends RequestDecoder {
                 quietFlag = t;
             } else if (flag == 'C') {
                 compareCas = true;
+            } else if (flag == 'N' || flag == 'T') {
+                changesItem = true;
             }
         }
         Quiet quiet = quietFlag == KEEP_ALL ? Quiet.NONE : switch (name) {
@@ -360,7 +364,7 @@ final class TextRequestDecoder extends RequestDecoder {
         if (withData && tooLarge(bytes)) {
             return refuse(in, name, TOO_LARGE, quiet, swallow);
         }
-        CommandKind kind = name.equals("mg") ? CommandKind.READ
+        CommandKind kind = name.equals("mg") && !changesItem ? CommandKind.READ
                 : compareCas ? CommandKind.CONDITIONAL_WRITE : CommandKind.WRITE;
         Request request = Request.text(ReplyShape.META, quiet);
         if (withData) {

@@ -32,6 +32,8 @@ class MetaCommandTest {
             "mg k q\\r\\n                    | mg | READ  | mg k\\r\\n                  | META | META_MISS",
             "mg k   q   v\\r\\n              | mg | READ  | mg k   v\\r\\n              | META | META_MISS",
             "mg a2V5 b v\\r\\n               | mg | READ  | mg a2V5 b v\\r\\n           | META | NONE",
+            "mg k v N30\\r\\n                | mg | WRITE | mg k v N30\\r\\n            | META | NONE",
+            "mg k v T60 q\\r\\n              | mg | WRITE | mg k v T60\\r\\n            | META | META_MISS",
             "ms k 2 T10 F5\\r\\nhi\\r\\n       | ms | WRITE | ms k 2 T10 F5\\r\\nhi\\r\\n   | META | NONE",
             "ms k 2 q MA\\r\\nhi\\r\\n         | ms | WRITE | ms k 2 MA\\r\\nhi\\r\\n       | META | META_SUCCESS",
             "ms k 0 q\\r\\n\\r\\n              | ms | WRITE | ms k 0\\r\\n\\r\\n            | META | META_SUCCESS",
@@ -176,7 +178,7 @@ class MetaCommandTest {
     void metaLinesOfTwentyTokensOrMoreAreRefused() {
         String flags17 = " k s t c f v h u l O1 P L I T1 N1 R1 F1";
         Command mg = decodeOne("mg k" + flags17 + "\r\n");
-        assertThat(mg.kind()).as("19 tokens").isEqualTo(CommandKind.READ);
+        assertThat(mg.kind()).as("19 tokens, with T and N: a write").isEqualTo(CommandKind.WRITE);
         mg.release();
         Command tooMany = decodeOne("mg k" + flags17 + " J1\r\n");
         assertThat(tooMany.rejection()).isEqualTo("CLIENT_ERROR options flags are too long");

@@ -15,7 +15,10 @@ import java.util.List;
  * SETNAME/GETNAME/ID/INFO/SETINFO), and the transaction bookkeeping (MULTI, QUEUED, DISCARD, an
  * empty EXEC; see {@link Transaction}). Replies follow Redis 7.0 byte for byte where it can.
  *
- * <p>Per connection: it holds the client's name and age. Called on the client's event loop; the
+ * Replies the proxy makes itself are in the client's protocol version where RESP3 differs from
+ * RESP2 (HELLO's map, a nil, CLIENT INFO's verbatim string); the rest is the same in both.
+ *
+ * <p>Per connection: it holds the client's name and age, and sets its {@link Session}. Called on the client's event loop; the
  * frame is the multibulk the codec produced (inline commands were re-encoded), so it is parsed
  * here again, which is fine for rare commands.
  */
@@ -30,11 +33,13 @@ final class AdminCommands {
             + "select the RESP protocol version at the same time";
 
     private final TransactionState transaction;
+    private final Session session;
     private final long createdNanos = System.nanoTime();
     private String clientName;
 
-    AdminCommands(TransactionState transaction) {
+    AdminCommands(TransactionState transaction, Session session) {
         this.transaction = transaction;
+        this.session = session;
     }
 
     /** See {@link io.metacluster.spi.ClientCodec#answer}. */
@@ -74,16 +79,19 @@ final class AdminCommands {
                 ctx.closeAfterReply();
                 return RespWriter.simple(alloc, "OK");
             case "reset":
-                clientName = null;
+                clientName = null; // the session was reset when RESET was decoded
                 transaction.end();
                 return RespWriter.simple(alloc, "RESET");
             case "select": {
                 long db = integer(args.get(1));
-                if (db == Long.MIN_VALUE || db > Integer.MAX_VALUE || db < Integer.MIN_VALUE) {
+                if (db == Long.MIN_VALUE) {
                     return RespWriter.error(alloc, "value is not an integer or out of range");
                 }
-                return db == 0 ? RespWriter.simple(alloc, "OK")
-                        : RespWriter.error(alloc, "SELECT to a non-zero database is not supported by metacluster yet");
+                if (db < 0 || db >= Session.DATABASES) {
+                    return RespWriter.error(alloc, "DB index is out of range");
+                }
+                session.select((int) db);
+                return RespWriter.simple(alloc, "OK");
             }
             case "auth":
                 if (argc > 3) {
@@ -106,11 +114,11 @@ final class AdminCommands {
                 return error == null ? RespWriter.simple(alloc, "OK") : RespWriter.error(alloc, error);
             }
             case "client|getname":
-                return clientName == null ? nullBulk(alloc) : RespWriter.bulk(alloc, clientName.getBytes(StandardCharsets.UTF_8));
+                return clientName == null ? RespWriter.nil(alloc, session.resp3()) : RespWriter.bulk(alloc, clientName.getBytes(StandardCharsets.UTF_8));
             case "client|id":
                 return integer(alloc, ctx.id());
             case "client|info":
-                return RespWriter.bulk(alloc, clientInfo(ctx).getBytes(StandardCharsets.UTF_8));
+                return RespWriter.verbatim(alloc, clientInfo(ctx), session.resp3());
             case "client|setinfo": {
                 // Redis 7.2: CLIENT SETINFO LIB-NAME|LIB-VER value; accepted and forgotten
                 String attr = text(args.get(2));
@@ -127,15 +135,16 @@ final class AdminCommands {
     private ByteBuf hello(ClientContext ctx, List<byte[]> args) {
         ByteBufAllocator alloc = ctx.alloc();
         int next = 1;
+        boolean resp3 = session.resp3();
         if (args.size() >= 2) {
             long version = integer(args.get(next++));
             if (version == Long.MIN_VALUE) {
                 return RespWriter.error(alloc, "Protocol version is not an integer or out of range");
             }
-            if (version != 2) {
-                // RESP3 would need per-client protocol on backend connections that clients share
+            if (version != 2 && version != 3) {
                 return RespWriter.error(alloc, "NOPROTO unsupported protocol version");
             }
+            resp3 = version == 3;
         }
         String user = null;
         String password = null;
@@ -172,14 +181,16 @@ final class AdminCommands {
                 return RespWriter.error(alloc, error);
             }
         }
+        session.protocol(resp3);
+        // id and mode describe the proxy, which is the server its clients talk to; the rest is Redis's
         ByteBuf out = alloc.buffer(160);
-        RespWriter.arrayHeader(out, 14);
+        RespWriter.mapHeader(out, 7, resp3);
         RespWriter.bulk(out, "server");
         RespWriter.bulk(out, "redis");
         RespWriter.bulk(out, "version");
         RespWriter.bulk(out, VERSION);
         RespWriter.bulk(out, "proto");
-        RespWriter.integer(out, 2);
+        RespWriter.integer(out, resp3 ? 3 : 2);
         RespWriter.bulk(out, "id");
         RespWriter.integer(out, ctx.id());
         RespWriter.bulk(out, "mode");
@@ -206,20 +217,14 @@ final class AdminCommands {
         String name = clientName == null ? "" : clientName;
         long age = (System.nanoTime() - createdNanos) / 1_000_000_000L;
         return "id=" + ctx.id() + " addr=" + ctx.remoteAddress() + " laddr= fd=-1 name=" + name + " age=" + age
-                + " idle=0 flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0"
-                + " obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=client|info user=default redir=-1 resp=2"
+                + " idle=0 flags=N db=" + session.database() + " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0"
+                + " obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=client|info user=default redir=-1 resp=" + (session.resp3() ? 3 : 2)
                 + " lib=metacluster:" + ctx.listenerName() + "\n";
     }
 
     private static ByteBuf integer(ByteBufAllocator alloc, long n) {
         ByteBuf out = alloc.buffer(24);
         RespWriter.integer(out, n);
-        return out;
-    }
-
-    private static ByteBuf nullBulk(ByteBufAllocator alloc) {
-        ByteBuf out = alloc.buffer(5);
-        RespWriter.bulkHeader(out, -1);
         return out;
     }
 

@@ -24,8 +24,16 @@ final class CommandClassifier {
         this.unknown = unknown;
     }
 
-    /** The command {@code frame} holds, its arguments at {@code args}. Takes ownership of {@code frame}. */
+    /** {@link #classify(ByteBuf, RequestArgs, int)} on lane 0 (RESP2, database 0). */
     Command classify(ByteBuf frame, RequestArgs args) {
+        return classify(frame, args, 0);
+    }
+
+    /**
+     * The command {@code frame} holds, its arguments at {@code args}, to be carried on backend lane
+     * {@code lane} (the client's {@link Session}). Takes ownership of {@code frame}.
+     */
+    Command classify(ByteBuf frame, RequestArgs args, int lane) {
         int count = args.count();
         try {
             CommandInfo info = table.lookup(frame, frame.readerIndex() + args.offset(0), args.length(0));
@@ -36,7 +44,7 @@ final class CommandClassifier {
                 // a module's command, forwarded as configured; its first argument taken as the key
                 int[] key = count > 1 ? new int[]{args.offset(1), args.length(1)} : null;
                 return Command.of(frame, args.text(frame, 0).toUpperCase(Locale.ROOT),
-                        unknown == RedisOptions.Unknown.READ ? CommandKind.READ : CommandKind.WRITE, key, null);
+                        unknown == RedisOptions.Unknown.READ ? CommandKind.READ : CommandKind.WRITE, key, null, lane);
             }
             if (info.isContainer() && count >= 2) {
                 CommandInfo sub = info.subcommands().lookup(frame, frame.readerIndex() + args.offset(1), args.length(1));
@@ -53,7 +61,7 @@ final class CommandClassifier {
                 return Command.unsupported(frame, info.displayName(), info.note().replace("{}", info.displayName()), info);
             }
             if (info.kind() == CommandKind.ADMIN) {
-                return Command.of(frame, info.displayName(), CommandKind.ADMIN, null, info);
+                return Command.of(frame, info.displayName(), CommandKind.ADMIN, null, info, lane);
             }
             if (info.rules().blockOption() && blocks(frame, args)) {
                 return Command.unsupported(frame, info.displayName(), info.displayName()
@@ -61,8 +69,8 @@ final class CommandClassifier {
             }
             int keys = keyFinder.find(info, frame, args.pairs(), count);
             return keys == 1
-                    ? Command.of(frame, info.displayName(), info.kind(), keyFinder.offset(0), keyFinder.length(0), info, 0)
-                    : Command.of(frame, info.displayName(), info.kind(), keyFinder.ranges(), info);
+                    ? Command.of(frame, info.displayName(), info.kind(), keyFinder.offset(0), keyFinder.length(0), info, lane)
+                    : Command.of(frame, info.displayName(), info.kind(), keyFinder.ranges(), info, lane);
         } catch (RuntimeException e) {
             frame.release();
             throw e;

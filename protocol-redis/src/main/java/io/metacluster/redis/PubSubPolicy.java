@@ -26,14 +26,23 @@ final class PubSubPolicy implements Pinning, ConditionalWrites {
     private static final byte[] RESET_REPLY = "+RESET\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NO_SUBSCRIPTION_LEFT = "\r\n:0\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PUSH_OF_THREE = "*3\r\n$".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] RESP3_PUSH_OF_THREE = ">3\r\n$".getBytes(StandardCharsets.US_ASCII);
 
     private PubSubPolicy() {
     }
 
-    /** A command Redis 7.0 does not have gets its own error first (AS_USUAL), as Redis checks that first. */
+    /**
+     * A command Redis 7.0 does not have gets its own error first (AS_USUAL), as Redis checks that
+     * first. A RESP3 client may run any command while subscribed (its messages are pushes, told
+     * apart from replies): what RESP2 refuses is handled as usual for it.
+     */
     @Override
     public Route whilePinned(Command command) {
-        return command.detail() instanceof CommandInfo info ? info.rules().whilePinned() : Route.AS_USUAL;
+        if (!(command.detail() instanceof CommandInfo info)) {
+            return Route.AS_USUAL;
+        }
+        Route route = info.rules().whilePinned();
+        return route == Route.REFUSE && Session.resp3(command.lane()) ? Route.AS_USUAL : route;
     }
 
     @Override
@@ -44,7 +53,7 @@ final class PubSubPolicy implements Pinning, ConditionalWrites {
     }
 
     /**
-     * RESET's reply, or an unsubscribe reply ({@code *3}, kind {@code unsubscribe},
+     * RESET's reply, or an unsubscribe reply ({@code *3}, RESP3 {@code >3}, kind {@code unsubscribe},
      * {@code punsubscribe} or {@code sunsubscribe}, then the channel) that counts no subscription left.
      */
     @Override
@@ -54,7 +63,7 @@ final class PubSubPolicy implements Pinning, ConditionalWrites {
         }
         int length = message.readableBytes();
         if (length < 4 + NO_SUBSCRIPTION_LEFT.length || !startsWith(message, length - NO_SUBSCRIPTION_LEFT.length, NO_SUBSCRIPTION_LEFT)
-                || !startsWith(message, 0, PUSH_OF_THREE)) {
+                || !(startsWith(message, 0, PUSH_OF_THREE) || startsWith(message, 0, RESP3_PUSH_OF_THREE))) {
             return false;
         }
         int at = message.readerIndex() + 5;
@@ -89,6 +98,6 @@ final class PubSubPolicy implements Pinning, ConditionalWrites {
             keys[2 * i] = command.keyOffset(i);
             keys[2 * i + 1] = command.keyLength(i);
         }
-        return Command.of(command.frame().retainedSlice(), command.name(), CommandKind.WRITE, keys, info);
+        return Command.of(command.frame().retainedSlice(), command.name(), CommandKind.WRITE, keys, info, command.lane());
     }
 }

@@ -11,32 +11,44 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One backend connection: AUTH and SELECT after connecting, replies split by {@link RespSplitter}.
+ * One backend connection of a lane ({@link Session}): AUTH, SELECT of the lane's database (the
+ * cluster's configured one plus the client's), HELLO 3 on a RESP3 lane, then PING; replies, of
+ * every RESP2 and RESP3 type, split by {@link RespSplitter}.
  *
  * <p>Per connection, confined to its event loop; never blocks. {@link #replyLength} resumes a
  * partial reply where the previous call stopped (see {@link RespSplitter}).
  */
 public final class RedisBackendCodec implements BackendCodec {
     private final BackendSettings settings;
+    private final int lane;
     private final RespSplitter splitter = new RespSplitter();
     /** Of a transaction's reply (several frames) being framed: frames complete so far, and their bytes. */
     private int transactionFrames;
     private int transactionBytes;
 
     public RedisBackendCodec(BackendSettings settings) {
+        this(settings, 0);
+    }
+
+    public RedisBackendCodec(BackendSettings settings, int lane) {
         this.settings = settings;
+        this.lane = lane;
     }
 
     @Override
     public List<ByteBuf> handshake(ByteBufAllocator alloc) {
-        List<ByteBuf> requests = new ArrayList<>(3);
+        List<ByteBuf> requests = new ArrayList<>(4);
         if (settings.password() != null) {
             requests.add(settings.username() == null
                     ? RespWriter.command(alloc, "AUTH", settings.password())
                     : RespWriter.command(alloc, "AUTH", settings.username(), settings.password()));
         }
-        if (settings.database() != 0) {
-            requests.add(RespWriter.command(alloc, "SELECT", Integer.toString(settings.database())));
+        int database = settings.database() + Session.databaseOf(lane);
+        if (database != 0) {
+            requests.add(RespWriter.command(alloc, "SELECT", Integer.toString(database)));
+        }
+        if (Session.resp3(lane)) {
+            requests.add(RespWriter.command(alloc, "HELLO", "3"));
         }
         // a connection is only "up" once the server answers: a frozen process accepts TCP but not this
         requests.add(RespWriter.command(alloc, "PING"));

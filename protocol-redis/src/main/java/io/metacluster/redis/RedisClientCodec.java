@@ -4,6 +4,7 @@ import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.ClientContext;
 import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.Command;
+import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.CommandSplitter;
 import io.metacluster.spi.ConditionalWrites;
 import io.metacluster.spi.Pinning;
@@ -16,7 +17,8 @@ import io.netty.buffer.ByteBufAllocator;
  * are framed into requests ({@link RequestFramer}: multibulk, or inline re-encoded as multibulk),
  * classified by the command table ({@link CommandClassifier}), and turned into what they are
  * inside or outside MULTI ({@link TransactionState}); the proxy's own answers are
- * {@link AdminCommands}'. Pub/sub ({@link PubSubPolicy}) and sharded clusters
+ * {@link AdminCommands}', which keep the client's protocol version and database ({@link Session},
+ * the backend lane of its requests). Pub/sub ({@link PubSubPolicy}) and sharded clusters
  * ({@link ShardSplitter}) are the capabilities it hands out. Protocol errors use Redis's own
  * wording (networking.c) where Redis has one.
  *
@@ -29,6 +31,7 @@ public final class RedisClientCodec implements ClientCodec {
     private final CommandClassifier classifier;
     private final TransactionState transaction;
     private final AdminCommands admin;
+    private final Session session = new Session();
 
     public RedisClientCodec(ClientLimits limits) {
         this(limits, CommandTable.standard());
@@ -42,13 +45,22 @@ public final class RedisClientCodec implements ClientCodec {
         this.framer = new RequestFramer(limits);
         this.classifier = new CommandClassifier(table, unknown);
         this.transaction = new TransactionState(limits);
-        this.admin = new AdminCommands(transaction);
+        this.admin = new AdminCommands(transaction, session);
     }
 
     @Override
     public Command decode(ByteBuf in) throws ProtocolException {
         ByteBuf frame = framer.next(in);
-        return frame == null ? null : transaction.admit(classifier.classify(frame, framer.args()));
+        if (frame == null) {
+            return null;
+        }
+        Command command = transaction.admit(classifier.classify(frame, framer.args(), session.lane()));
+        if (command.kind() != CommandKind.UNSUPPORTED && command.detail() instanceof CommandInfo info
+                && info.name().equals("reset")) {
+            // here, not when answered: a subscribed client's RESET goes to its pinned connection, not to AdminCommands
+            session.reset();
+        }
+        return command;
     }
 
     @Override

@@ -23,8 +23,13 @@ import java.util.Map;
  * {@code DEL}, and {@code DUMP} + {@code PTTL} then {@code RESTORE key ttl payload REPLACE},
  * which keeps the type, the encoding-independent value and the remaining time to live.
  *
- * <p>Immutable and shared by every thread; never blocks. Replies are RESP2 (backend
- * connections speak RESP2). See {@link ReplyVerification} for buffer ownership.
+ * <p>Replies are RESP2 or RESP3, as the read's lane speaks ({@link Session}); a read and its
+ * re-reads travel on the same lane, so they compare in the same version (RESP3 maps and sets
+ * compare as their RESP2 arrays do). Repairs go on lane 0, the configured database: a read in a
+ * database the client SELECTed is not verified, as its repair would land in another database.
+ *
+ * <p>Immutable and shared by every thread; never blocks. See {@link ReplyVerification} for
+ * buffer ownership.
  */
 public final class RedisVerification implements ReplyVerification {
     private static final String OVERRIDES = "verify-overrides.tsv";
@@ -66,7 +71,8 @@ public final class RedisVerification implements ReplyVerification {
     }
 
     private Mode mode(Command read) {
-        return read.detail() instanceof CommandInfo info ? mode(info, read.keyCount()) : Mode.NEVER;
+        return read.detail() instanceof CommandInfo info && Session.databaseOf(read.lane()) == 0
+                ? mode(info, read.keyCount()) : Mode.NEVER;
     }
 
     @Override
@@ -124,13 +130,14 @@ public final class RedisVerification implements ReplyVerification {
     }
 
     /**
-     * The elements of an array reply as slices (whole RESP frames, so nested arrays compare as
-     * wholes), {@code group} consecutive elements per slice; {@code null} for a reply that is
-     * not an array.
+     * The elements of an array reply (RESP3: also a set, or a map, whose pairs are two elements)
+     * as slices (whole RESP frames, so nested arrays compare as wholes), {@code group}
+     * consecutive elements per slice; {@code null} for a reply that is none of these.
      */
     private static List<ByteBuf> elements(ByteBuf reply, int group) throws ProtocolException {
         int start = reply.readerIndex();
-        if (!reply.isReadable() || reply.getByte(start) != '*') {
+        byte type = reply.isReadable() ? reply.getByte(start) : 0;
+        if (type != '*' && type != '~' && type != '%') {
             return null;
         }
         int cr = reply.indexOf(start, reply.writerIndex(), (byte) '\r');
@@ -143,6 +150,9 @@ public final class RedisVerification implements ReplyVerification {
         }
         if (count < 0) {
             return null;
+        }
+        if (type == '%') {
+            count *= 2;
         }
         if (count % group != 0) {
             throw new ProtocolException("odd number of elements for pairs");

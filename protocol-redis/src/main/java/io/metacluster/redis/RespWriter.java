@@ -7,9 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Set;
 
 /**
- * Writes RESP2: the one place that encodes it, for requests the proxy makes (inline commands
- * re-encoded, parts of a split command, the backend handshake, verification's repairs) and for
- * the replies it gives itself. Reading RESP is {@link RespSplitter}'s job.
+ * Writes RESP: the one place that encodes it, for requests the proxy makes (inline commands
+ * re-encoded, parts of a split command, the backend handshake, verification's repairs), always
+ * RESP2, and for the replies it gives itself, in the client's version where RESP3 differs (the
+ * methods taking {@code resp3}). Reading RESP is {@link RespSplitter}'s job.
  *
  * <p>Stateless. The methods that take a buffer append to it at its writer index; those that take
  * an allocator return a new buffer, owned by the caller.
@@ -20,6 +21,8 @@ final class RespWriter {
             "BUSY", "BUSYKEY", "BUSYGROUP", "LOADING", "READONLY", "MASTERDOWN", "MISCONF", "EXECABORT", "OOM",
             "NOREPLICAS", "UNBLOCKED", "WRONGPASS", "CROSSSLOT", "MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN",
             "NOGOODSLAVE", "NOTBUSY", "NOGROUP", "UNKILLABLE");
+
+    private static final byte[] TXT = "txt:".getBytes(StandardCharsets.US_ASCII);
 
     private RespWriter() {
     }
@@ -42,6 +45,40 @@ final class RespWriter {
     /** {@code $length\r\n}: {@code length} bytes and CRLF follow ({@code -1}: the nil bulk string, complete). */
     static void bulkHeader(ByteBuf out, long length) {
         line(out, '$', length);
+    }
+
+    /** A map of {@code count} pairs: {@code %count} in RESP3, an array of twice as many elements in RESP2. */
+    static void mapHeader(ByteBuf out, long count, boolean resp3) {
+        if (resp3) {
+            line(out, '%', count);
+        } else {
+            arrayHeader(out, 2 * count);
+        }
+    }
+
+    /** The nil reply: {@code _} in RESP3, the nil bulk string in RESP2. */
+    static ByteBuf nil(ByteBufAllocator alloc, boolean resp3) {
+        ByteBuf out = alloc.buffer(5);
+        if (resp3) {
+            out.writeByte('_');
+            crlf(out);
+        } else {
+            bulkHeader(out, -1);
+        }
+        return out;
+    }
+
+    /** Text for humans: a verbatim string of format {@code txt} in RESP3, a bulk string in RESP2. */
+    static ByteBuf verbatim(ByteBufAllocator alloc, String text, boolean resp3) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        if (!resp3) {
+            return bulk(alloc, bytes);
+        }
+        ByteBuf out = alloc.buffer(bytes.length + 20);
+        line(out, '=', bytes.length + 4L);
+        out.writeBytes(TXT).writeBytes(bytes);
+        crlf(out);
+        return out;
     }
 
     /** {@code :n\r\n}. */

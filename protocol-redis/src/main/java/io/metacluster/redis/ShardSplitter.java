@@ -47,7 +47,7 @@ final class ShardSplitter implements CommandSplitter {
                 }
             }
         }
-        return Command.of(frame, command.name(), command.kind(), ranges, info);
+        return Command.of(frame, command.name(), command.kind(), ranges, info, command.lane());
     }
 
     @Override

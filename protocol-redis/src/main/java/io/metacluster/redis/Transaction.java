@@ -104,9 +104,10 @@ final class Transaction {
 
     /**
      * The whole transaction as one command, which owns the queued frames from now on. Call once,
-     * on a non-empty, not aborted transaction.
+     * on a non-empty, not aborted transaction. {@code lane} is the client's (SELECT and HELLO
+     * cannot be queued, so every queued command has it too).
      */
-    Command exec(ByteBufAllocator alloc, CommandInfo execInfo) {
+    Command exec(ByteBufAllocator alloc, CommandInfo execInfo, int lane) {
         CompositeByteBuf frame = alloc.compositeBuffer(queued.size() + 2);
         frame.addComponent(true, Unpooled.wrappedBuffer(MULTI));
         boolean writes = false;
@@ -130,7 +131,7 @@ final class Transaction {
         frame.addComponent(true, Unpooled.wrappedBuffer(EXEC));
         Exec exec = new Exec(queued.size());
         queued.clear();
-        return Command.of(frame, execInfo.displayName(), writes ? CommandKind.WRITE : CommandKind.READ, keys, exec);
+        return Command.of(frame, execInfo.displayName(), writes ? CommandKind.WRITE : CommandKind.READ, keys, exec, lane);
     }
 
     /** Drops the queued commands (DISCARD, RESET, or the connection closed). */

@@ -45,7 +45,8 @@ final class TransactionState {
     }
 
     private static Command queued(Command command) {
-        return Command.of(command.frame(), command.name(), CommandKind.ADMIN, null, new Transaction.Queued(command));
+        return Command.of(command.frame(), command.name(), CommandKind.ADMIN, null, new Transaction.Queued(command),
+                command.lane());
     }
 
     /** As Redis: a command refused while queueing fails the EXEC. */
@@ -69,7 +70,7 @@ final class TransactionState {
         ByteBufAllocator alloc = command.frame().alloc();
         CommandInfo info = (CommandInfo) command.detail();
         command.release();
-        return ending.exec(alloc, info);
+        return ending.exec(alloc, info, command.lane());
     }
 
     /** {@code command} answered with an error instead; its frame moves to the refusal. */

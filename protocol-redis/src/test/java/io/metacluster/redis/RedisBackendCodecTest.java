@@ -43,9 +43,52 @@ class RedisBackendCodecTest {
                 .containsExactly(mb("AUTH", "app", "secret"), mb("SELECT", "3"), mb("PING"));
     }
 
+    @Test
+    void eachLaneSelectsItsDatabaseAboveTheConfiguredOneAndItsProtocol() {
+        RedisProtocol protocol = new RedisProtocol();
+        assertThat(protocol.backendLanes()).isEqualTo(32);
+        BackendSettings base0 = new BackendSettings("dc1", "h:1", null, null, 0);
+        BackendSettings base3 = new BackendSettings("dc1", "h:1", "app", "secret", 3);
+        assertThat(handshake(base0, Session.lane(0, true))).containsExactly(mb("HELLO", "3"), mb("PING"));
+        assertThat(handshake(base0, Session.lane(9, false))).containsExactly(mb("SELECT", "9"), mb("PING"));
+        assertThat(handshake(base3, Session.lane(9, true)))
+                .containsExactly(mb("AUTH", "app", "secret"), mb("SELECT", "12"), mb("HELLO", "3"), mb("PING"));
+        assertThat(handshake(base3, 0)).containsExactly(mb("AUTH", "app", "secret"), mb("SELECT", "3"), mb("PING"));
+    }
+
+    /** The handshake of every lane, sent to a real server, gets no error reply and leaves it in that lane's state. */
+    @Test
+    void everyLaneHandshakeIsAcceptedByARealServer() throws Exception {
+        try (RedisServer redis = RedisServer.start()) {
+            for (int lane = 0; lane < Session.LANES; lane++) {
+                RedisBackendCodec codec = new RedisBackendCodec(new BackendSettings("dc1", redis.address(), null, null, 0), lane);
+                try (RespClient client = redis.client()) {
+                    for (ByteBuf request : codec.handshake(ByteBufAllocator.DEFAULT)) {
+                        byte[] bytes = new byte[request.readableBytes()];
+                        request.readBytes(bytes);
+                        request.release();
+                        client.writeRaw(bytes);
+                        ByteBuf reply = Unpooled.wrappedBuffer(client.readRaw().getBytes(StandardCharsets.ISO_8859_1));
+                        assertThat(codec.replyLength(reply, null)).isEqualTo(reply.readableBytes());
+                        assertThat(codec.isError(null, reply)).as("lane %d: %s", lane, text(reply)).isFalse();
+                        reply.release();
+                    }
+                    client.writeRaw(mb("CLIENT", "INFO").getBytes(StandardCharsets.ISO_8859_1));
+                    String info = client.readRaw();
+                    assertThat(info).contains(" db=" + Session.databaseOf(lane) + " ")
+                            .contains(" resp=" + (Session.resp3(lane) ? 3 : 2) + "\n");
+                }
+            }
+        }
+    }
+
     private static List<String> handshake(BackendSettings settings) {
+        return handshake(settings, 0);
+    }
+
+    private static List<String> handshake(BackendSettings settings, int lane) {
         List<String> out = new ArrayList<>();
-        for (ByteBuf request : new RedisBackendCodec(settings).handshake(ByteBufAllocator.DEFAULT)) {
+        for (ByteBuf request : new RedisBackendCodec(settings, lane).handshake(ByteBufAllocator.DEFAULT)) {
             out.add(text(request));
             request.release();
         }

@@ -8,6 +8,7 @@ import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -276,6 +277,68 @@ class RedisClientCodecTest {
         assertThat(one(mb("client", "setname", "x")).kind()).isEqualTo("ADMIN");
         assertThat(one(mb("CLIENT", "SETINFO", "LIB-NAME", "jedis")).kind()).isEqualTo("ADMIN");
         assertThat(one(mb("HELLO", "3")).kind()).isEqualTo("ADMIN");
+    }
+
+    /** HELLO and SELECT choose the lane of what follows: forwarded commands, split parts, transactions, propagations. */
+    @Test
+    void helloAndSelectChooseTheLaneOfLaterCommands() throws Exception {
+        RedisClientCodec codec = new RedisClientCodec(ClientLimits.DEFAULTS);
+        Codecs.Context context = new Codecs.Context();
+        assertThat(laneOf(codec, context, mb("GET", "k"))).isEqualTo(0);
+        assertThat(laneOf(codec, context, mb("HELLO", "3"))).isEqualTo(0);
+        assertThat(laneOf(codec, context, mb("GET", "k"))).isEqualTo(Session.lane(0, true));
+        laneOf(codec, context, mb("SELECT", "9"));
+        assertThat(laneOf(codec, context, mb("SET", "k", "v"))).isEqualTo(Session.lane(9, true));
+        assertThat(laneOf(codec, context, mb("PUBLISH", "c", "m"))).isEqualTo(Session.lane(9, true));
+        laneOf(codec, context, mb("MULTI"));
+        laneOf(codec, context, mb("INCR", "n"));
+        assertThat(laneOf(codec, context, mb("EXEC"))).as("the transaction").isEqualTo(Session.lane(9, true));
+        laneOf(codec, context, mb("SELECT", "16"));
+        laneOf(codec, context, mb("HELLO", "2"));
+        assertThat(laneOf(codec, context, mb("MGET", "a", "b"))).isEqualTo(Session.lane(9, false));
+        laneOf(codec, context, mb("RESET"));
+        assertThat(laneOf(codec, context, mb("GET", "k"))).isEqualTo(0);
+    }
+
+    /** A replay log entry stored after its lane's requests is read back, by a fresh codec, on that lane. */
+    @Test
+    void laneRequestsPutAFreshCodecOnTheirLane() throws Exception {
+        RedisProtocol protocol = new RedisProtocol();
+        assertThat(protocol.laneRequests(0)).isEmpty();
+        for (int lane = 0; lane < protocol.backendLanes(); lane++) {
+            RedisClientCodec codec = new RedisClientCodec(ClientLimits.DEFAULTS);
+            Codecs.Context context = new Codecs.Context();
+            ByteBuf in = Unpooled.wrappedBuffer(protocol.laneRequests(lane), mb("SET", "k", "v").getBytes(StandardCharsets.US_ASCII));
+            Command command;
+            while ((command = codec.decode(in)).kind() == CommandKind.ADMIN) {
+                ByteBuf answer = codec.answer(command, context);
+                assertThat(text(answer)).doesNotStartWith("-");
+                answer.release();
+                command.release();
+            }
+            assertThat(command.name()).isEqualTo("SET");
+            assertThat(command.lane()).isEqualTo(lane);
+            command.release();
+            in.release();
+        }
+    }
+
+    /** Decodes {@code request}, answers it when the proxy does, and returns its lane. */
+    private static int laneOf(RedisClientCodec codec, Codecs.Context context, String request) throws Exception {
+        ByteBuf in = buf(request);
+        Command command = codec.decode(in);
+        in.release();
+        int lane = command.lane();
+        if (command.kind() == CommandKind.ADMIN) {
+            codec.answer(command, context).release();
+        }
+        if (command.kind() == CommandKind.CONDITIONAL_WRITE) {
+            Command propagated = codec.conditionalWrites().propagation(command, Unpooled.EMPTY_BUFFER, ByteBufAllocator.DEFAULT);
+            assertThat(propagated.lane()).isEqualTo(lane);
+            propagated.release();
+        }
+        command.release();
+        return lane;
     }
 
     @Test

@@ -107,6 +107,33 @@ class RedisParityTest {
                 mb("HELLO"), mb("HELLO", "2"), mb("HELLO", "2", "SETNAME", "app2", "AUTH", "default", "x"), mb("CLIENT", "GETNAME"),
                 mb("CLIENT", "SETNAME", ""), mb("CLIENT", "GETNAME"), mb("RESET"), mb("QUIT"),
         };
+        answersLikeRedis(inputs);
+    }
+
+    /**
+     * What changes in the proxy's own replies between RESP2 and RESP3, against a real server on
+     * the same bytes: HELLO's map ({@code %7}, not {@code *14}), a nil ({@code _}, not
+     * {@code $-1}), CLIENT INFO as a verbatim string ({@code =len txt:...}); the rest (simple
+     * strings, errors, integers, bulk strings, the empty EXEC's {@code *0}) is the same in both,
+     * and HELLO 2 or RESET goes back to RESP2. SELECT's range errors are Redis's in either.
+     */
+    @Test
+    void localAnswersInResp3AreByteForByteRedis() {
+        String[] inputs = {
+                mb("HELLO", "3"), mb("PING"), mb("PING", "hi"), mb("ECHO", "e"), mb("CLIENT", "GETNAME"),
+                mb("CLIENT", "SETNAME", "app1"), mb("CLIENT", "GETNAME"), mb("CLIENT", "SETNAME", ""), mb("CLIENT", "GETNAME"),
+                mb("SELECT", "9"), mb("SELECT", "16"), mb("SELECT", "-1"), mb("SELECT", "x"), mb("SELECT", "99999999999999999999"),
+                mb("MULTI"), mb("EXEC"), mb("MULTI"), mb("DISCARD"), mb("EXEC"), mb("UNWATCH"), mb("AUTH", "pw"),
+                mb("HELLO"), mb("HELLO", "4"), mb("HELLO", "3", "AUTH", "default"), mb("HELLO", "3", "SETNAME", "a b"),
+                mb("HELLO", "2"), mb("CLIENT", "GETNAME"), mb("HELLO", "3", "SETNAME", "app2", "AUTH", "default", "x"),
+                mb("CLIENT", "GETNAME"), mb("HELLO", "3", "AUTH", "default", "x", "SETNAME", "app3"), mb("CLIENT", "GETNAME"),
+                mb("RESET"), mb("CLIENT", "GETNAME"), mb("HELLO", "3"), mb("QUIT"),
+        };
+        answersLikeRedis(inputs);
+    }
+
+    /** One codec and one server connection are sent {@code inputs} in turn: same bytes back, but for the client id. */
+    private static void answersLikeRedis(String[] inputs) {
         RedisClientCodec codec = new RedisClientCodec(ClientLimits.DEFAULTS);
         try (RespClient client = redis.client()) {
             long id = (Long) client.call("CLIENT", "ID");
@@ -116,6 +143,19 @@ class RedisParityTest {
                 assertThat(answer(codec, input, new Context())).as(input).isEqualTo(expected);
             }
         }
+    }
+
+    @Test
+    void clientInfoIsVerbatimInResp3() {
+        RedisClientCodec codec = new RedisClientCodec(ClientLimits.DEFAULTS);
+        Context context = new Context();
+        assertThat(answer(codec, mb("CLIENT", "INFO"), context)).startsWith("$").contains(" db=0 ").contains(" resp=2 ");
+        answer(codec, mb("HELLO", "3"), context);
+        answer(codec, mb("SELECT", "9"), context);
+        String info = answer(codec, mb("CLIENT", "INFO"), context);
+        int cr = info.indexOf('\r');
+        assertThat(info).startsWith("=").contains("\r\ntxt:id=").contains(" db=9 ").contains(" resp=3 ").endsWith("\n\r\n");
+        assertThat(Integer.parseInt(info.substring(1, cr))).isEqualTo(info.length() - cr - 4);
     }
 
     @Test

@@ -74,6 +74,57 @@ class RedisVerificationTest {
         assertThat(compare(command("SINTER", "a", "b"), array("x", "y"), array("y", "x"))).isEqualTo(Verdict.SAME);
     }
 
+    /** A RESP3 client's reads and their re-reads share its lane, so both replies are RESP3: maps and sets compare as such. */
+    @Test
+    void resp3MapsAndSetsCompareAsTheirArraysDo() throws Exception {
+        Command hgetall = resp3("HGETALL", "h");
+        assertThat(compare(hgetall, "%2\r\n$2\r\nf1\r\n$2\r\nv1\r\n$2\r\nf2\r\n$2\r\nv2\r\n",
+                "%2\r\n$2\r\nf2\r\n$2\r\nv2\r\n$2\r\nf1\r\n$2\r\nv1\r\n")).isEqualTo(Verdict.SAME);
+        hgetall = resp3("HGETALL", "h");
+        assertThat(compare(hgetall, "%2\r\n$2\r\nf1\r\n$2\r\nv1\r\n$2\r\nf2\r\n$2\r\nv2\r\n",
+                "%2\r\n$2\r\nf1\r\n$2\r\nv2\r\n$2\r\nf2\r\n$2\r\nv1\r\n")).isEqualTo(Verdict.DIFFERENT);
+        Command smembers = resp3("SMEMBERS", "s");
+        assertThat(compare(smembers, "~2\r\n$1\r\na\r\n$1\r\nb\r\n", "~2\r\n$1\r\nb\r\n$1\r\na\r\n"))
+                .isEqualTo(Verdict.SAME);
+        smembers = resp3("SMEMBERS", "s");
+        assertThat(compare(smembers, "~2\r\n$1\r\na\r\n$1\r\nb\r\n", "~2\r\n$1\r\nb\r\n$1\r\nc\r\n"))
+                .isEqualTo(Verdict.DIFFERENT);
+        Command get = resp3("GET", "k");
+        assertThat(compare(get, "_\r\n", "_\r\n")).isEqualTo(Verdict.SAME);
+    }
+
+    /** A read in a SELECTed database is not verified: its repair (on the configured database's lane) would land elsewhere. */
+    @Test
+    void readsInASelectedDatabaseAreNotVerified() throws Exception {
+        Command read = command("GET", "k");
+        assertThat(verification.verifiable(read)).isTrue();
+        RedisClientCodec codec = new RedisClientCodec(ClientLimits.DEFAULTS);
+        Codecs.Context context = new Codecs.Context();
+        ByteBuf select = buf(new String(RespClientEncoding.encode("SELECT", "9"), StandardCharsets.ISO_8859_1));
+        Command selecting = codec.decode(select);
+        codec.answer(selecting, context).release();
+        selecting.release();
+        ByteBuf get = buf(new String(RespClientEncoding.encode("GET", "k"), StandardCharsets.ISO_8859_1));
+        Command inNine = codec.decode(get);
+        assertThat(verification.verifiable(inNine)).isFalse();
+        inNine.release();
+        release();
+    }
+
+    /** {@code args} decoded by a codec that answered HELLO 3 first, so on a RESP3 lane. */
+    private Command resp3(String... args) throws Exception {
+        RedisClientCodec codec = new RedisClientCodec(ClientLimits.DEFAULTS);
+        ByteBuf in = buf(new String(RespClientEncoding.encode("HELLO", "3"), StandardCharsets.ISO_8859_1)
+                + new String(RespClientEncoding.encode(args), StandardCharsets.ISO_8859_1));
+        Command hello = codec.decode(in);
+        codec.answer(hello, new Codecs.Context()).release();
+        hello.release();
+        Command command = codec.decode(in);
+        assertThat(Session.resp3(command.lane())).isTrue();
+        buffers.add(command.frame());
+        return command;
+    }
+
     @Test
     void hgetallComparesFieldValuePairsNotLooseElements() throws Exception {
         assertThat(compare(command("HGETALL", "h"), array("f1", "v1", "f2", "v2"), array("f2", "v2", "f1", "v1")))

@@ -49,6 +49,28 @@ public interface Protocol extends ExtensionPoint {
     }
 
     /**
+     * How many lanes, from lane 0, are connected at start (and count for a node's first answer);
+     * the connection of a later lane is opened when a request first needs it, one per event loop
+     * and node, and what comes meanwhile waits for it. All of them (the default), or fewer for a
+     * protocol with many lanes that few clients use (Redis: one per database and RESP version).
+     */
+    default int eagerLanes() {
+        return backendLanes();
+    }
+
+    /**
+     * Requests, in the client protocol, after which a new {@link ClientCodec} decodes what follows
+     * onto lane {@code lane}, each answered by the codec itself ({@link CommandKind#ADMIN}; Redis:
+     * SELECT and HELLO). A write kept on disk for replay is stored after them, so that it is read
+     * back, after a restart, on the lane it was written on. Empty (the default) when a fresh codec
+     * already decodes onto that lane: lane 0, or a lane that follows from the request itself
+     * (memcached text or binary).
+     */
+    default byte[] laneRequests(int lane) {
+        return new byte[0];
+    }
+
+    /**
      * A codec for one new backend connection of the given lane (0 to {@link #backendLanes()} - 1).
      * Called on that connection's event loop.
      */

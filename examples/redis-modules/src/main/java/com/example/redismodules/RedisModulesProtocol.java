@@ -14,7 +14,8 @@ import org.pf4j.Extension;
  * {@code protocol: redis-modules}: the shipped {@code redis} protocol, with RedisJSON and
  * RedisBloom commands ({@link ModuleCommand#DECLARED}) routed by their kind and keys: a
  * {@code JSON.GET} is a read served by one cluster, a {@code JSON.SET} a write sent to all.
- * Backends, verification and the flush request are Redis's own.
+ * Backends, lanes, verification and the flush request are Redis's own: a wrapper delegates
+ * every {@link Protocol} method the wrapped protocol overrides.
  */
 @Extension
 public final class RedisModulesProtocol implements Protocol {
@@ -36,6 +37,22 @@ public final class RedisModulesProtocol implements Protocol {
     @Override
     public byte[] flushRequest() {
         return redis.flushRequest();
+    }
+
+    /** Redis's lanes (a backend connection per database and RESP version a client picks), all delegated. */
+    @Override
+    public int backendLanes() {
+        return redis.backendLanes();
+    }
+
+    @Override
+    public int eagerLanes() {
+        return redis.eagerLanes();
+    }
+
+    @Override
+    public byte[] laneRequests(int lane) {
+        return redis.laneRequests(lane);
     }
 
     @Override

@@ -21,10 +21,12 @@ import java.util.List;
  * @param tls             TLS for clients, or {@code null}
  * @param auth            client authentication, or {@code null}
  * @param missFailover    a read that misses is tried once more on another cluster
+ * @param strategies      its read strategy, write policy and verify strategy by name, with their
+ *                        settings, for the start-up log
  */
 public record ListenerPlan(String name, Protocol protocol, Object protocolOptions, HostPort bind, List<String> clusters,
                            ReadSelector read, WritePolicy write, Verify verify, LimitsConfig limits, TlsConfig tls,
-                           AuthConfig auth, boolean missFailover) {
+                           AuthConfig auth, boolean missFailover, String strategies) {
     public ListenerPlan {
         clusters = List.copyOf(clusters);
     }

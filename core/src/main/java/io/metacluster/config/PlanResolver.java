@@ -6,6 +6,7 @@ import io.metacluster.plugin.Extensions;
 import io.metacluster.plugin.PluginHost;
 import io.metacluster.spi.ClusterView;
 import io.metacluster.spi.InvalidConfigException;
+import io.metacluster.spi.NoConfig;
 import io.metacluster.spi.Protocol;
 import io.metacluster.spi.ReadSelector;
 import io.metacluster.spi.ReadStrategy;
@@ -126,9 +127,11 @@ final class PlanResolver {
         }
         List<ClusterPlan> clusterPlans = new ArrayList<>();
         for (ClusterConfig cluster : clusters.values()) {
+            Object protocolOptions = listeners.stream().filter(l -> l.clusters().contains(cluster.name())).findFirst()
+                    .map(ListenerPlan::protocolOptions).orElse(null);
             clusterPlans.add(new ClusterPlan(cluster.name(), cluster.local(), cluster.nodes(), topologies.get(cluster.name()),
-                    protocolOfCluster.get(cluster.name()), cluster.username(), cluster.password(), cluster.database(),
-                    cluster.tls()));
+                    protocolOfCluster.get(cluster.name()), protocolOptions, cluster.username(), cluster.password(),
+                    cluster.database(), cluster.tls()));
         }
         checkAdmin(config.admin(), binds);
         return new Plan(config.ioThreads(), config.backend(), config.replay(), config.resync(), listeners, clusterPlans,
@@ -203,7 +206,14 @@ final class PlanResolver {
         Chosen<VerifyStrategy<?>> verify = choose(plugins.verifyStrategies(), Block.VERIFY, listener.verify(), views, at);
         return new ListenerPlan(listener.name(), protocol, protocolOptions, listener.bind(), listener.clusters(), selector,
                 policy, new ListenerPlan.Verify(verify.factory(), verify.config()), listener.limits(), listener.tls(),
-                listener.auth(), listener.missFailover());
+                listener.auth(), listener.missFailover(), "read " + described(read) + ", write " + described(write)
+                        + ", verify " + described(verify));
+    }
+
+    /** For the start-up log: the extension's name, and its settings unless it takes none. */
+    private static String described(Chosen<? extends StrategyFactory<?>> chosen) {
+        Object config = chosen.config();
+        return chosen.factory().name() + (config instanceof NoConfig ? "" : " " + config);
     }
 
     /** The extension {@code block} names, its block converted and validated against {@code clusters}. */

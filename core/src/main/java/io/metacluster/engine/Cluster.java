@@ -16,6 +16,8 @@ final class Cluster {
     final SslContext tls;
     /** This cluster as seen from each event loop. */
     final LoopCluster[] perLoop;
+    /** {@link #metrics}' p99 latency as of the last {@link #refreshLatency}: a snapshot is too dear per read. */
+    volatile long latencyNanos;
 
     Cluster(ClusterPlan config, ClusterMetrics metrics, int loops) {
         this.config = config;
@@ -28,5 +30,10 @@ final class Cluster {
 
     String name() {
         return config.name();
+    }
+
+    /** Takes a snapshot of the latency histogram, for {@link io.metacluster.spi.ClusterView#latencyNanos()}. */
+    void refreshLatency() {
+        latencyNanos = (long) metrics.latency.getSnapshot().get99thPercentile();
     }
 }

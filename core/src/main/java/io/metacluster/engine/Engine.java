@@ -111,6 +111,8 @@ public final class Engine implements AutoCloseable {
             clusters.put(cluster.name(), buildCluster(cluster, plan.backend(), plan.replay(), firstOutcome));
         }
         this.firstOutcome = firstOutcome;
+        // ClusterView.latencyNanos: a percentile costs a sort, so once a second, not per read
+        group.next().scheduleAtFixedRate(() -> clusters.values().forEach(Cluster::refreshLatency), 1, 1, TimeUnit.SECONDS);
         for (ListenerPlan listener : plan.listeners()) {
             listeners.add(buildListener(listener));
         }
@@ -155,7 +157,7 @@ public final class Engine implements AutoCloseable {
                 }
             }
             node.resyncs = resyncs;
-            node.replay = replayLog(node, protocol, replay);
+            node.replay = replayLog(node, protocol, config.protocolOptions(), replay);
             cluster.nodes[n] = node;
         }
         for (int l = 0; l < loops.size(); l++) {
@@ -165,14 +167,14 @@ public final class Engine implements AutoCloseable {
         return cluster;
     }
 
-    private ReplayLog replayLog(Node node, Protocol protocol, ReplayConfig config) {
+    private ReplayLog replayLog(Node node, Protocol protocol, Object protocolOptions, ReplayConfig config) {
         ReplayStore store = null;
         if (!config.dir().isEmpty()) {
             String name = (node.cluster.name() + "-" + node.address.host() + "_" + node.address.port())
                     .replaceAll("[^A-Za-z0-9._-]", "_");
             store = new ReplayStore(replayIo, Path.of(config.dir()), name, config.maxBytes());
         }
-        ReplayLog replay = new ReplayLog(node, config, store, protocol);
+        ReplayLog replay = new ReplayLog(node, config, store, protocol, protocolOptions);
         try {
             replay.restore();
         } catch (IOException e) {
@@ -252,8 +254,8 @@ public final class Engine implements AutoCloseable {
             } catch (Exception e) {
                 throw new StartException("listener " + listener.name() + " cannot bind " + bind + ": " + e.getMessage());
             }
-            log.info("listener {} ({}) on {} in front of clusters {}", listener.name(), listener.protocol().name(),
-                    bind, listener.config().clusters());
+            log.info("listener {} ({}) on {} in front of clusters {}: {}", listener.name(), listener.protocol().name(),
+                    bind, listener.config().clusters(), listener.config().strategies());
         }
         log.info("metacluster started: {} I/O threads ({}), {} backend connections (more on first use of a lane)",
                 loops.size(), transport.name(), connections.stream().filter(NodeConnection::eager).count());

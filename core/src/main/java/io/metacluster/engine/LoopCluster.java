@@ -41,6 +41,11 @@ final class LoopCluster implements ClusterView {
         return true;
     }
 
+    @Override
+    public long latencyNanos() {
+        return cluster.latencyNanos;
+    }
+
     /** Sends a request that is not a client's write (a read, a verification) to the node that holds its keys. */
     void send(Command command, long clientId, ReplyListener listener) {
         route(command, clientId, listener, false, null);

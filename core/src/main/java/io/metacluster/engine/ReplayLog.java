@@ -59,6 +59,8 @@ final class ReplayLog {
     private final ReplayConfig config;
     private final ReplayStore store;
     private final Protocol protocol;
+    /** The options of the listener that fronts the node's cluster: a codec built without them may not read its own writes. */
+    private final Object protocolOptions;
 
     private volatile State state = State.LIVE;
     private final ArrayDeque<Command> waiting = new ArrayDeque<>();
@@ -71,11 +73,12 @@ final class ReplayLog {
     /** The overflow is being repaired by a resync (not by a flush or the operator). */
     private boolean resyncing;
 
-    ReplayLog(Node node, ReplayConfig config, ReplayStore store, Protocol protocol) {
+    ReplayLog(Node node, ReplayConfig config, ReplayStore store, Protocol protocol, Object protocolOptions) {
         this.node = node;
         this.config = config;
         this.store = store;
         this.protocol = protocol;
+        this.protocolOptions = protocolOptions;
     }
 
     /** Takes back what an earlier run left on disk. Called once, before any traffic. */
@@ -349,7 +352,8 @@ final class ReplayLog {
     };
 
     private ClientCodec decoder() {
-        return protocol.newClientCodec(new ClientLimits(Long.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE));
+        return protocol.newClientCodec(new ClientLimits(Long.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE),
+                protocolOptions);
     }
 
     /**

@@ -31,7 +31,7 @@ final class Clients {
     /** A listener with {@code limits} and {@code auth} (or none); its read selector takes the first healthy cluster. */
     static Listener listener(LimitsConfig limits, AuthConfig auth) {
         ListenerPlan plan = new ListenerPlan("test", new InlineRedisProtocol(), null, null, List.of(), Clients::firstHealthy,
-                tally -> WritePolicy.Verdict.SUCCEEDED, null, limits, null, auth, false);
+                tally -> WritePolicy.Verdict.SUCCEEDED, null, limits, null, auth, false, "");
         return new Listener(plan, new ListenerMetrics(new MetricRegistry(), "test"));
     }
 

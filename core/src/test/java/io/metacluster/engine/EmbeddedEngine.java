@@ -87,7 +87,8 @@ final class EmbeddedEngine implements AutoCloseable {
         for (int i = 0; i < nodes; i++) {
             addresses.add(new HostPort("127.0.0.1", nextPort++));
         }
-        ClusterPlan plan = new ClusterPlan(name, local, addresses, new LastDigitTopology(nodes), protocol, null, null, 0, null);
+        ClusterPlan plan = new ClusterPlan(name, local, addresses, new LastDigitTopology(nodes), protocol, null, null, null, 0,
+                null);
         Cluster cluster = new Cluster(plan, new ClusterMetrics(metrics, name), 1);
         for (int n = 0; n < nodes; n++) {
             HostPort address = addresses.get(n);
@@ -99,7 +100,7 @@ final class EmbeddedEngine implements AutoCloseable {
                             new CountDownLatch(1));
                 }
             }
-            node.replay = new ReplayLog(node, replay, null, protocol);
+            node.replay = new ReplayLog(node, replay, null, protocol, null);
             cluster.nodes[n] = node;
         }
         cluster.perLoop[0] = new LoopCluster(cluster, 0);
@@ -120,7 +121,7 @@ final class EmbeddedEngine implements AutoCloseable {
             views.add(cluster.perLoop[0]);
         }
         ListenerPlan plan = new ListenerPlan("main", protocol, null, new HostPort("127.0.0.1", 1), names, FIRST_HEALTHY,
-                writePolicy(policy), null, LimitsConfig.DEFAULTS, null, null, false);
+                writePolicy(policy), null, LimitsConfig.DEFAULTS, null, null, false, "");
         Listener listener = new Listener(plan, new ListenerMetrics(metrics, "main"));
         listener.addLoop(loop, views);
         return listener;

@@ -2,10 +2,18 @@ package io.metacluster.engine;
 
 import io.metacluster.config.ReplayConfig;
 import io.metacluster.config.ReplayConfig.OnOverflow;
+import io.metacluster.spi.BackendCodec;
+import io.metacluster.spi.BackendSettings;
+import io.metacluster.spi.ClientCodec;
+import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.Command;
+import io.metacluster.spi.ForwardingClientCodec;
+import io.metacluster.spi.Protocol;
+import io.metacluster.spi.ProtocolException;
 import io.metacluster.spi.CommandKind;
 import io.metacluster.testing.EmbeddedSocketChannel;
 import io.metacluster.testing.LineProtocol;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Disabled;
@@ -411,10 +419,15 @@ class ReplayLogTest {
 
     /** The node under test in a new run of the daemon, its log on disk in {@code dir}, restored as at start. */
     private Node nodeOnDisk(ReplayConfig config) throws Exception {
+        return nodeOnDisk(config, engine.protocol, null);
+    }
+
+    /** {@link #nodeOnDisk(ReplayConfig)}, its log read back by {@code protocol} with a listener's {@code options}. */
+    private Node nodeOnDisk(ReplayConfig config, Protocol protocol, Object options) throws Exception {
         Node node = node(config);
         ExecutorService io = Executors.newSingleThreadExecutor();
         replayIo.add(io);
-        node.replay = new ReplayLog(node, config, new ReplayStore(io, dir, "dc2-node", 1 << 20), engine.protocol);
+        node.replay = new ReplayLog(node, config, new ReplayStore(io, dir, "dc2-node", 1 << 20), protocol, options);
         node.replay.restore();
         return node;
     }
@@ -425,7 +438,7 @@ class ReplayLogTest {
         ExecutorService io = replayIo.get(replayIo.size() - 1);
         io.shutdown();
         assertThat(io.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-        node.replay = new ReplayLog(node, EmbeddedEngine.MEMORY_REPLAY, null, engine.protocol); // for the rig to close
+        node.replay = new ReplayLog(node, EmbeddedEngine.MEMORY_REPLAY, null, engine.protocol, null); // for the rig to close
     }
 
     @Test
@@ -446,11 +459,11 @@ class ReplayLogTest {
         assertState(third, LIVE, 0); // caught up before the restart: nothing left on disk
     }
 
-    @Test
-    void anEntryIsReadBackAsTheOneWriteItHoldsWhateverElseCameWithIt() throws Exception {
+    /** A replay log file left by an earlier run, each of {@code entries} one entry, whatever it holds. */
+    private void entriesOnDisk(String... entries) throws InterruptedException {
         ExecutorService io = Executors.newSingleThreadExecutor();
         ReplayStore store = new ReplayStore(io, dir, "dc2-node", 1 << 20);
-        for (String entry : new String[]{"PING\r\nSET a 1\r\n", "GET a\r\n", "SET b 2\r\nSET c 3\r\n", "SET d 4\r\n"}) {
+        for (String entry : entries) {
             Command command = Command.of(EmbeddedEngine.ascii(entry), "SET", CommandKind.WRITE, null, null);
             store.append(command);
             command.release();
@@ -458,6 +471,11 @@ class ReplayLogTest {
         store.close();
         io.shutdown();
         assertThat(io.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void anEntryIsReadBackAsTheOneWriteItHoldsWhateverElseCameWithIt() throws Exception {
+        entriesOnDisk("PING\r\nSET a 1\r\n", "GET a\r\n", "SET b 2\r\nSET c 3\r\n", "SET d 4\r\n");
 
         Node node = nodeOnDisk(EmbeddedEngine.MEMORY_REPLAY);
         engine.connect(node);
@@ -465,6 +483,71 @@ class ReplayLogTest {
                 .containsExactly("SET a 1", "SET b 2", "SET d 4");
         engine.reply(engine.backend(node), oks(3));
         assertState(node, LIVE, 0);
+    }
+
+    @Test
+    void anEntryIsReadBackWithTheProtocolOptionsOfTheListener() throws Exception {
+        entriesOnDisk("PUT a 1\r\n", "SET b 2\r\n");
+
+        Node node = nodeOnDisk(EmbeddedEngine.MEMORY_REPLAY, new WithPut(), new WithPut.Options(true));
+        engine.connect(node);
+        assertThat(sentLines(engine.backend(node))).as("PUT is a write only with the listener's options")
+                .containsExactly("PUT a 1", "SET b 2");
+        engine.reply(engine.backend(node), oks(2));
+        assertState(node, LIVE, 0);
+    }
+
+    /** The line protocol, where {@code protocol-options: { put: true }} makes {@code PUT} a write too. */
+    private static final class WithPut implements Protocol {
+        record Options(boolean put) {
+        }
+
+        private final Protocol line = LineProtocol.plain();
+
+        @Override
+        public String name() {
+            return "line-with-put";
+        }
+
+        @Override
+        public Class<?> optionsType() {
+            return Options.class;
+        }
+
+        @Override
+        public ClientCodec newClientCodec(ClientLimits limits) {
+            return newClientCodec(limits, new Options(false));
+        }
+
+        @Override
+        public ClientCodec newClientCodec(ClientLimits limits, Object options) {
+            ClientCodec codec = line.newClientCodec(limits);
+            if (!((Options) options).put()) {
+                return codec;
+            }
+            return new ForwardingClientCodec(codec) {
+                @Override
+                public Command decode(ByteBuf in) throws ProtocolException {
+                    Command command = super.decode(in);
+                    if (command == null || !command.name().equals("PUT")) {
+                        return command;
+                    }
+                    Command write = Command.of(command.frame().retain(), "PUT", CommandKind.WRITE, null, null);
+                    command.release();
+                    return write;
+                }
+            };
+        }
+
+        @Override
+        public byte[] flushRequest() {
+            return line.flushRequest();
+        }
+
+        @Override
+        public BackendCodec newBackendCodec(BackendSettings settings, int lane) {
+            return line.newBackendCodec(settings, lane);
+        }
     }
 
     @Test

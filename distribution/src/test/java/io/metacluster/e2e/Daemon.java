@@ -33,7 +33,12 @@ final class Daemon implements AutoCloseable {
     }
 
     static Daemon start(String yaml) throws Exception {
-        PluginHost plugins = PluginHost.load(home().resolve("plugins"));
+        return start(home().resolve("plugins"), yaml);
+    }
+
+    /** The daemon with the plugin jars of {@code pluginsDir}, e.g. the shipped ones and a test's own. */
+    static Daemon start(Path pluginsDir, String yaml) throws Exception {
+        PluginHost plugins = PluginHost.load(pluginsDir);
         try {
             return new Daemon(plugins, Engine.start(ConfigLoader.parse("test.yaml", yaml, plugins)));
         } catch (Exception | Error e) {

@@ -13,4 +13,17 @@ public interface ClusterView {
 
     /** Whether the cluster can take requests now (its node connections are up). */
     boolean healthy();
+
+    /**
+     * The cluster's recent 99th-percentile reply time, in nanoseconds, as the engine measures it:
+     * from sending a request (read or write) to a node until its reply, one reply in 16
+     * sampled, recent replies weighted most (the {@code cluster.NAME.latency} metric). Refreshed
+     * once a second, so reading it costs one volatile read; {@code 0}
+     * while nothing was measured yet (and, for {@link StrategyFactory#validate}, always).
+     *
+     * @since SPI 0.2.1
+     */
+    default long latencyNanos() {
+        return 0;
+    }
 }

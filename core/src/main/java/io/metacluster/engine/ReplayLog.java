@@ -1,25 +1,14 @@
 package io.metacluster.engine;
 
 import io.metacluster.config.ReplayConfig;
-import io.metacluster.spi.ClientCodec;
-import io.metacluster.spi.ClientContext;
-import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.Command;
-import io.metacluster.spi.CommandKind;
-import io.metacluster.spi.ProtocolException;
 import io.metacluster.spi.Protocol;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledByteBufAllocator;
-import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -59,8 +48,8 @@ final class ReplayLog {
     private final ReplayConfig config;
     private final ReplayStore store;
     private final Protocol protocol;
-    /** The options of the listener that fronts the node's cluster: a codec built without them may not read its own writes. */
-    private final Object protocolOptions;
+    /** Reads stored writes back into commands. */
+    private final ReplayEntries entries;
 
     private volatile State state = State.LIVE;
     private final ArrayDeque<Command> waiting = new ArrayDeque<>();
@@ -78,7 +67,7 @@ final class ReplayLog {
         this.config = config;
         this.store = store;
         this.protocol = protocol;
-        this.protocolOptions = protocolOptions;
+        this.entries = new ReplayEntries(node, protocol, protocolOptions);
     }
 
     /** Takes back what an earlier run left on disk. Called once, before any traffic. */
@@ -93,7 +82,7 @@ final class ReplayLog {
         }
         List<byte[]> frames = store.load();
         for (byte[] frame : frames) {
-            Command command = decodeEntry(frame);
+            Command command = entries.decode(frame);
             if (command != null) {
                 waiting.add(command);
                 bytes += frame.length;
@@ -289,81 +278,13 @@ final class ReplayLog {
     }
 
     /**
-     * One entry of the file as the write it was. The entry is read as a client would send it, by
-     * a codec of its own (a codec may fix its dialect on the first bytes it sees: memcached text
-     * or binary), its local answers given and dropped: a Redis transaction was recorded as its
-     * whole MULTI ... EXEC block, which only decodes back into one write that way.
-     */
-    private Command decodeEntry(byte[] frame) {
-        ByteBuf buffer = Unpooled.wrappedBuffer(frame);
-        ClientCodec codec = decoder();
-        try {
-            while (buffer.isReadable()) {
-                Command command = codec.decode(buffer);
-                if (command == null) {
-                    break;
-                }
-                if (command.kind() == CommandKind.WRITE) {
-                    if (buffer.isReadable()) {
-                        log.warn("dropping {} trailing bytes of an entry of the replay log of node {}",
-                                buffer.readableBytes(), node);
-                    }
-                    return command;
-                }
-                ByteBuf answer = command.kind() == CommandKind.ADMIN ? codec.answer(command, REPLAY_CONTEXT) : null;
-                ReferenceCountUtil.release(answer);
-                command.release();
-            }
-            log.warn("dropping an entry of the replay log of node {} that holds no write", node);
-        } catch (ProtocolException e) {
-            log.warn("dropping an unreadable entry of the replay log of node {}: {}", node, e.getMessage());
-        } finally {
-            codec.closed();
-            buffer.release();
-        }
-        return null;
-    }
-
-    /** The "client" of a replay log entry being read back: it wrote that entry once, so it is trusted. */
-    private static final ClientContext REPLAY_CONTEXT = new ClientContext() {
-        @Override
-        public ByteBufAllocator alloc() {
-            return UnpooledByteBufAllocator.DEFAULT;
-        }
-
-        @Override
-        public long id() {
-            return 0;
-        }
-
-        @Override
-        public String remoteAddress() {
-            return "replay-log";
-        }
-
-        @Override
-        public String listenerName() {
-            return "replay-log";
-        }
-
-        @Override
-        public void closeAfterReply() {
-        }
-    };
-
-    private ClientCodec decoder() {
-        return protocol.newClientCodec(new ClientLimits(Long.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE),
-                protocolOptions);
-    }
-
-    /**
      * Empties the node, then puts it back in rotation. A lane may hold data of its own (Redis: a
      * database a client SELECTed), so the flush request goes on every lane it decodes onto after
      * that lane's {@link Protocol#laneRequests}; the node is live once all of them succeeded.
      * Called on {@code connection}'s event loop, where its siblings' replies come too.
      */
     private void flush(NodeConnection connection, int claimed) {
-        List<Command> flushes = flushRequests();
+        List<Command> flushes = entries.flushRequests();
         int[] left = {flushes.size()};
         boolean[] failed = {false};
         for (Command flush : flushes) {
@@ -408,29 +329,6 @@ final class ReplayLog {
             store.markOverflowed(false);
         }
         log.warn("node {} was flushed after its replay log overflowed; back in rotation, refilling", node);
-    }
-
-    /** The protocol's flush request, once per lane it decodes onto. */
-    private List<Command> flushRequests() {
-        byte[] flush = protocol.flushRequest();
-        List<Command> flushes = new ArrayList<>();
-        boolean[] seen = new boolean[protocol.backendLanes()];
-        for (int lane = 0; lane < seen.length; lane++) {
-            byte[] before = protocol.laneRequests(lane);
-            byte[] request = Arrays.copyOf(before, before.length + flush.length);
-            System.arraycopy(flush, 0, request, before.length, flush.length);
-            Command command = decodeEntry(request);
-            if (command == null) {
-                throw new IllegalStateException("protocol " + protocol.name() + " cannot read its own flush request");
-            }
-            if (seen[command.lane()]) {
-                command.release();
-            } else {
-                seen[command.lane()] = true;
-                flushes.add(command);
-            }
-        }
-        return flushes;
     }
 
     /** Holding the lock: drop everything kept; the node needs a flush or an operator. */

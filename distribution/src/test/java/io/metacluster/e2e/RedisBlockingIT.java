@@ -50,8 +50,13 @@ class RedisBlockingIT extends ThreeRedisClusters {
             assertThat(popped.get(5, TimeUnit.SECONDS)).containsExactly("q2", "x");
             assertThat(blocked.lrange("q2", 0, -1)).as("the client's connection works after it").containsExactly("y");
         }
+        // the other clusters get the pop's effect in the background, after the client's reply
         for (var server : backends.all) {
             try (Jedis direct = direct(server)) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (direct.llen("q2") != 1 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
                 assertThat(direct.lrange("q2", 0, -1)).containsExactly("y");
             }
         }

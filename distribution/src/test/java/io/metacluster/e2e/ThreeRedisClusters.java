@@ -19,7 +19,11 @@ abstract class ThreeRedisClusters {
     @BeforeAll
     static void start() throws Exception {
         port = FreePorts.find();
+        // one I/O thread: a blocking pop served by another client's push sends its effect on another
+        // loop's connection than the push, and with several loops the effect can reach a remote
+        // cluster first (a known limit, README: blocking commands); these tests check the effects
         backends = RedisBackends.start("""
+                io-threads: 1
                 backend: { connect-timeout-ms: 500 }
                 replay: { dir: "" }
                 listeners:

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -21,7 +22,8 @@ import java.util.List;
  * <p>With a {@code hash-tag} (two characters, e.g. {@code "{}"}), a key holding both is hashed by
  * what lies between them, so related keys can be placed together. A command whose keys land on
  * different nodes, or that has no key, cannot be served by one node and gets
- * {@link Topology#SPANS_NODES}. Immutable; thread-safe.
+ * {@link Topology#SPANS_NODES}. With nodes ejected ({@link #without}), their keys are placed as
+ * twemproxy with {@code auto_eject_hosts: true} places them. Immutable; thread-safe.
  */
 final class HashRing implements Topology {
     /** The cluster's {@code topology-options} for {@code hash-ring}. */
@@ -38,6 +40,9 @@ final class HashRing implements Topology {
     /** libmemcached leaves the port out of a node's name on memcached's default port, and twemproxy follows it. */
     private static final int DEFAULT_PORT = 11211;
 
+    /** Every configured node, ejected or not: what node indexes refer to. */
+    private final List<String> nodes;
+    private final Options options;
     /** Continuum values (unsigned 32-bit, held in longs), ascending, and the node of each. */
     private final long[] points;
     private final int[] nodeOfPoint;
@@ -45,24 +50,31 @@ final class HashRing implements Topology {
     private final int tagClose;
 
     HashRing(List<String> nodes, Options options) {
+        this(List.copyOf(nodes), options, new BitSet());
+    }
+
+    private HashRing(List<String> nodes, Options options, BitSet ejected) {
         if (nodes.isEmpty()) {
             throw new IllegalArgumentException("topology 'hash-ring' needs at least one node");
         }
-        long[] values = new long[nodes.size() * POINTS_PER_NODE];
+        this.nodes = nodes;
+        this.options = options;
+        int live = nodes.size() - ejected.cardinality();
+        int perNode = pointsPerNode(live);
+        long[] packed = new long[live * perNode];
         int at = 0;
-        for (String node : nodes) {
-            String name = ketamaName(node);
-            for (int digest = 0; digest < POINTS_PER_NODE / POINTS_PER_DIGEST; digest++) {
+        for (int node = 0; node < nodes.size(); node++) {
+            if (ejected.get(node)) {
+                continue;
+            }
+            String name = ketamaName(nodes.get(node));
+            for (int digest = 0; digest < perNode / POINTS_PER_DIGEST; digest++) {
                 byte[] md5 = md5((name + "-" + digest).getBytes(StandardCharsets.UTF_8));
                 for (int k = 0; k < POINTS_PER_DIGEST; k++) {
-                    values[at++] = littleEndianUnsigned(md5, 4 * k);
+                    // (value, node) pairs sorted by value; equal values keep node order, as a stable sort would
+                    packed[at++] = littleEndianUnsigned(md5, 4 * k) << 16 | node;
                 }
             }
-        }
-        // sort (value, node) pairs by value; equal values keep node order, as a stable sort would
-        long[] packed = new long[values.length];
-        for (int i = 0; i < values.length; i++) {
-            packed[i] = values[i] << 16 | (i / POINTS_PER_NODE);
         }
         Arrays.sort(packed);
         points = new long[packed.length];
@@ -74,6 +86,31 @@ final class HashRing implements Topology {
         String tag = options == null ? null : options.hashTag();
         tagOpen = tag == null ? -1 : tag.charAt(0);
         tagClose = tag == null ? -1 : tag.charAt(1);
+    }
+
+    /**
+     * The ring twemproxy rebuilds when it ejects hosts ({@code auto_eject_hosts: true}): the
+     * remaining nodes keep their names, so their points stay where they were and only the
+     * ejected nodes' keys move, each to the node of the next remaining point.
+     */
+    @Override
+    public Topology without(BitSet ejected) {
+        if (ejected.cardinality() >= nodes.size() || ejected.length() > nodes.size()) {
+            throw new IllegalArgumentException("cannot eject " + ejected + " of " + nodes.size() + " nodes");
+        }
+        return new HashRing(nodes, options, (BitSet) ejected.clone());
+    }
+
+    /**
+     * Points per node with {@code live} nodes of equal weight, computed as twemproxy's
+     * {@code ketama_update} does, in C {@code float}s: {@code floorf(pct * 160 / 4 * live +
+     * 1e-10) * 4} with {@code pct = 1 / live}. That is 160 for most pool sizes, but 156 for some
+     * (25, 47, 50, ...), where the rounding of {@code 1 / live} falls short.
+     */
+    static int pointsPerNode(int live) {
+        float pct = 1f / live;
+        float exact = pct * POINTS_PER_NODE / POINTS_PER_DIGEST * (float) live;
+        return (int) Math.floor((float) (exact + 0.0000000001)) * POINTS_PER_DIGEST;
     }
 
     @Override

@@ -9,6 +9,8 @@ import io.metacluster.testing.ServerProcess;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +19,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -120,7 +123,7 @@ class HashRingTest {
                 servers.add(MemcachedServer.start());
             }
             List<String> nodes = servers.stream().map(ServerProcess::address).toList();
-            try (Twemproxy twemproxy = Twemproxy.start(nodes)) {
+            try (Twemproxy twemproxy = Twemproxy.start(nodes, false)) {
                 try (Socket socket = new Socket("127.0.0.1", twemproxy.port())) {
                     socket.setSoTimeout(5000);
                     for (int i = 0; i < KEYS; i++) {
@@ -143,6 +146,80 @@ class HashRingTest {
         }
     }
 
+    /**
+     * Ejection against twemproxy with {@code auto_eject_hosts: true}: one server killed and
+     * ejected after its first failure; every key must be on the node {@link HashRing#without}
+     * picks. Of 3 nodes, the others' keys stay; of 26, the 25 left get 156 points each, not 160
+     * (twemproxy's float rounding), so some of theirs move too.
+     */
+    @ParameterizedTest
+    @CsvSource({"3, 1", "26, 7"})
+    void ejectsANodeAsTwemproxyDoes(int count, int dead) throws Exception {
+        List<MemcachedServer> servers = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                servers.add(MemcachedServer.start());
+            }
+            List<String> nodes = servers.stream().map(ServerProcess::address).toList();
+            servers.get(dead).kill();
+            List<String> keys = new ArrayList<>();
+            for (int i = 0; i < KEYS; i++) {
+                keys.add("key:" + Integer.toHexString(i * 0x9E3779B1) + (i % 7 == 0 ? "\u00e9" : ""));
+            }
+            HashRing ring = new HashRing(nodes, null);
+            String ofTheDead = "eject:0";
+            for (int i = 1; node(ring, ofTheDead) != dead; i++) {
+                ofTheDead = "eject:" + i;
+            }
+            try (Twemproxy twemproxy = Twemproxy.start(nodes, true);
+                 Socket socket = new Socket("127.0.0.1", twemproxy.port())) {
+                socket.setSoTimeout(5000);
+                // the first request for the dead node fails and ejects it (server_failure_limit 1), unless the
+                // start-up check's own key was the dead node's
+                String reply = "";
+                for (int i = 0; i < 3 && !reply.equals("END"); i++) {
+                    socket.getOutputStream().write(("get " + ofTheDead + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                    reply = readLine(socket.getInputStream());
+                }
+                assertThat(reply).as("once ejected, its keys go elsewhere").isEqualTo("END");
+                for (String key : keys) {
+                    socket.getOutputStream().write(("set " + key + " 0 0 1\r\nx\r\n").getBytes(StandardCharsets.UTF_8));
+                    assertThat(readLine(socket.getInputStream())).as(key).isEqualTo("STORED");
+                }
+            }
+            BitSet ejected = new BitSet();
+            ejected.set(dead);
+            HashRing without = (HashRing) ring.without(ejected);
+            int moved = 0;
+            for (String key : keys) {
+                int expected = node(without, key);
+                int before = node(ring, key);
+                moved += before == dead ? 1 : 0;
+                if (HashRing.pointsPerNode(count - 1) == HashRing.pointsPerNode(count)) {
+                    assertThat(before == dead || before == expected).as("%s stays on node %d", key, before).isTrue();
+                }
+                for (int s = 0; s < servers.size(); s++) {
+                    if (s != dead) {
+                        assertThat(servers.get(s).get(key) != null).as("%s on node %d", key, s).isEqualTo(s == expected);
+                    }
+                }
+            }
+            assertThat(moved).as("keys of the dead node, placed elsewhere").isGreaterThan(20);
+            assertThat(HashRing.pointsPerNode(25)).isEqualTo(156);
+            assertThat(HashRing.pointsPerNode(26)).isEqualTo(160);
+        } finally {
+            servers.forEach(ServerProcess::close);
+        }
+    }
+
+    @Test
+    void cannotEjectEveryNode() {
+        HashRing ring = new HashRing(NODES, null);
+        BitSet all = new BitSet();
+        all.set(0, 3);
+        assertThatThrownBy(() -> ring.without(all)).isInstanceOf(IllegalArgumentException.class);
+    }
+
     private static String readLine(InputStream in) throws IOException {
         StringBuilder line = new StringBuilder();
         for (int b; (b = in.read()) != '\n'; ) {
@@ -160,16 +237,18 @@ class HashRingTest {
     private static final class Twemproxy extends ServerProcess {
         private final int statsPort = FreePorts.find();
 
-        private Twemproxy(int port, List<String> nodes) {
+        private Twemproxy(int port, List<String> nodes, boolean autoEject) {
             super(port, "twemproxy");
             StringBuilder conf = new StringBuilder("""
                     pool:
                       listen: 127.0.0.1:%d
                       hash: fnv1a_64
                       distribution: ketama
-                      auto_eject_hosts: false
+                      auto_eject_hosts: %s
+                      server_failure_limit: 1
+                      server_retry_timeout: 600000
                       servers:
-                    """.formatted(port));
+                    """.formatted(port, autoEject));
             nodes.forEach(node -> conf.append("   - ").append(node).append(":1\n"));
             try {
                 Files.writeString(dir().resolve("nutcracker.yml"), conf);
@@ -178,8 +257,8 @@ class HashRingTest {
             }
         }
 
-        static Twemproxy start(List<String> nodes) {
-            return startOnFreePort(port -> new Twemproxy(port, nodes));
+        static Twemproxy start(List<String> nodes, boolean autoEject) {
+            return startOnFreePort(port -> new Twemproxy(port, nodes, autoEject));
         }
 
         @Override

@@ -1,5 +1,7 @@
 package io.metacluster.spi;
 
+import java.util.BitSet;
+
 /**
  * Maps a key to the node that holds it inside one cluster. Called on event loops for every
  * keyed request; must be fast, must not block, and thread-safe.
@@ -27,5 +29,21 @@ public interface Topology {
      */
     default int nodeOfKey(Command command, int key) {
         return nodeFor(command);
+    }
+
+    /**
+     * This topology with the nodes whose indexes are set in {@code ejected} left out, for
+     * {@code on-node-down: eject}: every key of theirs placed on one of the remaining nodes, and
+     * as few other keys moved as the placement allows. The indexes it answers still index the configured
+     * {@code nodes} and are never those of an ejected node. Called off the event loops, when a
+     * node goes down or comes back, never with every node ejected; the result is used from
+     * every event loop (thread-safe, as any topology).
+     *
+     * @return the reduced topology, or {@code null} (the default) when this topology cannot
+     *         leave nodes out: the config then refuses {@code on-node-down: eject} for it
+     * @since SPI 0.2.2
+     */
+    default Topology without(BitSet ejected) {
+        return null;
     }
 }

@@ -16,10 +16,13 @@ import java.util.List;
  * @param password backend password, optional
  * @param database Redis logical database to select on each connection
  * @param tls      how to reach the nodes over TLS, or {@code null} for plain TCP
+ * @param onNodeDown what a sharded cluster does with the keys of a node that is down
  */
 record ClusterConfig(String name, boolean local, String topology, ObjectNode topologyOptions, List<HostPort> nodes,
-                     String username, String password, int database, TlsConfig tls) {
+                     String username, String password, int database, TlsConfig tls,
+                     ClusterPlan.OnNodeDown onNodeDown) {
     public ClusterConfig {
+        onNodeDown = onNodeDown == null ? ClusterPlan.OnNodeDown.FAILOVER_CLUSTER : onNodeDown;
         topology = topology == null ? "single" : topology;
         nodes = nodes == null ? List.of() : List.copyOf(nodes);
     }
@@ -27,6 +30,7 @@ record ClusterConfig(String name, boolean local, String topology, ObjectNode top
     @Override
     public String toString() {
         // keeps the password out of logs and error messages
-        return "ClusterConfig[name=" + name + ", local=" + local + ", topology=" + topology + ", nodes=" + nodes + "]";
+        return "ClusterConfig[name=" + name + ", local=" + local + ", topology=" + topology + ", nodes=" + nodes
+                + ", on-node-down=" + onNodeDown + "]";
     }
 }

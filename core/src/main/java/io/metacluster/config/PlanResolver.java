@@ -20,6 +20,7 @@ import io.metacluster.spi.WritePolicyFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -111,6 +112,7 @@ final class PlanResolver {
             }
             checkTls(cluster.tls(), path(at, "tls"), false);
             topologies.put(cluster.name(), topology(cluster, at));
+            checkEjects(cluster, topologies.get(cluster.name()), path(at, "on-node-down"));
         }
         Set<String> listenerNames = new HashSet<>();
         Map<HostPort, String> binds = new HashMap<>();
@@ -131,11 +133,27 @@ final class PlanResolver {
                     .map(ListenerPlan::protocolOptions).orElse(null);
             clusterPlans.add(new ClusterPlan(cluster.name(), cluster.local(), cluster.nodes(), topologies.get(cluster.name()),
                     protocolOfCluster.get(cluster.name()), protocolOptions, cluster.username(), cluster.password(),
-                    cluster.database(), cluster.tls()));
+                    cluster.database(), cluster.tls(), cluster.onNodeDown()));
         }
         checkAdmin(config.admin(), binds);
         return new Plan(config.ioThreads(), config.backend(), config.replay(), config.resync(), listeners, clusterPlans,
                 config.admin(), ShownConfig.of(config));
+    }
+
+    /** {@code on-node-down: eject} needs a node to place keys on and a topology that can leave nodes out. */
+    private void checkEjects(ClusterConfig cluster, Topology topology, List<Object> at) throws ConfigException {
+        if (cluster.onNodeDown() != ClusterPlan.OnNodeDown.EJECT) {
+            return;
+        }
+        if (cluster.nodes().size() < 2) {
+            throw errors.at(at, "'eject' needs at least two nodes to place a down node's keys on; cluster '"
+                    + cluster.name() + "' has one");
+        }
+        BitSet first = new BitSet();
+        first.set(0);
+        if (topology.without(first) == null) {
+            throw errors.at(at, "topology '" + cluster.topology() + "' cannot leave a node out; use failover-cluster");
+        }
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

@@ -27,6 +27,9 @@ final class ClusterMetrics {
     final Counter resyncsCompleted;
     final Counter resyncKeysWalked;
     final Counter resyncKeysSkipped;
+    /** Nodes that left the ring ({@code on-node-down: eject}), and came back. */
+    final Counter ejections;
+    final Counter rejoins;
 
     ClusterMetrics(MetricRegistry registry, String cluster) {
         this.registry = registry;
@@ -44,6 +47,8 @@ final class ClusterMetrics {
         resyncsCompleted = registry.counter(prefix + ".resync.completed");
         resyncKeysWalked = registry.counter(prefix + ".resync.keys-walked");
         resyncKeysSkipped = registry.counter(prefix + ".resync.keys-skipped");
+        ejections = registry.counter(prefix + ".ejections");
+        rejoins = registry.counter(prefix + ".rejoins");
     }
 
     /** {@code <prefix>.latency}: sampled (see NodeConnection.replied); the default reservoir would also take a lock per update. */

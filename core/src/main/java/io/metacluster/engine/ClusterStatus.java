@@ -36,7 +36,7 @@ public record ClusterStatus(String name, boolean local, boolean healthy, List<No
 
     static boolean healthy(Cluster cluster) {
         for (LoopCluster view : cluster.perLoop) {
-            if (!view.healthy()) {
+            if (!view.whole()) {
                 return false;
             }
         }

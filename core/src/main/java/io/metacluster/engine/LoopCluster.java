@@ -9,8 +9,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 
 /**
- * A cluster as one event loop sees it: healthy when that loop has a working connection to
- * each of its nodes. Only that loop's threads route through it, so no cross-thread hand-off.
+ * A cluster as one event loop sees it. Only that loop's threads route through it, so no
+ * cross-thread hand-off. Keys go to their node by the cluster's {@link Cluster#routing}, which
+ * leaves out the nodes ejected with {@code on-node-down: eject}. A request that is not a write
+ * and whose node cannot serve reads now (down, catching up, being resynchronised) fails at once,
+ * so that a read goes to another cluster while the cluster's other nodes still serve theirs
+ * ({@code on-node-down: failover-cluster}).
  */
 final class LoopCluster implements ClusterView {
     final Cluster cluster;
@@ -31,14 +35,32 @@ final class LoopCluster implements ClusterView {
         return cluster.config.local();
     }
 
+    /**
+     * Whether some node of the cluster serves reads from this loop: for one node, that it does;
+     * a sharded cluster still serves the keys of its other nodes while one is down (see the class).
+     */
     @Override
     public boolean healthy() {
         for (Node node : cluster.nodes) {
-            if (!node.servesReads() || readyConnection(node.connections[loop][0], 0) == null) {
+            if (servesReads(node)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether every node of the cluster serves reads from this loop: the cluster as a whole is healthy. */
+    boolean whole() {
+        for (Node node : cluster.nodes) {
+            if (!servesReads(node)) {
                 return false;
             }
         }
         return true;
+    }
+
+    private boolean servesReads(Node node) {
+        return node.servesReads() && readyConnection(node.connections[loop][0], 0) != null;
     }
 
     @Override
@@ -62,6 +84,11 @@ final class LoopCluster implements ClusterView {
 
     /** Sends {@code command}, a part of a split request, to node {@code node}; a write the node misses is kept for replay. */
     void sendTo(int node, Command command, long clientId, ReplyListener listener, boolean write) {
+        if (!write && !cluster.nodes[node].servesReads()) {
+            // a node catching up must not be read, nor written to out of its replay order
+            listener.onFailure("node " + cluster.nodes[node].address + " of cluster " + name() + " does not serve reads now");
+            return;
+        }
         NodeConnection connection = connection(node, command.lane(), clientId);
         if (write) {
             connection.write(command, listener);
@@ -71,7 +98,7 @@ final class LoopCluster implements ClusterView {
     }
 
     int nodeOfKey(Command command, int key) {
-        return cluster.topology.nodeOfKey(command, key);
+        return cluster.routing.nodeOfKey(command, key);
     }
 
     int nodeCount() {
@@ -85,7 +112,7 @@ final class LoopCluster implements ClusterView {
 
     /** To the node of the command's keys; a command over several nodes split by {@code splitter}, when given and able. */
     private void route(Command command, long clientId, ReplyListener listener, boolean write, ClientCodec splitter) {
-        int node = cluster.topology.nodeFor(command);
+        int node = cluster.routing.nodeFor(command);
         if (node != Topology.SPANS_NODES) {
             sendTo(node, command, clientId, listener, write);
         } else if (splitter != null && command.keyCount() > 1 && command.kind() != CommandKind.CONDITIONAL_WRITE
@@ -93,10 +120,12 @@ final class LoopCluster implements ClusterView {
             return;
         } else if (write && command.keyCount() == 0 && cluster.nodes.length > 1) {
             // FLUSHALL, flush_all, SCRIPT LOAD: every node must apply it, or the shards diverge;
-            // a node that cannot take it now keeps it in its replay log, as for any write it misses
-            NodeGather gather = new NodeGather(cluster.nodes.length, listener, LoopCluster::firstReply, () -> { });
-            for (int i = 0; i < cluster.nodes.length; i++) {
-                connection(i, command.lane(), clientId).write(command, gather.member(i));
+            // a node that cannot take it now keeps it in its replay log, as for any write it misses;
+            // an ejected node keeps nothing and is flushed before it rejoins
+            int[] members = cluster.membersNow();
+            NodeGather gather = new NodeGather(members.length, listener, LoopCluster::firstReply, () -> { });
+            for (int i = 0; i < members.length; i++) {
+                connection(members[i], command.lane(), clientId).write(command, gather.member(i));
             }
         } else {
             listener.onFailure("cluster " + name() + " has " + cluster.nodes.length + " nodes and " + command.name()
@@ -110,8 +139,9 @@ final class LoopCluster implements ClusterView {
      * names are not keys; a PUBLISH reaches every node); {@code listener} hears of what comes back.
      */
     ChannelFuture connectPinned(Command command, long clientId, PinnedListener listener) {
-        int node = cluster.topology.nodeFor(command);
-        return connection(node == Topology.SPANS_NODES ? 0 : node, command.lane(), clientId).connectPinned(listener);
+        int node = cluster.routing.nodeFor(command);
+        return connection(node == Topology.SPANS_NODES ? cluster.membersNow()[0] : node, command.lane(), clientId)
+                .connectPinned(listener);
     }
 
     /** The answer to a keyless write every node applied: the first node's reply. */

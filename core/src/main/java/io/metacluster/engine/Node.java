@@ -127,6 +127,7 @@ final class Node {
         lastError = reason;
         if (down.compareAndSet(false, true)) {
             metrics.stateChanged();
+            cluster.nodeDown(this, reason);
         }
     }
 
@@ -151,7 +152,10 @@ final class Node {
     }
 
     private void restarted(NodeIdentity before, NodeIdentity now) {
-        if (resyncs != null && resyncs.request(this, true)) {
+        if (cluster.config.ejects()) {
+            // it left the ring when it went down, and is flushed before it rejoins: a cache refills as written
+            log.info("node {} was restarted ({} -> {}, up {} s)", this, before.id(), now.id(), now.uptimeSeconds());
+        } else if (resyncs != null && resyncs.request(this, true)) {
             log.warn("node {} was restarted ({} -> {}, up {} s); out of reads until resynchronised from another cluster",
                     this, before.id(), now.id(), now.uptimeSeconds());
         } else {

@@ -33,6 +33,7 @@ final class NodeMetrics {
         writesRecorded = registry.counter(prefix + ".replay.recorded");
         writesReplayed = registry.counter(prefix + ".replay.replayed");
         registry.gauge(prefix + ".up", () -> (Gauge<Integer>) () -> node.isUp() ? 1 : 0);
+        registry.gauge(prefix + ".ejected", () -> (Gauge<Integer>) () -> node.cluster.isEjected(node) ? 1 : 0);
     }
 
     /** A request written to the node. */

@@ -61,6 +61,8 @@ final class ReplayLog {
     private int sentLane;
     /** The overflow is being repaired by a resync (not by a flush or the operator). */
     private boolean resyncing;
+    /** The node left its ring ({@code on-node-down: eject}): it rejoins once flushed. */
+    private boolean ejected;
 
     ReplayLog(Node node, ReplayConfig config, ReplayStore store, Protocol protocol, Object protocolOptions) {
         this.node = node;
@@ -128,6 +130,10 @@ final class ReplayLog {
      * reads, until it answers a probe and catches up.
      */
     void suspect(String why) {
+        if (node.cluster.config.ejects()) {
+            node.cluster.nodeDown(node, "looks hung: " + why);
+            return;
+        }
         synchronized (this) {
             if (state != State.LIVE) {
                 return;
@@ -318,12 +324,19 @@ final class ReplayLog {
     }
 
     private void flushed(int claimed) {
+        boolean rejoins;
         synchronized (this) {
             if (claimed != generation) {
                 return;
             }
             state = State.LIVE;
             replayer = null;
+            rejoins = ejected;
+            ejected = false;
+        }
+        if (rejoins) {
+            node.cluster.rejoin(node);
+            return;
         }
         if (store != null) {
             store.markOverflowed(false);
@@ -331,8 +344,22 @@ final class ReplayLog {
         log.warn("node {} was flushed after its replay log overflowed; back in rotation, refilling", node);
     }
 
-    /** Holding the lock: drop everything kept; the node needs a flush or an operator. */
-    private void overflow() {
+    /**
+     * The node left its ring ({@code on-node-down: eject}): its keys are written to other nodes
+     * now, so what it missed is dropped and nothing more is kept; when it is reachable it is
+     * flushed (it may hold values overwritten or deleted meanwhile), then rejoins.
+     */
+    synchronized void eject() {
+        dropAll();
+        state = State.OVERFLOWED;
+        ejected = true;
+        if (store != null) {
+            store.clear();
+        }
+    }
+
+    /** Holding the lock: forgets every write kept, and any replay under way. */
+    private void dropAll() {
         generation++;
         waiting.forEach(Command::release);
         sent.forEach(Command::release);
@@ -340,6 +367,11 @@ final class ReplayLog {
         sent.clear();
         bytes = 0;
         replayer = null;
+    }
+
+    /** Holding the lock: drop everything kept; the node needs a flush or an operator. */
+    private void overflow() {
+        dropAll();
         state = overflowState();
         if (store != null) {
             store.clear();

@@ -341,6 +341,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void onNodeDownIsFailoverClusterByDefaultAndEjectNeedsARing() throws ConfigException {
+        String ring = GOOD.replace("nodes: [127.0.0.1:7001]",
+                "topology: hash-ring\n    nodes: [127.0.0.1:7001, 127.0.0.1:7003]");
+        assertThat(parse(ring).clusters().get(0).onNodeDown()).isEqualTo(ClusterPlan.OnNodeDown.FAILOVER_CLUSTER);
+        String ejecting = ring.replace("topology: hash-ring", "topology: hash-ring\n    on-node-down: eject");
+        assertThat(parse(ejecting).clusters().get(0).ejects()).isTrue();
+        assertRefused(GOOD.replace("nodes: [127.0.0.1:7001]", "on-node-down: eject\n    nodes: [127.0.0.1:7001]"),
+                "test.yaml:15: clusters[0].on-node-down: 'eject' needs at least two nodes to place a down node's keys on;"
+                        + " cluster 'a' has one");
+        assertThatThrownBy(() -> parse(ejecting.replace("on-node-down: eject", "on-node-down: drop")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("clusters[0].on-node-down")
+                .hasMessageContaining("failover-cluster").hasMessageContaining("eject");
+    }
+
+    @Test
     void brokenYamlAndEmptyFile() {
         assertThatThrownBy(() -> parse("listeners: [\n")).hasMessageStartingWith("test.yaml:").hasMessageContaining("while parsing");
         assertRefused("", "test.yaml:1: the file is empty");

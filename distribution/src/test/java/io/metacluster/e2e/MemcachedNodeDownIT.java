@@ -1,0 +1,289 @@
+package io.metacluster.e2e;
+
+import io.metacluster.config.ClusterPlan;
+import io.metacluster.engine.ClusterStatus;
+import io.metacluster.spi.Command;
+import io.metacluster.spi.CommandKind;
+import io.metacluster.spi.Topology;
+import io.metacluster.testing.FreePorts;
+import io.metacluster.testing.MemcachedServer;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * One node of a three-node memcached ring ({@code topology: hash-ring}, the local cluster) killed
+ * and restarted under traffic, next to a single memcached as the other cluster, under each
+ * {@code on-node-down} mode, through the daemon.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class MemcachedNodeDownIT {
+    private static final int PRELOAD = 300;
+    /** Keys checked one by one while the node is down; spread over the ring (sequential names hash close together). */
+    private static final int MARKED = 150;
+    private static final int DEAD = 1;
+
+    @TempDir
+    Path replayDir;
+    final List<MemcachedServer> shards = new ArrayList<>();
+    MemcachedServer single;
+    Daemon daemon;
+    int port;
+    Topology ring;
+
+    @AfterEach
+    void stop() {
+        if (daemon != null) {
+            daemon.close();
+        }
+        shards.forEach(MemcachedServer::close);
+        if (single != null) {
+            single.close();
+        }
+    }
+
+    private void start(String onNodeDown) throws Exception {
+        for (int i = 0; i < 3; i++) {
+            shards.add(MemcachedServer.start());
+        }
+        single = MemcachedServer.start();
+        port = FreePorts.find();
+        daemon = Daemon.start("""
+                backend: { reconnect-min-ms: 50, reconnect-max-ms: 300 }
+                replay: { dir: %s }
+                listeners:
+                  - { name: mc, protocol: memcached, bind: 127.0.0.1:%d, clusters: [ring, single] }
+                clusters:
+                  - name: ring
+                    local: true
+                    topology: hash-ring
+                    on-node-down: %s
+                    nodes: [%s, %s, %s]
+                  - { name: single, nodes: [%s] }
+                """.formatted(replayDir, port, onNodeDown, shards.get(0).address(), shards.get(1).address(),
+                shards.get(2).address(), single.address()));
+        daemon.awaitHealthy();
+        ring = daemon.engine.plan().clusters().stream().filter(c -> c.name().equals("ring")).findFirst()
+                .map(ClusterPlan::topology).orElseThrow();
+        try (Client client = new Client(port)) {
+            for (int i = 0; i < PRELOAD; i++) {
+                assertThat(client.set("pre:" + i, "v" + i)).isTrue();
+            }
+            for (int i = 0; i < MARKED; i++) {
+                assertThat(client.set(marked(i), "v" + i)).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void failoverClusterReadsTheDownNodesKeysElsewhereAndReplaysItsWrites() throws Exception {
+        start("failover-cluster");
+        ReadsAndWrites traffic = new ReadsAndWrites(() -> new Client(port), PRELOAD);
+        Thread.sleep(300);
+        shards.get(DEAD).kill();
+        await(() -> !daemon.engine.clusterStatus().get(0).nodes().get(DEAD).up());
+        Thread.sleep(300);
+        try (Client client = new Client(port)) {
+            int local = 0;
+            int elsewhere = 0;
+            for (int i = 0; i < MARKED; i++) {
+                String key = marked(i);
+                if (!ofTheDeadNode(client, i)) {
+                    local++;
+                } else {
+                    assertThat(client.get(key)).as("%s of the down node, read from the other cluster", key)
+                            .isEqualTo("single" + i);
+                    assertThat(client.set(key, "x" + i)).as("a write for the down node, kept for it").isTrue();
+                    elsewhere++;
+                }
+            }
+            assertThat(local).isGreaterThan(20);
+            assertThat(elsewhere).isGreaterThan(10);
+            assertThat(status().nodes().get(DEAD).replayPending()).as("writes kept for the down node").isGreaterThanOrEqualTo(elsewhere);
+        }
+        shards.get(DEAD).restart();
+        daemon.awaitCounter("cluster.ring.resync.completed", 1);
+        daemon.awaitHealthy();
+        Thread.sleep(500);
+        traffic.stop();
+        System.out.printf("failover-cluster: %d reads, %d missed, %d writes; %d replayed%n", traffic.reads(),
+                traffic.misses(), traffic.written(), daemon.counter("cluster.ring.replay.replayed"));
+        assertThat(traffic.failures()).as("client errors").isZero();
+        assertThat(traffic.misses()).as("reads that found nothing: %s", traffic.missed()).isZero();
+        for (int i = 0; i < MARKED; i++) {
+            String key = marked(i);
+            if (owner(key) == DEAD) {
+                assertThat(shards.get(DEAD).get(key)).as("%s replayed to the restarted node", key).isEqualTo("x" + i);
+            }
+        }
+        for (int n = 0; n < traffic.written(); n++) {
+            String key = "new:" + n;
+            assertThat(shards.get(owner(key)).get(key)).as(key).isEqualTo("w" + n);
+        }
+        assertThat(daemon.counter("cluster.ring.ejections")).isZero();
+    }
+
+    @Test
+    void ejectPlacesTheDownNodesKeysOnTheOthersAndFlushesItBeforeItRejoins() throws Exception {
+        start("eject");
+        ReadsAndWrites traffic = new ReadsAndWrites(() -> new Client(port), PRELOAD);
+        Thread.sleep(300);
+        shards.get(DEAD).kill();
+        daemon.awaitCounter("cluster.ring.ejections", 1);
+        List<String> movedKeys = new ArrayList<>();
+        try (Client client = new Client(port)) {
+            for (int i = 0; i < MARKED; i++) {
+                String key = marked(i);
+                if (ofTheDeadNode(client, i)) {
+                    assertThat(client.get(key)).as("%s of the ejected node: a miss on the node that stands in", key).isNull();
+                    assertThat(client.set(key, "x" + i)).isTrue();
+                    assertThat(client.get(key)).isEqualTo("x" + i);
+                    long holders = shards.stream().filter(s -> s != shards.get(DEAD) && s.get(key) != null).count();
+                    assertThat(holders).as("%s on one of the remaining nodes", key).isEqualTo(1);
+                    movedKeys.add(key);
+                }
+            }
+        }
+        assertThat(movedKeys).hasSizeGreaterThan(10);
+        assertThat(status().nodes().get(DEAD).replayPending()).as("nothing kept for an ejected node").isZero();
+        assertThat(daemon.engine.clusterHealth()).containsEntry("ring", false);
+
+        shards.get(DEAD).restart();
+        daemon.awaitCounter("cluster.ring.rejoins", 1);
+        daemon.awaitHealthy();
+        try (Client client = new Client(port)) {
+            for (String key : movedKeys) {
+                assertThat(client.get(key)).as("%s: back on its own node, which restarted empty", key).isNull();
+            }
+            // a node that was only unreachable keeps what it held: it is flushed before it rejoins
+            String stale = movedKeys.get(0);
+            assertThat(client.set(stale, "before")).isTrue();
+            assertThat(shards.get(DEAD).get(stale)).isEqualTo("before");
+            shards.get(DEAD).freeze();
+            daemon.awaitCounter("cluster.ring.ejections", 2);
+            assertThat(client.set(stale, "during")).isTrue();
+            assertThat(client.get(stale)).isEqualTo("during");
+            shards.get(DEAD).thaw();
+            daemon.awaitCounter("cluster.ring.rejoins", 2);
+            assertThat(shards.get(DEAD).get(stale)).as("flushed before rejoining").isNull();
+            assertThat(client.get(stale)).as("never the value from before the outage").isNull();
+        }
+        daemon.awaitHealthy();
+        Thread.sleep(500);
+        traffic.stop();
+        System.out.printf("eject: %d reads, %d missed, %d writes; %d ejections, %d rejoins%n", traffic.reads(),
+                traffic.misses(), traffic.written(), daemon.counter("cluster.ring.ejections"),
+                daemon.counter("cluster.ring.rejoins"));
+        assertThat(traffic.failures()).as("client errors").isZero();
+        for (String missed : traffic.missed()) {
+            String key = missed.substring(0, missed.indexOf(' '));
+            assertThat(owner(key)).as("a read that found nothing is of the ejected node: %s", missed).isEqualTo(DEAD);
+        }
+        assertThat(daemon.counter("cluster.ring.replay.replayed")).as("no replay for an ejected node").isZero();
+        assertThat(daemon.counter("cluster.ring.resync.started")).isZero();
+    }
+
+    private static String marked(int i) {
+        return "m:" + Integer.toHexString(i * 0x9E3779B1);
+    }
+
+    /**
+     * Whether marked key {@code i} is of the dead node. Its copies are first made to differ, to
+     * tell which cluster answers: one of a live node must be read from the ring still.
+     */
+    private boolean ofTheDeadNode(Client client, int i) throws IOException {
+        String key = marked(i);
+        assertThat(single.set(key, "single" + i)).isTrue();
+        if (owner(key) == DEAD) {
+            return true;
+        }
+        assertThat(shards.get(owner(key)).set(key, "ring" + i)).isTrue();
+        assertThat(client.get(key)).as("%s of a live node, read locally", key).isEqualTo("ring" + i);
+        return false;
+    }
+
+    private ClusterStatus status() {
+        return daemon.engine.clusterStatus().stream().filter(c -> c.name().equals("ring")).findFirst().orElseThrow();
+    }
+
+    /** The node of {@code key} with every node in the ring. */
+    private int owner(String key) {
+        ByteBuf frame = Unpooled.copiedBuffer(key, StandardCharsets.US_ASCII);
+        Command command = Command.of(frame, "get", CommandKind.READ, 0, frame.readableBytes(), null, 0);
+        try {
+            return ring.nodeFor(command);
+        } finally {
+            command.release();
+        }
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(condition.getAsBoolean()).isTrue();
+    }
+
+    /** A text-protocol connection to the proxy whose every error reply is an exception: a client error. */
+    static final class Client implements ReadsAndWrites.Client {
+        private final Socket socket;
+        private final InputStream in;
+        private final OutputStream out;
+
+        Client(int port) throws IOException {
+            socket = MemcachedBackends.connect(port);
+            in = socket.getInputStream();
+            out = socket.getOutputStream();
+        }
+
+        @Override
+        public boolean set(String key, String value) throws IOException {
+            out.write(("set " + key + " 0 0 " + value.length() + "\r\n" + value + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            String reply = MemcachedBackends.readLine(in);
+            if (!reply.equals("STORED")) {
+                throw new IOException("set " + key + ": " + reply);
+            }
+            return true;
+        }
+
+        @Override
+        public String get(String key) throws IOException {
+            out.write(("get " + key + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            String header = MemcachedBackends.readLine(in);
+            if (header.equals("END")) {
+                return null;
+            }
+            if (!header.startsWith("VALUE ")) {
+                throw new IOException("get " + key + ": " + header);
+            }
+            String value = MemcachedBackends.readLine(in);
+            String end = MemcachedBackends.readLine(in);
+            if (!end.equals("END")) {
+                throw new IOException("get " + key + ": " + end);
+            }
+            return value;
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}

@@ -97,6 +97,11 @@ final class Cluster {
             if (!ejected.get(index)) {
                 return;
             }
+            if (!node.isUp()) {
+                // down again since its flush (that report found it still ejected): flushed again when back
+                node.replay.eject();
+                return;
+            }
             ejected.clear(index);
             rebuild();
         }

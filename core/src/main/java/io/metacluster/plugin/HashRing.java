@@ -14,7 +14,8 @@ import java.util.List;
 /**
  * {@code topology: hash-ring}: a cluster sharded over several nodes by consistent hashing, laid
  * out exactly as twemproxy's {@code distribution: ketama} with {@code hash: fnv1a_64} (and so as
- * libmemcached's ketama): 160 points per node on a 32-bit continuum, made from MD5 digests of
+ * libmemcached's ketama): 160 points per node (156 for some pool sizes, see {@link #pointsPerNode})
+ * on a 32-bit continuum, made from MD5 digests of
  * "{@code name-N}", where a node's name is its {@code host:port}, or its host alone on port
  * 11211. A key goes to the node of the first point at or after its FNV-1a hash. So a pool that
  * twemproxy or a ketama client fronted keeps its keys where they are.

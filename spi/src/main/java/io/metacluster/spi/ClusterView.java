@@ -11,7 +11,11 @@ public interface ClusterView {
     /** Whether the cluster is marked {@code local: true} (same datacenter as this daemon). */
     boolean local();
 
-    /** Whether the cluster can take requests now (its node connections are up). */
+    /**
+     * Whether the cluster can take requests now: some node of it is connected and not catching
+     * up on missed writes. A sharded cluster with a node down stays healthy; a read of that
+     * node's keys fails at once and is offered to the selector again without the cluster.
+     */
     boolean healthy();
 
     /**

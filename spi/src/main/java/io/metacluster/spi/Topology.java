@@ -35,8 +35,9 @@ public interface Topology {
      * This topology with the nodes whose indexes are set in {@code ejected} left out, for
      * {@code on-node-down: eject}: every key of theirs placed on one of the remaining nodes, and
      * as few other keys moved as the placement allows. The indexes it answers still index the configured
-     * {@code nodes} and are never those of an ejected node. Called off the event loops, when a
-     * node goes down or comes back, never with every node ejected; the result is used from
+     * {@code nodes} and are never those of an ejected node. Called when a node goes down or
+     * comes back, possibly on an event loop, so it must not block (building a ring of a hundred
+     * nodes takes a few milliseconds); never with every node ejected. The result is used from
      * every event loop (thread-safe, as any topology).
      *
      * @return the reduced topology, or {@code null} (the default) when this topology cannot

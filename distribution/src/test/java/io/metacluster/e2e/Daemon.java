@@ -1,9 +1,16 @@
 package io.metacluster.e2e;
 
+import io.metacluster.config.ClusterPlan;
 import io.metacluster.config.ConfigLoader;
 import io.metacluster.engine.Engine;
 import io.metacluster.plugin.PluginHost;
+import io.metacluster.spi.Command;
+import io.metacluster.spi.CommandKind;
+import io.metacluster.spi.Topology;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +58,19 @@ final class Daemon implements AutoCloseable {
     public void close() {
         engine.close();
         plugins.close();
+    }
+
+    /** The index of the node that holds {@code key} in cluster {@code cluster}, with every node in. */
+    int nodeOf(String cluster, String key) {
+        Topology topology = engine.plan().clusters().stream().filter(c -> c.name().equals(cluster)).findFirst()
+                .map(ClusterPlan::topology).orElseThrow();
+        ByteBuf frame = Unpooled.copiedBuffer(key, StandardCharsets.UTF_8);
+        Command command = Command.of(frame, "get", CommandKind.READ, 0, frame.readableBytes(), null, 0);
+        try {
+            return topology.nodeFor(command);
+        } finally {
+            command.release();
+        }
     }
 
     /** The count of counter {@code name} of the engine's metrics. */

@@ -1,14 +1,8 @@
 package io.metacluster.e2e;
 
-import io.metacluster.config.ClusterPlan;
 import io.metacluster.engine.ClusterStatus;
-import io.metacluster.spi.Command;
-import io.metacluster.spi.CommandKind;
-import io.metacluster.spi.Topology;
 import io.metacluster.testing.FreePorts;
 import io.metacluster.testing.MemcachedServer;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,7 +39,6 @@ class MemcachedNodeDownIT {
     MemcachedServer single;
     Daemon daemon;
     int port;
-    Topology ring;
 
     @AfterEach
     void stop() {
@@ -79,8 +72,6 @@ class MemcachedNodeDownIT {
                 """.formatted(replayDir, port, onNodeDown, shards.get(0).address(), shards.get(1).address(),
                 shards.get(2).address(), single.address()));
         daemon.awaitHealthy();
-        ring = daemon.engine.plan().clusters().stream().filter(c -> c.name().equals("ring")).findFirst()
-                .map(ClusterPlan::topology).orElseThrow();
         try (Client client = new Client(port)) {
             for (int i = 0; i < PRELOAD; i++) {
                 assertThat(client.set("pre:" + i, "v" + i)).isTrue();
@@ -222,15 +213,8 @@ class MemcachedNodeDownIT {
         return daemon.engine.clusterStatus().stream().filter(c -> c.name().equals("ring")).findFirst().orElseThrow();
     }
 
-    /** The node of {@code key} with every node in the ring. */
     private int owner(String key) {
-        ByteBuf frame = Unpooled.copiedBuffer(key, StandardCharsets.US_ASCII);
-        Command command = Command.of(frame, "get", CommandKind.READ, 0, frame.readableBytes(), null, 0);
-        try {
-            return ring.nodeFor(command);
-        } finally {
-            command.release();
-        }
+        return daemon.nodeOf("ring", key);
     }
 
     private static void await(BooleanSupplier condition) throws InterruptedException {

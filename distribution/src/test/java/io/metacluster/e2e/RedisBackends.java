@@ -112,6 +112,24 @@ final class RedisBackends implements AutoCloseable {
         return dumps;
     }
 
+    /** A Jedis connection to the proxy on {@code port}, as a traffic client ({@link ReadsAndWrites}). */
+    static ReadsAndWrites.Client trafficClient(int port) {
+        Jedis client = new Jedis("127.0.0.1", port);
+        return new ReadsAndWrites.Client() {
+            public boolean set(String key, String value) {
+                return "OK".equals(client.set(key, value));
+            }
+
+            public String get(String key) {
+                return client.get(key);
+            }
+
+            public void close() {
+                client.close();
+            }
+        };
+    }
+
     /** A Jedis straight to {@code server}, no proxy involved; close it when done. */
     static Jedis direct(RedisServer server) {
         return new Jedis("127.0.0.1", server.port(), 10_000);

@@ -77,21 +77,7 @@ class ResyncIT {
                 client.mset(pairs);
             }
         }
-        ReadsAndWrites traffic = new ReadsAndWrites(() -> new ReadsAndWrites.Client() {
-            final Jedis client = new Jedis("127.0.0.1", port);
-
-            public boolean set(String key, String value) {
-                return "OK".equals(client.set(key, value));
-            }
-
-            public String get(String key) {
-                return client.get(key);
-            }
-
-            public void close() {
-                client.close();
-            }
-        }, PRELOAD);
+        ReadsAndWrites traffic = new ReadsAndWrites(() -> RedisBackends.trafficClient(port), PRELOAD);
         traffic.restartEmpty(dc1, daemon, "dc1");
         int written = traffic.written();
         assertThat(daemon.counter("cluster.dc1.resync.completed")).isEqualTo(1);

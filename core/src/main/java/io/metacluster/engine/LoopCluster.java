@@ -139,9 +139,17 @@ final class LoopCluster implements ClusterView {
      * names are not keys; a PUBLISH reaches every node); {@code listener} hears of what comes back.
      */
     ChannelFuture connectPinned(Command command, long clientId, PinnedListener listener) {
+        return connection(pinnedNode(command), command.lane(), clientId).connectPinned(listener);
+    }
+
+    /** Whether the node {@link #connectPinned} would pick for {@code command} serves reads from this loop. */
+    boolean canPin(Command command) {
+        return servesReads(cluster.nodes[pinnedNode(command)]);
+    }
+
+    private int pinnedNode(Command command) {
         int node = cluster.routing.nodeFor(command);
-        return connection(node == Topology.SPANS_NODES ? cluster.membersNow()[0] : node, command.lane(), clientId)
-                .connectPinned(listener);
+        return node == Topology.SPANS_NODES ? cluster.membersNow()[0] : node;
     }
 
     /** The answer to a keyless write every node applied: the first node's reply. */

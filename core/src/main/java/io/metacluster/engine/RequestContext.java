@@ -9,6 +9,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -134,7 +135,14 @@ final class RequestContext {
      * would use; {@code null} when no cluster is up. See {@link PinnedMode}.
      */
     ChannelFuture connectPinned(Command first, PinnedListener listener) {
-        LoopCluster target = select(first, clusters);
+        List<LoopCluster> candidates = clusters;
+        LoopCluster target = select(first, candidates);
+        while (target != null && !target.canPin(first)) {
+            // a sharded cluster serving reads, but not from the node this command would pin to
+            candidates = new ArrayList<>(candidates);
+            candidates.remove(target);
+            target = select(first, candidates);
+        }
         pinnedTo = target;
         return target == null ? null : target.connectPinned(first, id, listener);
     }

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Transaction;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -104,6 +105,14 @@ class RedisNodeDownIT {
             }
         }
         assertThat(ofTheDead).hasSizeGreaterThan(30);
+        String watched = ofTheDead.get(0);
+        try (Jedis client = new Jedis("127.0.0.1", port)) {
+            // a pinned conversation goes where its key can be served: another cluster, or the node that stands in
+            client.watch(watched);
+            Transaction transaction = client.multi();
+            transaction.set(watched, "watched");
+            assertThat(transaction.exec()).as("a WATCH transaction on a key of the down node").containsExactly("OK");
+        }
         shards.get(DEAD).restart();
         daemon.awaitCounter(ejects ? "cluster.ring.rejoins" : "cluster.ring.resync.completed", 1);
         daemon.awaitHealthy();
@@ -123,7 +132,7 @@ class RedisNodeDownIT {
         }
         try (Jedis client = new Jedis("127.0.0.1", port); Jedis restarted = direct(shards.get(DEAD))) {
             for (String key : ofTheDead) {
-                String written = "x" + marked.indexOf(key);
+                String written = key.equals(watched) ? "watched" : "x" + marked.indexOf(key);
                 assertThat(restarted.get(key)).as("%s on the restarted node", key).isEqualTo(ejects ? null : written);
                 assertThat(client.get(key)).as(key).isEqualTo(ejects ? null : written);
             }

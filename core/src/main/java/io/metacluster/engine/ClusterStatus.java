@@ -15,9 +15,11 @@ public record ClusterStatus(String name, boolean local, boolean healthy, List<No
      * percentiles over recent sampled replies, in milliseconds; its replay log's depth.
      *
      * @param lastError why it was last seen down or unreachable, or {@code null}
+     * @param ejected   out of its ring ({@code on-node-down: eject}): its keys are on the other nodes
      */
     public record NodeStatus(String address, boolean up, double latencyP50Ms, double latencyP99Ms,
-                             double latencyP999Ms, int replayPending, long replayBytes, String lastError) {
+                             double latencyP999Ms, int replayPending, long replayBytes, String lastError,
+                             boolean ejected) {
     }
 
     static List<ClusterStatus> of(Collection<Cluster> clusters) {
@@ -27,7 +29,7 @@ public record ClusterStatus(String name, boolean local, boolean healthy, List<No
             for (Node node : cluster.nodes) {
                 double[] latency = node.metrics.latencyMillis();
                 nodes.add(new NodeStatus(node.address.toString(), node.isUp(), latency[0], latency[1], latency[2],
-                        node.replay.pending(), node.replay.bytes(), node.lastError()));
+                        node.replay.pending(), node.replay.bytes(), node.lastError(), cluster.isEjected(node)));
             }
             all.add(new ClusterStatus(cluster.name(), cluster.config.local(), healthy(cluster), List.copyOf(nodes)));
         }

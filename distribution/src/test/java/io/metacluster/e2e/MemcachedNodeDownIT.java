@@ -153,11 +153,13 @@ class MemcachedNodeDownIT {
         }
         assertThat(movedKeys).hasSizeGreaterThan(10);
         assertThat(status().nodes().get(DEAD).replayPending()).as("nothing kept for an ejected node").isZero();
+        assertThat(status().nodes().get(DEAD).ejected()).isTrue();
         assertThat(daemon.engine.clusterHealth()).containsEntry("ring", false);
 
         shards.get(DEAD).restart();
         daemon.awaitCounter("cluster.ring.rejoins", 1);
         daemon.awaitHealthy();
+        assertThat(status().nodes().get(DEAD).ejected()).isFalse();
         try (Client client = new Client(port)) {
             for (String key : movedKeys) {
                 assertThat(client.get(key)).as("%s: back on its own node, which restarted empty", key).isNull();

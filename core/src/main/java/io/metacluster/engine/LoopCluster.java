@@ -84,9 +84,11 @@ final class LoopCluster implements ClusterView {
 
     /** Sends {@code command}, a part of a split request, to node {@code node}; a write the node misses is kept for replay. */
     void sendTo(int node, Command command, long clientId, ReplyListener listener, boolean write) {
-        if (!write && !cluster.nodes[node].servesReads()) {
+        Node target = cluster.nodes[node];
+        if (!write && !target.servesReads()) {
             // a node catching up must not be read, nor written to out of its replay order
-            listener.onFailure("node " + cluster.nodes[node].address + " of cluster " + name() + " does not serve reads now");
+            listener.onFailure("node " + target.address + " of cluster " + name()
+                    + (target.isUp() ? " is catching up" : " is down"));
             return;
         }
         NodeConnection connection = connection(node, command.lane(), clientId);

@@ -13,6 +13,8 @@ import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,10 +62,15 @@ final class Daemon implements AutoCloseable {
         plugins.close();
     }
 
-    /** The index of the node that holds {@code key} in cluster {@code cluster}, with every node in. */
-    int nodeOf(String cluster, String key) {
+    /** The index of the node that holds {@code key} in cluster {@code cluster}, with the nodes {@code ejected} out. */
+    int nodeOf(String cluster, String key, int... ejected) {
         Topology topology = engine.plan().clusters().stream().filter(c -> c.name().equals(cluster)).findFirst()
                 .map(ClusterPlan::topology).orElseThrow();
+        if (ejected.length > 0) {
+            BitSet out = new BitSet();
+            Arrays.stream(ejected).forEach(out::set);
+            topology = topology.without(out);
+        }
         ByteBuf frame = Unpooled.copiedBuffer(key, StandardCharsets.UTF_8);
         Command command = Command.of(frame, "get", CommandKind.READ, 0, frame.readableBytes(), null, 0);
         try {

@@ -39,6 +39,8 @@ class MemcachedNodeDownIT {
     MemcachedServer single;
     Daemon daemon;
     int port;
+    /** A listener in front of the ring alone. */
+    int ringOnlyPort;
 
     @AfterEach
     void stop() {
@@ -57,11 +59,13 @@ class MemcachedNodeDownIT {
         }
         single = MemcachedServer.start();
         port = FreePorts.find();
+        ringOnlyPort = FreePorts.find();
         daemon = Daemon.start("""
                 backend: { reconnect-min-ms: 50, reconnect-max-ms: 300 }
                 replay: { dir: %s }
                 listeners:
                   - { name: mc, protocol: memcached, bind: 127.0.0.1:%d, clusters: [ring, single] }
+                  - { name: ringonly, protocol: memcached, bind: 127.0.0.1:%d, clusters: [ring] }
                 clusters:
                   - name: ring
                     local: true
@@ -69,7 +73,7 @@ class MemcachedNodeDownIT {
                     on-node-down: %s
                     nodes: [%s, %s, %s]
                   - { name: single, nodes: [%s] }
-                """.formatted(replayDir, port, onNodeDown, shards.get(0).address(), shards.get(1).address(),
+                """.formatted(replayDir, port, ringOnlyPort, onNodeDown, shards.get(0).address(), shards.get(1).address(),
                 shards.get(2).address(), single.address()));
         daemon.awaitHealthy();
         try (Client client = new Client(port)) {
@@ -105,6 +109,22 @@ class MemcachedNodeDownIT {
                 }
             }
             assertThat(local).isGreaterThan(20);
+            // with no other cluster: the down node's keys get an error naming it, the others are served
+            int dead = 0;
+            while (owner(marked(dead)) != DEAD) {
+                dead++;
+            }
+            int live = dead == 0 ? 1 : dead - 1;
+            while (owner(marked(live)) == DEAD) {
+                live++;
+            }
+            try (Socket ringOnly = MemcachedBackends.connect(ringOnlyPort)) {
+                ringOnly.getOutputStream().write(("get " + marked(dead) + "\r\nget " + marked(live) + "\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                assertThat(MemcachedBackends.readLine(ringOnly.getInputStream())).isEqualTo("SERVER_ERROR no cluster can"
+                        + " serve get now: node " + shards.get(DEAD).address() + " of cluster ring is down");
+                assertThat(MemcachedBackends.readLine(ringOnly.getInputStream())).startsWith("VALUE " + marked(live));
+            }
             assertThat(elsewhere).isGreaterThan(10);
             assertThat(status().nodes().get(DEAD).replayPending()).as("writes kept for the down node").isGreaterThanOrEqualTo(elsewhere);
         }

@@ -199,16 +199,20 @@ class ReplayIT {
         assertThat(daemon.engine.clusterHealth()).containsEntry("dc1", false);
     }
 
-    /**
-     * The node has two connections on the one event loop; each client writes through its own. Both
-     * writes in flight are held by the server ({@code CLIENT PAUSE WRITE}); the server closes the
-     * other client's connection first, so the node is behind when this client writes again, and
-     * only then this client's: its first write is lost after its second was held back. Replayed,
-     * the key ends with the client's last write.
-     */
+    /** See {@link #connectionsLostOneByOne}. */
     @Test
     void aClientsWritesToOneKeyEndInItsOrderWhenTheNodesConnectionsAreLostOneByOne() throws Exception {
-        daemon = Daemon.start("""
+        connectionsLostOneByOne(false);
+    }
+
+    /** The same, with the daemon restarted before the replay: the order comes back from the file. */
+    @Test
+    void aClientsWritesToOneKeyEndInItsOrderWhenTheDaemonRestartsBeforeTheReplay() throws Exception {
+        connectionsLostOneByOne(true);
+    }
+
+    private Daemon startWithTwoConnectionsPerNode() throws Exception {
+        return Daemon.start("""
                 io-threads: 1
                 backend: { connections-per-node: 2, reconnect-min-ms: 50, reconnect-max-ms: 200,
                            request-timeout-ms: 60000, suspect-after-ms: 30000 }
@@ -219,8 +223,19 @@ class ReplayIT {
                   - { name: dc1, local: true, nodes: [%s] }
                   - { name: dc2, nodes: [%s] }
                 """.formatted(replayDir, port, dc1.address(), dc2.address()));
-        try (Jedis one = new Jedis("127.0.0.1", port); Jedis other = new Jedis("127.0.0.1", port);
-             Jedis admin = new Jedis("127.0.0.1", dc2.port())) {
+    }
+
+    /**
+     * The node has two connections on the one event loop; each client writes through its own. Both
+     * writes in flight are held by the server ({@code CLIENT PAUSE WRITE}); the server closes the
+     * other client's connection first, so the node is behind when this client writes again, and
+     * only then this client's: its first write is lost after its second was held back. Replayed
+     * (by a new daemon, with {@code restart}), the key ends with the client's last write.
+     */
+    private void connectionsLostOneByOne(boolean restart) throws Exception {
+        daemon = startWithTwoConnectionsPerNode();
+        try (Jedis one = new Jedis("127.0.0.1", port, 30_000); Jedis other = new Jedis("127.0.0.1", port, 30_000);
+             Jedis admin = new Jedis("127.0.0.1", dc2.port(), 30_000)) {
             one.incr("marker:one");
             other.decr("marker:other");
             String ofOne = connectionWhoseLastCommandWas(admin, "incr");
@@ -236,6 +251,11 @@ class ReplayIT {
             awaitPending(2);
             admin.sendCommand(Protocol.Command.CLIENT, "KILL", "ID", ofOne);
             awaitPending(3); // SET k 1 lost, after SET k 2 was held back
+            if (restart) {
+                daemon.close();
+                daemon = startWithTwoConnectionsPerNode();
+                awaitPending(3);
+            }
             admin.sendCommand(Protocol.Command.CLIENT, "UNPAUSE");
             awaitPending(0);
             daemon.awaitHealthy();

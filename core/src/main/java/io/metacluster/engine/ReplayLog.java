@@ -31,7 +31,8 @@ import java.util.List;
  * such a write may yet be lost and recorded.
  *
  * <p>Shared by every event loop: state changes take this object's lock, which is never held
- * across I/O; a node that is up costs one volatile read per write.
+ * across I/O; a node that is up costs one volatile read per write (and its connection two
+ * volatile stores of a counter of its own: see {@link InFlight#reserveWrite}).
  */
 final class ReplayLog {
     private static final Logger log = LoggerFactory.getLogger(ReplayLog.class);

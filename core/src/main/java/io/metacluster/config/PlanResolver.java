@@ -35,7 +35,9 @@ import static io.metacluster.config.ConfigErrors.path;
  * Turns the bound YAML into a {@link Plan}, in one pass: checks each value, picks each
  * extension by name, converts its block once, lets it {@link StrategyFactory#validate validate}
  * against the clusters it will serve, and makes what can be made before starting (topologies,
- * read selectors, write policies), so that whatever cannot run is refused here, with its line.
+ * read selectors, write policies; a verifier too, with a {@link CheckingVerifyContext}, then
+ * dropped), so that whatever cannot run is refused here, with its line. A plugin's
+ * {@code create} that throws is reported with its plugin and jar.
  */
 final class PlanResolver {
     /** A listener block that names an extension: its key, the key that names the extension, and the one used when absent. */
@@ -166,9 +168,9 @@ final class PlanResolver {
         try {
             return ((TopologyFactory) factory).create(options, nodes);
         } catch (IllegalArgumentException e) {
-            throw errors.at(path(at, "nodes"), reason(e));
+            throw errors.at(path(at, "nodes"), failed(plugins.topologies(), factory, e));
         } catch (RuntimeException e) {
-            throw errors.at(path(at, "topology"), reason(e));
+            throw errors.at(path(at, "topology"), failed(plugins.topologies(), factory, e));
         }
     }
 
@@ -216,12 +218,15 @@ final class PlanResolver {
         checkTls(listener.tls(), path(at, "tls"), true);
         checkAuth(listener.auth(), path(at, "auth"));
         Chosen<ReadStrategy<?>> read = choose(plugins.readStrategies(), Block.READ, listener.read(), views, at);
-        ReadSelector selector = made(() -> ((ReadStrategy) read.factory()).create(read.config()),
-                path(at, Block.READ.key, Block.READ.namingKey));
+        ReadSelector selector = made(plugins.readStrategies(), read.factory(), () -> ((ReadStrategy) read.factory())
+                .create(read.config()), path(at, Block.READ.key, Block.READ.namingKey));
         Chosen<WritePolicyFactory<?>> write = choose(plugins.writePolicies(), Block.WRITE, listener.write(), views, at);
-        WritePolicy policy = made(() -> ((WritePolicyFactory) write.factory()).create(write.config()),
-                path(at, Block.WRITE.key, Block.WRITE.namingKey));
+        WritePolicy policy = made(plugins.writePolicies(), write.factory(), () -> ((WritePolicyFactory) write.factory())
+                .create(write.config()), path(at, Block.WRITE.key, Block.WRITE.namingKey));
         Chosen<VerifyStrategy<?>> verify = choose(plugins.verifyStrategies(), Block.VERIFY, listener.verify(), views, at);
+        CheckingVerifyContext checking = new CheckingVerifyContext(listener.name(), protocol, List.copyOf(views));
+        made(plugins.verifyStrategies(), verify.factory(), () -> ((VerifyStrategy) verify.factory())
+                .create(verify.config(), checking), path(at, Block.VERIFY.key, Block.VERIFY.namingKey));
         return new ListenerPlan(listener.name(), protocol, protocolOptions, listener.bind(), listener.clusters(), selector,
                 policy, new ListenerPlan.Verify(verify.factory(), verify.config()), listener.limits(), listener.tls(),
                 listener.auth(), listener.missFailover(), "read " + described(read) + ", write " + described(write)
@@ -261,13 +266,23 @@ final class PlanResolver {
         }
     }
 
-    /** What {@code create} makes; what it throws is a refusal of the config at {@code at}. */
-    private <T> T made(Supplier<T> create, List<Object> at) throws ConfigException {
+    /** What {@code factory}'s {@code create} makes; what it throws is a refusal of the config at {@code at}. */
+    private <T> T made(Extensions<?> kind, Object factory, Supplier<T> create, List<Object> at) throws ConfigException {
         try {
             return create.get();
-        } catch (RuntimeException e) {
-            throw errors.at(at, reason(e));
+        } catch (RuntimeException | LinkageError e) { // a LinkageError: a plugin jar that lacks a class it uses
+            throw errors.at(at, failed(kind, factory, e));
         }
+    }
+
+    /** Why {@code factory}'s {@code create} failed; for a plugin's, with the plugin and jar to look at. */
+    private String failed(Extensions<?> kind, Object factory, Throwable e) {
+        String origin = plugins.origin(factory);
+        if (origin.equals(PluginHost.BUILT_IN)) {
+            return reason(e);
+        }
+        return "the " + kind.kind() + " " + factory.getClass().getName() + " of " + origin + " failed in create(): "
+                + reason(e);
     }
 
     private Object converted(ObjectNode block, Class<?> type, List<Object> at) throws ConfigException {
@@ -286,7 +301,7 @@ final class PlanResolver {
         return errors.at(at, e.getMessage());
     }
 
-    private static String reason(RuntimeException e) {
+    private static String reason(Throwable e) {
         return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 

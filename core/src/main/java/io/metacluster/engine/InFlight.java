@@ -5,16 +5,28 @@ import io.metacluster.spi.Command;
 /**
  * The requests written to one node connection and waiting for their replies, oldest first
  * (replies come back in order). A ring of parallel arrays, so that a request in flight costs
- * no object of its own. Touched only from the connection's event loop.
+ * no object of its own. Touched only from the connection's event loop, but for
+ * {@link #directWrites}, which any thread may read.
  */
 final class InFlight {
+    private static final byte NOT_A_WRITE = 0;
+    /** A client's write sent directly: if its reply never comes, the node's replay log keeps it. */
+    private static final byte WRITE = 1;
+    /** A client's write sent directly and already in the replay log (the node looked hung). */
+    private static final byte WRITE_RECORDED = 2;
+
     private Command[] commands = new Command[64];
     private ReplyListener[] listeners = new ReplyListener[64];
     private long[] sentAtNanos = new long[64];
-    /** A client's write: if its reply never comes, the node's replay log keeps it. */
-    private boolean[] writes = new boolean[64];
+    private byte[] writes = new byte[64];
     private int head;
     private int size;
+    /**
+     * Clients' writes among these requests, published for other event loops: the node's replay
+     * must not start while one may still be lost and recorded (see {@link ReplayLog#catchUp}).
+     * Written only by this connection's loop.
+     */
+    private volatile int directWrites;
 
     void add(Command command, ReplyListener listener, long sentAt, boolean write) {
         if (size == commands.length) {
@@ -24,7 +36,7 @@ final class InFlight {
         commands[at] = command;
         listeners[at] = listener;
         sentAtNanos[at] = sentAt;
-        writes[at] = write;
+        writes[at] = write ? WRITE : NOT_A_WRITE;
         size++;
     }
 
@@ -45,8 +57,32 @@ final class InFlight {
         return sentAtNanos[head];
     }
 
+    /** Whether the oldest request is a client's write that the replay log does not hold yet. */
     boolean write() {
-        return writes[head];
+        return writes[head] == WRITE;
+    }
+
+    /** Whether the oldest request is a client's write sent directly (recorded since or not). */
+    boolean directWrite() {
+        return writes[head] != NOT_A_WRITE;
+    }
+
+    /** Clients' writes sent directly and not answered yet; any thread. */
+    int directWrites() {
+        return directWrites;
+    }
+
+    /**
+     * Counts a client's write about to be sent directly, before the caller looks at the node's
+     * replay state (see {@link ReplayLog#catchUp}); {@link #add} with {@code write} then takes it
+     * over, {@link #unreserveWrite} gives it back.
+     */
+    void reserveWrite() {
+        directWrites = directWrites + 1;
+    }
+
+    void unreserveWrite() {
+        directWrites = directWrites - 1;
     }
 
     /**
@@ -56,14 +92,17 @@ final class InFlight {
     void recordWrites(ReplayLog replay) {
         for (int i = 0; i < size; i++) {
             int at = (head + i) & (commands.length - 1);
-            if (writes[at]) {
-                writes[at] = false;
-                replay.record(commands[at]);
+            if (writes[at] == WRITE) {
+                writes[at] = WRITE_RECORDED;
+                replay.recordLost(commands[at]);
             }
         }
     }
 
     void removeOldest() {
+        if (writes[head] != NOT_A_WRITE) {
+            directWrites = directWrites - 1;
+        }
         commands[head] = null;
         listeners[head] = null;
         head = (head + 1) & (commands.length - 1);
@@ -75,7 +114,7 @@ final class InFlight {
         Command[] newCommands = new Command[capacity];
         ReplyListener[] newListeners = new ReplyListener[capacity];
         long[] newSentAt = new long[capacity];
-        boolean[] newWrites = new boolean[capacity];
+        byte[] newWrites = new byte[capacity];
         for (int i = 0; i < size; i++) {
             int from = (head + i) & (commands.length - 1);
             newCommands[i] = commands[from];

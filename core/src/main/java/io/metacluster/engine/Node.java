@@ -66,6 +66,24 @@ final class Node {
         return ready.get() > 0;
     }
 
+    /**
+     * Clients' writes sent to the node directly and not answered yet, over every connection; any
+     * thread (each connection publishes its own count).
+     */
+    int directWritesInFlight() {
+        int total = 0;
+        for (NodeConnection[][] loop : connections) {
+            for (NodeConnection[] lane : loop) {
+                for (NodeConnection connection : lane) {
+                    if (connection != null) {
+                        total += connection.directWrites();
+                    }
+                }
+            }
+        }
+        return total;
+    }
+
     /** Why the node was last seen down or unreachable, or {@code null}. */
     String lastError() {
         return lastError;

@@ -157,7 +157,10 @@ final class NodeConnection {
      */
     void write(Command command, ReplyListener listener) {
         ReplayLog replay = node.replay;
+        // counted before the state is read: a replay that starts meanwhile sees it in flight
+        inFlight.reserveWrite();
         if (replay.holdsWrites() || (!ready && !awaitingFirstOutcome())) {
+            inFlight.unreserveWrite();
             replay.record(command);
             listener.onFailure("node " + node.address + " of cluster " + node.cluster.name()
                     + (ready ? " is catching up on missed writes" : " is down"));
@@ -167,8 +170,17 @@ final class NodeConnection {
         send(command, listener, true);
     }
 
+    /** Clients' writes sent directly on this connection and not answered yet; any thread. */
+    int directWrites() {
+        return inFlight.directWrites();
+    }
+
+    /** {@code write}: a client's write, counted by {@link InFlight#reserveWrite}. */
     private void send(Command command, ReplyListener listener, boolean write) {
         if (!ready && awaitingFirstOutcome()) {
+            if (write) {
+                inFlight.unreserveWrite(); // decided again, by write(), at the first outcome
+            }
             if (beforeFirstOutcome == null) {
                 beforeFirstOutcome = new ArrayDeque<>();
             }
@@ -177,6 +189,9 @@ final class NodeConnection {
             return;
         }
         if (!ready) {
+            if (write) {
+                inFlight.unreserveWrite();
+            }
             listener.onFailure("node " + node.address + " of cluster " + node.cluster.name() + " is down");
             return;
         }
@@ -286,8 +301,12 @@ final class NodeConnection {
         if (error) {
             metrics.errors.mark();
         }
+        boolean write = inFlight.directWrite();
         inFlight.removeOldest();
         listener.onReply(reply, error);
+        if (write && inFlight.directWrites() == 0 && node.replay.behind()) {
+            node.replay.catchUp(this); // the replay was waiting for this write's outcome
+        }
     }
 
     /** The channel closed: fail what was in flight and reconnect. */
@@ -311,7 +330,7 @@ final class NodeConnection {
             boolean write = inFlight.write();
             inFlight.removeOldest();
             if (write) {
-                node.replay.record(lost);
+                node.replay.recordLost(lost);
             }
             listener.onFailure(failure);
         }

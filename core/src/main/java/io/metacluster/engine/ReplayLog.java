@@ -23,8 +23,16 @@ import java.util.List;
  * listeners allow, else flushed when reachable ({@code on-overflow: flush}) or kept out of read
  * rotation until an operator acts ({@code stay-out}).
  *
+ * <p><b>Order.</b> A client's writes reach the node in its order though the node has several
+ * connections (event loops, {@code connections-per-node}), each noticing its loss on its own: a
+ * write lost in flight was sent before the node stopped taking writes directly, so before every
+ * write held back since, and is kept ahead of them ({@link #recordLost}), on disk too; and the
+ * replay starts only once no write sent directly is still in flight on any connection, since
+ * such a write may yet be lost and recorded.
+ *
  * <p>Shared by every event loop: state changes take this object's lock, which is never held
- * across I/O; a node that is up costs one volatile read per write.
+ * across I/O; a node that is up costs one volatile read per write (and its connection two
+ * volatile stores of a counter of its own: see {@link InFlight#reserveWrite}).
  */
 final class ReplayLog {
     private static final Logger log = LoggerFactory.getLogger(ReplayLog.class);
@@ -52,6 +60,9 @@ final class ReplayLog {
     private final ReplayEntries entries;
 
     private volatile State state = State.LIVE;
+    /** Writes lost in flight: sent before the node stopped taking writes directly, so replayed first. */
+    private final ArrayDeque<Command> lost = new ArrayDeque<>();
+    /** Writes held back since; after {@link #lost}. */
     private final ArrayDeque<Command> waiting = new ArrayDeque<>();
     private final ArrayDeque<Command> sent = new ArrayDeque<>();
     private long bytes;
@@ -111,7 +122,7 @@ final class ReplayLog {
     }
 
     synchronized int pending() {
-        return waiting.size() + sent.size();
+        return lost.size() + waiting.size() + sent.size();
     }
 
     /** The bytes of the writes {@link #pending}. */
@@ -144,14 +155,27 @@ final class ReplayLog {
                 node, why);
     }
 
-    /** A write the node did not get. Does not take over the caller's reference. */
+    /** A write the node did not get: held back, it comes after every write kept. Does not take over the caller's reference. */
     void record(Command write) {
+        record(write, false);
+    }
+
+    /**
+     * A write sent to the node directly whose reply was lost (or that is in flight to a node that
+     * looks hung): it was sent before any write held back, so it is replayed before them. Does
+     * not take over the caller's reference.
+     */
+    void recordLost(Command write) {
+        record(write, true);
+    }
+
+    private void record(Command write, boolean inFlight) {
         synchronized (this) {
             if (state == State.OUT || state == State.OVERFLOWED) {
                 return;
             }
             int size = write.frame().readableBytes();
-            if (waiting.size() + sent.size() >= config.maxEntries() || bytes + size > config.maxBytes()) {
+            if (pending() >= config.maxEntries() || bytes + size > config.maxBytes()) {
                 overflow();
                 return;
             }
@@ -159,20 +183,28 @@ final class ReplayLog {
                 state = State.RECORDING;
                 log.warn("node {} missed a write; recording its writes for replay, out of read rotation until it catches up", node);
             }
-            waiting.add(write.retain());
+            (inFlight ? lost : waiting).add(write.retain());
             node.written(write);
             bytes += size;
             if (store != null) {
-                store.append(write, protocol.laneRequests(write.lane()));
+                store.append(write, protocol.laneRequests(write.lane()), inFlight);
             }
         }
         node.metrics.writeRecorded();
     }
 
-    /** Starts catching up through {@code connection} if the node needs it and nobody else is at it. */
+    /**
+     * Starts catching up through {@code connection} if the node needs it, nobody else is at it,
+     * and no write sent directly is still in flight (it may yet be lost and recorded ahead of the
+     * log; its connection calls again when it has its outcome).
+     */
     void catchUp(NodeConnection connection) {
         State now = state;
         if ((now != State.RECORDING && now != State.OVERFLOWED) || !connection.isReady()) {
+            return;
+        }
+        // read after the state, which the writers read after counting themselves in: one of the two sees the other
+        if (node.directWritesInFlight() > 0) {
             return;
         }
         int claimed;
@@ -184,7 +216,7 @@ final class ReplayLog {
             claimed = ++generation;
             if (state == State.RECORDING) {
                 state = State.REPLAYING;
-                log.info("node {} is reachable; replaying {} missed writes", node, waiting.size());
+                log.info("node {} is reachable; replaying {} missed writes", node, lost.size() + waiting.size());
             }
         }
         if (state == State.OVERFLOWED) {
@@ -203,7 +235,8 @@ final class ReplayLog {
                 if (claimed != generation) {
                     return;
                 }
-                next = waiting.peek();
+                ArrayDeque<Command> from = lost.isEmpty() ? waiting : lost;
+                next = from.peek();
                 if (next == null) {
                     if (sent.isEmpty()) {
                         state = State.LIVE;
@@ -226,7 +259,7 @@ final class ReplayLog {
                     abort(claimed, "its lane " + next.lane() + " connection is not up");
                     return;
                 }
-                sent.add(waiting.poll());
+                sent.add(from.poll());
                 sentLane = next.lane();
                 // an overflow on another loop may release the log's reference while we send
                 next.retain();
@@ -273,7 +306,7 @@ final class ReplayLog {
             }
             generation++;
             while (!sent.isEmpty()) {
-                waiting.addFirst(sent.pollLast());
+                lost.addFirst(sent.pollLast()); // ahead of whatever is left of either
             }
             replayer = null;
             if (state == State.REPLAYING) {
@@ -361,10 +394,7 @@ final class ReplayLog {
     /** Holding the lock: forgets every write kept, and any replay under way. */
     private void dropAll() {
         generation++;
-        waiting.forEach(Command::release);
-        sent.forEach(Command::release);
-        waiting.clear();
-        sent.clear();
+        releaseAll();
         bytes = 0;
         replayer = null;
     }
@@ -412,13 +442,18 @@ final class ReplayLog {
                 + " .overflowed marker in the replay folder and restarts the daemon";
     }
 
+    /** Holding the lock: lets go of every write kept in memory. */
+    private void releaseAll() {
+        for (ArrayDeque<Command> kept : List.of(lost, waiting, sent)) {
+            kept.forEach(Command::release);
+            kept.clear();
+        }
+    }
+
     /** Releases what is kept (at shutdown; the disk copy stays for the next run). */
     synchronized void close() {
         generation++;
-        waiting.forEach(Command::release);
-        sent.forEach(Command::release);
-        waiting.clear();
-        sent.clear();
+        releaseAll();
         if (store != null) {
             store.close();
         }

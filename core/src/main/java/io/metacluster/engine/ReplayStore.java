@@ -29,9 +29,12 @@ import java.util.zip.CRC32C;
  * All file work runs on one background thread, never on an event loop, in the order it was asked
  * for. Files are created readable by the daemon's user only (they hold cached values).
  *
- * <p><b>Format.</b> {@link #MAGIC}, then records of a 4-byte length, the CRC32C of the frame and the
- * frame. A file without the magic is the earlier format (length and frame, no checksum), read
- * once and rewritten.
+ * <p><b>Format.</b> {@link #MAGIC}, then records of a 4-byte length (of the frame), the CRC32C of
+ * what follows it, a flags byte ({@link #LOST_IN_FLIGHT}) and the frame. Records flagged lost in
+ * flight are read back first: such a write was sent before every write held back for the node
+ * (see {@link ReplayLog#recordLost}), though it is appended when its loss is noticed, maybe after
+ * them. Earlier formats, read once and rewritten: {@link #MAGIC_2} (length, CRC32C of the frame,
+ * frame) and, without any magic, length and frame.
  *
  * <p><b>Damage.</b> A file is only ever trusted as far as its records check out: a length out of
  * bounds, a checksum that does not match or a record cut short ends the good part. Every good
@@ -42,8 +45,13 @@ import java.util.zip.CRC32C;
 final class ReplayStore {
     private static final Logger log = LoggerFactory.getLogger(ReplayStore.class);
     /** The first bytes of a replay file of this format. */
-    static final byte[] MAGIC = "MCREPLAY2\n".getBytes(StandardCharsets.US_ASCII);
-    private static final int RECORD_HEADER = 8;
+    static final byte[] MAGIC = "MCREPLAY3\n".getBytes(StandardCharsets.US_ASCII);
+    /** The first bytes of a replay file of the format before: no flags. */
+    static final byte[] MAGIC_2 = "MCREPLAY2\n".getBytes(StandardCharsets.US_ASCII);
+    /** Length, checksum and flags of a record of this format. */
+    static final int RECORD_HEADER = 9;
+    /** The record's write was lost in flight: it goes before the others. */
+    static final byte LOST_IN_FLIGHT = 1;
     private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> OWNER_DIR = PosixFilePermissions.fromString("rwx------");
 
@@ -67,30 +75,32 @@ final class ReplayStore {
     }
 
     /**
-     * The frames left by an earlier run, oldest first, as far as the file checks out (see the
-     * class comment). Called once at start, before any traffic.
+     * The frames left by an earlier run, in the order to replay them, as far as the file checks
+     * out (see the class comment). Called once at start, before any traffic.
      *
      * @throws IOException only when the file cannot be read or rewritten at all
      */
     List<byte[]> load() throws IOException {
+        List<byte[]> lostInFlight = new ArrayList<>();
         List<byte[]> frames = new ArrayList<>();
         if (!Files.exists(file)) {
             return frames;
         }
         byte[] content = Files.readAllBytes(file);
-        boolean current = startsWithMagic(content);
+        int version = startsWith(content, MAGIC) ? 3 : startsWith(content, MAGIC_2) ? 2 : 1;
         ByteBuffer in = ByteBuffer.wrap(content);
-        in.position(current ? MAGIC.length : 0);
+        in.position(version == 1 ? 0 : MAGIC.length);
+        int header = version == 3 ? RECORD_HEADER : version == 2 ? 8 : 4;
         String damage = null;
         while (in.hasRemaining() && damage == null) {
             int recordStart = in.position();
-            int header = current ? RECORD_HEADER : 4;
             if (in.remaining() < header) {
                 damage = "a record header cut short";
                 break;
             }
             int length = in.getInt();
-            int checksum = current ? in.getInt() : 0;
+            int checksum = version > 1 ? in.getInt() : 0;
+            byte flags = version == 3 ? in.get() : 0;
             if (length <= 0 || length > maxRecordBytes) {
                 damage = "a record length of " + length;
             } else if (in.remaining() < length) {
@@ -98,15 +108,21 @@ final class ReplayStore {
             } else {
                 byte[] frame = new byte[length];
                 in.get(frame);
-                if (current && checksum != crc(frame)) {
+                CRC32C crc = new CRC32C();
+                if (version == 3) {
+                    crc.update(flags);
+                }
+                crc.update(frame);
+                if (version > 1 && checksum != (int) crc.getValue()) {
                     damage = "a record whose checksum does not match";
                 } else {
-                    frames.add(frame);
+                    ((flags & LOST_IN_FLIGHT) != 0 ? lostInFlight : frames).add(frame);
                     continue;
                 }
             }
             in.position(recordStart);
         }
+        frames.addAll(0, lostInFlight);
         if (damage != null) {
             damagedBytes = content.length - in.position();
             Path aside = file.resolveSibling(file.getFileName() + ".damaged");
@@ -115,7 +131,7 @@ final class ReplayStore {
                     + " (writes this node may have missed); the whole file is kept as {}", file, in.position(), damage,
                     frames.size(), damagedBytes, aside);
         }
-        if (damage != null || !current) {
+        if (damage != null || version != 3) {
             rewrite(frames);
         }
         return frames;
@@ -126,24 +142,22 @@ final class ReplayStore {
         return damagedBytes;
     }
 
-    private static boolean startsWithMagic(byte[] content) {
-        return content.length >= MAGIC.length && Arrays.equals(content, 0, MAGIC.length, MAGIC, 0, MAGIC.length);
+    private static boolean startsWith(byte[] content, byte[] magic) {
+        return content.length >= magic.length && Arrays.equals(content, 0, magic.length, magic, 0, magic.length);
     }
 
-    private static int crc(byte[] frame) {
-        CRC32C crc = new CRC32C();
-        crc.update(frame);
-        return (int) crc.getValue();
-    }
-
-    /** Replaces the file, atomically, by one of this format holding {@code frames}. */
+    /** Replaces the file, atomically, by one of this format holding {@code frames}, in their order (no flags). */
     private void rewrite(List<byte[]> frames) throws IOException {
         Path temp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.deleteIfExists(temp);
         try (FileChannel out = create(temp)) {
             out.write(ByteBuffer.wrap(MAGIC));
             for (byte[] frame : frames) {
-                out.write(ByteBuffer.allocate(RECORD_HEADER).putInt(frame.length).putInt(crc(frame)).flip());
+                CRC32C crc = new CRC32C();
+                crc.update(0);
+                crc.update(frame);
+                out.write(ByteBuffer.allocate(RECORD_HEADER).putInt(frame.length).putInt((int) crc.getValue()).put((byte) 0)
+                        .flip());
                 out.write(ByteBuffer.wrap(frame));
             }
             out.force(false);
@@ -158,21 +172,26 @@ final class ReplayStore {
     }
 
     void append(Command command) {
-        append(command, NO_LANE_REQUESTS);
+        append(command, NO_LANE_REQUESTS, false);
     }
 
-    /** Appends {@code command}'s frame after {@code laneRequests} (see {@link io.metacluster.spi.Protocol#laneRequests}), as one record. */
-    void append(Command command, byte[] laneRequests) {
+    /**
+     * Appends {@code command}'s frame after {@code laneRequests} (see {@link io.metacluster.spi.Protocol#laneRequests}),
+     * as one record; {@code lostInFlight} (see {@link ReplayLog#recordLost}) puts it before the others when read back.
+     */
+    void append(Command command, byte[] laneRequests, boolean lostInFlight) {
         ByteBuf frame = command.frame().retainedDuplicate();
+        byte flags = lostInFlight ? LOST_IN_FLIGHT : 0;
         io.execute(() -> {
             try {
                 FileChannel out = open();
                 if (out != null) {
                     CRC32C crc = new CRC32C();
+                    crc.update(flags);
                     crc.update(laneRequests);
                     crc.update(frame.nioBuffer());
                     out.write(ByteBuffer.allocate(RECORD_HEADER).putInt(0, laneRequests.length + frame.readableBytes())
-                            .putInt(4, (int) crc.getValue()));
+                            .putInt(4, (int) crc.getValue()).put(8, flags));
                     out.write(ByteBuffer.wrap(laneRequests));
                     frame.readBytes(out, frame.readableBytes());
                 }

@@ -48,10 +48,13 @@ public final class PluginHost implements AutoCloseable {
         <T> List<T> find(Class<T> type);
     }
 
-    /** The plugin and jar an extension comes from, or "built in". */
-    private String origin(Object extension) {
+    /** What {@link #origin} says of an extension of the core's own (or of a host made by {@link #of}). */
+    public static final String BUILT_IN = "built in";
+
+    /** The plugin and jar an extension comes from ({@code plugin ID (FILE.jar)}), or {@link #BUILT_IN}, for messages. */
+    public String origin(Object extension) {
         PluginWrapper plugin = manager == null ? null : manager.whichPlugin(extension.getClass());
-        return plugin == null ? "built in" : describe(plugin);
+        return plugin == null ? BUILT_IN : describe(plugin);
     }
 
     private static String describe(PluginWrapper plugin) {

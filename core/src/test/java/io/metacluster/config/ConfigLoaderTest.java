@@ -91,7 +91,10 @@ class ConfigLoaderTest {
                 throw new IllegalStateException("no licence for strategy 'broken'");
             });
 
-    /** A verify strategy that needs two clusters to compare; its verifier needs a running engine. */
+    /** The context {@link #MIRROR} was last made with. */
+    static final java.util.concurrent.atomic.AtomicReference<VerifyContext> MIRROR_CONTEXT = new java.util.concurrent.atomic.AtomicReference<>();
+
+    /** A verify strategy that needs two clusters to compare; with a context of one listener only, it cannot make its verifier. */
     static final VerifyStrategy<NoConfig> MIRROR = new VerifyStrategy<>() {
         @Override
         public String name() {
@@ -112,7 +115,11 @@ class ConfigLoaderTest {
 
         @Override
         public ReadVerifier create(NoConfig config, VerifyContext context) {
-            throw new AssertionError("a verifier is made by the engine at start, never while the config is checked");
+            MIRROR_CONTEXT.set(context);
+            if (context.listener().equals("unlicensed")) {
+                throw new IllegalStateException("no licence for listener " + context.listener());
+            }
+            return ReadVerifier.NONE;
         }
     };
 
@@ -302,11 +309,26 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void aVerifyStrategyIsValidatedButNotMadeWhileChecking() throws ConfigException {
+    void aVerifyStrategyIsValidatedAndMadeWhileCheckingWithAContextThatRunsNothing() throws ConfigException {
         String mirrored = GOOD.replace("    write: { policy: quorum }", "    write: { policy: quorum }\n    verify: { strategy: mirror }");
         assertThat(parseExtended(mirrored).listeners().get(0).verify().strategy()).isSameAs(MIRROR);
+        VerifyContext checking = MIRROR_CONTEXT.get();
+        assertThat(checking.listener()).isEqualTo("sessions");
+        assertThat(checking.protocol()).isSameAs(REDIS);
+        assertThat(checking.clusters()).extracting(ClusterView::name).containsExactly("a", "b");
+        assertThat(checking.clusters()).noneMatch(ClusterView::healthy);
+        assertThat(checking.metrics().counter("sampled").count()).isZero();
+        assertThatThrownBy(() -> checking.schedule(() -> { }, 1, () -> { })).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("the config is being checked");
         assertRefusedExtended(mirrored.replace("clusters: [a, b]", "clusters: [a]"),
                 "test.yaml:11: listeners[0].verify.strategy: needs two clusters to compare, got 1");
+    }
+
+    @Test
+    void aVerifyStrategyWhoseCreateThrowsIsRefusedWithItsLine() {
+        String mirrored = GOOD.replace("    write: { policy: quorum }", "    write: { policy: quorum }\n    verify: { strategy: mirror }");
+        assertRefusedExtended(mirrored.replace("name: sessions", "name: unlicensed"),
+                "test.yaml:11: listeners[0].verify.strategy: no licence for listener unlicensed");
     }
 
     @Test

@@ -41,6 +41,9 @@ class InFlightTest {
 
     private void add(int from, int to) {
         for (int i = from; i < to; i++) {
+            if (i % 3 == 0) {
+                inFlight.reserveWrite();
+            }
             inFlight.add(command(i), listener(i), 1000L + i, i % 3 == 0);
         }
     }
@@ -102,5 +105,20 @@ class InFlightTest {
             }
         }
         assertThat(inFlight.isEmpty()).isTrue();
+    }
+
+    @Test
+    void countsTheClientsWritesInFlightThoughRecordedSince() {
+        add(0, 10); // writes: 0, 3, 6, 9
+        assertThat(inFlight.directWrites()).isEqualTo(4);
+        inFlight.reserveWrite();
+        assertThat(inFlight.directWrites()).as("reserved before the node's state is read").isEqualTo(5);
+        inFlight.unreserveWrite();
+        removeExpecting(0);
+        assertThat(inFlight.directWrites()).isEqualTo(3);
+        for (int i = 1; i < 10; i++) {
+            removeExpecting(i);
+        }
+        assertThat(inFlight.directWrites()).isZero();
     }
 }

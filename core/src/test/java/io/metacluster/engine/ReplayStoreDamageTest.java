@@ -96,7 +96,7 @@ class ReplayStoreDamageTest {
             Files.deleteIfExists(aside());
             written("one", "two", "three");
             byte[] content = Files.readAllBytes(file());
-            int second = ReplayStore.MAGIC.length + 8 + 3;
+            int second = ReplayStore.MAGIC.length + ReplayStore.RECORD_HEADER + 3;
             ByteBuffer.wrap(content).putInt(second, length);
             Files.write(file(), content);
             assertDamaged(content.length, content.length - second, "one");
@@ -107,10 +107,10 @@ class ReplayStoreDamageTest {
     void aFlippedByteInAValueIsCaughtByTheChecksum() throws Exception {
         written("one", "two", "three");
         byte[] content = Files.readAllBytes(file());
-        int secondValue = ReplayStore.MAGIC.length + 8 + 3 + 8;
+        int secondValue = ReplayStore.MAGIC.length + 2 * ReplayStore.RECORD_HEADER + 3;
         content[secondValue + 1] ^= 0x20;
         Files.write(file(), content);
-        assertDamaged(content.length, content.length - (secondValue - 8), "one");
+        assertDamaged(content.length, content.length - (secondValue - ReplayStore.RECORD_HEADER), "one");
     }
 
     @Test
@@ -125,7 +125,7 @@ class ReplayStoreDamageTest {
         written("one", "two", "three");
         byte[] content = Files.readAllBytes(file());
         Files.write(file(), Arrays.copyOf(content, content.length - 2));
-        assertDamaged(content.length - 2, 8 + "three".length() - 2, "one", "two");
+        assertDamaged(content.length - 2, ReplayStore.RECORD_HEADER + "three".length() - 2, "one", "two");
     }
 
     @Test
@@ -137,6 +137,25 @@ class ReplayStoreDamageTest {
         ReplayStore store = store();
         assertThat(loaded(store)).containsExactly("one", "three");
         assertThat(store.damagedBytes()).isZero();
+        assertThat(Arrays.copyOf(Files.readAllBytes(file()), ReplayStore.MAGIC.length)).isEqualTo(ReplayStore.MAGIC);
+        assertThat(loaded(store())).as("rewritten in this format").containsExactly("one", "three");
+    }
+
+    @Test
+    void aFileOfTheFormatBeforeIsCheckedReadAndRewritten() throws Exception {
+        Files.createDirectories(file().getParent());
+        ByteBuffer before = ByteBuffer.allocate(ReplayStore.MAGIC_2.length + 3 * 8 + 3 + 5 + 3);
+        before.put(ReplayStore.MAGIC_2);
+        for (String frame : new String[] {"one", "three", "two"}) {
+            byte[] bytes = frame.getBytes(StandardCharsets.US_ASCII);
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(bytes);
+            before.putInt(bytes.length).putInt(frame.equals("two") ? 12345 : (int) crc.getValue()).put(bytes);
+        }
+        Files.write(file(), before.array());
+        ReplayStore store = store();
+        assertThat(loaded(store)).as("up to the record whose checksum is wrong").containsExactly("one", "three");
+        assertThat(store.damagedBytes()).isEqualTo(8 + 3);
         assertThat(Arrays.copyOf(Files.readAllBytes(file()), ReplayStore.MAGIC.length)).isEqualTo(ReplayStore.MAGIC);
         assertThat(loaded(store())).as("rewritten in this format").containsExactly("one", "three");
     }

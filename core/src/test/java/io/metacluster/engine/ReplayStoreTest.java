@@ -77,6 +77,29 @@ class ReplayStoreTest {
     }
 
     @Test
+    void writesLostInFlightAreLoadedBeforeTheWritesHeldBackThoughAppendedAfterThem() throws Exception {
+        ReplayStore first = store();
+        append(first, "SET j 1\r\n");
+        appendLost(first, "SET k 2\r\n");
+        append(first, "SET k 3\r\n");
+        appendLost(first, "SET j 0\r\n");
+        shutDown(first);
+
+        ReplayStore second = store();
+        assertThat(texts(second.load())).containsExactly("SET k 2\r\n", "SET j 0\r\n", "SET j 1\r\n", "SET k 3\r\n");
+        append(second, "SET k 4\r\n");
+        shutDown(second);
+        assertThat(texts(store().load())).as("appended after a restart: after all of them")
+                .containsExactly("SET k 2\r\n", "SET j 0\r\n", "SET j 1\r\n", "SET k 3\r\n", "SET k 4\r\n");
+    }
+
+    private static void appendLost(ReplayStore store, String frame) {
+        Command command = Command.of(EmbeddedEngine.ascii(frame), "SET", CommandKind.WRITE, null, null);
+        store.append(command, new byte[0], true);
+        command.release();
+    }
+
+    @Test
     void appendsAfterARestartGoAfterWhatWasLoaded() throws Exception {
         ReplayStore first = store();
         append(first, "SET a 1\r\n");

@@ -1,24 +1,15 @@
 package io.metacluster.plugin;
 
 import io.metacluster.spi.Protocol;
+import io.metacluster.testing.PluginJar;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -48,36 +39,12 @@ class PluginJarsTest {
                 """.formatted(cls, nameExpression);
     }
 
-    /** Compiles {@code source} (class {@code com.example.<cls>}) with the annotation processor; the class files by jar path. */
     private Map<String, byte[]> compile(String cls, String source) throws IOException {
-        Path src = Files.createDirectories(work.resolve("src-" + cls).resolve("com/example"));
-        Files.writeString(src.resolve(cls + ".java"), source);
-        Path out = Files.createDirectories(work.resolve("classes-" + cls));
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        ByteArrayOutputStream errors = new ByteArrayOutputStream();
-        int status = javac.run(null, null, errors, "-classpath", System.getProperty("java.class.path"),
-                "-processor", "org.pf4j.processor.ExtensionAnnotationProcessor", "-d", out.toString(), src.resolve(cls + ".java").toString());
-        assertThat(status).as(errors.toString(StandardCharsets.UTF_8)).isZero();
-        Map<String, byte[]> files = new java.util.TreeMap<>();
-        try (Stream<Path> walk = Files.walk(out)) {
-            for (Path file : walk.filter(Files::isRegularFile).toList()) {
-                files.put(out.relativize(file).toString().replace('\\', '/'), Files.readAllBytes(file));
-            }
-        }
-        return files;
+        return PluginJar.compile(work, cls, source);
     }
 
     private static void jar(Path jar, Map<String, String> manifestEntries, Map<String, byte[]> files) throws IOException {
-        Manifest manifest = new Manifest();
-        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        manifestEntries.forEach((key, value) -> manifest.getMainAttributes().putValue(key, value));
-        try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file, manifest)) {
-            for (Map.Entry<String, byte[]> entry : files.entrySet()) {
-                out.putNextEntry(new JarEntry(entry.getKey()));
-                out.write(entry.getValue());
-                out.closeEntry();
-            }
-        }
+        PluginJar.write(jar, manifestEntries, files);
     }
 
     private Path plugins() throws IOException {
@@ -85,7 +52,7 @@ class PluginJarsTest {
     }
 
     private static Map<String, String> manifest(String id) {
-        return Map.of("Plugin-Id", id, "Plugin-Version", "1.0.0", "Plugin-Requires", ">=0.2.0 & <0.3.0");
+        return PluginJar.manifest(id);
     }
 
     private void assertRefused(String... messageParts) {

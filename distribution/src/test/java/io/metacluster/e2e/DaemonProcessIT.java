@@ -29,7 +29,8 @@ class DaemonProcessIT {
         return new ProcessBuilder(command).redirectErrorStream(true);
     }
 
-    private static String run(ProcessBuilder builder, int expectedExit) throws Exception {
+    /** Runs {@code builder}'s process; its output, once it exited with {@code expectedExit}. */
+    static String run(ProcessBuilder builder, int expectedExit) throws Exception {
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -45,7 +46,7 @@ class DaemonProcessIT {
     }
 
     /** One listener in front of one cluster, not a local one; nothing listens on these ports. */
-    private static final String ONE_REMOTE_CLUSTER = """
+    static final String ONE_REMOTE_CLUSTER = """
             listeners:
               - name: main
                 protocol: redis

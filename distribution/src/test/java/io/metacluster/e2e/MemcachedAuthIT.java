@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A memcached listener with {@code auth}: clients log in with binary SASL PLAIN, as at a memcached
@@ -178,6 +179,88 @@ class MemcachedAuthIT {
                     packet(0x01, "large", large, 2),
                     packet(0x00, "large", "", 3)))
                     .containsExactly("21 0000 1 Authenticated", "01 0000 2 ", "00 0000 3 " + large);
+        }
+    }
+
+    /**
+     * memcached 1.6 itself started with {@code -S} (SASL through Cyrus, PLAIN only), its own
+     * process: nothing is logged in there (no password database), which is all that is needed to
+     * see what it does before authentication.
+     */
+    private static Process memcachedWithSasl(java.nio.file.Path dir, int port) throws Exception {
+        java.nio.file.Path conf = java.nio.file.Files.createDirectories(dir.resolve("sasl"));
+        java.nio.file.Files.writeString(conf.resolve("memcached.conf"), "mech_list: plain\n");
+        List<String> command = new ArrayList<>(List.of(io.metacluster.testing.MemcachedServer.BINARY, "-S", "-p",
+                String.valueOf(port), "-U", "0", "-l", "127.0.0.1"));
+        if ("root".equals(System.getProperty("user.name"))) {
+            command.addAll(List.of("-u", "root"));
+        }
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("memcached.log").toFile());
+        builder.environment().put("SASL_CONF_PATH", conf.toString());
+        Process memcached = builder.start();
+        DaemonProcessIT.awaitPort(port, memcached);
+        return memcached;
+    }
+
+    /** The first reply to {@code request} on a new connection to {@code port}, or "nothing" if none comes within 2 s. */
+    private static String firstReply(int port, byte[] request) throws IOException {
+        try (Socket socket = MemcachedBackends.connect(port)) {
+            socket.setSoTimeout(2000);
+            try {
+                return exchange(socket, 1, request).get(0);
+            } catch (java.net.SocketTimeoutException nothing) {
+                return "nothing";
+            }
+        }
+    }
+
+    /** A request announcing {@code announced} bytes of value, of which 100 are sent. */
+    private static byte[] announcing(int opcode, String key, int announced) {
+        byte[] request = packet(opcode, key, "x".repeat(100), 1);
+        ByteBuffer.wrap(request).putInt(8, request.length - 24 - 100 + announced);
+        return request;
+    }
+
+    /**
+     * Before SASL, the proxy answers as {@code memcached -S} does: Auth failure (0x20) to any
+     * request but the SASL ones, at once even for a value of 50 MiB announced, PLAIN to List
+     * Mechs. Where it differs is pinned here and said in README: memcached closes the connection
+     * after that Auth failure (the proxy keeps it, so a client may log in next); memcached reads
+     * a SASL body it cannot hold to its end before answering Out of memory (the proxy answers
+     * Auth failure at once past 16 KiB); under {@code -S} memcached speaks binary only, so a
+     * text command gets nothing (the proxy says {@code CLIENT_ERROR unauthenticated}).
+     */
+    @Test
+    void beforeSaslTheProxyAnswersAsMemcachedDashSDoes(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        int memcachedPort = FreePorts.find();
+        Process memcached = memcachedWithSasl(dir, memcachedPort);
+        try {
+            for (byte[] request : List.of(packet(0x00, "k", "", 1), packet(0x01, "large", "L".repeat(20_000), 1),
+                    announcing(0x01, "huge", 50 << 20), packet(0x20, "", "", 1), packet(0x0a, "", "", 1),
+                    packet(0x21, "PLAIN", "\0app\0" + "x".repeat(20_000), 1))) {
+                String expected = firstReply(memcachedPort, request);
+                assertThat(expected).isNotEqualTo("nothing");
+                assertThat(firstReply(port, request)).as("as memcached -S: " + expected).isEqualTo(expected);
+            }
+            try (Socket socket = MemcachedBackends.connect(memcachedPort)) {
+                assertThat(exchange(socket, 1, packet(0x00, "k", "", 1), packet(0x0b, "", "", 2)))
+                        .containsExactly("00 0020 1 Auth failure.");
+                assertThat(socket.getInputStream().read()).as("memcached closes after an Auth failure").isEqualTo(-1);
+            }
+            assertThat(firstReply(memcachedPort, announcing(0x21, "PLAIN", 50 << 20))).as("memcached waits for the body")
+                    .isEqualTo("nothing");
+            assertThat(firstReply(port, announcing(0x21, "PLAIN", 50 << 20))).isEqualTo("21 0020 1 Auth failure.");
+            try (Socket socket = MemcachedBackends.connect(memcachedPort)) {
+                socket.setSoTimeout(2000);
+                socket.getOutputStream().write("get a\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertThatThrownBy(() -> socket.getInputStream().read()).as("binary only: nothing for a text command")
+                        .isInstanceOf(java.net.SocketTimeoutException.class);
+            }
+        } finally {
+            memcached.destroy();
+            memcached.waitFor(10, TimeUnit.SECONDS);
         }
     }
 }

@@ -8,8 +8,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Protocol;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -195,5 +197,94 @@ class ReplayIT {
         daemon = start("  max-entries: 5\n  on-overflow: stay-out", "dc1");
         Thread.sleep(300);
         assertThat(daemon.engine.clusterHealth()).containsEntry("dc1", false);
+    }
+
+    /** See {@link #connectionsLostOneByOne}. */
+    @Test
+    void aClientsWritesToOneKeyEndInItsOrderWhenTheNodesConnectionsAreLostOneByOne() throws Exception {
+        connectionsLostOneByOne(false);
+    }
+
+    /** The same, with the daemon restarted before the replay: the order comes back from the file. */
+    @Test
+    void aClientsWritesToOneKeyEndInItsOrderWhenTheDaemonRestartsBeforeTheReplay() throws Exception {
+        connectionsLostOneByOne(true);
+    }
+
+    private Daemon startWithTwoConnectionsPerNode() throws Exception {
+        return Daemon.start("""
+                io-threads: 1
+                backend: { connections-per-node: 2, reconnect-min-ms: 50, reconnect-max-ms: 200,
+                           request-timeout-ms: 60000, suspect-after-ms: 30000 }
+                replay: { dir: %s }
+                listeners:
+                  - { name: main, protocol: redis, bind: 127.0.0.1:%d, clusters: [dc1, dc2] }
+                clusters:
+                  - { name: dc1, local: true, nodes: [%s] }
+                  - { name: dc2, nodes: [%s] }
+                """.formatted(replayDir, port, dc1.address(), dc2.address()));
+    }
+
+    /**
+     * The node has two connections on the one event loop; each client writes through its own. Both
+     * writes in flight are held by the server ({@code CLIENT PAUSE WRITE}); the server closes the
+     * other client's connection first, so the node is behind when this client writes again, and
+     * only then this client's: its first write is lost after its second was held back. Replayed
+     * (by a new daemon, with {@code restart}), the key ends with the client's last write.
+     */
+    private void connectionsLostOneByOne(boolean restart) throws Exception {
+        daemon = startWithTwoConnectionsPerNode();
+        try (Jedis one = new Jedis("127.0.0.1", port, 30_000); Jedis other = new Jedis("127.0.0.1", port, 30_000);
+             Jedis admin = new Jedis("127.0.0.1", dc2.port(), 30_000)) {
+            one.incr("marker:one");
+            other.decr("marker:other");
+            String ofOne = connectionWhoseLastCommandWas(admin, "incr");
+            String ofOther = connectionWhoseLastCommandWas(admin, "decr");
+            assertThat(ofOne).as("each client has a connection of its own").isNotEqualTo(ofOther);
+
+            admin.sendCommand(Protocol.Command.CLIENT, "PAUSE", "60000", "WRITE");
+            assertThat(one.set("k", "1")).isEqualTo("OK"); // answered by dc1; in flight to dc2
+            assertThat(other.set("j", "1")).isEqualTo("OK");
+            admin.sendCommand(Protocol.Command.CLIENT, "KILL", "ID", ofOther);
+            awaitPending(1); // SET j 1 lost: dc2 is behind
+            assertThat(one.set("k", "2")).isEqualTo("OK"); // held back for dc2
+            awaitPending(2);
+            admin.sendCommand(Protocol.Command.CLIENT, "KILL", "ID", ofOne);
+            awaitPending(3); // SET k 1 lost, after SET k 2 was held back
+            if (restart) {
+                daemon.close();
+                daemon = startWithTwoConnectionsPerNode();
+                awaitPending(3);
+            }
+            admin.sendCommand(Protocol.Command.CLIENT, "UNPAUSE");
+            awaitPending(0);
+            daemon.awaitHealthy();
+            assertThat(admin.get("k")).as("the client's last write").isEqualTo("2");
+            assertThat(admin.get("j")).isEqualTo("1");
+        }
+    }
+
+    /** The id of the connection to {@code server} whose last command was {@code command}. */
+    private static String connectionWhoseLastCommandWas(Jedis server, String command) {
+        return Arrays.stream(server.clientList().split("\n"))
+                .filter(line -> line.contains(" cmd=" + command + " "))
+                .map(line -> line.substring(3, line.indexOf(' ')))
+                .findFirst().orElseThrow(() -> new AssertionError("no connection ran " + command));
+    }
+
+    /** Waits (at most 30 s) until dc2's replay log holds {@code writes}. */
+    private void awaitPending(int writes) throws InterruptedException {
+        String gauge = "cluster.dc2.node." + dc2.address() + ".replay-pending";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Integer.valueOf(writes).equals(pending(gauge)) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(pending(gauge)).as(gauge).isEqualTo(writes);
+    }
+
+    private Object pending(String gauge) {
+        var metric = daemon.engine.metrics().getGauges().get(gauge);
+        assertThat(metric).as(gauge + " among " + daemon.engine.metrics().getGauges().keySet()).isNotNull();
+        return metric.getValue();
     }
 }

@@ -8,9 +8,9 @@ import java.util.List;
  * What every named, configurable extension has in common. The host finds an extension by
  * {@link #name()} and converts the extension's YAML block (without its naming key) into
  * {@link #configType()} with Jackson, refusing unknown fields, then calls {@link #validate}
- * and, except for a {@link VerifyStrategy}, its {@code create} method: all of this once, while
- * the config is checked (at start and by {@code --check}), off the event loops. Factories are
- * shared and stateless.
+ * and its {@code create} method: all of this once, while the config is checked (at start and by
+ * {@code --check}), off the event loops; a {@link VerifyStrategy}'s {@code create} is called
+ * once more when the daemon starts (see there). Factories are shared and stateless.
  *
  * @param <C> the typed configuration: a record whose components are the block's keys
  *            (kebab-case in YAML), or {@link NoConfig}

@@ -4,9 +4,13 @@ package io.metacluster.spi;
  * Makes the {@link ReadVerifier} of a listener ({@code verify: { strategy: NAME, ... }}).
  *
  * <p>{@link #validate} runs while the config is checked (at start and by {@code --check}), so
- * refuse there what the config and the listener's clusters make impossible. {@link #create}
- * needs the running engine's {@link VerifyContext}: it is called once per listener when the
- * daemon starts (never by {@code --check}), off the event loops.
+ * refuse there what the config and the listener's clusters make impossible. {@link #create} is
+ * called twice per listener, off the event loops: first while the config is checked, with a
+ * context in which nothing runs (its clusters are the configured ones, none healthy; its metrics
+ * count nowhere; {@link VerifyContext#schedule} and {@link VerifyContext#send} throw), and the
+ * verifier it returns is dropped; an exception it throws then refuses the config, with the
+ * listener's line and the plugin's jar. Then, when the daemon starts, with the running engine's
+ * context. So {@code create} must only build the verifier: no threads, no timers, no I/O.
  */
 public interface VerifyStrategy<C> extends StrategyFactory<C> {
     ReadVerifier create(C config, VerifyContext context);

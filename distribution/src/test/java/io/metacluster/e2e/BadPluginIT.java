@@ -1,0 +1,133 @@
+package io.metacluster.e2e;
+
+import io.metacluster.testing.PluginJar;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Plugin jars built at test time whose extensions fail, beside the shipped plugins, under
+ * bin/metacluster of the install tree: each is refused by {@code --check} and at start alike,
+ * with exit code 2, one message that names the config's file and line and the plugin's id and
+ * jar, and no stack trace.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class BadPluginIT {
+    @TempDir
+    Path dir;
+    Path plugins;
+
+    @BeforeEach
+    void shippedPlugins() throws Exception {
+        plugins = Files.createDirectories(dir.resolve("plugins"));
+        try (Stream<Path> shipped = Files.list(Daemon.home().resolve("plugins"))) {
+            for (Path jar : shipped.filter(p -> p.toString().endsWith(".jar")).toList()) {
+                Files.copy(jar, plugins.resolve(jar.getFileName()));
+            }
+        }
+    }
+
+    /** A plugin jar {@code <id>.jar} holding {@code com.example.<cls>}, compiled from {@code source}. */
+    private void plugin(String id, String cls, String source) throws Exception {
+        PluginJar.write(plugins.resolve(id + ".jar"), PluginJar.manifest(id), PluginJar.compile(dir, cls, """
+                package com.example;
+                import io.metacluster.spi.*;
+                import java.util.List;
+                @org.pf4j.Extension
+                """ + source));
+    }
+
+    /** A config whose one listener has {@code block} (e.g. its verify block) on line 6; nothing listens on its ports. */
+    private Path config(String block) throws Exception {
+        Path config = dir.resolve("metacluster.yaml");
+        Files.writeString(config, DaemonProcessIT.ONE_REMOTE_CLUSTER.replace("clusters: [dc1]", "clusters: [dc1]\n    " + block));
+        return config;
+    }
+
+    /** Runs bin/metacluster with {@code args} and this test's plugins; its output, once it exited with {@code exit}. */
+    private String run(int exit, String... args) throws Exception {
+        String[] command = Stream.concat(Stream.of(Daemon.home().resolve("bin/metacluster").toString(), "--plugins",
+                plugins.toString()), Stream.of(args)).toArray(String[]::new);
+        String output = DaemonProcessIT.run(new ProcessBuilder(command).redirectErrorStream(true), exit);
+        assertThat(output).as("no stack trace").doesNotContain("\tat ", "Exception in thread");
+        return output;
+    }
+
+    /** {@code --check} and a start both refuse {@code config} with exit 2 and {@code message}. */
+    private void refusedAlike(Path config, String message) throws Exception {
+        assertThat(run(2, "--config", config.toString(), "--check")).contains(message);
+        assertThat(run(2, "--config", config.toString())).contains(message);
+    }
+
+    @Test
+    void aVerifyStrategyWhoseCreateThrowsIsRefusedWithTheLineAndTheJar() throws Exception {
+        plugin("unlicensed", "Unlicensed", """
+                public final class Unlicensed implements VerifyStrategy<NoConfig> {
+                    @Override public String name() { return "unlicensed"; }
+                    @Override public Class<NoConfig> configType() { return NoConfig.class; }
+                    @Override public ReadVerifier create(NoConfig config, VerifyContext context) {
+                        throw new IllegalStateException("no licence for listener " + context.listener());
+                    }
+                }
+                """);
+        Path config = config("verify: { strategy: unlicensed }");
+        refusedAlike(config, "metacluster: config refused: " + config + ":6: listeners[0].verify.strategy: the verify"
+                + " strategy com.example.Unlicensed of plugin unlicensed (unlicensed.jar) failed in create(): no licence"
+                + " for listener main");
+    }
+
+    @Test
+    void aReadStrategyWhoseCreateThrowsIsRefusedWithTheLineAndTheJar() throws Exception {
+        plugin("scarce", "Scarce", """
+                public final class Scarce implements ReadStrategy<NoConfig> {
+                    @Override public String name() { return "scarce"; }
+                    @Override public Class<NoConfig> configType() { return NoConfig.class; }
+                    @Override public ReadSelector create(NoConfig config) {
+                        throw new UnsupportedOperationException("out of tokens");
+                    }
+                }
+                """);
+        Path config = config("read: { strategy: scarce }");
+        refusedAlike(config, config + ":6: listeners[0].read.strategy: the read strategy com.example.Scarce of plugin"
+                + " scarce (scarce.jar) failed in create(): out of tokens");
+    }
+
+    @Test
+    void aVerifyStrategyThatWorksPassesTheCheck() throws Exception {
+        plugin("mirror", "Mirror", """
+                public final class Mirror implements VerifyStrategy<NoConfig> {
+                    @Override public String name() { return "mirror"; }
+                    @Override public Class<NoConfig> configType() { return NoConfig.class; }
+                    @Override public ReadVerifier create(NoConfig config, VerifyContext context) {
+                        context.metrics().counter("made").inc();
+                        return ReadVerifier.NONE;
+                    }
+                }
+                """);
+        Path config = config("verify: { strategy: mirror }");
+        assertThat(run(0, "--config", config.toString(), "--check")).contains("config OK");
+    }
+
+    @Test
+    void aNameThatThrowsIsRefusedNamingTheJar() throws Exception {
+        plugin("nameless", "Nameless", """
+                public final class Nameless implements WritePolicyFactory<NoConfig> {
+                    @Override public String name() { throw new IllegalStateException("name-boom"); }
+                    @Override public Class<NoConfig> configType() { return NoConfig.class; }
+                    @Override public WritePolicy create(NoConfig config) { return tally -> WritePolicy.Verdict.SUCCEEDED; }
+                }
+                """);
+        Path config = config("write: { policy: first }");
+        String message = "metacluster: cannot load plugins: the write policy com.example.Nameless of plugin nameless"
+                + " (nameless.jar) failed in name(): java.lang.IllegalStateException: name-boom";
+        refusedAlike(config, message);
+    }
+}

@@ -22,14 +22,14 @@ class DaemonProcessIT {
     @TempDir
     Path dir;
 
-    private ProcessBuilder metacluster(String... args) {
+    static ProcessBuilder metacluster(String... args) {
         String[] command = new String[args.length + 1];
         command[0] = Daemon.home().resolve("bin/metacluster").toString();
         System.arraycopy(args, 0, command, 1, args.length);
         return new ProcessBuilder(command).redirectErrorStream(true);
     }
 
-    private static String run(ProcessBuilder builder, int expectedExit) throws Exception {
+    static String run(ProcessBuilder builder, int expectedExit) throws Exception {
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -47,11 +47,8 @@ class TopIT {
                     admin: { bind: %s }
                     replay: { dir: %s }
                     listeners:
-                      - name: main
-                        protocol: redis
-                        bind: 127.0.0.1:%d
-                        clusters: [dc1, dc2]
-                        verify: { strategy: sampled, rate: 1.0 }
+                      - { name: main, protocol: redis, bind: "127.0.0.1:%d", clusters: [dc1, dc2],
+                          verify: { strategy: sampled, rate: 1.0 } }
                     clusters:
                       - { name: dc1, local: true, nodes: [%s] }
                       - { name: dc2, nodes: [%s] }

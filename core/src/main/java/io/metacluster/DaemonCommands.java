@@ -3,6 +3,7 @@ package io.metacluster;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -26,10 +27,11 @@ final class DaemonCommands {
                 description = "folder of plugin jars (default: plugins/ of the install)")
         Path plugins;
 
-        Main daemon(boolean check) {
+        /** The daemon with these files, else those given before the command ({@code metacluster -c F run}). */
+        Main daemon(Main parent, boolean check) {
             Main main = new Main();
-            main.config = config;
-            main.plugins = plugins;
+            main.config = config != null ? config : parent.config;
+            main.plugins = plugins != null ? plugins : parent.plugins;
             main.check = check;
             return main;
         }
@@ -40,6 +42,9 @@ final class DaemonCommands {
         @Mixin
         Files files;
 
+        @ParentCommand
+        Main parent;
+
         private final boolean check;
 
         StartUp(boolean check) {
@@ -48,7 +53,7 @@ final class DaemonCommands {
 
         @Override
         public Integer call() throws Exception {
-            return files.daemon(check).call();
+            return files.daemon(parent, check).call();
         }
     }
 

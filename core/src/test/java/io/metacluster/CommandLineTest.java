@@ -96,6 +96,8 @@ class CommandLineTest {
         assertThat(err()).isEqualTo(checked);
         assertThat(run("--config", config.toString(), "--plugins", plugins)).isEqualTo(2);
         assertThat(err()).isEqualTo(checked);
+        assertThat(run("--config", config.toString(), "--plugins", plugins, "check")).as("options before the command").isEqualTo(2);
+        assertThat(err()).isEqualTo(checked);
     }
 
     @Test

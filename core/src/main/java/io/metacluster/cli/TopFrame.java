@@ -10,13 +10,13 @@ import java.util.Map;
 
 /**
  * One screen of {@code top}, as plain text lines: per listener (connections, commands and errors
- * per second, verification), per cluster and node (state, requests per second, latency p50/p99,
- * replay depth, last error). Rates are taken between two samples; without a previous one they
+ * per second, verification), per cluster and node (state, requests per second, the cluster's
+ * errors per second, latency p50/p99, replay depth, last error). Rates are taken between two samples; without a previous one they
  * show as {@code -}.
  */
 final class TopFrame {
     private static final String LISTENER_ROW = "%-16s %7s %10s %8s %10s %10s %9s";
-    private static final String CLUSTER_ROW = "%-24s %-9s %10s %9s %9s %9s  %s";
+    private static final String CLUSTER_ROW = "%-24s %-9s %10s %8s %9s %9s %9s  %s";
 
     private final AdminClient.Sample previous;
     private final AdminClient.Sample current;
@@ -43,7 +43,7 @@ final class TopFrame {
                     count(prefix + ".verify.mismatch"), count(prefix + ".verify.repaired")));
         }
         lines.add("");
-        lines.add(String.format(Locale.ROOT, CLUSTER_ROW, "CLUSTER / NODE", "STATE", "OPS/S", "P50 ms", "P99 ms", "REPLAY", "LAST ERROR"));
+        lines.add(String.format(Locale.ROOT, CLUSTER_ROW, "CLUSTER / NODE", "STATE", "OPS/S", "ERR/S", "P50 ms", "P99 ms", "REPLAY", "LAST ERROR"));
         for (JsonNode cluster : current.clusters()) {
             String name = cluster.path("name").asText();
             String prefix = "cluster." + name;
@@ -52,14 +52,15 @@ final class TopFrame {
                 replay += node.path("replay-pending").asLong();
             }
             lines.add(String.format(Locale.ROOT, CLUSTER_ROW, name + (cluster.path("local").asBoolean() ? " (local)" : ""),
-                    cluster.path("healthy").asBoolean() ? "healthy" : "degraded", rate(prefix + ".requests"),
+                    cluster.path("healthy").asBoolean() ? "healthy" : "degraded", rate(prefix + ".requests"), rate(prefix + ".errors"),
                     millis(current.metric(quantile(prefix + ".latency", "0.5")) * 1000),
                     millis(current.metric(quantile(prefix + ".latency", "0.99")) * 1000), replay, ""));
             for (JsonNode node : cluster.path("nodes")) {
                 String address = node.path("address").asText();
                 String lastError = node.path("last-error").isTextual() ? node.path("last-error").asText() : "";
                 lines.add(String.format(Locale.ROOT, CLUSTER_ROW, "  " + address, node.path("up").asBoolean() ? "up" : "down",
-                        rate(prefix + ".node." + address + ".requests"), millis(node.path("latency-p50-ms").asDouble(Double.NaN)),
+                        // errors are counted per cluster only
+                        rate(prefix + ".node." + address + ".requests"), "", millis(node.path("latency-p50-ms").asDouble(Double.NaN)),
                         millis(node.path("latency-p99-ms").asDouble(Double.NaN)), node.path("replay-pending").asLong(), lastError));
             }
         }

@@ -38,19 +38,19 @@ class TopFrameTest {
         AdminClient.Sample before = sample(1_000_000_000L, Map.of(
                 "metacluster_listener_main_commands_read", 100.0, "metacluster_listener_main_commands_write", 50.0,
                 "metacluster_listener_main_errors_protocol", 1.0,
-                "metacluster_cluster_dc1_node_127_0_0_1_7001_requests", 1000.0));
+                "metacluster_cluster_dc1_node_127_0_0_1_7001_requests", 1000.0, "metacluster_cluster_dc1_errors_total", 4.0));
         AdminClient.Sample after = sample(3_000_000_000L, Map.of(
                 "metacluster_listener_main_commands_read", 500.0, "metacluster_listener_main_commands_write", 250.0,
                 "metacluster_listener_main_errors_protocol", 5.0, "metacluster_listener_main_connections", 7.0,
                 "metacluster_listener_main_verify_sampled_total", 30.0, "metacluster_listener_main_verify_mismatch_total", 2.0,
-                "metacluster_cluster_dc1_node_127_0_0_1_7001_requests", 5000.0,
+                "metacluster_cluster_dc1_node_127_0_0_1_7001_requests", 5000.0, "metacluster_cluster_dc1_errors_total", 10.0,
                 "metacluster_cluster_dc1_latency{quantile=\"0.99\"}", 0.0015));
 
         List<String> screen = TopFrame.render("title", before, after);
 
         assertThat(screen.get(0)).isEqualTo("title");
         assertThat(row(screen, "main")).containsExactly("main", "7", "300", "2", "30", "2", "-");
-        assertThat(row(screen, "dc1")).containsExactly("dc1", "(local)", "degraded", "-", "-", "1.500", "42");
+        assertThat(row(screen, "dc1")).containsExactly("dc1", "(local)", "degraded", "-", "3", "-", "1.500", "42");
         assertThat(row(screen, "127.0.0.1:7001")).containsExactly("127.0.0.1:7001", "up", "2000", "0.250", "1.500", "0");
         assertThat(row(screen, "127.0.0.1:7002")).containsExactly("127.0.0.1:7002", "down", "-", "0.000", "0.000", "42",
                 "connection", "refused");

@@ -140,6 +140,12 @@ class CommandLineTest {
     }
 
     @Test
+    void topWithoutATerminalAsksForOnce() {
+        assertThat(run("top", "--admin", "127.0.0.1:9")).isEqualTo(2);
+        assertThat(err()).contains("metacluster top: not a terminal; use --once for plain text");
+    }
+
+    @Test
     void usageErrorsExit2() {
         assertThat(run("check", "--no-such-option")).isEqualTo(2);
         assertThat(err()).contains("Unknown option");

@@ -67,7 +67,12 @@ public final class TopCommand implements Callable<Integer> {
 
     /** Redraws until q (or Ctrl-C); an unreadable endpoint is shown on screen and retried. */
     private int live(AdminClient client) throws IOException, InterruptedException {
-        try (Terminal terminal = TerminalBuilder.builder().system(true).build()) {
+        try (Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build()) {
+            if (terminal.getType().startsWith(Terminal.TYPE_DUMB)) {
+                // without a real terminal each redraw would be printed after the last one, for ever
+                System.err.println("metacluster top: not a terminal; use --once for plain text");
+                return 2;
+            }
             Attributes saved = terminal.enterRawMode();
             terminal.puts(Capability.enter_ca_mode);
             terminal.puts(Capability.cursor_invisible);

@@ -24,9 +24,9 @@ import java.util.concurrent.Callable;
  * interval apart, so that rates are real) and exits: 0, or 1 when the endpoint cannot be read.
  */
 @Command(name = "top", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = 2, exitCodeOnExecutionException = 1,
-        description = {"A live view of a running daemon, read from its admin endpoint (admin: { bind: ... } in its config):",
-                "per listener and per cluster and node: state, ops/s, latency p50/p99, replay depth, divergences. q quits.",
-                "The admin token, if any, is read from $METACLUSTER_ADMIN_TOKEN."})
+        description = {"A live view of a running daemon: per listener, cluster and node, state, ops/s, errors, latency, replay depth, divergences.",
+                "Read from its admin endpoint (admin: { bind: ... } in its config), the token, if any, from $METACLUSTER_ADMIN_TOKEN.",
+                "Redrawn every interval; q quits. --once prints one screen as plain text and exits (1 when the endpoint cannot be read)."})
 public final class TopCommand implements Callable<Integer> {
     @Option(names = {"-a", "--admin"}, paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9121",
             description = "the daemon's admin endpoint (default: ${DEFAULT-VALUE})")

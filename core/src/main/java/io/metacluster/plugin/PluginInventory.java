@@ -6,6 +6,7 @@ import org.pf4j.PluginWrapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -47,7 +48,7 @@ public record PluginInventory(Path dir, String spiVersion, List<Plugin> plugins,
                     plugins.add(new Plugin(plugin.getPluginPath().getFileName().toString(), plugin.getPluginId(),
                             plugin.getDescriptor().getVersion(), provided.getOrDefault(PluginHost.describe(plugin), List.of())));
                 }
-                plugins.sort(java.util.Comparator.comparing(Plugin::jar));
+                plugins.sort(Comparator.comparing(Plugin::jar));
                 return new PluginInventory(dir, spi, List.copyOf(plugins), provided.getOrDefault(PluginHost.BUILT_IN, List.of()),
                         List.of());
             } catch (RuntimeException e) {

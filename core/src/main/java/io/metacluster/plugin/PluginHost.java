@@ -126,7 +126,7 @@ public final class PluginHost implements AutoCloseable {
 
     private void logPlugins() {
         Map<String, List<String>> provided = provided();
-        for (PluginWrapper plugin : manager.getPlugins()) {
+        for (PluginWrapper plugin : plugins()) {
             List<String> names = provided.getOrDefault(describe(plugin), List.of());
             if (names.isEmpty()) {
                 log.warn("plugin {} {} ({}) provides no extension: its jar has no META-INF/extensions.idx (PF4J's annotation"

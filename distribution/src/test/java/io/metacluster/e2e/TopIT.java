@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import static io.metacluster.e2e.DaemonProcessIT.awaitPort;
 import static io.metacluster.e2e.DaemonProcessIT.metacluster;
@@ -60,11 +61,16 @@ class TopIT {
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong sent = new AtomicLong();
             Thread traffic = new Thread(() -> {
-                try (Jedis client = new Jedis("127.0.0.1", port)) {
-                    for (long i = 0; !stop.get(); i++) {
-                        client.set("k" + i % 100, "v" + i);
-                        client.get("k" + i % 100);
-                        sent.incrementAndGet();
+                for (long i = 0; !stop.get(); i++) {
+                    // a new connection after a failure: the traffic must go on while dc2 is stopped
+                    try (Jedis client = new Jedis("127.0.0.1", port)) {
+                        for (; !stop.get(); i++) {
+                            client.set("k" + i % 100, "v" + i);
+                            client.get("k" + i % 100);
+                            sent.incrementAndGet();
+                        }
+                    } catch (redis.clients.jedis.exceptions.JedisException e) {
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
                     }
                 }
             }, "traffic");

@@ -1,5 +1,8 @@
 package io.metacluster;
 
+import io.metacluster.cli.PluginsCommand;
+import io.metacluster.cli.TopCommand;
+import io.metacluster.cli.VersionCommand;
 import io.metacluster.config.ConfigException;
 import io.metacluster.config.ConfigLoader;
 import io.metacluster.config.Plan;
@@ -16,10 +19,15 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-/** The daemon's command line. Exit codes: 0 stopped cleanly, 1 could not start, 2 bad usage or config. */
+/**
+ * The daemon's command line: without a subcommand it runs the daemon (as {@code run} does).
+ * Exit codes: 0 stopped cleanly, 1 could not start, 2 bad usage or config.
+ */
 @Command(name = "metacluster", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A Redis and memcached proxy that writes to every cluster and reads from the local one.",
-        exitCodeOnInvalidInput = 2, exitCodeOnExecutionException = 1)
+        exitCodeOnInvalidInput = 2, exitCodeOnExecutionException = 1,
+        subcommands = {DaemonCommands.Run.class, DaemonCommands.Check.class, PluginsCommand.class, VersionCommand.class,
+                TopCommand.class})
 public final class Main implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
@@ -90,8 +98,7 @@ public final class Main implements Callable<Integer> {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String version = Main.class.getPackage().getImplementationVersion();
-            return new String[]{"metacluster " + (version == null ? "(development build)" : version)};
+            return VersionCommand.lines();
         }
     }
 }

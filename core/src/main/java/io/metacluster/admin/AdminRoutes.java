@@ -48,7 +48,7 @@ final class AdminRoutes {
 
     AdminRoutes(Engine engine) {
         this.engine = engine;
-        prometheus.register(new DropwizardCollector(engine.metrics(), "metacluster"));
+        prometheus.register(new DropwizardCollector(engine.metrics(), MetricNames.PREFIX));
         JvmMetrics.builder().register(prometheus);
     }
 

@@ -47,7 +47,7 @@ final class DropwizardCollector implements MultiCollector {
 
     /** {@code dropwizardName} as a valid Prometheus metric name under the prefix. */
     String prometheusName(String dropwizardName) {
-        return (prefix + "_" + dropwizardName).replaceAll("[^a-zA-Z0-9_]", "_").replaceAll("__+", "_");
+        return MetricNames.prometheus(prefix, dropwizardName);
     }
 
     @Override

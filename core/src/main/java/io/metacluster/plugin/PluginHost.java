@@ -27,6 +27,9 @@ import java.util.TreeMap;
 public final class PluginHost implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PluginHost.class);
 
+    /** The origin of the extensions the core ships itself. */
+    static final String BUILT_IN = "built in";
+
     private final PluginManager manager;
     private final Extensions<Protocol> protocols;
     private final Extensions<ReadStrategy<?>> readStrategies;
@@ -57,7 +60,7 @@ public final class PluginHost implements AutoCloseable {
         return plugin == null ? BUILT_IN : describe(plugin);
     }
 
-    private static String describe(PluginWrapper plugin) {
+    static String describe(PluginWrapper plugin) {
         return "plugin " + plugin.getPluginId() + " (" + plugin.getPluginPath().getFileName() + ")";
     }
 
@@ -78,6 +81,18 @@ public final class PluginHost implements AutoCloseable {
      * @throws IllegalStateException naming the jar, for a jar that cannot be used
      */
     public static PluginHost load(Path pluginsDir) {
+        PluginHost host = loadQuietly(pluginsDir);
+        host.logPlugins();
+        return host;
+    }
+
+    /** The version of the SPI this daemon offers plugins (a plugin's {@code Plugin-Requires} must accept it). */
+    public static String spiVersion() {
+        return SpiVersion.CURRENT;
+    }
+
+    /** {@link #load} without the log line per plugin, for a command that reports them itself. */
+    static PluginHost loadQuietly(Path pluginsDir) {
         if (!Files.isDirectory(pluginsDir)) {
             throw new IllegalArgumentException("plugins folder " + pluginsDir + " does not exist");
         }
@@ -94,17 +109,27 @@ public final class PluginHost implements AutoCloseable {
             manager.unloadPlugins();
             throw e;
         }
-        host.logPlugins();
         return host;
     }
 
-    private void logPlugins() {
+    /** What each origin ({@link #origin}: a plugin and its jar, or "built in") provides, as "kind name". */
+    Map<String, List<String>> provided() {
         Map<String, List<String>> provided = new TreeMap<>();
         for (Extensions<?> kind : List.of(protocols, readStrategies, writePolicies, verifyStrategies, topologies)) {
             kind.byName().forEach((name, extension) ->
                     provided.computeIfAbsent(origin(extension), o -> new ArrayList<>()).add(kind.kind() + " " + name));
         }
-        for (PluginWrapper plugin : manager.getPlugins()) {
+        return provided;
+    }
+
+    /** The plugins PF4J loaded. */
+    List<PluginWrapper> plugins() {
+        return manager == null ? List.of() : manager.getPlugins();
+    }
+
+    private void logPlugins() {
+        Map<String, List<String>> provided = provided();
+        for (PluginWrapper plugin : plugins()) {
             List<String> names = provided.getOrDefault(describe(plugin), List.of());
             if (names.isEmpty()) {
                 log.warn("plugin {} {} ({}) provides no extension: its jar has no META-INF/extensions.idx (PF4J's annotation"

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  */
 final class PluginJars {
     /** One plugin jar as its manifest describes it. */
-    record Jar(Path path, String id, String requires, List<String> dependencies) {
+    record Jar(Path path, String id, String version, String requires, List<String> dependencies) {
         String describe() {
             return path.getFileName() + (id == null ? "" : " (plugin " + id + ")");
         }
@@ -40,6 +40,15 @@ final class PluginJars {
      */
     static List<Jar> check(Path dir, String spiVersion, VersionManager versions) {
         List<String> problems = new ArrayList<>();
+        List<Jar> jars = read(dir, spiVersion, versions, problems);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException(String.join("\n  ", problems));
+        }
+        return jars;
+    }
+
+    /** The jars of {@code dir} whose manifest could be read; what is wrong with any jar is added to {@code problems}. */
+    static List<Jar> read(Path dir, String spiVersion, VersionManager versions, List<String> problems) {
         List<Jar> jars = new ArrayList<>();
         for (Path path : jarsIn(dir)) {
             Jar jar = read(path, problems);
@@ -67,9 +76,6 @@ final class PluginJars {
                     problems.add(jar.describe() + " depends on plugin '" + id + "' (Plugin-Dependencies), which is not in " + dir);
                 }
             }
-        }
-        if (!problems.isEmpty()) {
-            throw new IllegalStateException(String.join("\n  ", problems));
         }
         return jars;
     }
@@ -103,7 +109,7 @@ final class PluginJars {
             String dependencies = manifest.getValue("Plugin-Dependencies");
             List<String> ids = dependencies == null || dependencies.isBlank() ? List.of()
                     : Stream.of(dependencies.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-            return new Jar(path, id, manifest.getValue("Plugin-Requires"), ids);
+            return new Jar(path, id, version, manifest.getValue("Plugin-Requires"), ids);
         } catch (IOException e) {
             problems.add(path.getFileName() + " cannot be read as a jar: " + e.getMessage());
             return null;

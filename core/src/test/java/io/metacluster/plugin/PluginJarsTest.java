@@ -132,4 +132,29 @@ class PluginJarsTest {
         jar(plugins().resolve("b.jar"), manifest("b"), compile("Second", readStrategy("Second", "\"pinned\"")));
         assertRefused("two read strategies are named 'pinned': com.example.First of plugin a (a.jar) and com.example.Second of plugin b (b.jar)");
     }
+
+    @Test
+    void theInventoryNamesEachJarWithItsIdVersionAndExtensionsAndTheBuiltIns() throws Exception {
+        jar(plugins().resolve("pinned.jar"), manifest("pinned"), compile("Pinned", readStrategy("Pinned", "\"pinned\"")));
+        PluginInventory inventory = PluginInventory.of(plugins());
+        assertThat(inventory.refusals()).isEmpty();
+        assertThat(inventory.spiVersion()).isEqualTo(SpiVersion.CURRENT);
+        assertThat(inventory.plugins()).containsExactly(
+                new PluginInventory.Plugin("pinned.jar", "pinned", "1.0.0", java.util.List.of("read strategy pinned")));
+        assertThat(inventory.builtIns()).contains("write policy first", "topology hash-ring", "verify strategy none");
+    }
+
+    @Test
+    void theInventoryOfARefusedFolderListsTheJarsAndEveryRefusalAndLoadsNothing() throws Exception {
+        Map<String, byte[]> classes = compile("Pinned", readStrategy("Pinned", "\"pinned\""));
+        jar(plugins().resolve("pinned-1.0.jar"), manifest("pinned"), classes);
+        jar(plugins().resolve("pinned-1.1.jar"), manifest("pinned"), classes);
+        jar(plugins().resolve("anonymous.jar"), Map.of("Plugin-Version", "1.0.0"), classes);
+        PluginInventory inventory = PluginInventory.of(plugins());
+        assertThat(inventory.plugins()).extracting(PluginInventory.Plugin::jar).containsExactly("pinned-1.0.jar", "pinned-1.1.jar");
+        assertThat(inventory.plugins()).allSatisfy(plugin -> assertThat(plugin.provides()).isEmpty());
+        assertThat(inventory.refusals()).hasSize(2).anySatisfy(r -> assertThat(r).contains("anonymous.jar has no Plugin-Id"))
+                .anySatisfy(r -> assertThat(r).contains("pinned-1.0.jar and pinned-1.1.jar both have Plugin-Id 'pinned'"));
+        assertThat(PluginInventory.of(work.resolve("nowhere")).refusals()).singleElement().asString().contains("does not exist");
+    }
 }

@@ -22,7 +22,7 @@ class DaemonProcessIT {
     @TempDir
     Path dir;
 
-    private ProcessBuilder metacluster(String... args) {
+    static ProcessBuilder metacluster(String... args) {
         String[] command = new String[args.length + 1];
         command[0] = Daemon.home().resolve("bin/metacluster").toString();
         System.arraycopy(args, 0, command, 1, args.length);

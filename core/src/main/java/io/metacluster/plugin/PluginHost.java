@@ -27,9 +27,6 @@ import java.util.TreeMap;
 public final class PluginHost implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PluginHost.class);
 
-    /** The origin of the extensions the core ships itself. */
-    static final String BUILT_IN = "built in";
-
     private final PluginManager manager;
     private final Extensions<Protocol> protocols;
     private final Extensions<ReadStrategy<?>> readStrategies;

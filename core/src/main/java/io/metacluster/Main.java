@@ -4,6 +4,7 @@ import io.metacluster.config.ConfigException;
 import io.metacluster.config.ConfigLoader;
 import io.metacluster.config.Plan;
 import io.metacluster.engine.Engine;
+import io.metacluster.engine.Reloads;
 import io.metacluster.plugin.PluginHost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +70,7 @@ public final class Main implements Callable<Integer> {
                 System.err.println("metacluster: cannot start: " + e.getMessage());
                 return 1;
             }
+            Reloads.install(engine, () -> ConfigLoader.load(configFile, host), configFile.toString());
             awaitStopSignal();
             log.info("stopping");
             engine.close();

@@ -4,14 +4,23 @@ import io.metacluster.config.ClusterPlan;
 import io.metacluster.spi.Topology;
 import io.netty.handler.ssl.SslContext;
 
-/** One copy of the data: its nodes, how keys map to them, and its metrics. Shared by all listeners and loops. */
+/**
+ * One copy of the data: its nodes, how keys map to them, and its metrics. Shared by all listeners
+ * and loops. A config reload may change its nodes, topology and {@code local} flag
+ * ({@link #relayout}); its name, credentials and TLS stay.
+ */
 final class Cluster {
-    final ClusterPlan config;
-    final Topology topology;
-    final Node[] nodes;
+    /**
+     * What a reload replaces at once: a route reads it once, so that the node a topology picks is
+     * an index into the same nodes.
+     */
+    record Layout(ClusterPlan config, Topology topology, Node[] nodes) {
+    }
+
+    private volatile Layout layout;
     final ClusterMetrics metrics;
     /** Writes in flight by key, for read verification; {@code null} when no listener of the cluster verifies. */
-    WriteTracker writes;
+    volatile WriteTracker writes;
     /** TLS to the nodes, or {@code null}. */
     final SslContext tls;
     /** This cluster as seen from each event loop. */
@@ -20,16 +29,35 @@ final class Cluster {
     volatile long latencyNanos;
 
     Cluster(ClusterPlan config, ClusterMetrics metrics, int loops) {
-        this.config = config;
-        this.topology = config.topology();
+        this.layout = new Layout(config, config.topology(), new Node[config.nodes().size()]);
         this.metrics = metrics;
         this.tls = Tls.client(config.tls());
-        this.nodes = new Node[config.nodes().size()];
         this.perLoop = new LoopCluster[loops];
     }
 
+    Layout layout() {
+        return layout;
+    }
+
+    /** Replaces the layout (a config reload); {@code nodes} in the order of {@code config.nodes()}. */
+    void relayout(ClusterPlan config, Node[] nodes) {
+        layout = new Layout(config, config.topology(), nodes);
+    }
+
+    ClusterPlan config() {
+        return layout.config();
+    }
+
+    Topology topology() {
+        return layout.topology();
+    }
+
+    Node[] nodes() {
+        return layout.nodes();
+    }
+
     String name() {
-        return config.name();
+        return layout.config().name();
     }
 
     /** Takes a snapshot of the latency histogram, for {@link io.metacluster.spi.ClusterView#latencyNanos()}. */

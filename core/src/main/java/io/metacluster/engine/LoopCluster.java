@@ -28,12 +28,12 @@ final class LoopCluster implements ClusterView {
 
     @Override
     public boolean local() {
-        return cluster.config.local();
+        return cluster.config().local();
     }
 
     @Override
     public boolean healthy() {
-        for (Node node : cluster.nodes) {
+        for (Node node : cluster.nodes()) {
             if (!node.servesReads() || readyConnection(node.connections[loop][0], 0) == null) {
                 return false;
             }
@@ -62,6 +62,16 @@ final class LoopCluster implements ClusterView {
 
     /** Sends {@code command}, a part of a split request, to node {@code node}; a write the node misses is kept for replay. */
     void sendTo(int node, Command command, long clientId, ReplyListener listener, boolean write) {
+        Node[] nodes = cluster.nodes();
+        if (node >= nodes.length) {
+            // the split was computed over the nodes before a config reload removed some
+            listener.onFailure("cluster " + name() + " changed its nodes while the request was being split");
+            return;
+        }
+        send(nodes[node], command, clientId, listener, write);
+    }
+
+    private void send(Node node, Command command, long clientId, ReplyListener listener, boolean write) {
         NodeConnection connection = connection(node, command.lane(), clientId);
         if (write) {
             connection.write(command, listener);
@@ -71,11 +81,11 @@ final class LoopCluster implements ClusterView {
     }
 
     int nodeOfKey(Command command, int key) {
-        return cluster.topology.nodeOfKey(command, key);
+        return cluster.topology().nodeOfKey(command, key);
     }
 
     int nodeCount() {
-        return cluster.nodes.length;
+        return cluster.nodes().length;
     }
 
     /** Sends a client's write (kept for replay if its node cannot take it; see {@link NodeConnection#write}). */
@@ -85,21 +95,23 @@ final class LoopCluster implements ClusterView {
 
     /** To the node of the command's keys; a command over several nodes split by {@code splitter}, when given and able. */
     private void route(Command command, long clientId, ReplyListener listener, boolean write, ClientCodec splitter) {
-        int node = cluster.topology.nodeFor(command);
+        Cluster.Layout layout = cluster.layout();
+        Node[] nodes = layout.nodes();
+        int node = layout.topology().nodeFor(command);
         if (node != Topology.SPANS_NODES) {
-            sendTo(node, command, clientId, listener, write);
+            send(nodes[node], command, clientId, listener, write);
         } else if (splitter != null && command.keyCount() > 1 && command.kind() != CommandKind.CONDITIONAL_WRITE
                 && SplitRequest.send(command, this, splitter, clientId, listener, write)) {
             return;
-        } else if (write && command.keyCount() == 0 && cluster.nodes.length > 1) {
+        } else if (write && command.keyCount() == 0 && nodes.length > 1) {
             // FLUSHALL, flush_all, SCRIPT LOAD: every node must apply it, or the shards diverge;
             // a node that cannot take it now keeps it in its replay log, as for any write it misses
-            NodeGather gather = new NodeGather(cluster.nodes.length, listener, LoopCluster::firstReply, () -> { });
-            for (int i = 0; i < cluster.nodes.length; i++) {
-                connection(i, command.lane(), clientId).write(command, gather.member(i));
+            NodeGather gather = new NodeGather(nodes.length, listener, LoopCluster::firstReply, () -> { });
+            for (int i = 0; i < nodes.length; i++) {
+                connection(nodes[i], command.lane(), clientId).write(command, gather.member(i));
             }
         } else {
-            listener.onFailure("cluster " + name() + " has " + cluster.nodes.length + " nodes and " + command.name()
+            listener.onFailure("cluster " + name() + " has " + nodes.length + " nodes and " + command.name()
                     + (command.keyCount() == 0 ? " has no key to pick one by" : "'s keys are on different ones"));
         }
     }
@@ -110,8 +122,10 @@ final class LoopCluster implements ClusterView {
      * names are not keys; a PUBLISH reaches every node); {@code listener} hears of what comes back.
      */
     ChannelFuture connectPinned(Command command, long clientId, PinnedListener listener) {
-        int node = cluster.topology.nodeFor(command);
-        return connection(node == Topology.SPANS_NODES ? 0 : node, command.lane(), clientId).connectPinned(listener);
+        Cluster.Layout layout = cluster.layout();
+        int node = layout.topology().nodeFor(command);
+        return connection(layout.nodes()[node == Topology.SPANS_NODES ? 0 : node], command.lane(), clientId)
+                .connectPinned(listener);
     }
 
     /** The answer to a keyless write every node applied: the first node's reply. */
@@ -127,8 +141,8 @@ final class LoopCluster implements ClusterView {
      * {@code clientId}. A client always gets the same connection per node while it is up, which
      * keeps its writes in order.
      */
-    private NodeConnection connection(int node, int lane, long clientId) {
-        NodeConnection[] candidates = cluster.nodes[node].connections[loop][lane];
+    private NodeConnection connection(Node node, int lane, long clientId) {
+        NodeConnection[] candidates = node.connections[loop][lane];
         if (candidates.length == 1) {
             return candidates[0];
         }

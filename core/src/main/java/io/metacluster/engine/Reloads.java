@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Reloads the config file into the running engine, on {@code SIGHUP} and on the admin
@@ -75,6 +76,7 @@ public final class Reloads implements AutoCloseable {
     /** Reloads the file now; {@code trigger} (e.g. {@code SIGHUP}) is named in the log line. */
     public Outcome reload(String trigger) {
         synchronized (engine) {
+            long start = System.nanoTime();
             Plan next;
             try {
                 next = source.load();
@@ -96,7 +98,8 @@ public final class Reloads implements AutoCloseable {
             }
             ok.inc();
             String said = changes.isEmpty() ? "nothing changed" : String.join("; ", changes);
-            log.info("config reloaded from {} ({}): {}", file, trigger, said);
+            log.info("config reloaded from {} ({}) in {} ms: {}", file, trigger,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), said);
             return new Outcome(true, changes, said);
         }
     }

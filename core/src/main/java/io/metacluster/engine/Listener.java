@@ -202,7 +202,11 @@ final class Listener {
                 return writes == null ? 0 : writes.started(key);
             }
 
+            /** The engine's own view, also of a cluster a config reload has just taken out of the listener. */
             private LoopCluster own(ClusterView cluster) {
+                if (cluster instanceof LoopCluster loopCluster) {
+                    return loopCluster;
+                }
                 return clustersByLoop.values().iterator().next().stream().filter(c -> c.name().equals(cluster.name()))
                         .findFirst().orElseThrow(() -> new IllegalArgumentException("no cluster " + cluster.name()
                                 + " in listener " + config.name()));
@@ -219,8 +223,12 @@ final class Listener {
                 if (own == null) {
                     throw new IllegalStateException("VerifyContext.send must be called on one of the listener's event loops");
                 }
-                LoopCluster target = own.stream().filter(c -> c.name().equals(cluster.name())).findFirst()
-                        .orElseThrow(() -> new IllegalArgumentException("no cluster " + cluster.name() + " in listener " + config.name()));
+                LoopCluster target = own.stream().filter(c -> c.name().equals(cluster.name())).findFirst().orElse(null);
+                if (target == null) {
+                    // a check begun before a config reload took the cluster out of the listener
+                    handler.onFailure("cluster " + cluster.name() + " is no longer in listener " + config.name());
+                    return;
+                }
                 target.send(command, 0, new ReplyListener() {
                     @Override
                     public void onReply(ByteBuf reply, boolean error) {

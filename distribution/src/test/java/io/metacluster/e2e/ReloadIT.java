@@ -211,6 +211,41 @@ class ReloadIT {
     }
 
     @Test
+    void aNodeReplacedInAClusterIsDrainedWhileClientsKeepTheirConnections() throws Exception {
+        try (RedisServer replacement = RedisServer.start()) {
+            Traffic traffic = new Traffic(port, 4);
+            try {
+                Thread.sleep(1000);
+                Files.writeString(config, config("[dc1, dc2]", "").replace("nodes: [" + dc2.address() + "]",
+                        "nodes: [" + replacement.address() + "]"));
+                sighup();
+                String reloaded = awaitLog("config reloaded from", 1);
+                assertThat(reloaded).contains("cluster dc2 nodes [" + dc2.address() + "] -> [" + replacement.address() + "]");
+                long atReload = traffic.operations.get();
+                Thread.sleep(300); // writes sent to the old node just before the reload are still answered by it
+                try (Jedis direct = RedisBackends.direct(dc2)) {
+                    direct.flushAll();
+                }
+                Thread.sleep(1500);
+                traffic.stop();
+                assertThat(traffic.failures).as("clients that lost their connection or an answer").isEmpty();
+                assertThat(traffic.operations.get() - atReload).as("answers after the reload").isGreaterThan(100);
+            } finally {
+                traffic.stop();
+            }
+            try (Jedis client = new Jedis("127.0.0.1", port)) {
+                assertThat(client.set("marker", "after")).isEqualTo("OK");
+            }
+            Thread.sleep(200);
+            try (Jedis old = RedisBackends.direct(dc2); Jedis now = RedisBackends.direct(replacement)) {
+                assertThat(now.get("marker")).isEqualTo("after");
+                assertThat(old.dbSize()).as("the old node is no longer written to").isZero();
+            }
+            assertThat(admin("GET", "/clusters", null).body()).contains(replacement.address()).doesNotContain(dc2.address());
+        }
+    }
+
+    @Test
     void aRefusedConfigChangesNothingAndPostReloadAppliesAGoodOne() throws Exception {
         Files.writeString(config, config("[dc1, dc2]", "").replace("    protocol: redis", "    protocl: redis"));
         sighup();

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 
+import java.net.ConnectException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Live reload of the config of a daemon run as an operator runs it (bin/metacluster, its own
@@ -243,6 +246,24 @@ class ReloadIT {
             }
             assertThat(admin("GET", "/clusters", null).body()).contains(replacement.address()).doesNotContain(dc2.address());
         }
+    }
+
+    @Test
+    void aListenerMovedToAnotherAddressIsOpenedThereAndClosedHere() throws Exception {
+        int moved = FreePorts.find();
+        try (Socket old = new Socket("127.0.0.1", port)) {
+            old.setSoTimeout(10_000);
+            Files.writeString(config, config("[dc1, dc2]", "").replace("bind: 127.0.0.1:" + port, "bind: 127.0.0.1:" + moved));
+            HttpResponse<String> reloaded = admin("POST", "/reload", null);
+            assertThat(reloaded.statusCode()).as(reloaded.body()).isEqualTo(200);
+            assertThat(reloaded.body()).contains("listener main moved to redis on 127.0.0.1:" + moved);
+            try (Jedis client = new Jedis("127.0.0.1", moved)) {
+                assertThat(client.set("moved", "yes")).isEqualTo("OK");
+            }
+            assertThat(old.getInputStream().read()).as("the old listener's idle client is closed").isEqualTo(-1);
+        }
+        assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).as("nothing listens on the old address")
+                .isInstanceOf(ConnectException.class);
     }
 
     @Test

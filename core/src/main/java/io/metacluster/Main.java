@@ -4,7 +4,6 @@ import io.metacluster.config.ConfigException;
 import io.metacluster.config.ConfigLoader;
 import io.metacluster.config.Plan;
 import io.metacluster.engine.Engine;
-import io.metacluster.engine.Reloads;
 import io.metacluster.plugin.PluginHost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,12 +64,11 @@ public final class Main implements Callable<Integer> {
             }
             Engine engine;
             try {
-                engine = Engine.start(plan);
+                engine = Engine.start(plan, () -> ConfigLoader.load(configFile, host), configFile.toString());
             } catch (Engine.StartException e) {
                 System.err.println("metacluster: cannot start: " + e.getMessage());
                 return 1;
             }
-            Reloads.install(engine, () -> ConfigLoader.load(configFile, host), configFile.toString());
             awaitStopSignal();
             log.info("stopping");
             engine.close();

@@ -69,23 +69,41 @@ public final class Engine implements AutoCloseable {
      * @throws StartException when a listener cannot bind its address
      */
     public static Engine start(Plan plan) throws StartException, InterruptedException {
+        return start(plan, null, null);
+    }
+
+    /**
+     * {@link #start(Plan)}, reloadable from {@code source} (the config {@code file}) on SIGHUP
+     * and {@code POST /reload} ({@link Reloads}); the signal is caught before any port opens.
+     */
+    public static Engine start(Plan plan, Reloads.PlanSource source, String file) throws StartException, InterruptedException {
         Engine engine = new Engine(plan);
-        try {
-            engine.build(plan);
-            engine.connect(plan.backend());
-            engine.bind();
-            engine.jmx.start();
-            if (plan.admin() != null) {
-                engine.admin = AdminServer.start(engine, plan.admin());
-            }
-        } catch (UncheckedIOException e) {
-            engine.close(0);
-            throw new StartException(e.getMessage());
-        } catch (StartException | RuntimeException e) {
-            engine.close(0);
-            throw e;
+        // a reload (SIGHUP) that comes during start waits for it to finish
+        synchronized (engine) {
+            engine.startLocked(plan, source, file);
         }
         return engine;
+    }
+
+    private void startLocked(Plan plan, Reloads.PlanSource source, String file) throws StartException, InterruptedException {
+        try {
+            if (source != null) {
+                Reloads.install(this, source, file);
+            }
+            build(plan);
+            connect(plan.backend());
+            bind();
+            jmx.start();
+            if (plan.admin() != null) {
+                admin = AdminServer.start(this, plan.admin());
+            }
+        } catch (UncheckedIOException e) {
+            close(0);
+            throw new StartException(e.getMessage());
+        } catch (StartException | RuntimeException e) {
+            close(0);
+            throw e;
+        }
     }
 
     private void build(Plan plan) {

@@ -162,7 +162,7 @@ final class Reconfiguration {
             toClose.add(gone);
             changes.add("listener " + gone.name() + " removed from " + gone.config().bind());
         });
-        bindFirst(toBind, toClose, added, newNodes);
+        bindFirst(toBind, added, newNodes);
 
         for (Map.Entry<Cluster, Node[]> entry : layouts.entrySet()) {
             Cluster cluster = entry.getKey();
@@ -276,20 +276,21 @@ final class Reconfiguration {
      * Binds the new listeners whose address no running listener holds; if one cannot, undoes
      * what this reload made and refuses it.
      */
-    private void bindFirst(List<Listener> toBind, List<Listener> toClose, List<Cluster> added, List<Node> newNodes)
+    private void bindFirst(List<Listener> toBind, List<Cluster> added, List<Node> newNodes)
             throws Refused {
         Set<HostPort> held = new HashSet<>();
         engine.listeners().forEach(l -> held.add(l.config().bind()));
-        List<Listener> bound = new ArrayList<>();
         for (Listener listener : toBind) {
             if (held.contains(listener.config().bind())) {
                 continue;
             }
             try {
                 parts.bind(listener);
-                bound.add(listener);
             } catch (Engine.StartException e) {
-                bound.forEach(l -> parts.closeListener(l, 0, false));
+                for (Listener made : toBind) {
+                    boolean newName = engine.listeners().stream().noneMatch(l -> l.name().equals(made.name()));
+                    parts.closeListener(made, 0, newName);
+                }
                 parts.retire(newNodes, null);
                 added.forEach(cluster -> parts.retire(List.of(), cluster));
                 throw new Refused(e.getMessage());

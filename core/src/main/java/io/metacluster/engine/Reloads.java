@@ -58,9 +58,9 @@ public final class Reloads implements AutoCloseable {
 
     /**
      * Makes {@code engine} reloadable from {@code source} ({@code file} names it in log lines):
-     * on {@code SIGHUP} and on {@code POST /reload}.
+     * on {@code SIGHUP} and on {@code POST /reload}. Called by {@link Engine#start(Plan, PlanSource, String)}.
      */
-    public static Reloads install(Engine engine, PlanSource source, String file) {
+    static Reloads install(Engine engine, PlanSource source, String file) {
         Reloads reloads = new Reloads(engine, source, file);
         engine.reloads = reloads;
         Signal.handle(new Signal("HUP"), signal -> {

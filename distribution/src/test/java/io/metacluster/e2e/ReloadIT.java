@@ -10,6 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 
 import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -286,7 +288,23 @@ class ReloadIT {
         assertThat(threads.statusCode()).isEqualTo(422);
         assertThat(threads.body()).contains("cannot change while running", "io-threads: 2 -> 3");
 
+        Files.writeString(config, config("[dc1, dc2]", "").replace("{ name: dc2, nodes:", "{ name: dc2, password: p, nodes:"));
+        HttpResponse<String> password = admin("POST", "/reload", null);
+        assertThat(password.statusCode()).isEqualTo(422);
+        assertThat(password.body()).contains("clusters.dc2: its protocol, username, password, database or tls");
+
         int extra = FreePorts.find();
+        try (ServerSocket taken = new ServerSocket(extra, 1, InetAddress.getLoopbackAddress())) {
+            Files.writeString(config, config("[dc1, dc2]", """
+                      - { name: extra, protocol: redis, bind: 127.0.0.1:%d, clusters: [dc3] }
+                    """.formatted(extra)));
+            HttpResponse<String> busy = admin("POST", "/reload", null);
+            assertThat(busy.statusCode()).isEqualTo(422);
+            assertThat(busy.body()).contains("listener extra cannot bind 127.0.0.1:" + extra);
+        }
+        assertThat(admin("GET", "/clusters", null).body()).as("nothing changed").doesNotContain("\"dc3\"");
+        assertThat(admin("GET", "/config", null).body()).doesNotContain("extra");
+
         Files.writeString(config, config("[dc1, dc2]", """
                   - { name: extra, protocol: redis, bind: 127.0.0.1:%d, clusters: [dc3] }
                 """.formatted(extra)).replace("admin: { bind: 127.0.0.1:" + adminPort + " }",
@@ -304,6 +322,6 @@ class ReloadIT {
         assertThat(admin("GET", "/health", null).statusCode()).as("the new token is required").isEqualTo(401);
         assertThat(admin("GET", "/config", "s3cret").body()).contains("extra");
         String metrics = admin("GET", "/metrics", "s3cret").body();
-        assertThat(metrics).contains("metacluster_reload_ok 1.0", "metacluster_reload_refused 3.0");
+        assertThat(metrics).contains("metacluster_reload_ok 1.0", "metacluster_reload_refused 5.0");
     }
 }

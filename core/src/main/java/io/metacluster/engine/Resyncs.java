@@ -64,13 +64,16 @@ final class Resyncs implements AutoCloseable {
      * or undergoes a copy, or nothing can refill it.
      */
     Order byOperator(Node node) {
-        if (wanted.containsKey(node) || isRunning(node)) {
+        if (pending(node)) {
             return Order.ALREADY_PENDING;
         }
         return request(node, false) ? Order.STARTED : Order.IMPOSSIBLE;
     }
 
-    /** Whether {@code node} is waiting for a copy (queued, or its source not yet healthy) or being copied to. */
+    /**
+     * Whether {@code node} is waiting for a copy (queued, or its source not yet healthy) or being
+     * copied to: out of reads from the request until the copy is done.
+     */
     boolean pending(Node node) {
         return wanted.containsKey(node) || node.outOfSync;
     }
@@ -79,10 +82,6 @@ final class Resyncs implements AutoCloseable {
     Resync runningFor(Node node) {
         Resync now = running;
         return now != null && now.targetNode() == node ? now : null;
-    }
-
-    private boolean isRunning(Node node) {
-        return runningFor(node) != null;
     }
 
     /**

@@ -61,6 +61,8 @@ final class Assembly {
     /** Drains what a reload removed, off the reload's caller. */
     private final ExecutorService retiring = Executors.newSingleThreadExecutor(new DefaultThreadFactory("metacluster-retire", true));
     Resyncs resyncs;
+    /** Metric prefixes of the clusters and nodes being retired: one of the same name waits (see {@link #awaitRetired}). */
+    private final Set<String> retiringPrefixes = ConcurrentHashMap.newKeySet();
 
     Assembly(MetricRegistry metrics, List<EventLoop> loops, EventLoopGroup group, Transport transport,
              BackendConfig backend, ReplayConfig replay) {
@@ -79,6 +81,7 @@ final class Assembly {
 
     /** A cluster and its nodes (not yet connecting); {@code firstOutcome} counts down once per eager connection's first attempt. */
     Cluster cluster(ClusterPlan config, CountDownLatch firstOutcome) {
+        awaitRetired(MetricRegistry.name("cluster", config.name()));
         Cluster cluster = new Cluster(config, new ClusterMetrics(metrics, config.name()), loops.size());
         Node[] nodes = cluster.nodes();
         for (int n = 0; n < nodes.length; n++) {
@@ -93,6 +96,7 @@ final class Assembly {
 
     /** A node of {@code cluster} as {@code config} has it, with its connections (not yet started) and replay log. */
     Node node(Cluster cluster, ClusterPlan config, HostPort address, CountDownLatch firstOutcome) {
+        awaitRetired(MetricRegistry.name(cluster.metrics.prefix, "node", address.toString()));
         Protocol protocol = config.protocol();
         BackendSettings settings = new BackendSettings(config.name(), address.toString(), config.username(),
                 config.password(), config.database());
@@ -116,15 +120,18 @@ final class Assembly {
 
     /** Starts the eager connections of {@code node}. */
     static void connect(Node node) {
+        connectionsOf(node).stream().filter(NodeConnection::eager).forEach(NodeConnection::start);
+    }
+
+    /** Every connection of {@code node}: each event loop's, lane's and index's. */
+    private static List<NodeConnection> connectionsOf(Node node) {
+        List<NodeConnection> all = new ArrayList<>();
         for (NodeConnection[][] loop : node.connections) {
             for (NodeConnection[] lane : loop) {
-                for (NodeConnection connection : lane) {
-                    if (connection.eager()) {
-                        connection.start();
-                    }
-                }
+                all.addAll(List.of(lane));
             }
         }
+        return all;
     }
 
     private ReplayLog replayLog(Node node, Protocol protocol, Object protocolOptions) {
@@ -268,41 +275,63 @@ final class Assembly {
      */
     void retire(List<Node> nodes, Cluster cluster) {
         nodes.forEach(node -> node.retired = true);
+        List<String> prefixes = new ArrayList<>();
+        nodes.forEach(node -> prefixes.add(node.metrics.prefix));
+        if (cluster != null) {
+            prefixes.add(cluster.metrics.prefix);
+        }
+        retiringPrefixes.addAll(prefixes);
         retiring.execute(() -> {
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backend.requestTimeoutMs());
-            while (!nodes.stream().allMatch(Assembly::drained) && System.nanoTime() < deadline) {
-                sleep(DRAIN_POLL_MS);
-            }
-            for (Node node : nodes) {
-                for (NodeConnection[][] loop : node.connections) {
-                    for (NodeConnection[] lane : loop) {
-                        for (NodeConnection connection : lane) {
-                            connection.stop();
-                            connections.remove(connection);
-                        }
-                    }
-                }
-                node.replay.close();
-                replayLogs.remove(node.replay);
-                metrics.removeMatching(under(node.metrics.prefix));
-            }
-            if (cluster != null) {
-                metrics.removeMatching(under(cluster.metrics.prefix));
+            try {
+                takeApart(nodes, cluster);
+            } finally {
+                prefixes.forEach(retiringPrefixes::remove);
             }
         });
     }
 
-    private static boolean drained(Node node) {
-        for (NodeConnection[][] loop : node.connections) {
-            for (NodeConnection[] lane : loop) {
-                for (NodeConnection connection : lane) {
-                    if (!onLoop(connection.loop(), connection::drained)) {
-                        return false;
-                    }
-                }
-            }
+    private void takeApart(List<Node> nodes, Cluster cluster) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backend.requestTimeoutMs());
+        while (!nodes.stream().allMatch(Assembly::drained) && System.nanoTime() < deadline) {
+            sleep(DRAIN_POLL_MS);
         }
-        return true;
+        for (Node node : nodes) {
+            for (NodeConnection connection : connectionsOf(node)) {
+                connection.stop();
+                connections.remove(connection);
+            }
+            node.replay.close();
+            replayLogs.remove(node.replay);
+            metrics.removeMatching(under(node.metrics.prefix));
+        }
+        if (cluster != null) {
+            metrics.removeMatching(under(cluster.metrics.prefix));
+        }
+        try {
+            // the replay files are written out before a node of the same name reads them
+            replayIo.submit(() -> { }).get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception stopping) {
+            // the daemon is stopping: it writes the files out itself
+        }
+    }
+
+    /**
+     * Waits until the cluster or node of metric prefix {@code prefix} (or a node of that cluster)
+     * that a reload removed is taken apart: one added back under the same name must not have its
+     * metrics removed, nor share its replay file, with the old one.
+     */
+    private void awaitRetired(String prefix) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backend.requestTimeoutMs() + 2000L);
+        while (retiringPrefixes.stream().anyMatch(p -> p.equals(prefix) || p.startsWith(prefix + "."))
+                && System.nanoTime() < deadline) {
+            sleep(DRAIN_POLL_MS);
+        }
+    }
+
+    private static boolean drained(Node node) {
+        return connectionsOf(node).stream().allMatch(connection -> onLoop(connection.loop(), connection::drained));
     }
 
     /** Asks {@code question} on {@code loop}; an event loop that does not answer within a second counts as yes. */

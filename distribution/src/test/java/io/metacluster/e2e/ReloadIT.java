@@ -251,6 +251,36 @@ class ReloadIT {
     }
 
     @Test
+    void aClusterRemovedAndAddedBackReloadAfterReloadUnderTraffic() throws Exception {
+        Traffic traffic = new Traffic(port, 4);
+        try {
+            for (int i = 0; i < 6; i++) {
+                Files.writeString(config, config(i % 2 == 0 ? "[dc1, dc2, dc3]" : "[dc1, dc2]", ""));
+                HttpResponse<String> reloaded = admin("POST", "/reload", null);
+                assertThat(reloaded.statusCode()).as(reloaded.body()).isEqualTo(200);
+                assertThat(reloaded.body()).contains(i % 2 == 0 ? "cluster dc3 added" : "cluster dc3 removed");
+                Thread.sleep(200);
+            }
+            Files.writeString(config, config("[dc1, dc2, dc3]", ""));
+            assertThat(admin("POST", "/reload", null).statusCode()).isEqualTo(200);
+            Thread.sleep(500);
+            traffic.stop();
+            assertThat(traffic.failures).as("clients that lost their connection or an answer").isEmpty();
+        } finally {
+            traffic.stop();
+        }
+        try (Jedis client = new Jedis("127.0.0.1", port); Jedis d3 = RedisBackends.direct(dc3)) {
+            assertThat(client.set("marker", "last")).isEqualTo("OK");
+            Thread.sleep(200);
+            assertThat(d3.get("marker")).isEqualTo("last");
+        }
+        String metrics = admin("GET", "/metrics", null).body();
+        assertThat(metrics).as("the metrics of dc3 as added last, not taken by the retirement before")
+                .contains("metacluster_cluster_dc3_healthy 1.0", "metacluster_reload_ok 7.0");
+        assertThat(Files.readString(out).lines().filter(line -> line.contains("config reloaded")).count()).isEqualTo(7);
+    }
+
+    @Test
     void aListenerMovedToAnotherAddressIsOpenedThereAndClosedHere() throws Exception {
         int moved = FreePorts.find();
         try (Socket old = new Socket("127.0.0.1", port)) {

@@ -26,7 +26,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The running proxy: one group of event loops serving every listener, and on each loop one set
- * of backend connections to every node. Built from a {@link Plan}, the config already resolved.
+ * of backend connections to every node. Built from a {@link Plan}, the config already resolved;
+ * a config reload ({@link Reloads}, {@link Reconfiguration}) publishes new clusters, listeners
+ * and plan without stopping it.
  */
 public final class Engine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);

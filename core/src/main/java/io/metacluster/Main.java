@@ -72,7 +72,7 @@ public final class Main implements Callable<Integer> {
             }
             Engine engine;
             try {
-                engine = Engine.start(plan);
+                engine = Engine.start(plan, () -> ConfigLoader.load(configFile, host), configFile.toString());
             } catch (Engine.StartException e) {
                 System.err.println("metacluster: cannot start: " + e.getMessage());
                 return 1;

@@ -19,17 +19,42 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
-/** One admin HTTP connection: checks the token, then answers GETs of the known paths (404 for others, 405 for other methods). */
+/**
+ * One admin HTTP connection: checks the token, then answers GETs of {@link AdminRoutes#PATHS} and
+ * POSTs of {@link AdminActions} (404 for other paths, 405 for another method).
+ */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
 
-    private final AdminRoutes routes;
-    /** {@code Bearer <token>}, or {@code null} when no token is configured. */
-    private final byte[] expectedAuthorization;
+    /** The token every request must carry, shared by the connections; a config reload may change it. */
+    static final class Token {
+        /** {@code Bearer <token>}, or {@code null} when no token is configured. */
+        private volatile byte[] expectedAuthorization;
 
-    AdminHandler(AdminRoutes routes, String token) {
+        Token(String token) {
+            set(token);
+        }
+
+        void set(String token) {
+            expectedAuthorization = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        }
+
+        /** Constant-time: the time taken does not tell how much of a guessed token was right. */
+        boolean accepts(String authorization) {
+            byte[] expected = expectedAuthorization;
+            return expected == null || (authorization != null
+                    && MessageDigest.isEqual(expected, authorization.getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    private final AdminRoutes routes;
+    private final AdminActions actions;
+    private final Token token;
+
+    AdminHandler(AdminRoutes routes, AdminActions actions, Token token) {
         this.routes = routes;
-        this.expectedAuthorization = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        this.actions = actions;
+        this.token = token;
     }
 
     @Override
@@ -42,7 +67,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (response.status() == HttpResponseStatus.UNAUTHORIZED) {
             http.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
         } else if (response.status() == HttpResponseStatus.METHOD_NOT_ALLOWED) {
-            http.headers().set(HttpHeaderNames.ALLOW, "GET");
+            http.headers().set(HttpHeaderNames.ALLOW, AdminActions.handles(new QueryStringDecoder(request.uri()).path()) ? "POST" : "GET");
         }
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         if (keepAlive) {
@@ -54,28 +79,25 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private AdminRoutes.Response answer(FullHttpRequest request) {
-        if (!authorized(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+        if (!token.accepts(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
             return AdminRoutes.Response.text(HttpResponseStatus.UNAUTHORIZED, "a bearer token is needed\n");
         }
         String path = new QueryStringDecoder(request.uri()).path();
-        if (!AdminRoutes.PATHS.contains(path)) {
-            return AdminRoutes.Response.text(HttpResponseStatus.NOT_FOUND, "not found; paths: " + AdminRoutes.PATHS + "\n");
+        boolean action = AdminActions.handles(path);
+        if (!action && !AdminRoutes.PATHS.contains(path)) {
+            return AdminRoutes.Response.text(HttpResponseStatus.NOT_FOUND, "not found; paths: " + AdminRoutes.PATHS
+                    + ", POST " + AdminActions.PATHS + "\n");
         }
-        if (!request.method().equals(HttpMethod.GET)) {
-            return AdminRoutes.Response.text(HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET\n");
+        HttpMethod wanted = action ? HttpMethod.POST : HttpMethod.GET;
+        if (!request.method().equals(wanted)) {
+            return AdminRoutes.Response.text(HttpResponseStatus.METHOD_NOT_ALLOWED, "only " + wanted + "\n");
         }
         try {
-            return routes.get(path);
+            return action ? actions.post(path) : routes.get(path);
         } catch (RuntimeException e) {
             log.warn("admin endpoint: {} failed", path, e);
             return AdminRoutes.Response.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "failed: " + e + "\n");
         }
-    }
-
-    /** Constant-time: the time taken does not tell how much of a guessed token was right. */
-    private boolean authorized(String authorization) {
-        return expectedAuthorization == null || (authorization != null
-                && MessageDigest.isEqual(expectedAuthorization, authorization.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Override

@@ -89,8 +89,13 @@ final class AdminRoutes {
     }
 
     private static Response json(Object value) {
+        return json(HttpResponseStatus.OK, value);
+    }
+
+    /** {@code value} as JSON, kebab-case field names. */
+    static Response json(HttpResponseStatus status, Object value) {
         try {
-            return new Response(HttpResponseStatus.OK, JSON_TYPE, JSON.writeValueAsBytes(value));
+            return new Response(status, JSON_TYPE, JSON.writeValueAsBytes(value));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The admin HTTP endpoint of a running engine, on a thread of its own so that a scrape or a slow
  * admin client never holds an I/O thread of the proxy: {@code /health}, {@code /ready},
- * {@code /clusters}, {@code /config}, {@code /metrics} (see {@link AdminRoutes}).
+ * {@code /clusters}, {@code /config}, {@code /metrics} (see {@link AdminRoutes}); {@code POST /reload}
+ * and {@code POST /clusters/NAME[/nodes/HOST:PORT]/resync} (see {@link AdminActions}).
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
@@ -30,10 +31,12 @@ public final class AdminServer implements AutoCloseable {
 
     private final MultiThreadIoEventLoopGroup group;
     private final Channel channel;
+    private final AdminHandler.Token token;
 
-    private AdminServer(MultiThreadIoEventLoopGroup group, Channel channel) {
+    private AdminServer(MultiThreadIoEventLoopGroup group, Channel channel, AdminHandler.Token token) {
         this.group = group;
         this.channel = channel;
+        this.token = token;
     }
 
     /**
@@ -43,6 +46,8 @@ public final class AdminServer implements AutoCloseable {
      */
     public static AdminServer start(Engine engine, AdminConfig config) throws Engine.StartException {
         AdminRoutes routes = new AdminRoutes(engine);
+        AdminActions actions = new AdminActions(engine);
+        AdminHandler.Token token = new AdminHandler.Token(config.token());
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
                 new DefaultThreadFactory("metacluster-admin", true), NioIoHandler.newFactory());
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -52,14 +57,14 @@ public final class AdminServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast(new ReadTimeoutHandler(30, TimeUnit.SECONDS), new HttpServerCodec(),
-                                new HttpObjectAggregator(MAX_REQUEST_BYTES), new AdminHandler(routes, config.token()));
+                                new HttpObjectAggregator(MAX_REQUEST_BYTES), new AdminHandler(routes, actions, token));
                     }
                 });
         try {
             Channel channel = bootstrap.bind(config.bind().host(), config.bind().port()).sync().channel();
             log.info("admin endpoint on http://{}/ ({})", config.bind(),
                     config.token() == null ? "no token" : "bearer token required");
-            return new AdminServer(group, channel);
+            return new AdminServer(group, channel, token);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -67,6 +72,11 @@ public final class AdminServer implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new Engine.StartException("admin endpoint cannot bind " + config.bind() + ": " + e.getMessage());
         }
+    }
+
+    /** A reloaded config's token ({@code null}: none); for requests from now on. */
+    public void token(String token) {
+        this.token.set(token);
     }
 
     /** Where it is bound (useful when configured with port 0). */

@@ -2,7 +2,8 @@ package io.metacluster.config;
 
 /**
  * The admin HTTP endpoint ({@code /health}, {@code /ready}, {@code /clusters}, {@code /config},
- * {@code /metrics}); absent from the config, there is none.
+ * {@code /metrics}, {@code POST /reload}, {@code POST /clusters/NAME/resync}); absent from the
+ * config, there is none. A config reload may change the token, not the address.
  *
  * @param bind  where it listens; keep it on loopback or a management network
  * @param token when set, every request must carry {@code Authorization: Bearer <token>};

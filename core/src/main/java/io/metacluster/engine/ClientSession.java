@@ -56,7 +56,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         this.ctx = ctx;
         flow = new FlowControl(ctx.channel(), listener);
         replies = new ReplyQueue(ctx, flow, stateChanged);
-        requests = new RequestContext(listener, codec, id, listener.clustersOf(ctx.channel().eventLoop()), ctx, replies,
+        requests = new RequestContext(listener, codec, id, ctx, replies,
                 new Parking(), pool);
         if (!admission.enter(ctx.channel())) {
             log.debug("refusing client {}: max-clients reached", remoteAddress());

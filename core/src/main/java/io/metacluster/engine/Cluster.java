@@ -7,56 +7,86 @@ import io.netty.handler.ssl.SslContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.stream.IntStream;
 
 /**
- * One copy of the data: its nodes, how keys map to them, and its metrics. Shared by all listeners and loops.
+ * One copy of the data: its nodes, how keys map to them, and its metrics. Shared by all listeners
+ * and loops. A config reload may change its nodes, topology and {@code local} flag
+ * ({@link #relayout}); its name, credentials and TLS stay.
  *
  * <p>With {@code on-node-down: eject}, a node that goes down (or looks hung) leaves the ring:
- * {@link #routing} places its keys over the remaining nodes, and nothing is kept for it. When it
- * is reachable again it is flushed (it may hold values overwritten or deleted meanwhile on the
- * nodes that stood in for it), then rejoins. Ejections are cluster-wide, not per event loop, so
- * that every loop sends a key to the same node.
+ * the layout's {@code routing} places its keys over the remaining nodes, and nothing is kept for
+ * it. When it is reachable again it is flushed (it may hold values overwritten or deleted
+ * meanwhile on the nodes that stood in for it), then rejoins. Ejections are cluster-wide, not per
+ * event loop, so that every loop sends a key to the same node; they are kept by node, so a reload
+ * that keeps a node keeps it out.
  */
 final class Cluster {
     private static final Logger log = LoggerFactory.getLogger(Cluster.class);
 
-    final ClusterPlan config;
-    /** Where keys live with every node in: the configured placement. */
-    final Topology topology;
-    /** Where keys go now: {@link #topology} without the ejected nodes. */
-    volatile Topology routing;
-    final Node[] nodes;
+    /**
+     * What a reload or an ejection replaces at once: a route reads it once, so that the node a
+     * topology picks is an index into the same nodes.
+     *
+     * @param topology where keys live with every node in: the configured placement
+     * @param routing  where keys go now: {@code topology} without the ejected nodes
+     * @param members  the indexes of the nodes in the ring now: every node when all are ejected
+     *                 (none can serve then)
+     */
+    record Layout(ClusterPlan config, Topology topology, Node[] nodes, Topology routing, int[] members) {
+    }
+
+    private volatile Layout layout;
     final ClusterMetrics metrics;
     /** Writes in flight by key, for read verification; {@code null} when no listener of the cluster verifies. */
-    WriteTracker writes;
+    volatile WriteTracker writes;
     /** TLS to the nodes, or {@code null}. */
     final SslContext tls;
     /** This cluster as seen from each event loop. */
     final LoopCluster[] perLoop;
     /** {@link #metrics}' p99 latency as of the last {@link #refreshLatency}: a snapshot is too dear per read. */
     volatile long latencyNanos;
-    /** Indexes of the ejected nodes; guarded by {@code this}. */
-    private final BitSet ejected = new BitSet();
-    /** The nodes in the ring now, by index: every node when all are ejected (none can serve then). */
-    private volatile int[] members;
+    /** The ejected nodes; guarded by {@code this}. */
+    private final Set<Node> ejected = Collections.newSetFromMap(new IdentityHashMap<>());
 
     Cluster(ClusterPlan config, ClusterMetrics metrics, int loops) {
-        this.config = config;
-        this.topology = config.topology();
-        this.routing = topology;
+        Node[] nodes = new Node[config.nodes().size()];
+        this.layout = new Layout(config, config.topology(), nodes, config.topology(), allNodes(nodes.length));
         this.metrics = metrics;
         this.tls = Tls.client(config.tls());
-        this.nodes = new Node[config.nodes().size()];
         this.perLoop = new LoopCluster[loops];
-        this.members = allNodes();
         metrics.registry.gauge(metrics.prefix + ".nodes-ejected", () -> (Gauge<Integer>) this::ejectedCount);
     }
 
+    Layout layout() {
+        return layout;
+    }
+
+    /** Replaces the layout (a config reload); {@code nodes} in the order of {@code config.nodes()}. */
+    synchronized void relayout(ClusterPlan config, Node[] nodes) {
+        Layout next = new Layout(config, config.topology(), nodes, null, null);
+        ejected.removeIf(node -> !isMember(next, node));
+        layout = layoutOf(config, nodes);
+    }
+
+    ClusterPlan config() {
+        return layout.config();
+    }
+
+    Topology topology() {
+        return layout.topology();
+    }
+
+    Node[] nodes() {
+        return layout.nodes();
+    }
+
     String name() {
-        return config.name();
+        return layout.config().name();
     }
 
     /** Takes a snapshot of the latency histogram, for {@link io.metacluster.spi.ClusterView#latencyNanos()}. */
@@ -64,26 +94,18 @@ final class Cluster {
         latencyNanos = (long) metrics.latency.getSnapshot().get99thPercentile();
     }
 
-    /** The indexes of the nodes in the ring now. */
-    int[] membersNow() {
-        return members;
-    }
-
     /** {@code node} went down or looks hung ({@code why}): with {@code on-node-down: eject}, it leaves the ring. */
     void nodeDown(Node node, String why) {
-        if (!config.ejects()) {
-            return;
-        }
         int left;
         synchronized (this) {
-            int index = Arrays.asList(nodes).indexOf(node);
-            if (ejected.get(index)) {
+            Layout now = layout;
+            if (!now.config().ejects() || ejected.contains(node) || !isMember(now, node)) {
                 return;
             }
-            ejected.set(index);
+            ejected.add(node);
             node.replay.eject();
-            rebuild();
-            left = nodes.length - ejected.cardinality();
+            layout = layoutOf(now.config(), now.nodes());
+            left = now.nodes().length - ejected.size();
         }
         metrics.ejections.inc();
         log.warn("node {} ejected ({}): its keys go to the {} other nodes until it is back, then it is flushed"
@@ -93,8 +115,7 @@ final class Cluster {
     /** {@code node}, ejected, is reachable again and was flushed: its keys go back to it. */
     void rejoin(Node node) {
         synchronized (this) {
-            int index = Arrays.asList(nodes).indexOf(node);
-            if (!ejected.get(index)) {
+            if (!ejected.contains(node)) {
                 return;
             }
             if (!node.isUp()) {
@@ -102,8 +123,8 @@ final class Cluster {
                 node.replay.eject();
                 return;
             }
-            ejected.clear(index);
-            rebuild();
+            ejected.remove(node);
+            layout = layoutOf(layout.config(), layout.nodes());
         }
         metrics.rejoins.inc();
         log.info("node {} rejoined the ring, flushed: its keys are placed on it again", node);
@@ -111,26 +132,40 @@ final class Cluster {
 
     /** Whether {@code node} is out of the ring. */
     synchronized boolean isEjected(Node node) {
-        return ejected.get(Arrays.asList(nodes).indexOf(node));
+        return ejected.contains(node);
     }
 
     private synchronized int ejectedCount() {
-        return ejected.cardinality();
+        return ejected.size();
+    }
+
+    private static boolean isMember(Layout layout, Node node) {
+        for (Node each : layout.nodes()) {
+            if (each == node) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Holding the lock. */
-    private void rebuild() {
-        if (ejected.isEmpty() || ejected.cardinality() == nodes.length) {
-            // with every node out none can serve: the configured placement fails each request at its node
-            routing = topology;
-            members = allNodes();
-        } else {
-            routing = topology.without(ejected);
-            members = IntStream.range(0, nodes.length).filter(i -> !ejected.get(i)).toArray();
+    private Layout layoutOf(ClusterPlan config, Node[] nodes) {
+        Topology topology = config.topology();
+        BitSet out = new BitSet();
+        for (int i = 0; i < nodes.length; i++) {
+            if (ejected.contains(nodes[i])) {
+                out.set(i);
+            }
         }
+        if (out.isEmpty() || out.cardinality() == nodes.length) {
+            // with every node out none can serve: the configured placement fails each request at its node
+            return new Layout(config, topology, nodes, topology, allNodes(nodes.length));
+        }
+        int[] members = IntStream.range(0, nodes.length).filter(i -> !out.get(i)).toArray();
+        return new Layout(config, topology, nodes, topology.without(out), members);
     }
 
-    private int[] allNodes() {
-        return IntStream.range(0, nodes.length).toArray();
+    private static int[] allNodes(int count) {
+        return IntStream.range(0, count).toArray();
     }
 }

@@ -27,20 +27,24 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A configured listener: its protocol, strategies, limits, and its clusters as each event loop sees them. */
+/**
+ * A configured listener: its protocol, strategies, limits, and its clusters as each event loop
+ * sees them. A config reload replaces all but its name, protocol and address
+ * ({@link #reconfigure}); a request reads what it needs when it starts.
+ */
 final class Listener {
-    private final ListenerPlan config;
+    private volatile ListenerPlan config;
     private final Protocol protocol;
-    private final ReadSelector selector;
-    private final WritePolicy writePolicy;
+    private volatile ReadSelector selector;
+    private volatile WritePolicy writePolicy;
     private final ListenerMetrics metrics;
-    private final Map<EventLoop, List<LoopCluster>> clustersByLoop = new IdentityHashMap<>();
+    private volatile Map<EventLoop, List<LoopCluster>> clustersByLoop = new IdentityHashMap<>();
     private final AtomicInteger clients = new AtomicInteger();
-    private ReadVerifier verifier = ReadVerifier.NONE;
-    /** TLS for clients, or {@code null}. */
-    final SslContext tls;
-    /** The protocol's options for this listener. */
-    final Object protocolOptions;
+    private volatile ReadVerifier verifier = ReadVerifier.NONE;
+    /** TLS for clients, or {@code null}; for connections accepted from now on. */
+    volatile SslContext tls;
+    /** The protocol's options for this listener, for connections accepted from now on. */
+    volatile Object protocolOptions;
     Channel serverChannel;
     /** The client connections, for draining them at shutdown. */
     final ChannelGroup clientChannels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -61,6 +65,23 @@ final class Listener {
 
     void addLoop(EventLoop loop, List<LoopCluster> clusters) {
         clustersByLoop.put(loop, List.copyOf(clusters));
+    }
+
+    /**
+     * A reloaded config of the same name, protocol and address: what clients see changes for
+     * their next request (clusters, strategies, limits, auth) or, for what a connection takes
+     * when accepted (codec limits, TLS, protocol options, idle timeout), for new connections.
+     */
+    void reconfigure(ListenerPlan config, Map<EventLoop, List<LoopCluster>> clustersByLoop, ReadVerifier verifier) {
+        Map<EventLoop, List<LoopCluster>> copy = new IdentityHashMap<>();
+        clustersByLoop.forEach((loop, clusters) -> copy.put(loop, List.copyOf(clusters)));
+        this.clustersByLoop = copy;
+        this.selector = config.read();
+        this.writePolicy = config.write();
+        this.verifier = verifier;
+        this.tls = Tls.server(config.tls());
+        this.protocolOptions = config.protocolOptions();
+        this.config = config;
     }
 
     void verifier(ReadVerifier verifier) {
@@ -136,6 +157,7 @@ final class Listener {
 
             @Override
             public List<? extends ClusterView> clusters() {
+                Map<EventLoop, List<LoopCluster>> clustersByLoop = Listener.this.clustersByLoop;
                 for (Map.Entry<EventLoop, List<LoopCluster>> entry : clustersByLoop.entrySet()) {
                     if (entry.getKey().inEventLoop()) {
                         return entry.getValue();
@@ -180,7 +202,11 @@ final class Listener {
                 return writes == null ? 0 : writes.started(key);
             }
 
+            /** The engine's own view, also of a cluster a config reload has just taken out of the listener. */
             private LoopCluster own(ClusterView cluster) {
+                if (cluster instanceof LoopCluster loopCluster) {
+                    return loopCluster;
+                }
                 return clustersByLoop.values().iterator().next().stream().filter(c -> c.name().equals(cluster.name()))
                         .findFirst().orElseThrow(() -> new IllegalArgumentException("no cluster " + cluster.name()
                                 + " in listener " + config.name()));
@@ -189,7 +215,7 @@ final class Listener {
             @Override
             public void send(ClusterView cluster, Command command, ReplyHandler handler) {
                 List<LoopCluster> own = null;
-                for (Map.Entry<EventLoop, List<LoopCluster>> entry : clustersByLoop.entrySet()) {
+                for (Map.Entry<EventLoop, List<LoopCluster>> entry : Listener.this.clustersByLoop.entrySet()) {
                     if (entry.getKey().inEventLoop()) {
                         own = entry.getValue();
                     }
@@ -197,8 +223,12 @@ final class Listener {
                 if (own == null) {
                     throw new IllegalStateException("VerifyContext.send must be called on one of the listener's event loops");
                 }
-                LoopCluster target = own.stream().filter(c -> c.name().equals(cluster.name())).findFirst()
-                        .orElseThrow(() -> new IllegalArgumentException("no cluster " + cluster.name() + " in listener " + config.name()));
+                LoopCluster target = own.stream().filter(c -> c.name().equals(cluster.name())).findFirst().orElse(null);
+                if (target == null) {
+                    // a check begun before a config reload took the cluster out of the listener
+                    handler.onFailure("cluster " + cluster.name() + " is no longer in listener " + config.name());
+                    return;
+                }
                 target.send(command, 0, new ReplyListener() {
                     @Override
                     public void onReply(ByteBuf reply, boolean error) {

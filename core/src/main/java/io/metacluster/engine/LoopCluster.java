@@ -32,7 +32,7 @@ final class LoopCluster implements ClusterView {
 
     @Override
     public boolean local() {
-        return cluster.config.local();
+        return cluster.config().local();
     }
 
     /**
@@ -41,7 +41,7 @@ final class LoopCluster implements ClusterView {
      */
     @Override
     public boolean healthy() {
-        for (Node node : cluster.nodes) {
+        for (Node node : cluster.nodes()) {
             if (servesReads(node)) {
                 return true;
             }
@@ -51,7 +51,7 @@ final class LoopCluster implements ClusterView {
 
     /** Whether every node of the cluster serves reads from this loop: the cluster as a whole is healthy. */
     boolean whole() {
-        for (Node node : cluster.nodes) {
+        for (Node node : cluster.nodes()) {
             if (!servesReads(node)) {
                 return false;
             }
@@ -84,11 +84,20 @@ final class LoopCluster implements ClusterView {
 
     /** Sends {@code command}, a part of a split request, to node {@code node}; a write the node misses is kept for replay. */
     void sendTo(int node, Command command, long clientId, ReplyListener listener, boolean write) {
-        Node target = cluster.nodes[node];
-        if (!write && !target.servesReads()) {
+        Node[] nodes = cluster.nodes();
+        if (node >= nodes.length) {
+            // the split was computed over the nodes before a config reload removed some
+            listener.onFailure("cluster " + name() + " changed its nodes while the request was being split");
+            return;
+        }
+        send(nodes[node], command, clientId, listener, write);
+    }
+
+    private void send(Node node, Command command, long clientId, ReplyListener listener, boolean write) {
+        if (!write && !node.servesReads()) {
             // a node catching up must not be read, nor written to out of its replay order
-            listener.onFailure("node " + target.address + " of cluster " + name()
-                    + (target.isUp() ? " is catching up" : " is down"));
+            listener.onFailure("node " + node.address + " of cluster " + name()
+                    + (node.isUp() ? " is catching up" : " is down"));
             return;
         }
         NodeConnection connection = connection(node, command.lane(), clientId);
@@ -100,11 +109,11 @@ final class LoopCluster implements ClusterView {
     }
 
     int nodeOfKey(Command command, int key) {
-        return cluster.routing.nodeOfKey(command, key);
+        return cluster.layout().routing().nodeOfKey(command, key);
     }
 
     int nodeCount() {
-        return cluster.nodes.length;
+        return cluster.nodes().length;
     }
 
     /** Sends a client's write (kept for replay if its node cannot take it; see {@link NodeConnection#write}). */
@@ -114,23 +123,25 @@ final class LoopCluster implements ClusterView {
 
     /** To the node of the command's keys; a command over several nodes split by {@code splitter}, when given and able. */
     private void route(Command command, long clientId, ReplyListener listener, boolean write, ClientCodec splitter) {
-        int node = cluster.routing.nodeFor(command);
+        Cluster.Layout layout = cluster.layout();
+        Node[] nodes = layout.nodes();
+        int node = layout.routing().nodeFor(command);
         if (node != Topology.SPANS_NODES) {
-            sendTo(node, command, clientId, listener, write);
+            send(nodes[node], command, clientId, listener, write);
         } else if (splitter != null && command.keyCount() > 1 && command.kind() != CommandKind.CONDITIONAL_WRITE
                 && SplitRequest.send(command, this, splitter, clientId, listener, write)) {
             return;
-        } else if (write && command.keyCount() == 0 && cluster.nodes.length > 1) {
+        } else if (write && command.keyCount() == 0 && nodes.length > 1) {
             // FLUSHALL, flush_all, SCRIPT LOAD: every node must apply it, or the shards diverge;
             // a node that cannot take it now keeps it in its replay log, as for any write it misses;
             // an ejected node keeps nothing and is flushed before it rejoins
-            int[] members = cluster.membersNow();
+            int[] members = layout.members();
             NodeGather gather = new NodeGather(members.length, listener, LoopCluster::firstReply, () -> { });
             for (int i = 0; i < members.length; i++) {
-                connection(members[i], command.lane(), clientId).write(command, gather.member(i));
+                connection(nodes[members[i]], command.lane(), clientId).write(command, gather.member(i));
             }
         } else {
-            listener.onFailure("cluster " + name() + " has " + cluster.nodes.length + " nodes and " + command.name()
+            listener.onFailure("cluster " + name() + " has " + nodes.length + " nodes and " + command.name()
                     + (command.keyCount() == 0 ? " has no key to pick one by" : "'s keys are on different ones"));
         }
     }
@@ -146,12 +157,13 @@ final class LoopCluster implements ClusterView {
 
     /** Whether the node {@link #connectPinned} would pick for {@code command} serves reads from this loop. */
     boolean canPin(Command command) {
-        return servesReads(cluster.nodes[pinnedNode(command)]);
+        return servesReads(pinnedNode(command));
     }
 
-    private int pinnedNode(Command command) {
-        int node = cluster.routing.nodeFor(command);
-        return node == Topology.SPANS_NODES ? cluster.membersNow()[0] : node;
+    private Node pinnedNode(Command command) {
+        Cluster.Layout layout = cluster.layout();
+        int node = layout.routing().nodeFor(command);
+        return layout.nodes()[node == Topology.SPANS_NODES ? layout.members()[0] : node];
     }
 
     /** The answer to a keyless write every node applied: the first node's reply. */
@@ -167,8 +179,8 @@ final class LoopCluster implements ClusterView {
      * {@code clientId}. A client always gets the same connection per node while it is up, which
      * keeps its writes in order.
      */
-    private NodeConnection connection(int node, int lane, long clientId) {
-        NodeConnection[] candidates = cluster.nodes[node].connections[loop][lane];
+    private NodeConnection connection(Node node, int lane, long clientId) {
+        NodeConnection[] candidates = node.connections[loop][lane];
         if (candidates.length == 1) {
             return candidates[0];
         }

@@ -35,6 +35,8 @@ final class Node {
     Resyncs resyncs;
     /** The process last seen on a connection; {@code null} until one said. */
     private NodeIdentity identity;
+    /** Set when a config reload removed the node: a resync waiting for it gives up. */
+    volatile boolean retired;
     /** Set while the node waits for or undergoes a resync: no reads. */
     volatile boolean outOfSync;
     /**
@@ -126,7 +128,7 @@ final class Node {
     void connectionLost(String reason, boolean byUs) {
         if (ready.decrementAndGet() == 0 && !byUs) {
             markDown(reason);
-            identityUnchecked = cluster.config.protocol() != null && cluster.config.protocol().nodeSync() != null;
+            identityUnchecked = cluster.config().protocol() != null && cluster.config().protocol().nodeSync() != null;
             log.warn("node {} of cluster {} is down: {}", address, cluster.name(), reason);
         }
     }
@@ -170,7 +172,7 @@ final class Node {
     }
 
     private void restarted(NodeIdentity before, NodeIdentity now) {
-        if (cluster.config.ejects()) {
+        if (cluster.config().ejects()) {
             // it left the ring when it went down, and is flushed before it rejoins: a cache refills as written
             log.info("node {} was restarted ({} -> {}, up {} s)", this, before.id(), now.id(), now.uptimeSeconds());
         } else if (resyncs != null && resyncs.request(this, true)) {

@@ -116,6 +116,15 @@ final class NodeConnection {
         });
     }
 
+    EventLoop loop() {
+        return loop;
+    }
+
+    /** Whether nothing sent on it awaits a reply, nor waits to be sent. Called on its event loop. */
+    boolean drained() {
+        return inFlight.isEmpty() && (beforeFirstOutcome == null || beforeFirstOutcome.isEmpty());
+    }
+
     int connectTimeoutMs() {
         return config.connectTimeoutMs();
     }
@@ -217,7 +226,7 @@ final class NodeConnection {
                 channel = ch;
                 Cluster cluster = node.cluster;
                 if (cluster.tls != null) {
-                    ch.pipeline().addLast(Tls.clientHandler(cluster.tls, cluster.config.tls(), ch.alloc(),
+                    ch.pipeline().addLast(Tls.clientHandler(cluster.tls, cluster.config().tls(), ch.alloc(),
                             node.address.host(), node.address.port()));
                 }
                 codec = protocol.newBackendCodec(node.settings, lane);
@@ -257,7 +266,7 @@ final class NodeConnection {
             protected void initChannel(Channel ch) {
                 Cluster cluster = node.cluster;
                 if (cluster.tls != null) {
-                    ch.pipeline().addLast(Tls.clientHandler(cluster.tls, cluster.config.tls(), ch.alloc(),
+                    ch.pipeline().addLast(Tls.clientHandler(cluster.tls, cluster.config().tls(), ch.alloc(),
                             node.address.host(), node.address.port()));
                 }
                 ch.pipeline().addLast(reader.apply(protocol.newBackendCodec(node.settings, lane)));

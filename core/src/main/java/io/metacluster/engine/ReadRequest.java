@@ -17,6 +17,8 @@ final class ReadRequest extends Slot implements ReplyListener {
     private final RequestContext session;
     private Command command;
     private LoopCluster target;
+    /** The listener's clusters when the read started: {@link #tried} indexes them, whatever a reload changes meanwhile. */
+    private List<LoopCluster> clusters;
     private long tried;
     private boolean missRetried;
 
@@ -29,6 +31,7 @@ final class ReadRequest extends Slot implements ReplyListener {
         clear();
         this.command = command;
         target = null;
+        clusters = null;
         tried = 0;
         missRetried = false;
         return this;
@@ -42,7 +45,8 @@ final class ReadRequest extends Slot implements ReplyListener {
             finish();
             return;
         }
-        route(session.clusters(), null);
+        clusters = session.clusters();
+        route(clusters, null);
     }
 
     @Override
@@ -59,7 +63,7 @@ final class ReadRequest extends Slot implements ReplyListener {
             finish();
             return;
         }
-        tried |= 1L << session.indexOf(target);
+        tried |= 1L << session.indexOf(clusters, target);
         target.request(command, session.id(), this, session.codec(), false);
     }
 
@@ -73,7 +77,7 @@ final class ReadRequest extends Slot implements ReplyListener {
                 reply.release();
                 session.metrics().missFailovers.mark();
                 target = another;
-                tried |= 1L << session.indexOf(another);
+                tried |= 1L << session.indexOf(clusters, another);
                 another.request(command, session.id(), this, session.codec(), false);
                 return;
             }
@@ -83,7 +87,7 @@ final class ReadRequest extends Slot implements ReplyListener {
         } else if (!error) {
             Command followUp = session.codec().conditionalWrites().propagation(command, reply, session.alloc());
             if (followUp != null) {
-                Propagation.send(followUp, session.clusters(), target, session.id());
+                Propagation.send(followUp, clusters, target, session.id());
             }
         }
         session.answerFromBackend(this, command, reply);
@@ -111,7 +115,7 @@ final class ReadRequest extends Slot implements ReplyListener {
 
     private List<LoopCluster> untried() {
         List<LoopCluster> untried = new ArrayList<>();
-        List<LoopCluster> all = session.clusters();
+        List<LoopCluster> all = clusters;
         for (int i = 0; i < all.size(); i++) {
             if ((tried & (1L << i)) == 0) {
                 untried.add(all.get(i));

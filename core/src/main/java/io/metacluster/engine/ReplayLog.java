@@ -141,7 +141,7 @@ final class ReplayLog {
      * reads, until it answers a probe and catches up.
      */
     void suspect(String why) {
-        if (node.cluster.config.ejects()) {
+        if (node.cluster.config().ejects()) {
             node.cluster.nodeDown(node, "looks hung: " + why);
             return;
         }

@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +22,7 @@ final class RequestContext {
     private final Listener listener;
     private final ClientCodec codec;
     private final long id;
-    private final List<LoopCluster> clusters;
+    private final EventLoop loop;
     private final ChannelHandlerContext ctx;
     private final ReplyQueue replies;
     private final Parking parking;
@@ -29,12 +30,12 @@ final class RequestContext {
     /** The cluster of the client's last pinned connection: a conversation's effects go to every other one. */
     private LoopCluster pinnedTo;
 
-    RequestContext(Listener listener, ClientCodec codec, long id, List<LoopCluster> clusters, ChannelHandlerContext ctx,
+    RequestContext(Listener listener, ClientCodec codec, long id, ChannelHandlerContext ctx,
                    ReplyQueue replies, Parking parking, RequestPool pool) {
         this.listener = listener;
         this.codec = codec;
         this.id = id;
-        this.clusters = clusters;
+        this.loop = ctx.channel().eventLoop();
         this.ctx = ctx;
         this.replies = replies;
         this.parking = parking;
@@ -68,9 +69,12 @@ final class RequestContext {
         return ctx.alloc();
     }
 
-    /** The listener's clusters, in configuration order, as this client's event loop sees them. */
+    /**
+     * The listener's clusters, in configuration order, as this client's event loop sees them now:
+     * a request that needs them more than once keeps what it got (a config reload may change them).
+     */
     List<LoopCluster> clusters() {
-        return clusters;
+        return listener.clustersOf(loop);
     }
 
     /**
@@ -79,11 +83,11 @@ final class RequestContext {
      */
     LoopCluster select(Command command, List<LoopCluster> candidates) {
         ClusterView chosen = listener.selector().select(command, candidates);
-        return chosen == null ? null : clusters.get(indexOf(chosen));
+        return chosen == null ? null : candidates.get(indexOf(candidates, chosen));
     }
 
-    /** Where {@code cluster} stands in {@link #clusters()}: how a selector's choice maps back to the engine's cluster. */
-    int indexOf(ClusterView cluster) {
+    /** Where {@code cluster} stands in {@code clusters}: how a selector's choice maps back to the engine's cluster. */
+    int indexOf(List<LoopCluster> clusters, ClusterView cluster) {
         for (int i = 0; i < clusters.size(); i++) {
             if (clusters.get(i) == cluster) {
                 return i;
@@ -135,7 +139,7 @@ final class RequestContext {
      * would use; {@code null} when no cluster is up. See {@link PinnedMode}.
      */
     ChannelFuture connectPinned(Command first, PinnedListener listener) {
-        List<LoopCluster> candidates = clusters;
+        List<LoopCluster> candidates = clusters();
         LoopCluster target = select(first, candidates);
         while (target != null && !target.canPin(first)) {
             // a sharded cluster serving reads, but not from the node this command would pin to
@@ -149,6 +153,6 @@ final class RequestContext {
 
     /** A write that brings the other clusters to the state of the pinned one (owned from now on). See {@link PinnedMode}. */
     void propagateFromPinned(Command write) {
-        Propagation.send(write, clusters, pinnedTo, id);
+        Propagation.send(write, clusters(), pinnedTo, id);
     }
 }

@@ -39,23 +39,25 @@ final class Resync implements KeyCopy {
     private NodeLink targetLink;
     private Node sourceNode;
     private NodeLinkConnection secondSource;
-    private long startNanos;
+    private volatile long startNanos;
     private long lastProgressNanos;
-    private long walked;
-    private long skipped;
+    // written by the resync thread only, read by the admin endpoint
+    private volatile long walked;
+    private volatile long skipped;
 
     Resync(Node target, Cluster source, boolean keepExisting, ResyncConfig config, long linkTimeoutMs) {
         this.target = target;
-        this.targetIndex = Arrays.asList(target.cluster.nodes).indexOf(target);
+        this.targetIndex = Arrays.asList(target.cluster.nodes()).indexOf(target);
         this.source = source;
         this.keepExisting = keepExisting;
         this.config = config;
         this.linkTimeoutMs = linkTimeoutMs;
         this.metrics = target.cluster.metrics;
+        this.startNanos = System.nanoTime();
     }
 
     void run() throws IOException, InterruptedException {
-        NodeSync sync = target.cluster.config.protocol().nodeSync();
+        NodeSync sync = target.cluster.config().protocol().nodeSync();
         startNanos = System.nanoTime();
         lastProgressNanos = startNanos;
         metrics.resyncsStarted.inc();
@@ -63,7 +65,7 @@ final class Resync implements KeyCopy {
                 config.keysPerSecond(), keepExisting ? "keeping the" : "replacing the");
         target.writtenDuringResync = ConcurrentHashMap.newKeySet();
         try {
-            for (Node from : source.nodes) {
+            for (Node from : source.nodes()) {
                 try (NodeLinkConnection in = NodeLinkConnection.open(from.connections[0][0][0], linkTimeoutMs);
                      NodeLinkConnection out = NodeLinkConnection.open(target.connections[0][0][0], linkTimeoutMs)) {
                     sourceLink = in;
@@ -83,6 +85,16 @@ final class Resync implements KeyCopy {
         metrics.resyncsCompleted.inc();
         log.info("resync of node {} from cluster {} done: {} keys copied, {} left alone, in {} s", target, source.name(),
                 walked - skipped, skipped, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startNanos));
+    }
+
+    Node targetNode() {
+        return target;
+    }
+
+    /** Where the copy stands, for an operator. */
+    ClusterStatus.ResyncProgress progress() {
+        return new ClusterStatus.ResyncProgress("copying", source.name(), walked, skipped,
+                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startNanos));
     }
 
     @Override
@@ -112,7 +124,7 @@ final class Resync implements KeyCopy {
     public boolean wants(ByteBuf key) {
         boolean wanted = isTargets(key) && !target.writtenDuringResync.contains(ByteBuffer.wrap(ByteBufUtil.getBytes(key)));
         if (!wanted) {
-            skipped++;
+            skipped = skipped + 1;
             metrics.resyncKeysSkipped.inc();
         }
         return wanted;
@@ -120,12 +132,12 @@ final class Resync implements KeyCopy {
 
     /** Whether the target node holds {@code key} in its cluster's topology. */
     private boolean isTargets(ByteBuf key) {
-        if (target.cluster.nodes.length == 1) {
+        if (target.cluster.nodes().length == 1) {
             return true;
         }
         Command probe = Command.of(key.retainedSlice(), "RESYNC", CommandKind.READ, 0, key.readableBytes(), null, 0);
         try {
-            return target.cluster.topology.nodeFor(probe) == targetIndex;
+            return target.cluster.topology().nodeFor(probe) == targetIndex;
         } finally {
             probe.release();
         }
@@ -138,7 +150,7 @@ final class Resync implements KeyCopy {
 
     @Override
     public void copied(int keys) throws InterruptedException {
-        walked += keys;
+        walked = walked + keys;
         metrics.resyncKeysWalked.inc(keys);
         long now = System.nanoTime();
         if (now - lastProgressNanos >= PROGRESS_EVERY_NANOS) {

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 
 /**
  * Refills nodes that lost writes, one at a time, on a thread of their own: a node that was
@@ -27,22 +28,60 @@ final class Resyncs implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Resyncs.class);
     private static final long RETRY_MS = 5000;
 
-    private final ResyncConfig config;
+    /** Replaced by a config reload, as are {@link #peers}; the copy under way keeps the rate it started with. */
+    private volatile ResyncConfig config;
     private final long linkTimeoutMs;
     /** For each cluster, those it can be refilled from: the others of its listeners, by name. */
-    private final Map<String, List<String>> peers;
-    /** The engine's clusters by name (filled once they are built). */
-    private final Map<String, Cluster> clusters;
+    private volatile Map<String, List<String>> peers;
+    /** The engine's clusters by name, as of now (a reload replaces the map). */
+    private final Supplier<Map<String, Cluster>> clusters;
+    /** The copy under way, or {@code null}: its progress is shown on the admin endpoint. */
+    private volatile Resync running;
     /** Nodes waiting for a resync, with whether what they hold must be kept (true only if every request said so). */
     private final Map<Node, Boolean> wanted = new ConcurrentHashMap<>();
     private final ExecutorService thread = Executors.newSingleThreadExecutor(new DefaultThreadFactory("metacluster-resync", true));
     private volatile boolean closed;
 
-    Resyncs(ResyncConfig config, long linkTimeoutMs, Map<String, List<String>> peers, Map<String, Cluster> clusters) {
+    Resyncs(ResyncConfig config, long linkTimeoutMs, Map<String, List<String>> peers, Supplier<Map<String, Cluster>> clusters) {
         this.config = config;
         this.linkTimeoutMs = linkTimeoutMs;
-        this.peers = peers;
+        this.peers = Map.copyOf(peers);
         this.clusters = clusters;
+    }
+
+    /** A reloaded config: the rate of later copies, and which clusters each can be refilled from. */
+    void reconfigure(ResyncConfig config, Map<String, List<String>> peers) {
+        this.config = config;
+        this.peers = Map.copyOf(peers);
+    }
+
+    /** What an operator's request for a node led to. */
+    enum Order { STARTED, ALREADY_PENDING, IMPOSSIBLE }
+
+    /**
+     * An operator's request: {@code node} leaves reads and is refilled, its keys replaced by the
+     * source's (those written through the proxy meanwhile excepted), unless it already waits for
+     * or undergoes a copy, or nothing can refill it.
+     */
+    Order byOperator(Node node) {
+        if (pending(node)) {
+            return Order.ALREADY_PENDING;
+        }
+        return request(node, false) ? Order.STARTED : Order.IMPOSSIBLE;
+    }
+
+    /**
+     * Whether {@code node} is waiting for a copy (queued, or its source not yet healthy) or being
+     * copied to: out of reads from the request until the copy is done.
+     */
+    boolean pending(Node node) {
+        return wanted.containsKey(node) || node.outOfSync;
+    }
+
+    /** The copy to {@code node} under way, or {@code null}. */
+    Resync runningFor(Node node) {
+        Resync now = running;
+        return now != null && now.targetNode() == node ? now : null;
     }
 
     /**
@@ -53,7 +92,7 @@ final class Resyncs implements AutoCloseable {
      *         listener with it, or its protocol cannot copy)
      */
     boolean request(Node node, boolean keepExisting) {
-        if (closed || node.cluster.config.protocol().nodeSync() == null
+        if (closed || node.cluster.config().protocol() == null || node.cluster.config().protocol().nodeSync() == null
                 || peers.getOrDefault(node.cluster.name(), List.of()).isEmpty()) {
             return false;
         }
@@ -81,6 +120,10 @@ final class Resyncs implements AutoCloseable {
         boolean waitingSaid = false;
         try {
             while (!closed) {
+                if (node.retired) {
+                    wanted.remove(node);
+                    return;
+                }
                 Cluster source = healthySource(node);
                 if (source == null && everyPeerOutOfSync(node)) {
                     // all restarted (or overflowed) alike: none holds more than this node, and waiting would keep them all out
@@ -101,13 +144,17 @@ final class Resyncs implements AutoCloseable {
                 // asked again while it waited (an overflow, then the restart): one copy serves both
                 Boolean again = wanted.remove(node);
                 keepExisting &= again == null || again;
+                Resync copy = new Resync(node, source, keepExisting, config, linkTimeoutMs);
+                running = copy;
                 try {
-                    new Resync(node, source, keepExisting, config, linkTimeoutMs).run();
+                    copy.run();
                     break;
                 } catch (IOException e) {
                     log.warn("resync of node {} from cluster {} broke off: {}; starting over in {} s", node, source.name(),
                             e.getMessage(), RETRY_MS / 1000);
                     Thread.sleep(RETRY_MS);
+                } finally {
+                    running = null;
                 }
             }
         } catch (InterruptedException e) {
@@ -122,7 +169,7 @@ final class Resyncs implements AutoCloseable {
     /** The first cluster {@code node} can be copied from whose nodes are all up and serving reads. */
     private Cluster healthySource(Node node) {
         for (String name : peers.getOrDefault(node.cluster.name(), List.of())) {
-            Cluster peer = clusters.get(name);
+            Cluster peer = clusters.get().get(name);
             if (peer != null && isHealthy(peer)) {
                 return peer;
             }
@@ -133,8 +180,8 @@ final class Resyncs implements AutoCloseable {
     /** Whether every cluster {@code node} could be copied from has a node waiting for a resync itself. */
     private boolean everyPeerOutOfSync(Node node) {
         for (String name : peers.getOrDefault(node.cluster.name(), List.of())) {
-            Cluster peer = clusters.get(name);
-            if (peer == null || Arrays.stream(peer.nodes).noneMatch(n -> n.outOfSync)) {
+            Cluster peer = clusters.get().get(name);
+            if (peer == null || Arrays.stream(peer.nodes()).noneMatch(n -> n.outOfSync)) {
                 return false;
             }
         }
@@ -142,7 +189,7 @@ final class Resyncs implements AutoCloseable {
     }
 
     private static boolean isHealthy(Cluster cluster) {
-        for (Node node : cluster.nodes) {
+        for (Node node : cluster.nodes()) {
             if (!node.isUp() || !node.servesReads()) {
                 return false;
             }

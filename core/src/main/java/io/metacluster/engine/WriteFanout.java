@@ -13,8 +13,12 @@ import java.util.List;
  */
 final class WriteFanout extends Slot implements WriteTally {
     private final ClientSession session;
-    /** One per cluster of the session, in its order; reused with the fan-out. */
-    private final Member[] members;
+    /** The listener's clusters {@link #members} were made for; a config reload gives new ones. */
+    private List<LoopCluster> targets;
+    /** One per cluster of {@link #targets}, in its order; reused with the fan-out. */
+    private Member[] members;
+    /** The listener's write policy when the write started: a reload does not change it midway. */
+    private WritePolicy policy;
     private Command command;
     private int clusters;
     private int localClusters;
@@ -30,16 +34,20 @@ final class WriteFanout extends Slot implements WriteTally {
 
     WriteFanout(ClientSession session) {
         this.session = session;
-        List<LoopCluster> targets = session.clusters();
-        members = new Member[targets.size()];
-        for (int i = 0; i < members.length; i++) {
-            members[i] = new Member(targets.get(i));
-        }
     }
 
     /** Takes {@code command} as a new request (a new or a reused object). */
     WriteFanout of(Command command) {
         clear();
+        List<LoopCluster> now = session.clusters();
+        if (now != targets) {
+            targets = now;
+            members = new Member[now.size()];
+            for (int i = 0; i < members.length; i++) {
+                members[i] = new Member(now.get(i));
+            }
+        }
+        policy = session.listener().writePolicy();
         this.command = command;
         clusters = members.length;
         outstanding = clusters;
@@ -99,7 +107,7 @@ final class WriteFanout extends Slot implements WriteTally {
     private void settle() {
         outstanding--;
         if (!decided) {
-            WritePolicy.Verdict verdict = session.listener().writePolicy().judge(this);
+            WritePolicy.Verdict verdict = policy.judge(this);
             if (verdict == WritePolicy.Verdict.SUCCEEDED) {
                 decided = true;
                 ByteBuf reply = firstSuccess;

@@ -101,7 +101,7 @@ final class EmbeddedEngine implements AutoCloseable {
                 }
             }
             node.replay = new ReplayLog(node, replay, null, protocol, null);
-            cluster.nodes[n] = node;
+            cluster.nodes()[n] = node;
         }
         cluster.perLoop[0] = new LoopCluster(cluster, 0);
         clusters.add(cluster);
@@ -205,7 +205,7 @@ final class EmbeddedEngine implements AutoCloseable {
 
     /** The connection to the first node of {@code cluster}. */
     EmbeddedSocketChannel backend(Cluster cluster) {
-        return backend(cluster.nodes[0]);
+        return backend(cluster.nodes()[0]);
     }
 
     /** The client sends {@code lines}, each a request without its {@code \r\n}. */
@@ -277,7 +277,7 @@ final class EmbeddedEngine implements AutoCloseable {
         }
         run();
         for (Cluster cluster : clusters) {
-            for (Node node : cluster.nodes) {
+            for (Node node : cluster.nodes()) {
                 node.replay.close();
             }
         }

@@ -66,7 +66,7 @@ class ReplayLogTest {
 
     /** The node under test: the one node of a cluster whose replay log is {@code config}. */
     private Node node(ReplayConfig config) {
-        return engine.cluster("dc2", false, 1, config, 1).nodes[0];
+        return engine.cluster("dc2", false, 1, config, 1).nodes()[0];
     }
 
     private Node node() {
@@ -224,7 +224,7 @@ class ReplayLogTest {
     void aReplayOverTwoLanesSendsEachRunOfALaneOnceThePreviousRunWasAcknowledged() {
         // across the lanes (memcached text and binary connections) the order holds only that way
         try (EmbeddedEngine lanes = new EmbeddedEngine(LineProtocol.withHelloAndTwoLanes())) {
-            Node node = lanes.cluster("dc2", false, 1, EmbeddedEngine.MEMORY_REPLAY, 1).nodes[0];
+            Node node = lanes.cluster("dc2", false, 1, EmbeddedEngine.MEMORY_REPLAY, 1).nodes()[0];
             record(lanes, node, "SET a 1", "SET b 2", "SET2 c 3", "SET d 4");
             lanes.connect(node);
             EmbeddedSocketChannel lane0 = lanes.backends(node).get(0);
@@ -394,7 +394,7 @@ class ReplayLogTest {
     }
 
     private TwoConnections twoConnectionsTheOtherLost() {
-        Node node = engine.cluster("dc2", false, 1, EmbeddedEngine.MEMORY_REPLAY, 2).nodes[0];
+        Node node = engine.cluster("dc2", false, 1, EmbeddedEngine.MEMORY_REPLAY, 2).nodes()[0];
         engine.connect(node);
         Listener listener = engine.listener("first", node.cluster);
         EmbeddedChannel one = engine.client(listener);

@@ -22,7 +22,7 @@ class RequestPoolTest {
     RequestPoolTest() {
         Listener listener = Clients.listener(Clients.limits(0, 0, 0), null);
         ReplyQueue replies = new ReplyQueue(client.pipeline().firstContext(), new FlowControl(client, listener), () -> { });
-        context = new RequestContext(listener, new InlineRedisProtocol.Codec(), 1, List.of(), client.pipeline().firstContext(),
+        context = new RequestContext(listener, new InlineRedisProtocol.Codec(), 1, client.pipeline().firstContext(),
                 replies, new Parking(), pool);
     }
 

@@ -26,18 +26,18 @@ class SplitRequestTest {
     private EmbeddedChannel client(boolean connectAll) {
         for (int node = 0; node < 3; node++) {
             if (connectAll || node != 1) {
-                engine.connect(shards.nodes[node]);
+                engine.connect(shards.nodes()[node]);
             }
         }
         return engine.client(engine.listener("first", shards));
     }
 
     private String sentTo(int node) {
-        return sent(engine.backend(shards.nodes[node]));
+        return sent(engine.backend(shards.nodes()[node]));
     }
 
     private void reply(int node, String... lines) {
-        engine.reply(engine.backend(shards.nodes[node]), lines);
+        engine.reply(engine.backend(shards.nodes()[node]), lines);
     }
 
     @Test
@@ -78,7 +78,7 @@ class SplitRequestTest {
     void aReadWhosePartIsLostFailsAsAWhole() {
         EmbeddedChannel client = client(true);
         engine.send(client, "MGET a0 b1");
-        engine.backend(shards.nodes[1]).close();
+        engine.backend(shards.nodes()[1]).close();
         engine.run();
         assertThat(received(client)).as("not before every part is settled").isEmpty();
         reply(0, "+A");
@@ -92,12 +92,12 @@ class SplitRequestTest {
         engine.send(client, "DEL a0 b1 c2 d1");
         assertThat(sentTo(0)).isEqualTo("DEL a0\r\n");
         assertThat(sentTo(2)).isEqualTo("DEL c2\r\n");
-        assertThat(shards.nodes[1].replay.pending()).isEqualTo(1);
+        assertThat(shards.nodes()[1].replay.pending()).isEqualTo(1);
         reply(0, ":1");
         reply(2, ":1");
         assertThat(received(client)).startsWith("-ERR DEL failed on 1 of 1 clusters");
 
-        engine.connect(shards.nodes[1]);
+        engine.connect(shards.nodes()[1]);
         assertThat(sentTo(1)).as("its part, replayed").isEqualTo("DEL b1 d1\r\n");
     }
 
@@ -117,7 +117,7 @@ class SplitRequestTest {
         assertThat(received(client)).isEqualTo("-ERR RENAME failed on 1 of 1 clusters (write policy not met): "
                 + "cluster shards has 3 nodes and RENAME's keys are on different ones\r\n");
         assertThat(sentTo(0) + sentTo(1) + sentTo(2)).isEmpty();
-        assertThat(shards.nodes[0].replay.pending()).as("no node would take it: not kept").isZero();
+        assertThat(shards.nodes()[0].replay.pending()).as("no node would take it: not kept").isZero();
     }
 
     @Test
@@ -138,7 +138,7 @@ class SplitRequestTest {
     void aKeylessWriteANodeCannotTakeIsKeptForItsReplay() {
         EmbeddedChannel client = client(false);
         engine.send(client, "FLUSH");
-        assertThat(shards.nodes[1].replay.pending()).isEqualTo(1);
+        assertThat(shards.nodes()[1].replay.pending()).isEqualTo(1);
         reply(0, "+OK");
         reply(2, "+OK");
         assertThat(received(client)).startsWith("-ERR FLUSH failed on 1 of 1 clusters")

@@ -34,9 +34,9 @@ class WriteFanoutTest {
         dc1 = engine.cluster("dc1", true);
         dc2 = engine.cluster("dc2", false);
         dc3 = engine.cluster("dc3", false);
-        engine.connect(dc1.nodes[0]);
-        engine.connect(dc2.nodes[0]);
-        engine.connect(dc3.nodes[0]);
+        engine.connect(dc1.nodes()[0]);
+        engine.connect(dc2.nodes()[0]);
+        engine.connect(dc3.nodes()[0]);
         return engine.client(engine.listener(policy, dc1, dc2, dc3));
     }
 
@@ -111,7 +111,7 @@ class WriteFanoutTest {
     void aClusterThatIsDownCountsAsFailedAndKeepsTheWriteForReplay() {
         dc1 = engine.cluster("dc1", true);
         dc2 = engine.cluster("dc2", false);
-        engine.connect(dc1.nodes[0]);
+        engine.connect(dc1.nodes()[0]);
         EmbeddedChannel client = engine.client(engine.listener("all", dc1, dc2));
 
         engine.send(client, "SET k v");
@@ -119,7 +119,7 @@ class WriteFanoutTest {
         assertThat(received(client)).as("all cannot be met: answered at once").isEqualTo(
                 "-ERR SET failed on 1 of 2 clusters (write policy not met): node 127.0.0.1:10001 of cluster dc2 is down\r\n");
         assertThat(sent(engine.backend(dc1))).as("the others still get it").isEqualTo("SET k v\r\n");
-        assertThat(dc2.nodes[0].replay.pending()).isEqualTo(1);
+        assertThat(dc2.nodes()[0].replay.pending()).isEqualTo(1);
         reply(dc1, "+OK");
         assertThat(received(client)).isEmpty();
     }
@@ -152,7 +152,7 @@ class WriteFanoutTest {
         dc2 = engine.cluster("dc2", false);
         dc1.writes = new WriteTracker();
         dc2.writes = new WriteTracker();
-        engine.connect(dc1.nodes[0]);
+        engine.connect(dc1.nodes()[0]);
         EmbeddedChannel client = engine.client(engine.listener("first", dc1, dc2));
         ByteBuf key = EmbeddedEngine.ascii("k");
 

@@ -63,22 +63,14 @@ class DifferentialIT {
                 + " place, padded with spaces, unless a pipelined read of the same batch still holds the item (then"
                 + " unpadded): which one depends on how the server batched its input, so counters are kept from"
                 + " shrinking (decrements by 0, no wrap-around, no leading zeros)"),
-        MEMCACHED_TOO_LARGE_SET(true, "open: issue #11: a text set whose value is over the item size gets SERVER_ERROR"
-                + " object too large for cache from both, but memcached also unlinks the key's old value (only for set)"
-                + " and the proxy, refusing it without a backend, keeps it: too large values are sent with add,"
-                + " replace, append and prepend only"),
         MEMCACHED_MA_VIVIFY_QUIET(false, "memcached 1.6 shows the reply (HD, or VA with v) of a quiet ma (q) that"
                 + " creates a missing key (N), and hides it when the key existed; the proxy forwards every quiet request"
                 + " loud (one reply per request keeps shared connections in step) and cannot tell the two from the"
                 + " reply, so it hides both: ma is not generated with both N and q"),
-        BINARY_INVALID_ARGUMENTS(true, "open: issue #11: memcached answers a binary request with bad extras, key or"
-                + " body lengths with Invalid arguments (0x04) and closes; the proxy answers it and goes on"),
         BINARY_UNKNOWN_WITH_BODY(false, "after an unknown binary opcode with a body, memcached 1.6 answers Unknown"
                 + " command and then also skips body-length bytes of the next request (it loses the framing); the proxy"
                 + " skips exactly the unknown request and answers the next one: unknown opcodes are generated with an"
-                + " empty body"),
-        BINARY_BAD_MAGIC(true, "open: issue #11: memcached closes silently on a binary request whose magic byte is"
-                + " not 0x80; the proxy first answers Invalid magic (0x84)");
+                + " empty body");
 
         /** Whether the proxy is yet to be fixed here (an open finding, not an intended difference). */
         final boolean open;

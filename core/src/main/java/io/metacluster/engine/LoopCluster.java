@@ -8,6 +8,8 @@ import io.metacluster.spi.Topology;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 
+import java.util.function.Function;
+
 /**
  * A cluster as one event loop sees it: healthy when that loop has a working connection to
  * each of its nodes. Only that loop's threads route through it, so no cross-thread hand-off.
@@ -67,6 +69,17 @@ final class LoopCluster implements ClusterView {
             connection.write(command, listener);
         } else {
             connection.send(command, listener);
+        }
+    }
+
+    /**
+     * Sends a read to every node, whatever its keys (a server report, see
+     * {@link io.metacluster.spi.ServerReports}); {@code join} makes the answer from the replies, in node order.
+     */
+    void askEveryNode(Command command, long clientId, ReplyListener listener, Function<ByteBuf[], ByteBuf> join) {
+        NodeGather gather = new NodeGather(cluster.nodes.length, listener, join, () -> { });
+        for (int i = 0; i < cluster.nodes.length; i++) {
+            connection(i, command.lane(), clientId).send(command, gather.member(i));
         }
     }
 

@@ -7,6 +7,7 @@ import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandSplitter;
 import io.metacluster.spi.ConditionalWrites;
 import io.metacluster.spi.ProtocolException;
+import io.metacluster.spi.ServerReports;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
@@ -122,6 +123,11 @@ final class MemcachedClientCodec implements ClientCodec, CommandSplitter, Condit
     @Override
     public ConditionalWrites conditionalWrites() {
         return this;
+    }
+
+    @Override
+    public ServerReports reports() {
+        return StatsReports.INSTANCE;
     }
 
     /**

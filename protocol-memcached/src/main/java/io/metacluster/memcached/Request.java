@@ -34,9 +34,11 @@ record Request(ReplyShape shape, Quiet quiet, int opcode, int opaque, int status
     static final Request VALUES = text(ReplyShape.VALUES, Quiet.NONE);
     static final Request META = text(ReplyShape.META, Quiet.NONE);
     static final Request NOREPLY = text(ReplyShape.LINE, Quiet.NOREPLY);
+    static final Request STATS = text(ReplyShape.STATS, Quiet.NONE);
 
     static Request binary(int opcode, int opaque, Quiet quiet, int status) {
-        return new Request(ReplyShape.BINARY, quiet, opcode, opaque, status, false);
+        ReplyShape shape = opcode == BinaryOpcode.STAT.code ? ReplyShape.BINARY_STATS : ReplyShape.BINARY;
+        return new Request(shape, quiet, opcode, opaque, status, false);
     }
 
     /** See {@link TooLarge#text}. */
@@ -50,6 +52,6 @@ record Request(ReplyShape shape, Quiet quiet, int opcode, int opaque, int status
     }
 
     boolean binary() {
-        return shape == ReplyShape.BINARY;
+        return shape.binary();
     }
 }

@@ -108,7 +108,8 @@ final class TextRequestDecoder extends RequestDecoder {
             case "touch" -> touch(in);
             case "flush_all" -> flushAll(in);
             case "verbosity" -> verbosity(in);
-            case "version", "quit", "stats", "mn" -> admin(in, name, Quiet.NONE);
+            case "version", "quit", "mn" -> admin(in, name, Quiet.NONE);
+            case "stats" -> forward(in, name, CommandKind.READ, null, Request.STATS, KEEP_ALL, NO_DATA);
             case "mg", "md", "ma", "me" -> meta(in, name, false);
             case "ms" -> meta(in, name, true);
             default -> refuse(in, "unknown", ERROR, Quiet.NONE, 0);

@@ -43,7 +43,8 @@ class RedisInfoIT {
         daemon = Daemon.start("""
                 replay: { dir: "" }
                 listeners:
-                  - { name: sharded, protocol: redis, bind: "127.0.0.1:%d", clusters: [pool, far] }
+                  - { name: sharded, protocol: redis, bind: "127.0.0.1:%d", clusters: [pool, far],
+                      verify: { strategy: sampled, rate: 1.0 } }
                   - { name: single, protocol: redis, bind: "127.0.0.1:%d", clusters: [far] }
                 clusters:
                   - { name: pool, local: true, topology: hash-ring, nodes: [%s, %s, %s] }
@@ -71,6 +72,9 @@ class RedisInfoIT {
                 client.call("SET", Integer.toHexString(i * 0x9E3779B1) + ":info", "v"); // spread over the shards
             }
             client.call("EXPIRE", Integer.toHexString(0x9E3779B1) + ":info", "1000");
+            for (int i = 0; i < 10; i++) {
+                client.call("GET", Integer.toHexString(i * 0x9E3779B1) + ":info"); // each one verified against far
+            }
             Map<String, Map<String, String>> proxy = sections(text(client.call("INFO", "everything")));
             List<Map<String, Map<String, String>>> direct = shards.stream()
                     .map(shard -> sections(text(shard.call("INFO", "everything")))).toList();
@@ -89,7 +93,9 @@ class RedisInfoIT {
             assertThat(proxy.get("Metacluster")).containsEntry("metacluster_listener", "sharded")
                     .containsEntry("metacluster_serving_cluster", "pool").containsEntry("metacluster_serving_nodes", "3")
                     .containsEntry("metacluster_clusters", "2").containsEntry("metacluster_clusters_up", "2")
-                    .containsEntry("metacluster_cluster_pool", "state=up,local=1,nodes=3,nodes_up=3,replay_pending=0,replay_bytes=0");
+                    .containsEntry("metacluster_cluster_pool", "state=up,local=1,nodes=3,nodes_up=3,replay_pending=0,replay_bytes=0")
+                    .containsKeys("metacluster_verify_sampled", "metacluster_verify_mismatch", "metacluster_verify_repaired");
+            assertThat(Long.parseLong(proxy.get("Metacluster").get("metacluster_verify_sampled"))).isPositive();
         }
     }
 

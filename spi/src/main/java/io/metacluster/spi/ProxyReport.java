@@ -15,8 +15,8 @@ import java.util.Map;
  * @param connections client connections open on this listener now
  * @param clusters    the listener's clusters, in configuration order
  * @param verify      background verification counters of this listener ({@code listener.<name>.verify.*},
- *                    e.g. {@code sampled}, {@code mismatch}, {@code repaired}), by name in ascending
- *                    order; empty when the listener does not verify
+ *                    e.g. {@code sampled}, {@code mismatch}, {@code repaired}), by name (in no
+ *                    particular order: sort them to show them); empty when the listener does not verify
  * @since SPI 0.2.2
  */
 public record ProxyReport(String listener, String version, String serving, long connections, List<Cluster> clusters,

@@ -9,6 +9,7 @@ import io.metacluster.spi.CommandKind;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** What the engine counts per listener: {@code listener.<name>.*}. */
 final class ListenerMetrics {
@@ -34,9 +35,13 @@ final class ListenerMetrics {
     private final Map<CommandKind, Counter> commands = new EnumMap<>(CommandKind.class);
     private final Map<ErrorKind, Counter> errors = new EnumMap<>(ErrorKind.class);
     private final CommandNames byName;
+    private final MetricRegistry registry;
+    private final String verifyScope;
 
     ListenerMetrics(MetricRegistry registry, String listener) {
         String prefix = MetricRegistry.name("listener", listener);
+        this.registry = registry;
+        this.verifyScope = prefix + ".verify.";
         connections = registry.counter(prefix + ".connections");
         accepted = registry.meter(prefix + ".connections-accepted");
         rejected = registry.meter(prefix + ".connections-rejected");
@@ -69,5 +74,13 @@ final class ListenerMetrics {
 
     void error(ErrorKind kind) {
         errors.get(kind).inc();
+    }
+
+    /** The listener's verification counters ({@code listener.<name>.verify.*}) by their names in that scope. */
+    Map<String, Long> verifyCounts() {
+        Map<String, Long> counts = new TreeMap<>();
+        registry.getMeters((name, meter) -> name.startsWith(verifyScope))
+                .forEach((name, meter) -> counts.put(name.substring(verifyScope.length()), meter.getCount()));
+        return counts;
     }
 }

@@ -8,6 +8,8 @@ import io.metacluster.spi.Topology;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 
+import java.util.function.Function;
+
 /**
  * A cluster as one event loop sees it. Only that loop's threads route through it, so no
  * cross-thread hand-off. Keys go to their node by the cluster's {@link Cluster#routing}, which
@@ -105,6 +107,20 @@ final class LoopCluster implements ClusterView {
             connection.write(command, listener);
         } else {
             connection.send(command, listener);
+        }
+    }
+
+    /**
+     * Sends a read to every node in the ring (an ejected one holds nothing it should report),
+     * whatever its keys (a server report, see {@link io.metacluster.spi.ServerReports}); {@code join}
+     * makes the answer from the replies, in node order.
+     */
+    void askEveryNode(Command command, long clientId, ReplyListener listener, Function<ByteBuf[], ByteBuf> join) {
+        Cluster.Layout layout = cluster.layout();
+        int[] members = layout.members();
+        NodeGather gather = new NodeGather(members.length, listener, join, () -> { });
+        for (int i = 0; i < members.length; i++) {
+            send(layout.nodes()[members[i]], command, clientId, gather.member(i), false);
         }
     }
 

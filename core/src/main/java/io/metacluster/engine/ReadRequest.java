@@ -2,6 +2,7 @@ package io.metacluster.engine;
 
 import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
+import io.metacluster.spi.ServerReports;
 import io.netty.buffer.ByteBuf;
 
 import java.util.ArrayList;
@@ -10,7 +11,8 @@ import java.util.List;
 /**
  * A read served by one cluster. If that cluster cannot answer (down, connection lost), the
  * read moves to another healthy one, so a client sees an error only when none can answer.
- * A {@link CommandKind#CONDITIONAL_WRITE} is routed the same way and then propagated.
+ * A {@link CommandKind#CONDITIONAL_WRITE} is routed the same way and then propagated. A server
+ * report ({@link ServerReports}) is asked of every node of the chosen cluster and joined.
  */
 final class ReadRequest extends Slot implements ReplyListener {
     /** The client's session, as its requests see it. */
@@ -21,6 +23,8 @@ final class ReadRequest extends Slot implements ReplyListener {
     private List<LoopCluster> clusters;
     private long tried;
     private boolean missRetried;
+    /** Whether the command is a server report: not verified, not retried on a miss. */
+    private boolean report;
 
     ReadRequest(RequestContext session) {
         this.session = session;
@@ -34,6 +38,7 @@ final class ReadRequest extends Slot implements ReplyListener {
         clusters = null;
         tried = 0;
         missRetried = false;
+        report = false;
         return this;
     }
 
@@ -64,12 +69,20 @@ final class ReadRequest extends Slot implements ReplyListener {
             return;
         }
         tried |= 1L << session.indexOf(clusters, target);
+        ServerReports reports = command.kind() == CommandKind.READ ? session.codec().reports() : null;
+        if (reports != null && reports.isReport(command)) {
+            report = true;
+            LoopCluster serving = target;
+            target.askEveryNode(command, session.id(), this,
+                    replies -> reports.join(command, replies, session.report(serving), session.alloc()));
+            return;
+        }
         target.request(command, session.id(), this, session.codec(), false);
     }
 
     @Override
     public void onReply(ByteBuf reply, boolean error) {
-        if (command.kind() == CommandKind.READ && !missRetried && session.missFailover()
+        if (command.kind() == CommandKind.READ && !report && !missRetried && session.missFailover()
                 && session.codec().isMiss(command, reply)) {
             LoopCluster another = session.select(command, untried());
             if (another != null) {
@@ -83,7 +96,9 @@ final class ReadRequest extends Slot implements ReplyListener {
             }
         }
         if (command.kind() == CommandKind.READ) {
-            session.verifier().onRead(command, target, reply);
+            if (!report) {
+                session.verifier().onRead(command, target, reply);
+            }
         } else if (!error) {
             Command followUp = session.codec().conditionalWrites().propagation(command, reply, session.alloc());
             if (followUp != null) {

@@ -3,6 +3,7 @@ package io.metacluster.engine;
 import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.ClusterView;
 import io.metacluster.spi.Command;
+import io.metacluster.spi.ProxyReport;
 import io.metacluster.spi.ReadVerifier;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -95,6 +96,11 @@ final class RequestContext {
         }
         throw new IllegalStateException("the read selector of listener " + listener.name() + " chose " + cluster
                 + ", which is not one of its clusters");
+    }
+
+    /** The proxy's figures for a server report answered by {@code serving}. */
+    ProxyReport report(LoopCluster serving) {
+        return ProxyReports.of(listener, clusters(), serving);
     }
 
     /** Whether the client's connection closed: a read need not be sent any more. */

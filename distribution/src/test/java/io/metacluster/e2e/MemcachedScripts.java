@@ -13,8 +13,8 @@ import java.util.Random;
  * one connection may mix them) or binary (a connection's first byte decides): pipelined storage,
  * retrieval, counters, touch and delete on a few keys of the script's own, quiet forms
  * ({@code noreply}, meta {@code q}, binary quiet opcodes) with their fences, and malformed requests
- * (unknown commands, bad numbers and flags, overlong keys, bad data chunks; in binary, unknown
- * opcodes, bad extras, and a bad magic byte that ends the connection).
+ * (unknown commands, bad numbers and flags, overlong keys, bad data chunks, values over the item
+ * size; in binary, unknown opcodes, bad extras, and a bad magic byte that ends the connection).
  *
  * <p>Nothing whose reply depends on the server or the clock: no cas uniques ({@code gets},
  * {@code mg c}), no TTLs read back, no stats or version. Not thread-safe; one instance per script.
@@ -119,9 +119,12 @@ final class MemcachedScripts {
     private void malformedText() {
         String k = key();
         if (random.nextInt(60) == 0) { // a value over the item size: rare, it is a megabyte to send three times
-            String command = Difference.MEMCACHED_TOO_LARGE_SET.open ? pick("add", "replace", "append", "prepend")
-                    : pick("set", "add", "replace", "append", "prepend");
-            out.text(command + " " + k + " 0 0 " + (ITEM_SIZE + 1) + "\r\n" + "x".repeat(ITEM_SIZE + 1) + "\r\n");
+            // memcached unlinks the old value of a set or ms refused for size, not of the others
+            String command = pick("set", "set", "add", "replace", "append", "prepend", "ms");
+            String size = Integer.toString(ITEM_SIZE + 1);
+            out.text((command.equals("ms") ? "ms " + k + " " + size + flags("q", "MS", "T0")
+                    : command + " " + k + " 0 0 " + size + (random.nextInt(4) == 0 ? " noreply" : ""))
+                    + "\r\n" + "x".repeat(ITEM_SIZE + 1) + "\r\n");
             return;
         }
         switch (random.nextInt(13)) {
@@ -152,7 +155,7 @@ final class MemcachedScripts {
                 return out.endClosedByServer(ending);
             }
         }
-        if (random.nextInt(15) == 0 && !Difference.BINARY_BAD_MAGIC.open) {
+        if (random.nextInt(15) == 0) {
             return out.raw(packet(0x0a, 0, "", "", new byte[0])).raw(new byte[]{0x42}).endClosedByServer(ending);
         }
         byte[] noop = packet(0x0a, FENCE_OPAQUE, "", "", new byte[0]);
@@ -181,7 +184,11 @@ final class MemcachedScripts {
 
     /** Writes a malformed request; returns whether memcached closes the connection after answering it. */
     private boolean malformedBinary() {
-        if (random.nextBoolean() || Difference.BINARY_INVALID_ARGUMENTS.open) {
+        if (random.nextInt(40) == 0) { // a value over the item size: Set and SetQ also unlink the old value
+            out.raw(packet(pick(0x01, 0x11, 0x02), 9, key(), "x".repeat(ITEM_SIZE + 1), new byte[8]));
+            return false;
+        }
+        if (random.nextBoolean()) {
             boolean body = false; // Difference.BINARY_UNKNOWN_WITH_BODY
             out.raw(packet(pick(0x45, 0x1f, 0x3c), 9, body ? key() : "", "", new byte[0])); // unknown opcodes
             return false;

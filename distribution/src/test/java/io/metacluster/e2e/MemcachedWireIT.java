@@ -337,9 +337,10 @@ class MemcachedWireIT {
     }
 
     @Test
-    void theProxyAnswersVersionStatsAndVerbosityItself() throws Exception {
+    void theProxyAnswersVersionAndVerbosityItselfAndAddsItsLinesToStats() throws Exception {
         String reply = exchange(backends.port, "version\r\nverbosity 1\r\nstats\r\n", "END\r\n");
-        assertThat(reply).startsWith("VERSION 1.6.0-metacluster-").contains("\r\nOK\r\nSTAT pid ").endsWith("END\r\n");
+        assertThat(reply).startsWith("VERSION 1.6.0-metacluster-").contains("\r\nOK\r\nSTAT pid ")
+                .contains("\r\nSTAT version 1.6.").contains("\r\nSTAT metacluster_listener ").endsWith("END\r\n");
     }
 
     // ---- helpers

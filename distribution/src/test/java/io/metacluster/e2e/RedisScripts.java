@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Seeded RESP2 scripts for {@link DifferentialIT}: pipelined bursts of deterministic commands on a
+ * Seeded RESP2 scripts, and the same under {@code HELLO 3} ({@link #generateResp3}), for {@link DifferentialIT}: pipelined bursts of deterministic commands on a
  * few keys of the script's own (strings, counters, lists, hashes, integer sets, sorted sets,
  * multi-key commands, expiry, transactions), multibulk or inline, with malformed requests mixed
  * in (unknown commands, wrong arity, bad numbers, syntax errors) and sometimes a framing error
@@ -39,6 +39,23 @@ final class RedisScripts {
     /** A script on keys starting with {@code prefix}, ending in one of {@code endings}. */
     static Script generate(Random random, String prefix, List<Script.Ending> endings) {
         return new RedisScripts(random, prefix).script(endings.get(random.nextInt(endings.size())));
+    }
+
+    /**
+     * The same scripts after {@code HELLO 3}: every reply in RESP3 (maps, sets, doubles, nulls).
+     * HELLO's own reply names the connection's id, which is the server's or the proxy's own
+     * counter, so {@link #withoutHelloId} sets it to 0 on both sides.
+     */
+    static Script generateResp3(Random random, String prefix, List<Script.Ending> endings) {
+        RedisScripts scripts = new RedisScripts(random, prefix);
+        scripts.send(List.of("HELLO", "3"));
+        return scripts.script(endings.get(random.nextInt(endings.size())));
+    }
+
+    /** The replies with the id in the first HELLO map ({@code $2\r\nid\r\n:<n>}) set to 0. */
+    static byte[] withoutHelloId(byte[] reply) {
+        String text = new String(reply, StandardCharsets.ISO_8859_1);
+        return text.replaceFirst("\\$2\r\nid\r\n:[0-9]+\r\n", "\\$2\r\nid\r\n:0\r\n").getBytes(StandardCharsets.ISO_8859_1);
     }
 
     private Script script(Script.Ending ending) {

@@ -25,8 +25,8 @@ enum BinaryOpcode {
     GETKQ(0x0d, GETK, Quiet.BINARY_MISS),
     APPEND(0x0e, CommandKind.WRITE, 0, Key.REQUIRED, true),
     PREPEND(0x0f, CommandKind.WRITE, 0, Key.REQUIRED, true),
-    /** The key names a stats group; none means the general figures. */
-    STAT(0x10, CommandKind.ADMIN, 0, Key.OPTIONAL, false),
+    /** The key names a stats group; none means the general figures. Asked of every node of the read cluster ({@link StatsReports}). */
+    STAT(0x10, CommandKind.READ, 0, Key.OPTIONAL, false),
     SETQ(0x11, SET, Quiet.BINARY_SUCCESS),
     ADDQ(0x12, ADD, Quiet.BINARY_SUCCESS),
     REPLACEQ(0x13, REPLACE, Quiet.BINARY_SUCCESS),

@@ -15,11 +15,13 @@ import static io.metacluster.memcached.BinaryPacket.*;
  * frame is then a copy of the header with the opcode changed, followed by a retained slice of
  * the body, and the opaque is kept so the client can match the reply.
  *
- * <p>A request refused for its lengths ("Invalid arguments"), its opcode ("Unknown command") or
- * its value size ("Too large.", value swallowed as it arrives) gets a binary error response and
- * the connection goes on, since the header says where the next request starts. memcached closes
- * the connection after "Invalid arguments"; the proxy need not. Only a header whose magic or
- * lengths cannot be right ends the connection.
+ * <p>As memcached 1.6.18 ({@code proto_bin.c}), checked against it: a request refused for its
+ * opcode ("Unknown command") or its value size ("Too large.", value swallowed as it arrives; a Set
+ * or SetQ also unlinks the old value, see {@link TooLarge}) gets a binary error response and the
+ * connection goes on. One refused for its lengths ("Invalid arguments", or "Unknown command" when
+ * its body is shorter than its key and extras) is answered and the connection closed; a bad magic
+ * byte closes it without an answer. Those end the stream through a {@link ProtocolException},
+ * whose reply {@link #failed()} describes.
  *
  * <p>Confined to the client connection's event loop.
  */
@@ -29,8 +31,16 @@ final class BinaryRequestDecoder extends RequestDecoder {
     static final String UNKNOWN_COMMAND = "Unknown command";
     static final String TOO_LARGE = "Too large.";
 
+    /** The request whose header ended the stream, for its error reply; {@code null} for a bad magic (no reply). */
+    private Request failed;
+
     BinaryRequestDecoder(ClientLimits limits) {
         super(limits);
+    }
+
+    /** What the {@link ProtocolException} that ended the stream answers, or {@code null} for nothing. */
+    Request failed() {
+        return failed;
     }
 
     @Override
@@ -45,6 +55,7 @@ final class BinaryRequestDecoder extends RequestDecoder {
         }
         int from = in.readerIndex();
         if (in.getUnsignedByte(from) != MAGIC_REQUEST) {
+            failed = null;
             throw new ProtocolException(INVALID_MAGIC);
         }
         int code = in.getUnsignedByte(from + OPCODE);
@@ -54,12 +65,22 @@ final class BinaryRequestDecoder extends RequestDecoder {
         int opaque = in.getInt(from + OPAQUE);
         long valueLength = bodyLength - keyLength - extrasLength;
         if (valueLength < 0) {
-            throw new ProtocolException(INVALID_ARGUMENTS);
+            throw fail(code, opaque, STATUS_UNKNOWN_COMMAND, UNKNOWN_COMMAND);
         }
         BinaryOpcode op = BinaryOpcode.of(code);
         String name = op == null ? "unknown" : op.commandName;
         if (valueLength > maxValueBytes() || bodyLength > Integer.MAX_VALUE - HEADER_BYTES) {
-            return refuse(in, name, code, opaque, STATUS_VALUE_TOO_LARGE, TOO_LARGE, 0, bodyLength);
+            if (op == null || !TooLarge.unlinksBinary(op) || !validLengths(op, extrasLength, keyLength, valueLength)) {
+                return refuse(in, name, code, opaque, STATUS_VALUE_TOO_LARGE, TOO_LARGE, 0, bodyLength);
+            }
+            int head = HEADER_BYTES + extrasLength + keyLength;
+            if (in.readableBytes() < head) {
+                return null;
+            }
+            Command delete = TooLarge.binary(in.slice(from + HEADER_BYTES + extrasLength, keyLength), code, opaque, in.alloc());
+            in.skipBytes(head);
+            discardNext(valueLength);
+            return delete;
         }
         int total = HEADER_BYTES + (int) bodyLength;
         if (in.readableBytes() < total) {
@@ -68,8 +89,8 @@ final class BinaryRequestDecoder extends RequestDecoder {
         if (op == null || op.kind == CommandKind.UNSUPPORTED) {
             return refuse(in, name, code, opaque, STATUS_UNKNOWN_COMMAND, UNKNOWN_COMMAND, total, 0);
         }
-        if (!op.isSasl() && (!op.accepts(extrasLength, keyLength, valueLength) || keyLength > TextRequestDecoder.MAX_KEY_LENGTH)) {
-            return refuse(in, name, code, opaque, STATUS_INVALID_ARGUMENTS, INVALID_ARGUMENTS, total, 0);
+        if (!op.isSasl() && !validLengths(op, extrasLength, keyLength, valueLength)) {
+            throw fail(code, opaque, STATUS_INVALID_ARGUMENTS, INVALID_ARGUMENTS);
         }
         ByteBuf frame;
         if (op.isQuiet()) {
@@ -87,6 +108,17 @@ final class BinaryRequestDecoder extends RequestDecoder {
             return Command.of(frame, name, kind, null, request, MemcachedProtocol.BINARY_LANE);
         }
         return Command.of(frame, name, kind, HEADER_BYTES + extrasLength, keyLength, request, MemcachedProtocol.BINARY_LANE);
+    }
+
+    /** The lengths memcached checks before it answers "Invalid arguments". */
+    private static boolean validLengths(BinaryOpcode op, int extrasLength, int keyLength, long valueLength) {
+        return op.accepts(extrasLength, keyLength, valueLength) && keyLength <= TextRequestDecoder.MAX_KEY_LENGTH;
+    }
+
+    /** Ends the stream: {@code message} is answered with this status, opcode and opaque, then the connection closed. */
+    private ProtocolException fail(int code, int opaque, int status, String message) {
+        failed = Request.binary(code, opaque, Quiet.NONE, status);
+        return new ProtocolException(message);
     }
 
     /**

@@ -7,8 +7,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 import static io.metacluster.memcached.BinaryPacket.*;
 
@@ -37,7 +35,6 @@ final class LocalReplies {
             case "version" -> ascii(alloc, "VERSION " + ProxyInfo.VERSION + "\r\n");
             case "verbosity" -> request.quiet().hidesErrors() ? null : ascii(alloc, "OK\r\n");
             case "mn" -> ascii(alloc, "MN\r\n");
-            case "stats" -> textStats(alloc, command);
             case "quit" -> {
                 context.closeAfterReply();
                 yield null;
@@ -60,7 +57,6 @@ final class LocalReplies {
         return switch (command.name()) {
             case "noop", "verbosity" -> response(alloc, opcode, opaque, STATUS_SUCCESS, "", "");
             case "version" -> response(alloc, opcode, opaque, STATUS_SUCCESS, "", ProxyInfo.VERSION);
-            case "stat" -> binaryStats(alloc, command, opcode, opaque);
             case "quit" -> {
                 context.closeAfterReply();
                 yield response(alloc, opcode, opaque, STATUS_SUCCESS, "", "");
@@ -130,44 +126,6 @@ final class LocalReplies {
             return message.substring(CLIENT_ERROR.length());
         }
         return message.startsWith(SERVER_ERROR) ? message.substring(SERVER_ERROR.length()) : message;
-    }
-
-    /**
-     * The proxy's own figures: only what it knows without the engine. {@code stats <group>}
-     * answers an empty list: the groups describe one memcached server, which the proxy is not.
-     */
-    private static Map<String, String> stats() {
-        Map<String, String> stats = new LinkedHashMap<>();
-        stats.put("pid", Long.toString(ProxyInfo.pid()));
-        stats.put("uptime", Long.toString(ProxyInfo.uptimeSeconds()));
-        stats.put("time", Long.toString(ProxyInfo.unixTime()));
-        stats.put("version", ProxyInfo.VERSION);
-        stats.put("pointer_size", "64");
-        return stats;
-    }
-
-    private static ByteBuf textStats(ByteBufAllocator alloc, Command command) {
-        StringBuilder out = new StringBuilder();
-        if (!hasArguments(command.frame(), "stats".length())) {
-            stats().forEach((name, value) -> out.append("STAT ").append(name).append(' ').append(value).append("\r\n"));
-        }
-        return ascii(alloc, out.append("END\r\n").toString());
-    }
-
-    /** Whether a text line has anything but spaces after its first {@code nameLength} bytes. */
-    private static boolean hasArguments(ByteBuf line, int nameLength) {
-        int from = line.readerIndex() + nameLength;
-        int length = line.writerIndex() - from;
-        return length > 0 && line.forEachByte(from, length, b -> b == ' ' || b == '\r' || b == '\n') >= 0;
-    }
-
-    private static ByteBuf binaryStats(ByteBufAllocator alloc, Command command, int opcode, int opaque) {
-        ByteBuf out = alloc.buffer(512);
-        if (command.keyCount() == 0) {
-            stats().forEach((name, value) -> writeResponse(out, opcode, opaque, STATUS_SUCCESS, name, value));
-        }
-        writeResponse(out, opcode, opaque, STATUS_SUCCESS, "", "");
-        return out;
     }
 
     private static ByteBuf ascii(ByteBufAllocator alloc, String text) {

@@ -15,7 +15,7 @@ import static io.metacluster.memcached.TextLine.startsWith;
 /**
  * Splits a memcached server's replies, by the shape its request expects ({@link ReplyShape}):
  * one line, {@code VALUE} blocks up to {@code END}, a meta line with an optional {@code VA} data
- * block, or a binary response. Data blocks are skipped by their announced length, never scanned,
+ * block, {@code STAT} lines, or a binary response (several for a Stat). Data blocks are skipped by their announced length, never scanned,
  * so a value holding {@code END\r\n} is just data. Any text request may be answered by an error
  * line instead; that is one line in every shape.
  *
@@ -59,7 +59,7 @@ final class MemcachedBackendCodec implements BackendCodec {
     public int replyLength(ByteBuf in, Command request) throws ProtocolException {
         ReplyShape shape = request != null && request.detail() instanceof Request r ? r.shape()
                 : binary ? ReplyShape.BINARY : ReplyShape.LINE;
-        if ((shape == ReplyShape.BINARY) != binary) {
+        if (shape.binary() != binary) {
             throw new ProtocolException("a " + (binary ? "text" : "binary") + " request on a "
                     + (binary ? "binary" : "text") + " backend connection");
         }
@@ -68,7 +68,42 @@ final class MemcachedBackendCodec implements BackendCodec {
             case LINE -> line.read(in, MAX_LINE, LINE_TOO_LONG) ? line.frameLength() : -1;
             case META -> metaLength(in);
             case VALUES -> valuesLength(in, request);
+            case STATS -> statsLength(in, request);
+            case BINARY_STATS -> binaryStatsLength(in);
         };
+    }
+
+    /** {@code STAT}, {@code ITEM} or {@code PREFIX} lines up to the first other one ({@code END}, or a one-line answer). */
+    private int statsLength(ByteBuf in, Command request) throws ProtocolException {
+        int from = in.readerIndex();
+        long offset = request == resumeFor ? resumeOffset : 0;
+        while (true) {
+            if (!line.read(in, from + (int) offset, MAX_LINE, LINE_TOO_LONG)) {
+                return waitAt(request, offset);
+            }
+            offset += line.frameLength();
+            if (line.count() == 0 || !(line.is(0, "STAT") || line.is(0, "ITEM") || line.is(0, "PREFIX"))) {
+                resumeFor = null;
+                return (int) offset;
+            }
+        }
+    }
+
+    /** Binary Stat responses up to one with no key: the last, or an error. */
+    private int binaryStatsLength(ByteBuf in) throws ProtocolException {
+        int offset = 0;
+        while (true) {
+            ByteBuf rest = in.slice(in.readerIndex() + offset, in.readableBytes() - offset);
+            int length = binaryLength(rest);
+            if (length < 0) {
+                return -1;
+            }
+            int keyLength = rest.getUnsignedShort(rest.readerIndex() + KEY_LENGTH);
+            offset += length;
+            if (keyLength == 0) {
+                return offset;
+            }
+        }
     }
 
     private int binaryLength(ByteBuf in) throws ProtocolException {

@@ -7,6 +7,7 @@ import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandSplitter;
 import io.metacluster.spi.ConditionalWrites;
 import io.metacluster.spi.ProtocolException;
+import io.metacluster.spi.ServerReports;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
@@ -71,11 +72,19 @@ final class MemcachedClientCodec implements ClientCodec, CommandSplitter, Condit
      * Text: a message that is already a memcached error line ({@code ERROR}, {@code CLIENT_ERROR
      * ...}, {@code SERVER_ERROR ...}, as the decoders' refusals are) is sent verbatim, any other as
      * {@code SERVER_ERROR <message>}; for a {@code noreply} request an empty buffer, since memcached
-     * answers nothing at all. Binary: an error response with the request's opcode and opaque.
+     * answers nothing at all. Binary: an error response with the request's opcode and opaque; for
+     * the request whose header ended the stream, the one its decoder recorded, and nothing at all
+     * after a bad magic byte, as memcached closes silently.
      */
     @Override
     public ByteBuf error(ByteBufAllocator alloc, Command command, String message) {
         Request request = command != null && command.detail() instanceof Request r ? r : null;
+        if (command == null && decoder instanceof BinaryRequestDecoder binaryDecoder) {
+            request = binaryDecoder.failed();
+            if (request == null && BinaryRequestDecoder.INVALID_MAGIC.equals(message)) {
+                return null;
+            }
+        }
         boolean binary = request != null ? request.binary() : decoder != null && decoder.binary();
         return LocalReplies.error(alloc, request, binary, message);
     }
@@ -90,6 +99,9 @@ final class MemcachedClientCodec implements ClientCodec, CommandSplitter, Condit
     public ByteBuf present(Command command, ByteBuf reply) {
         if (!(command.detail() instanceof Request request)) {
             return reply;
+        }
+        if (request.tooLarge()) {
+            return TooLarge.reply(request, reply);
         }
         if (request.quiet().hides(reply)) {
             reply.release();
@@ -111,6 +123,11 @@ final class MemcachedClientCodec implements ClientCodec, CommandSplitter, Condit
     @Override
     public ConditionalWrites conditionalWrites() {
         return this;
+    }
+
+    @Override
+    public ServerReports reports() {
+        return StatsReports.INSTANCE;
     }
 
     /**

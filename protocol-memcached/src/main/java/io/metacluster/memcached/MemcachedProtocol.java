@@ -16,9 +16,10 @@ import org.pf4j.Extension;
  * <p>Routing: storage commands, {@code delete}, {@code incr}/{@code decr}, {@code touch},
  * {@code flush_all}, {@code ms}/{@code md}/{@code ma} and their binary opcodes are writes; the
  * get family ({@code get gets gat gats}, {@code mg}, {@code me}, binary Get/GetK/GAT/GATK and
- * quiet twins) are reads, a multi-key {@code get} going whole to one cluster; {@code version},
- * {@code verbosity}, {@code quit}, {@code stats}, {@code mn}, binary Noop/Version/Quit/
- * Verbosity/Stat are answered by the proxy. Local answers keep their place in the reply order,
+ * quiet twins) are reads, a multi-key {@code get} going whole to one cluster; {@code stats} and
+ * binary Stat are asked of every node of the read cluster and joined ({@link StatsReports});
+ * {@code version}, {@code verbosity}, {@code quit}, {@code mn}, binary Noop/Version/Quit/
+ * Verbosity are answered by the proxy. Local answers keep their place in the reply order,
  * so {@code mn} and Noop are correct fences after quiet requests.
  *
  * <p><b>Two backend lanes.</b> memcached picks a connection's protocol from its first byte, so

@@ -63,7 +63,7 @@ public final class MemcachedVerification implements ReplyVerification {
             case VALUES -> VALUE_READS.contains(read.name());
             case META -> read.name().equals("mg") && !hasUnverifiedFlag(read.frame());
             case BINARY -> BINARY_READS.contains(read.name()) && textKey(read.key(0));
-            case LINE -> false;
+            case LINE, STATS, BINARY_STATS -> false;
         };
     }
 

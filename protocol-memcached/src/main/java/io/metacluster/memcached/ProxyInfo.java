@@ -3,10 +3,9 @@ package io.metacluster.memcached;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
 import java.util.Properties;
 
-/** The figures the proxy reports about itself ({@code version}, {@code stats}). Immutable, thread-safe. */
+/** What the proxy answers {@code version} with. Immutable, thread-safe. */
 final class ProxyInfo {
     /**
      * What {@code version} answers: a memcached 1.6 version (clients use it to decide that meta
@@ -15,20 +14,6 @@ final class ProxyInfo {
     static final String VERSION = "1.6.0-metacluster-" + projectVersion();
 
     private ProxyInfo() {
-    }
-
-    static long pid() {
-        return ProcessHandle.current().pid();
-    }
-
-    /** Seconds since the daemon's JVM started. */
-    static long uptimeSeconds() {
-        return ManagementFactory.getRuntimeMXBean().getUptime() / 1000;
-    }
-
-    /** Seconds since the epoch, now. */
-    static long unixTime() {
-        return System.currentTimeMillis() / 1000;
     }
 
     private static String projectVersion() {

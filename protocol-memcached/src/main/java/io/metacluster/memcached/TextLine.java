@@ -237,4 +237,24 @@ final class TextLine {
         }
         return true;
     }
+
+    /**
+     * Whether the line at {@code in}'s reader index is a {@code get} or {@code gets}, which memcached
+     * reads whatever its length: a multi-get is bounded by its number of keys ({@code max-elements}),
+     * and its line by {@code max-frame-bytes} like any request, not by {@code max-inline-bytes}.
+     * memcached skips at most {@code maxLeadingSpaces} spaces before the name.
+     */
+    static boolean isMultiGet(ByteBuf in, int maxLeadingSpaces) {
+        int at = in.readerIndex();
+        int end = in.writerIndex();
+        int spacesEnd = Math.min(end, at + maxLeadingSpaces + 1);
+        while (at < spacesEnd && in.getByte(at) == ' ') {
+            at++;
+        }
+        if (at + 4 > end || in.getByte(at) != 'g' || in.getByte(at + 1) != 'e' || in.getByte(at + 2) != 't') {
+            return false;
+        }
+        byte next = in.getByte(at + 3);
+        return next == ' ' || next == 's' && at + 4 < end && in.getByte(at + 4) == ' ';
+    }
 }

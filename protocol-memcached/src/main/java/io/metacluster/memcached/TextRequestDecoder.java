@@ -90,7 +90,7 @@ final class TextRequestDecoder extends RequestDecoder {
 
     @Override
     protected Command decodeFrame(ByteBuf in) throws ProtocolException {
-        int maxLine = multiGet(in) ? (int) Math.min(limits.maxFrameBytes(), Integer.MAX_VALUE - 2) : limits.maxInlineBytes();
+        int maxLine = TextLine.isMultiGet(in, SERVER_MAX_LEADING_SPACES) ? (int) Math.min(limits.maxFrameBytes(), Integer.MAX_VALUE - 2) : limits.maxInlineBytes();
         if (!line.read(in, maxLine, LINE_TOO_LONG)) {
             return null;
         }
@@ -108,30 +108,12 @@ final class TextRequestDecoder extends RequestDecoder {
             case "touch" -> touch(in);
             case "flush_all" -> flushAll(in);
             case "verbosity" -> verbosity(in);
-            case "version", "quit", "stats", "mn" -> admin(in, name, Quiet.NONE);
+            case "version", "quit", "mn" -> admin(in, name, Quiet.NONE);
+            case "stats" -> forward(in, name, CommandKind.READ, null, Request.STATS, KEEP_ALL, NO_DATA);
             case "mg", "md", "ma", "me" -> meta(in, name, false);
             case "ms" -> meta(in, name, true);
             default -> refuse(in, "unknown", ERROR, Quiet.NONE, 0);
         };
-    }
-
-    /**
-     * Whether the line at the reader index is a {@code get} or {@code gets}, which memcached reads
-     * whatever its length: a multi-get is bounded by its number of keys ({@code max-elements}), and
-     * its line by {@code max-frame-bytes} like any request, not by {@code max-inline-bytes}.
-     */
-    private static boolean multiGet(ByteBuf in) {
-        int at = in.readerIndex();
-        int end = in.writerIndex();
-        int spacesEnd = Math.min(end, at + SERVER_MAX_LEADING_SPACES + 1);
-        while (at < spacesEnd && in.getByte(at) == ' ') {
-            at++;
-        }
-        if (at + 4 > end || in.getByte(at) != 'g' || in.getByte(at + 1) != 'e' || in.getByte(at + 2) != 't') {
-            return false;
-        }
-        byte next = in.getByte(at + 3);
-        return next == ' ' || next == 's' && at + 4 < end && in.getByte(at + 4) == ' ';
     }
 
     /** Every command this decoder knows, most used first. */
@@ -206,7 +188,7 @@ final class TextRequestDecoder extends RequestDecoder {
             return refuse(in, name, BAD_FORMAT, quiet, 0);
         }
         if (tooLarge(bytes)) {
-            return refuse(in, name, TOO_LARGE, quiet, bytes + 2);
+            return refuseTooLarge(in, name, quiet, bytes + 2, false);
         }
         CommandKind kind = name.equals("cas") ? CommandKind.CONDITIONAL_WRITE : CommandKind.WRITE;
         return withData(in, name, kind, Request.text(ReplyShape.LINE, quiet), noreply ? tokens : KEEP_ALL, bytes, quiet);
@@ -332,6 +314,7 @@ final class TextRequestDecoder extends RequestDecoder {
         boolean compareCas = false;
         // an mg that creates the item on a miss (N) or sets its TTL (T) writes: every cluster must do it
         boolean changesItem = false;
+        boolean base64 = false;
         long seenBelow64 = 0;
         long seenFrom64 = 0;
         for (int t = firstFlag; t < count; t++) {
@@ -351,6 +334,8 @@ final class TextRequestDecoder extends RequestDecoder {
                 quietFlag = t;
             } else if (flag == 'C') {
                 compareCas = true;
+            } else if (flag == 'b') {
+                base64 = true;
             } else if (flag == 'N' || flag == 'T') {
                 changesItem = true;
             }
@@ -361,7 +346,7 @@ final class TextRequestDecoder extends RequestDecoder {
             default -> Quiet.META_SUCCESS;
         };
         if (withData && tooLarge(bytes)) {
-            return refuse(in, name, TOO_LARGE, quiet, swallow);
+            return refuseTooLarge(in, name, quiet, swallow, base64);
         }
         CommandKind kind = name.equals("mg") && !changesItem ? CommandKind.READ
                 : compareCas ? CommandKind.CONDITIONAL_WRITE : CommandKind.WRITE;
@@ -450,6 +435,18 @@ final class TextRequestDecoder extends RequestDecoder {
         in.skipBytes(line.frameLength());
         discardNext(swallow);
         return Command.unsupported(frame, name, reason, Request.text(ReplyShape.LINE, quiet));
+    }
+
+    /** A store over the item size: refused, its value swallowed; a set or ms also unlinks the old value ({@link TooLarge}). */
+    private Command refuseTooLarge(ByteBuf in, String name, Quiet quiet, long swallow, boolean base64) {
+        if (!TooLarge.unlinksText(name)) {
+            return refuse(in, name, TOO_LARGE, quiet, swallow);
+        }
+        ByteBuf key = in.slice(in.readerIndex() + line.start(1), line.length(1));
+        Command delete = TooLarge.text(key, base64, quiet == Quiet.NOREPLY, in.alloc());
+        in.skipBytes(line.frameLength());
+        discardNext(swallow);
+        return delete;
     }
 
     /** Over the item size, or too big for one frame whatever the configured size. */

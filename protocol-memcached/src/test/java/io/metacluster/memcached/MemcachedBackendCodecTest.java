@@ -107,6 +107,25 @@ class MemcachedBackendCodecTest {
     }
 
     @Test
+    void splitsStatsRepliesOfEveryShape() throws Exception {
+        List<Command> requests = new ArrayList<>();
+        for (String request : new String[] {"stats\r\n", "stats items\r\n", "stats reset\r\n", "stats nonsense\r\n",
+                "stats cachedump 1 2\r\n", "stats detail dump\r\n"}) {
+            requests.add(command(bytes(request)));
+        }
+        byte[] replies = bytes("STAT pid 1\r\nSTAT libevent 2.1.12-stable\r\nEND\r\n" + "END\r\n" + "RESET\r\n" + "ERROR\r\n"
+                + "ITEM a [1 b; 0 s]\r\nEND\r\n" + "PREFIX a get 1 hit 1 set 0 del 0\r\nEND\r\n");
+        List<String> split;
+        try {
+            split = assertSplitInvariant(requests, replies);
+        } finally {
+            requests.forEach(Command::release);
+        }
+        assertThat(split).containsExactly("STAT pid 1\\r\\nSTAT libevent 2.1.12-stable\\r\\nEND\\r\\n", "END\\r\\n",
+                "RESET\\r\\n", "ERROR\\r\\n", "ITEM a [1 b; 0 s]\\r\\nEND\\r\\n", "PREFIX a get 1 hit 1 set 0 del 0\\r\\nEND\\r\\n");
+    }
+
+    @Test
     void splitsBinaryReplies() throws Exception {
         List<Command> requests = List.of(
                 command(BinaryRequestDecoderTest.request(0x0d, 0, "k", "", 1)),
@@ -118,6 +137,25 @@ class MemcachedBackendCodecTest {
                 BinaryRequestDecoderTest.response(0x01, 0, "", "", 3));
         assertThat(assertSplitInvariant(requests, replies)).hasSize(3);
         requests.forEach(Command::release);
+    }
+
+    @Test
+    void aBinaryStatReplyRunsToTheResponseWithoutAKey() throws Exception {
+        List<Command> requests = List.of(
+                command(BinaryRequestDecoderTest.request(0x10, 0, "", "", 1)),
+                command(BinaryRequestDecoderTest.request(0x10, 0, "nonsense", "", 2)),
+                command(BinaryRequestDecoderTest.request(0x0a, 0, "", "", 3)));
+        byte[] replies = concat(
+                BinaryRequestDecoderTest.response(0x10, 0, "pid", "12", 1),
+                BinaryRequestDecoderTest.response(0x10, 0, "uptime", "3", 1),
+                BinaryRequestDecoderTest.response(0x10, 0, "", "", 1),
+                BinaryRequestDecoderTest.response(0x10, 1, "", "Not found", 2),
+                BinaryRequestDecoderTest.response(0x0a, 0, "", "", 3));
+        List<String> split = assertSplitInvariant(requests, replies);
+        requests.forEach(Command::release);
+        assertThat(split).hasSize(3);
+        assertThat(split.get(0)).contains("pid12").contains("uptime3");
+        assertThat(split.get(1)).endsWith("Not found");
     }
 
     @Test

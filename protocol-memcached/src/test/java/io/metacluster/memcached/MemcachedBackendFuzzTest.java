@@ -157,6 +157,17 @@ class MemcachedBackendFuzzTest {
                 }
                 out.writeBytes(ascii("END" + eol(r)));
             }
+            case "stats" -> { // STAT lines up to END, or one line (RESET, an error)
+                if (r.nextInt(4) == 0) {
+                    out.writeBytes(ascii(new String[] {"RESET", "OK", "END"}[r.nextInt(3)] + eol(r)));
+                } else {
+                    for (int i = r.nextInt(5); i > 0; i--) {
+                        out.writeBytes(ascii("STAT " + new String(value(r), java.nio.charset.StandardCharsets.ISO_8859_1)
+                                .replace("\r", "").replace("\n", "") + "x " + r.nextInt(1000) + eol(r)));
+                    }
+                    out.writeBytes(ascii("END" + eol(r)));
+                }
+            }
             case "mg", "ms", "md", "ma" -> {
                 if (r.nextInt(3) == 0) {
                     byte[] data = value(r);
@@ -190,6 +201,16 @@ class MemcachedBackendFuzzTest {
 
     private static byte[] binaryReply(SplittableRandom r, Command request) {
         int opcode = request.frame().getUnsignedByte(request.frame().readerIndex() + 1);
+        if (opcode == BinaryOpcode.STAT.code) { // responses with a key (a figure each), up to one without
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            for (int i = r.nextInt(4); i > 0; i--) {
+                out.writeBytes(BinaryRequestDecoderTest.response(opcode, 0, "stat" + i, Integer.toString(r.nextInt(1000)),
+                        request.frame().getInt(request.frame().readerIndex() + 12)));
+            }
+            out.writeBytes(BinaryRequestDecoderTest.response(opcode, r.nextInt(4) == 0 ? 1 : 0, "", "",
+                    request.frame().getInt(request.frame().readerIndex() + 12)));
+            return out.toByteArray();
+        }
         int[] statuses = {0, 0, 0, 1, 2, 3, 4, 5, 6, 0x81, 0x82, 0x84};
         int key = r.nextInt(4) == 0 ? 1 + r.nextInt(10) : 0;
         int extras = r.nextBoolean() ? 4 : 0;

@@ -8,6 +8,7 @@ import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.CommandSplitter;
 import io.metacluster.spi.ConditionalWrites;
 import io.metacluster.spi.Pinning;
+import io.metacluster.spi.ServerReports;
 import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -111,5 +112,11 @@ public final class RedisClientCodec implements ClientCodec {
     @Override
     public ConditionalWrites conditionalWrites() {
         return Effects.INSTANCE;
+    }
+
+    /** {@code INFO}: see {@link InfoReports}. */
+    @Override
+    public ServerReports reports() {
+        return InfoReports.INSTANCE;
     }
 }

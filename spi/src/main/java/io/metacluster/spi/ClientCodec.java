@@ -14,8 +14,8 @@ import io.netty.buffer.ByteBufAllocator;
  * <p>What only some protocols do lives in capability interfaces of their own, which the codec hands
  * out from an accessor ({@code null}: the protocol does not do it): {@link #splitter()} (a
  * multi-key command split over the nodes of a sharded cluster), {@link #pinning()} (a client with
- * a backend connection of its own) and {@link #conditionalWrites()} (a write decided by one
- * cluster, then propagated). The engine asks the accessor when it needs the capability, so an
+ * a backend connection of its own), {@link #conditionalWrites()} (a write decided by one
+ * cluster, then propagated) and {@link #reports()} (server reports gathered from every node). The engine asks the accessor when it needs the capability, so an
  * accessor should return a ready object (a field or a constant), not build one.
  *
  * <p>To change a shipped protocol (e.g. answer one more Redis command), extend
@@ -119,6 +119,18 @@ public interface ClientCodec {
      * that has none.
      */
     default ConditionalWrites conditionalWrites() {
+        return null;
+    }
+
+    /**
+     * How this protocol answers its reports about the server (memcached {@code stats}, Redis
+     * {@code INFO}) from every node of the serving cluster plus the proxy's figures, or {@code null}
+     * (the default) when it does not: such a request is then an ordinary read (or answered by the
+     * codec itself).
+     *
+     * @since SPI 0.2.2
+     */
+    default ServerReports reports() {
         return null;
     }
 }

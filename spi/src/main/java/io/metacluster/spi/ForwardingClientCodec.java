@@ -83,4 +83,9 @@ public abstract class ForwardingClientCodec implements ClientCodec {
     public ConditionalWrites conditionalWrites() {
         return delegate.conditionalWrites();
     }
+
+    @Override
+    public ServerReports reports() {
+        return delegate.reports();
+    }
 }

@@ -27,6 +27,8 @@ final class ClusterMetrics {
     final Counter resyncsCompleted;
     final Counter resyncKeysWalked;
     final Counter resyncKeysSkipped;
+    /** Requests sent again where the topology's redirection said (Redis Cluster MOVED, ASK). */
+    final Counter redirects;
 
     ClusterMetrics(MetricRegistry registry, String cluster) {
         this.registry = registry;
@@ -44,6 +46,7 @@ final class ClusterMetrics {
         resyncsCompleted = registry.counter(prefix + ".resync.completed");
         resyncKeysWalked = registry.counter(prefix + ".resync.keys-walked");
         resyncKeysSkipped = registry.counter(prefix + ".resync.keys-skipped");
+        redirects = registry.counter(prefix + ".redirects");
     }
 
     /** {@code <prefix>.latency}: sampled (see NodeConnection.replied); the default reservoir would also take a lock per update. */

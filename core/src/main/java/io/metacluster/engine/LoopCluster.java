@@ -6,6 +6,8 @@ import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.Topology;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.channel.ChannelFuture;
 
 /**
@@ -33,8 +35,10 @@ final class LoopCluster implements ClusterView {
 
     @Override
     public boolean healthy() {
-        for (Node node : cluster.nodes) {
-            if (!node.servesReads() || readyConnection(node.connections[loop][0], 0) == null) {
+        for (int i = 0; i < cluster.nodes.length; i++) {
+            Node node = cluster.nodes[i];
+            // a node without keys (a Redis Cluster replica, a master replaced by failover) does not count
+            if (cluster.topology.serves(i) && (!node.servesReads() || readyConnection(node.connections[loop][0], 0) == null)) {
                 return false;
             }
         }
@@ -62,6 +66,14 @@ final class LoopCluster implements ClusterView {
 
     /** Sends {@code command}, a part of a split request, to node {@code node}; a write the node misses is kept for replay. */
     void sendTo(int node, Command command, long clientId, ReplyListener listener, boolean write) {
+        if (cluster.topology.redirects()) {
+            listener = new RedirectFollower(this, command, clientId, listener, write);
+        }
+        sendDirect(node, command, clientId, listener, write);
+    }
+
+    /** {@link #sendTo} without following redirections: the listener does that, or need not. */
+    void sendDirect(int node, Command command, long clientId, ReplyListener listener, boolean write) {
         NodeConnection connection = connection(node, command.lane(), clientId);
         if (write) {
             connection.write(command, listener);
@@ -72,6 +84,40 @@ final class LoopCluster implements ClusterView {
 
     int nodeOfKey(Command command, int key) {
         return cluster.topology.nodeOfKey(command, key);
+    }
+
+    int groupOfKey(Command command, int key) {
+        return cluster.topology.groupOfKey(command, key);
+    }
+
+    Topology topology() {
+        return cluster.topology;
+    }
+
+    /**
+     * Sends {@code first} (Redis {@code ASKING}; its reply ignored), then {@code command}, on one
+     * connection to node {@code node}, so that nothing comes between them.
+     */
+    void sendAfter(byte[] first, int node, Command command, long clientId, ReplyListener listener, boolean write) {
+        NodeConnection connection = connection(node, command.lane(), clientId);
+        Command prefix = Command.of(Unpooled.wrappedBuffer(first), "prefix", CommandKind.READ, null, null, command.lane());
+        connection.send(prefix, new ReplyListener() {
+            @Override
+            public void onReply(ByteBuf reply, boolean error) {
+                ReferenceCountUtil.release(reply);
+                prefix.release();
+            }
+
+            @Override
+            public void onFailure(String reason) {
+                prefix.release();
+            }
+        });
+        if (write) {
+            connection.write(command, listener);
+        } else {
+            connection.send(command, listener);
+        }
     }
 
     int nodeCount() {
@@ -86,6 +132,7 @@ final class LoopCluster implements ClusterView {
     /** To the node of the command's keys; a command over several nodes split by {@code splitter}, when given and able. */
     private void route(Command command, long clientId, ReplyListener listener, boolean write, ClientCodec splitter) {
         int node = cluster.topology.nodeFor(command);
+        ByteBuf refusal;
         if (node != Topology.SPANS_NODES) {
             sendTo(node, command, clientId, listener, write);
         } else if (splitter != null && command.keyCount() > 1 && command.kind() != CommandKind.CONDITIONAL_WRITE
@@ -94,10 +141,23 @@ final class LoopCluster implements ClusterView {
         } else if (write && command.keyCount() == 0 && cluster.nodes.length > 1) {
             // FLUSHALL, flush_all, SCRIPT LOAD: every node must apply it, or the shards diverge;
             // a node that cannot take it now keeps it in its replay log, as for any write it misses
-            NodeGather gather = new NodeGather(cluster.nodes.length, listener, LoopCluster::firstReply, () -> { });
+            Topology topology = cluster.topology;
+            int serving = 0;
             for (int i = 0; i < cluster.nodes.length; i++) {
-                connection(i, command.lane(), clientId).write(command, gather.member(i));
+                serving += topology.serves(i) ? 1 : 0;
             }
+            if (serving == 0) {
+                listener.onFailure("cluster " + name() + " has no node that holds keys now");
+                return;
+            }
+            NodeGather gather = new NodeGather(serving, listener, LoopCluster::firstReply, () -> { });
+            for (int i = 0, member = 0; i < cluster.nodes.length; i++) {
+                if (topology.serves(i)) {
+                    connection(i, command.lane(), clientId).write(command, gather.member(member++));
+                }
+            }
+        } else if (command.keyCount() > 1 && (refusal = cluster.topology.refusal(command)) != null) {
+            listener.onReply(refusal, true);
         } else {
             listener.onFailure("cluster " + name() + " has " + cluster.nodes.length + " nodes and " + command.name()
                     + (command.keyCount() == 0 ? " has no key to pick one by" : "'s keys are on different ones"));
@@ -106,12 +166,21 @@ final class LoopCluster implements ClusterView {
 
     /**
      * Opens a connection of client {@code clientId}'s own for {@code command} ({@link io.metacluster.spi.CommandKind#PINNED})
-     * to the node that holds its key, or the first node when it has none or several (channel
+     * to the node that holds its key, or the first node holding keys when it has none or several (channel
      * names are not keys; a PUBLISH reaches every node); {@code listener} hears of what comes back.
      */
     ChannelFuture connectPinned(Command command, long clientId, PinnedListener listener) {
         int node = cluster.topology.nodeFor(command);
-        return connection(node == Topology.SPANS_NODES ? 0 : node, command.lane(), clientId).connectPinned(listener);
+        return connection(node == Topology.SPANS_NODES ? firstServing() : node, command.lane(), clientId).connectPinned(listener);
+    }
+
+    private int firstServing() {
+        for (int i = 0; i < cluster.nodes.length; i++) {
+            if (cluster.topology.serves(i)) {
+                return i;
+            }
+        }
+        return 0;
     }
 
     /** The answer to a keyless write every node applied: the first node's reply. */

@@ -1,5 +1,9 @@
 package io.metacluster.spi;
 
+import io.netty.buffer.ByteBuf;
+
+import java.util.List;
+
 /**
  * Maps a key to the node that holds it inside one cluster. Called on event loops for every
  * keyed request; must be fast, must not block, and thread-safe.
@@ -27,5 +31,68 @@ public interface Topology {
      */
     default int nodeOfKey(Command command, int key) {
         return nodeFor(command);
+    }
+
+    /**
+     * The nodes the engine connects to, when the topology knows more than the configured ones
+     * (a Redis Cluster's masters and replicas, discovered from the listed seeds), or {@code null}
+     * to use the configured {@code nodes}. Asked once, before the engine starts; node indexes
+     * everywhere else are positions in this list. Each entry is {@code host:port}.
+     */
+    default List<String> discoveredNodes() {
+        return null;
+    }
+
+    /**
+     * Whether node {@code node} holds keys now (a Redis Cluster master; not a replica, nor a master
+     * that a failover replaced). Only such nodes count for the cluster's health and receive
+     * keyless writes. May change at any time.
+     */
+    default boolean serves(int node) {
+        return true;
+    }
+
+    /**
+     * Which part of a split command key {@code key} may share with the others of its group: keys
+     * of one group are sent together in one part (to {@link #nodeOfKey} of its first key). The
+     * default groups by node; a Redis Cluster groups by hash slot, since a node refuses one
+     * request over keys of several slots.
+     */
+    default int groupOfKey(Command command, int key) {
+        return nodeOfKey(command, key);
+    }
+
+    /**
+     * The error reply a node of this cluster would give to {@code command}, whose keys are on
+     * several nodes and which cannot be split (Redis Cluster's {@code -CROSSSLOT}), or
+     * {@code null} to leave it to another cluster as any command no node can serve. Owned by
+     * the caller.
+     */
+    default ByteBuf refusal(Command command) {
+        return null;
+    }
+
+    /** Whether replies must be shown to {@link #redirect}: the engine follows redirections only then. */
+    default boolean redirects() {
+        return false;
+    }
+
+    /**
+     * Where an error reply says the request belongs (Redis Cluster {@code MOVED} and {@code ASK}),
+     * or {@code null} when it is an ordinary error, to be handed to the client. Learning of a
+     * move (updating the map) is the topology's business. Called on event loops; must not block.
+     *
+     * @param errorReply a complete error reply (borrowed)
+     */
+    default Redirect redirect(ByteBuf errorReply) {
+        return null;
+    }
+
+    /**
+     * Send the request again to node {@code node}; when {@code first} is not {@code null},
+     * send those bytes (a complete request, Redis {@code ASKING}) just before it on the same
+     * connection, and ignore their reply.
+     */
+    record Redirect(int node, byte[] first) {
     }
 }

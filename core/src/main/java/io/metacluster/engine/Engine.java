@@ -113,6 +113,10 @@ public final class Engine implements AutoCloseable {
         this.firstOutcome = firstOutcome;
         // ClusterView.latencyNanos: a percentile costs a sort, so once a second, not per read
         group.next().scheduleAtFixedRate(() -> clusters.values().forEach(Cluster::refreshLatency), 1, 1, TimeUnit.SECONDS);
+        // a Redis Cluster failover moves a dead master's slots: the writes it missed follow them,
+        // soon, since the new master takes new writes meanwhile (a few volatile reads per node)
+        loops.get(0).scheduleAtFixedRate(() -> clusters.values().forEach(Cluster::handOverMissedWrites),
+                100, 100, TimeUnit.MILLISECONDS);
         for (ListenerPlan listener : plan.listeners()) {
             listeners.add(buildListener(listener));
         }

@@ -10,6 +10,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.channel.ChannelFuture;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * A cluster as one event loop sees it: healthy when that loop has a working connection to
  * each of its nodes. Only that loop's threads route through it, so no cross-thread hand-off.
@@ -67,7 +69,7 @@ final class LoopCluster implements ClusterView {
     /** Sends {@code command}, a part of a split request, to node {@code node}; a write the node misses is kept for replay. */
     void sendTo(int node, Command command, long clientId, ReplyListener listener, boolean write) {
         if (cluster.topology.redirects()) {
-            listener = new RedirectFollower(this, command, clientId, listener, write);
+            listener = new RedirectFollower(this, node, command, clientId, listener, write);
         }
         sendDirect(node, command, clientId, listener, write);
     }
@@ -92,6 +94,11 @@ final class LoopCluster implements ClusterView {
 
     Topology topology() {
         return cluster.topology;
+    }
+
+    /** Runs {@code task} on this loop after {@code millis}. */
+    void later(long millis, Runnable task) {
+        cluster.nodes[0].connections[loop][0][0].eventLoop().schedule(task, millis, TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -6,14 +6,18 @@ import io.netty.buffer.ByteBuf;
 
 /**
  * Follows a topology's redirections ({@link Topology#redirect}: Redis Cluster {@code MOVED} and
- * {@code ASK}) for one request, so the client never sees them: an error reply that names another
- * node sends the request there again (a write as a write: kept for replay if that node cannot
- * take it), at most {@link #MAX_HOPS} times; any other reply goes to the request's listener.
+ * {@code ASK}, and {@code CLUSTERDOWN} or {@code TRYAGAIN} retried a little later) for one
+ * request, so the client never sees them: an error reply that names another node sends the
+ * request there again (a write as a write: kept for replay if that node cannot take it), at most
+ * {@link #MAX_HOPS} times, or {@link #MAX_WAITS} times after a delay; any other reply, and the
+ * last one past those bounds, goes to the request's listener.
  * Made per request, only for topologies that redirect.
  */
 final class RedirectFollower implements ReplyListener {
     /** As redis-cli and cluster clients do: a map in flux settles within a few hops, a loop never does. */
     static final int MAX_HOPS = 5;
+    /** Sends after a delay ({@link Topology.Redirect#delayMillis}): 100 ms steps cover a failover of several seconds. */
+    static final int MAX_WAITS = 60;
 
     private final LoopCluster cluster;
     private final Command command;
@@ -21,9 +25,13 @@ final class RedirectFollower implements ReplyListener {
     private final ReplyListener listener;
     private final boolean write;
     private int hops;
+    private int waits;
+    /** Where the request went last. */
+    private int node;
 
-    RedirectFollower(LoopCluster cluster, Command command, long clientId, ReplyListener listener, boolean write) {
+    RedirectFollower(LoopCluster cluster, int node, Command command, long clientId, ReplyListener listener, boolean write) {
         this.cluster = cluster;
+        this.node = node;
         this.command = command;
         this.clientId = clientId;
         this.listener = listener;
@@ -38,25 +46,36 @@ final class RedirectFollower implements ReplyListener {
 
     @Override
     public void onReply(ByteBuf reply, boolean error) {
-        if (error && hops < MAX_HOPS) {
-            Topology.Redirect redirect = cluster.topology().redirect(reply);
-            if (redirect != null) {
-                reply.release();
-                hops++;
-                cluster.cluster.metrics.redirects.inc();
-                if (redirect.first() != null) {
-                    cluster.sendAfter(redirect.first(), redirect.node(), command, clientId, this, write);
-                } else {
-                    cluster.sendDirect(redirect.node(), command, clientId, this, write);
-                }
-                return;
+        Topology.Redirect redirect = error ? cluster.topology().redirect(reply) : null;
+        if (redirect != null && withinBounds(redirect)) {
+            reply.release();
+            cluster.cluster.metrics.redirects.inc();
+            if (redirect.delayMillis() > 0) {
+                cluster.later(redirect.delayMillis(), () -> resend(redirect));
+            } else {
+                resend(redirect);
             }
+            return;
         }
         if (!listener.wantsReply()) {
             reply.release();
             reply = null;
         }
         listener.onReply(reply, error);
+    }
+
+    private boolean withinBounds(Topology.Redirect redirect) {
+        return redirect.delayMillis() > 0 ? waits++ < MAX_WAITS : hops++ < MAX_HOPS;
+    }
+
+    private void resend(Topology.Redirect redirect) {
+        int to = redirect.node() != Topology.SPANS_NODES ? redirect.node() : cluster.topology().nodeFor(command);
+        node = to != Topology.SPANS_NODES ? to : node;
+        if (redirect.first() != null) {
+            cluster.sendAfter(redirect.first(), node, command, clientId, this, write);
+        } else {
+            cluster.sendDirect(node, command, clientId, this, write);
+        }
     }
 
     @Override

@@ -16,6 +16,8 @@ final class Traffic {
     final AtomicLong operations = new AtomicLong();
     final List<Long> errors = new CopyOnWriteArrayList<>();
     volatile String firstError;
+    /** How many errors of each kind (the message up to its first digit). */
+    final java.util.Map<String, Integer> errorKinds = new java.util.concurrent.ConcurrentHashMap<>();
     volatile long lastErrorNanos;
     private final Thread thread;
     private volatile boolean running = true;
@@ -57,6 +59,7 @@ final class Traffic {
                 long now = System.nanoTime();
                 errors.add(now);
                 lastErrorNanos = now;
+                errorKinds.merge(String.valueOf(e.getMessage()).split("[0-9]")[0], 1, Integer::sum);
                 if (firstError == null) {
                     firstError = e.toString();
                 }

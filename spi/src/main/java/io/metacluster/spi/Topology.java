@@ -89,10 +89,13 @@ public interface Topology {
     }
 
     /**
-     * Send the request again to node {@code node}; when {@code first} is not {@code null},
-     * send those bytes (a complete request, Redis {@code ASKING}) just before it on the same
-     * connection, and ignore their reply.
+     * Send the request again to node {@code node}, after {@code delayMillis} (0: now); when
+     * {@code node} is {@link #SPANS_NODES}, to the node the map names then (Redis Cluster's
+     * {@code CLUSTERDOWN} and {@code TRYAGAIN}: the same request may succeed once the cluster
+     * settles). When {@code first} is not {@code null}, those bytes (a complete request, Redis
+     * {@code ASKING}) go just before it on the same connection, their reply ignored. The engine
+     * bounds how often one request is sent again; past that the client gets the error.
      */
-    record Redirect(int node, byte[] first) {
+    record Redirect(int node, byte[] first, long delayMillis) {
     }
 }

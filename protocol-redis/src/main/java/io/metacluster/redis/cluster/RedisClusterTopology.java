@@ -44,6 +44,8 @@ final class RedisClusterTopology implements Topology {
     private static final byte[] CROSSSLOT =
             "-CROSSSLOT Keys in request don't hash to the same slot\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final int UNKNOWN = -1;
+    /** Retried on whichever node owns the slot by then; about what a failover window takes, in steps. */
+    private static final Redirect SETTLE = new Redirect(SPANS_NODES, null, 100);
     /** A burst of MOVED (a resharding) asks for one map refresh, this long after the first. */
     private static final long REFRESH_AFTER_MOVED_MS = 100;
     private static final ScheduledExecutorService REFRESHER = refresher();
@@ -156,6 +158,11 @@ final class RedisClusterTopology implements Topology {
 
     @Override
     public Redirect redirect(ByteBuf errorReply) {
+        if (startsWith(errorReply, "-CLUSTERDOWN ") || startsWith(errorReply, "-TRYAGAIN ")) {
+            // a failover under way, or keys of one request split by a migration: soon over
+            refreshSoon();
+            return SETTLE;
+        }
         boolean moved = startsWith(errorReply, "-MOVED ");
         if (!moved && !startsWith(errorReply, "-ASK ")) {
             return null;
@@ -180,11 +187,11 @@ final class RedisClusterTopology implements Topology {
             return null;
         }
         if (!moved) {
-            return new Redirect(node, ASKING);
+            return new Redirect(node, ASKING, 0);
         }
         ownerOfSlot.set(slot, node);
         refreshSoon();
-        return new Redirect(node, null);
+        return new Redirect(node, null, 0);
     }
 
     private void refreshSoon() {

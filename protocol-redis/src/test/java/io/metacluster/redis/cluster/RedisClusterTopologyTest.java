@@ -103,6 +103,12 @@ class RedisClusterTopologyTest {
         assertThat(topology.redirect(reply("-MOVED " + slot + " 127.0.0.1:1\r\n"))).as("a node not connected to").isNull();
         assertThat(topology.redirect(reply("-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"))).isNull();
         assertThat(topology.redirect(reply("-MOVED x y z\r\n"))).isNull();
+        for (String settling : List.of("-CLUSTERDOWN The cluster is down\r\n", "-TRYAGAIN Multiple keys request during rehashing of slot\r\n")) {
+            Topology.Redirect later = topology.redirect(reply(settling));
+            assertThat(later.node()).as(settling).isEqualTo(Topology.SPANS_NODES);
+            assertThat(later.delayMillis()).as(settling).isPositive();
+        }
+        assertThat(moved.delayMillis()).isZero();
         get.release();
     }
 

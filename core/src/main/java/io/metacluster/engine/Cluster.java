@@ -3,8 +3,6 @@ package io.metacluster.engine;
 import io.metacluster.config.ClusterPlan;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.Topology;
-import io.netty.buffer.ByteBuf;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.handler.ssl.SslContext;
 
 /** One copy of the data: its nodes, how keys map to them, and its metrics. Shared by all listeners and loops. */
@@ -38,30 +36,18 @@ final class Cluster {
     /**
      * Sends the writes kept for nodes that hold no keys any more (a Redis Cluster master that a
      * failover replaced; {@link io.metacluster.spi.Topology#serves}) to the nodes that hold their
-     * keys now, as writes: recorded there in turn if such a node cannot take them. Runs on the
-     * event loop of {@code perLoop[0]}.
+     * keys now, through {@code via} (on its event loop), as writes: recorded there in turn if such
+     * a node cannot take them. Called before a client's write on a cluster whose topology
+     * redirects, so that the old writes go first, and by a timer for when no write comes.
      */
-    void handOverMissedWrites() {
+    void handOverMissedWrites(LoopCluster via) {
+        if (!topology.redirects()) {
+            return;
+        }
         for (int i = 0; i < nodes.length; i++) {
             if (!topology.serves(i) && nodes[i].replay.holdsWrites()) {
                 for (Command write : nodes[i].replay.handOver()) {
-                    perLoop[0].write(write, 0, new ReplyListener() {
-                        @Override
-                        public boolean wantsReply() {
-                            return false;
-                        }
-
-                        @Override
-                        public void onReply(ByteBuf reply, boolean error) {
-                            ReferenceCountUtil.release(reply);
-                            write.release();
-                        }
-
-                        @Override
-                        public void onFailure(String reason) {
-                            write.release();
-                        }
-                    });
+                    via.write(write, 0, ReplyListener.releasing(write));
                 }
             }
         }

@@ -114,8 +114,8 @@ public final class Engine implements AutoCloseable {
         // ClusterView.latencyNanos: a percentile costs a sort, so once a second, not per read
         group.next().scheduleAtFixedRate(() -> clusters.values().forEach(Cluster::refreshLatency), 1, 1, TimeUnit.SECONDS);
         // a Redis Cluster failover moves a dead master's slots: the writes it missed follow them,
-        // soon, since the new master takes new writes meanwhile (a few volatile reads per node)
-        loops.get(0).scheduleAtFixedRate(() -> clusters.values().forEach(Cluster::handOverMissedWrites),
+        // before the next write (LoopCluster.route), or by this timer when none comes
+        loops.get(0).scheduleAtFixedRate(() -> clusters.values().forEach(c -> c.handOverMissedWrites(c.perLoop[0])),
                 100, 100, TimeUnit.MILLISECONDS);
         for (ListenerPlan listener : plan.listeners()) {
             listeners.add(buildListener(listener));

@@ -7,7 +7,6 @@ import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.Topology;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.channel.ChannelFuture;
 
 import java.util.concurrent.TimeUnit;
@@ -108,18 +107,7 @@ final class LoopCluster implements ClusterView {
     void sendAfter(byte[] first, int node, Command command, long clientId, ReplyListener listener, boolean write) {
         NodeConnection connection = connection(node, command.lane(), clientId);
         Command prefix = Command.of(Unpooled.wrappedBuffer(first), "prefix", CommandKind.READ, null, null, command.lane());
-        connection.send(prefix, new ReplyListener() {
-            @Override
-            public void onReply(ByteBuf reply, boolean error) {
-                ReferenceCountUtil.release(reply);
-                prefix.release();
-            }
-
-            @Override
-            public void onFailure(String reason) {
-                prefix.release();
-            }
-        });
+        connection.send(prefix, ReplyListener.releasing(prefix));
         if (write) {
             connection.write(command, listener);
         } else {
@@ -138,6 +126,9 @@ final class LoopCluster implements ClusterView {
 
     /** To the node of the command's keys; a command over several nodes split by {@code splitter}, when given and able. */
     private void route(Command command, long clientId, ReplyListener listener, boolean write, ClientCodec splitter) {
+        if (write) {
+            cluster.handOverMissedWrites(this);
+        }
         int node = cluster.topology.nodeFor(command);
         ByteBuf refusal;
         if (node != Topology.SPANS_NODES) {

@@ -201,6 +201,47 @@ class RedisClusterIT {
     }
 
     @Test
+    @Order(4)
+    void aTransactionOnOneSlotRunsOnItsMasterAndPubSubWorks() throws Exception {
+        try (Jedis client = proxy()) {
+            redis.clients.jedis.Transaction multi = client.multi();
+            multi.set("{tx}a", "1");
+            multi.incr("{tx}b");
+            multi.get("{tx}a");
+            assertThat(multi.exec()).containsExactly("OK", 1L, "1");
+        }
+        assertThat(onOwner("{tx}a")).isEqualTo("1");
+        assertThat(onOwner("{tx}b")).isEqualTo("1");
+        try (Jedis direct = direct(single)) {
+            assertThat(direct.get("{tx}b")).isEqualTo("1");
+        }
+        java.util.concurrent.BlockingQueue<String> heard = new java.util.concurrent.LinkedBlockingQueue<>();
+        redis.clients.jedis.JedisPubSub subscriber = new redis.clients.jedis.JedisPubSub() {
+            @Override
+            public void onMessage(String channel, String message) {
+                heard.add(channel + "=" + message);
+            }
+
+            @Override
+            public void onSubscribe(String channel, int subscribedChannels) {
+                heard.add("subscribed");
+            }
+        };
+        Jedis listening = proxy();
+        Thread thread = new Thread(() -> listening.subscribe(subscriber, "news"));
+        thread.start();
+        assertThat(heard.poll(10, TimeUnit.SECONDS)).isEqualTo("subscribed");
+        try (Jedis client = proxy()) {
+            assertThat(client.publish("news", "hello")).as("receivers on the read cluster").isEqualTo(1);
+        }
+        assertThat(heard.poll(10, TimeUnit.SECONDS)).isEqualTo("news=hello");
+        assertThat(heard.poll(300, TimeUnit.MILLISECONDS)).as("heard once: published on one master").isNull();
+        subscriber.unsubscribe();
+        thread.join(10_000);
+        listening.close();
+    }
+
+    @Test
     @Order(5)
     void askDuringASlotMigrationIsFollowedOnTheImportingNode() throws Exception {
         String moved = "ask:moved";

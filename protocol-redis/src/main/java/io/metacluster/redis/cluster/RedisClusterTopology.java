@@ -117,7 +117,8 @@ final class RedisClusterTopology implements Topology {
     public int nodeFor(Command command) {
         int keys = command.keyCount();
         if (keys == 0) {
-            return SPANS_NODES;
+            // the cluster bus carries a PUBLISH to every node's subscribers: one master is enough
+            return command.name().equalsIgnoreCase("PUBLISH") ? anyMaster() : SPANS_NODES;
         }
         int slot = slotOf(command, 0);
         for (int i = 1; i < keys; i++) {
@@ -127,6 +128,16 @@ final class RedisClusterTopology implements Topology {
         }
         int owner = ownerOfSlot.get(slot);
         return owner == UNKNOWN ? SPANS_NODES : owner;
+    }
+
+    private int anyMaster() {
+        boolean[] now = masters;
+        for (int i = 0; i < now.length; i++) {
+            if (now[i]) {
+                return i;
+            }
+        }
+        return SPANS_NODES;
     }
 
     @Override

@@ -239,6 +239,22 @@ class RedisClusterIT {
         subscriber.unsubscribe();
         thread.join(10_000);
         listening.close();
+
+        // a shard channel lives in a slot: SSUBSCRIBE and SPUBLISH go to its master
+        Jedis shardListening = proxy();
+        Thread shardThread = new Thread(() -> shardListening.sendCommand(() -> "SSUBSCRIBE".getBytes(), "orders"));
+        shardThread.start();
+        Thread.sleep(300);
+        try (Jedis client = proxy()) {
+            assertThat(client.sendCommand(() -> "SPUBLISH".getBytes(), "orders", "o1")).as("receivers on the read cluster")
+                    .isEqualTo(1L);
+        }
+        try (Jedis owner = direct(cluster.ownerOf(slotOf("orders")))) {
+            assertThat(((List<?>) owner.sendCommand(() -> "PUBSUB".getBytes(), "SHARDNUMSUB", "orders")).get(1))
+                    .as("subscribed on the channel's master").isEqualTo(1L);
+        }
+        shardListening.close();
+        shardThread.join(10_000);
     }
 
     @Test

@@ -357,6 +357,7 @@ public final class Engine implements AutoCloseable {
         if (resyncs != null) {
             resyncs.close();
         }
+        plan.clusters().forEach(cluster -> cluster.topology().close());
         connections.forEach(NodeConnection::stop);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         replayLogs.forEach(ReplayLog::close);

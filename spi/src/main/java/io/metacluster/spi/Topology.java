@@ -88,6 +88,10 @@ public interface Topology {
         return null;
     }
 
+    /** The engine stops: end any background work (a map refresher). Called once, off the event loops. */
+    default void close() {
+    }
+
     /**
      * Send the request again to node {@code node}, after {@code delayMillis} (0: now); when
      * {@code node} is {@link #SPANS_NODES}, to the node the map names then (Redis Cluster's

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -59,6 +60,8 @@ final class RedisClusterTopology implements Topology {
     private final Set<String> strangersReported = ConcurrentHashMap.newKeySet();
     private final int timeoutMs;
     private final String name;
+    private final ScheduledFuture<?> periodic;
+    private volatile boolean closed;
 
     RedisClusterTopology(List<String> seeds, RedisClusterOptions options) {
         if (seeds.isEmpty()) {
@@ -93,7 +96,8 @@ final class RedisClusterTopology implements Topology {
         if (shards != null) {
             apply(shards);
         }
-        REFRESHER.scheduleWithFixedDelay(this::refresh, options.refreshMs(), options.refreshMs(), TimeUnit.MILLISECONDS);
+        periodic = REFRESHER.scheduleWithFixedDelay(this::refresh, options.refreshMs(), options.refreshMs(),
+                TimeUnit.MILLISECONDS);
     }
 
     private void learn(List<String> all, String address) {
@@ -205,8 +209,14 @@ final class RedisClusterTopology implements Topology {
         return new Redirect(node, null, 0);
     }
 
+    @Override
+    public void close() {
+        closed = true;
+        periodic.cancel(false);
+    }
+
     private void refreshSoon() {
-        if (refreshScheduled.compareAndSet(false, true)) {
+        if (!closed && refreshScheduled.compareAndSet(false, true)) {
             REFRESHER.schedule(() -> {
                 refreshScheduled.set(false);
                 refresh();

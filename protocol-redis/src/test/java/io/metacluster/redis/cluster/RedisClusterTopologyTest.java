@@ -110,6 +110,7 @@ class RedisClusterTopologyTest {
         }
         assertThat(moved.delayMillis()).isZero();
         get.release();
+        topology.close();
     }
 
     @Test
@@ -133,6 +134,7 @@ class RedisClusterTopologyTest {
         assertThat(topology.refusal(tagged)).isNull();
         spread.release();
         tagged.release();
+        topology.close();
     }
 
     private static ByteBuf reply(String text) {

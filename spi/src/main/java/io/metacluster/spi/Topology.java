@@ -38,6 +38,8 @@ public interface Topology {
      * (a Redis Cluster's masters and replicas, discovered from the listed seeds), or {@code null}
      * to use the configured {@code nodes}. Asked once, before the engine starts; node indexes
      * everywhere else are positions in this list. Each entry is {@code host:port}.
+     *
+     * @since SPI 0.2.2
      */
     default List<String> discoveredNodes() {
         return null;
@@ -47,6 +49,8 @@ public interface Topology {
      * Whether node {@code node} holds keys now (a Redis Cluster master; not a replica, nor a master
      * that a failover replaced). Only such nodes count for the cluster's health and receive
      * keyless writes. May change at any time.
+     *
+     * @since SPI 0.2.2
      */
     default boolean serves(int node) {
         return true;
@@ -57,22 +61,31 @@ public interface Topology {
      * of one group are sent together in one part (to {@link #nodeOfKey} of its first key). The
      * default groups by node; a Redis Cluster groups by hash slot, since a node refuses one
      * request over keys of several slots.
+     *
+     * @since SPI 0.2.2
      */
     default int groupOfKey(Command command, int key) {
         return nodeOfKey(command, key);
     }
 
     /**
-     * The error reply a node of this cluster would give to {@code command}, whose keys are on
-     * several nodes and which cannot be split (Redis Cluster's {@code -CROSSSLOT}), or
+     * The error reply a node of this cluster would give to {@code command}, which no single node
+     * can serve ({@link #nodeFor} gave {@link #SPANS_NODES}) and which cannot be split (Redis
+     * Cluster's {@code -CROSSSLOT} for keys of several slots), or
      * {@code null} to leave it to another cluster as any command no node can serve. Owned by
      * the caller.
+     *
+     * @since SPI 0.2.2
      */
     default ByteBuf refusal(Command command) {
         return null;
     }
 
-    /** Whether replies must be shown to {@link #redirect}: the engine follows redirections only then. */
+    /**
+     * Whether replies must be shown to {@link #redirect}: the engine follows redirections only then.
+     *
+     * @since SPI 0.2.2
+     */
     default boolean redirects() {
         return false;
     }
@@ -83,12 +96,18 @@ public interface Topology {
      * move (updating the map) is the topology's business. Called on event loops; must not block.
      *
      * @param errorReply a complete error reply (borrowed)
+     *
+     * @since SPI 0.2.2
      */
     default Redirect redirect(ByteBuf errorReply) {
         return null;
     }
 
-    /** The engine stops: end any background work (a map refresher). Called once, off the event loops. */
+    /**
+     * The engine stops: end any background work (a map refresher). Called once, off the event loops.
+     *
+     * @since SPI 0.2.2
+     */
     default void close() {
     }
 
@@ -99,6 +118,8 @@ public interface Topology {
      * settles). When {@code first} is not {@code null}, those bytes (a complete request, Redis
      * {@code ASKING}) go just before it on the same connection, their reply ignored. The engine
      * bounds how often one request is sent again; past that the client gets the error.
+     *
+     * @since SPI 0.2.2
      */
     record Redirect(int node, byte[] first, long delayMillis) {
     }

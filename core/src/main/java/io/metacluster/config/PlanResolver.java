@@ -133,7 +133,11 @@ final class PlanResolver {
         for (ClusterConfig cluster : clusters.values()) {
             Object protocolOptions = listeners.stream().filter(l -> l.clusters().contains(cluster.name())).findFirst()
                     .map(ListenerPlan::protocolOptions).orElse(null);
-            clusterPlans.add(new ClusterPlan(cluster.name(), cluster.local(), cluster.nodes(), topologies.get(cluster.name()),
+            Topology topology = topologies.get(cluster.name());
+            // a topology that discovers its nodes (redis-cluster) names them itself
+            List<HostPort> nodes = topology.discoveredNodes() == null ? cluster.nodes()
+                    : topology.discoveredNodes().stream().map(HostPort::parse).toList();
+            clusterPlans.add(new ClusterPlan(cluster.name(), cluster.local(), nodes, topology,
                     protocolOfCluster.get(cluster.name()), protocolOptions, cluster.username(), cluster.password(),
                     cluster.database(), cluster.tls(), cluster.onNodeDown()));
         }

@@ -279,6 +279,7 @@ final class Assembly {
         nodes.forEach(node -> prefixes.add(node.metrics.prefix));
         if (cluster != null) {
             prefixes.add(cluster.metrics.prefix);
+            cluster.topology().close();
         }
         retiringPrefixes.addAll(prefixes);
         retiring.execute(() -> {

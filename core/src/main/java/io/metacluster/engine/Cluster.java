@@ -2,6 +2,7 @@ package io.metacluster.engine;
 
 import com.codahale.metrics.Gauge;
 import io.metacluster.config.ClusterPlan;
+import io.metacluster.spi.Command;
 import io.metacluster.spi.Topology;
 import io.netty.handler.ssl.SslContext;
 import org.slf4j.Logger;
@@ -68,6 +69,10 @@ final class Cluster {
 
     /** Replaces the layout (a config reload); {@code nodes} in the order of {@code config.nodes()}. */
     synchronized void relayout(ClusterPlan config, Node[] nodes) {
+        Topology before = layout.topology();
+        if (before != config.topology()) {
+            before.close(); // a Redis Cluster map refresher: the reloaded plan made its own
+        }
         Layout next = new Layout(config, config.topology(), nodes, null, null);
         ejected.removeIf(node -> !isMember(next, node));
         layout = layoutOf(config, nodes);
@@ -87,6 +92,27 @@ final class Cluster {
 
     String name() {
         return layout.config().name();
+    }
+
+    /**
+     * Sends the writes kept for nodes that hold no keys any more (a Redis Cluster master that a
+     * failover replaced; {@link io.metacluster.spi.Topology#serves}) to the nodes that hold their
+     * keys now, through {@code via} (on its event loop), as writes: recorded there in turn if such
+     * a node cannot take them. Called before a client's write on a cluster whose topology
+     * redirects, so that the old writes go first, and by a timer for when no write comes.
+     */
+    void handOverMissedWrites(LoopCluster via) {
+        Layout now = layout;
+        if (!now.topology().redirects()) {
+            return;
+        }
+        for (int i = 0; i < now.nodes().length; i++) {
+            if (!now.topology().serves(i) && now.nodes()[i].replay.holdsWrites()) {
+                for (Command write : now.nodes()[i].replay.handOver()) {
+                    via.write(write, 0, ReplyListener.releasing(write));
+                }
+            }
+        }
     }
 
     /** Takes a snapshot of the latency histogram, for {@link io.metacluster.spi.ClusterView#latencyNanos()}. */

@@ -30,6 +30,8 @@ final class ClusterMetrics {
     /** Nodes that left the ring ({@code on-node-down: eject}), and came back. */
     final Counter ejections;
     final Counter rejoins;
+    /** Requests sent again where the topology's redirection said (Redis Cluster MOVED, ASK). */
+    final Counter redirects;
 
     ClusterMetrics(MetricRegistry registry, String cluster) {
         this.registry = registry;
@@ -49,6 +51,7 @@ final class ClusterMetrics {
         resyncKeysSkipped = registry.counter(prefix + ".resync.keys-skipped");
         ejections = registry.counter(prefix + ".ejections");
         rejoins = registry.counter(prefix + ".rejoins");
+        redirects = registry.counter(prefix + ".redirects");
     }
 
     /** {@code <prefix>.latency}: sampled (see NodeConnection.replied); the default reservoir would also take a lock per update. */

@@ -125,6 +125,11 @@ public final class Engine implements AutoCloseable {
         this.firstOutcome = firstOutcome;
         // ClusterView.latencyNanos: a percentile costs a sort, so once a second, not per read
         group.next().scheduleAtFixedRate(() -> this.clusters.values().forEach(Cluster::refreshLatency), 1, 1, TimeUnit.SECONDS);
+        // a Redis Cluster failover moves a dead master's slots: the writes it missed follow them,
+        // before the next write (LoopCluster.route), or by this timer when none comes
+        loops.get(0).scheduleAtFixedRate(
+                () -> this.clusters.values().forEach(c -> c.handOverMissedWrites(c.perLoop[0])),
+                100, 100, TimeUnit.MILLISECONDS);
         List<Listener> listeners = new ArrayList<>();
         for (ListenerPlan listener : plan.listeners()) {
             listeners.add(parts.listener(listener, clusters));
@@ -280,6 +285,7 @@ public final class Engine implements AutoCloseable {
             resyncs.close();
         }
         parts.close();
+        clusters.values().forEach(cluster -> cluster.topology().close());
         parts.connections.forEach(NodeConnection::stop);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         parts.replayLogs.forEach(ReplayLog::close);

@@ -6,8 +6,10 @@ import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.Topology;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -43,8 +45,10 @@ final class LoopCluster implements ClusterView {
      */
     @Override
     public boolean healthy() {
-        for (Node node : cluster.nodes()) {
-            if (servesReads(node)) {
+        Cluster.Layout layout = cluster.layout();
+        for (int i = 0; i < layout.nodes().length; i++) {
+            // a node without keys (a Redis Cluster replica, a master replaced by failover) does not count
+            if (layout.topology().serves(i) && servesReads(layout.nodes()[i])) {
                 return true;
             }
         }
@@ -53,8 +57,9 @@ final class LoopCluster implements ClusterView {
 
     /** Whether every node of the cluster serves reads from this loop: the cluster as a whole is healthy. */
     boolean whole() {
-        for (Node node : cluster.nodes()) {
-            if (!servesReads(node)) {
+        Cluster.Layout layout = cluster.layout();
+        for (int i = 0; i < layout.nodes().length; i++) {
+            if (layout.topology().serves(i) && !servesReads(layout.nodes()[i])) {
                 return false;
             }
         }
@@ -86,6 +91,14 @@ final class LoopCluster implements ClusterView {
 
     /** Sends {@code command}, a part of a split request, to node {@code node}; a write the node misses is kept for replay. */
     void sendTo(int node, Command command, long clientId, ReplyListener listener, boolean write) {
+        if (cluster.topology().redirects()) {
+            listener = new RedirectFollower(this, node, command, clientId, listener, write);
+        }
+        sendDirect(node, command, clientId, listener, write);
+    }
+
+    /** {@link #sendTo} without following redirections: the listener does that, or need not. */
+    void sendDirect(int node, Command command, long clientId, ReplyListener listener, boolean write) {
         Node[] nodes = cluster.nodes();
         if (node >= nodes.length) {
             // the split was computed over the nodes before a config reload removed some
@@ -128,6 +141,34 @@ final class LoopCluster implements ClusterView {
         return cluster.layout().routing().nodeOfKey(command, key);
     }
 
+    int groupOfKey(Command command, int key) {
+        return cluster.layout().routing().groupOfKey(command, key);
+    }
+
+    Topology topology() {
+        return cluster.topology();
+    }
+
+    /** Runs {@code task} on this loop after {@code millis}. */
+    void later(long millis, Runnable task) {
+        cluster.nodes()[0].connections[loop][0][0].eventLoop().schedule(task, millis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Sends {@code first} (Redis {@code ASKING}; its reply ignored), then {@code command}, on one
+     * connection to node {@code node}, so that nothing comes between them.
+     */
+    void sendAfter(byte[] first, int node, Command command, long clientId, ReplyListener listener, boolean write) {
+        NodeConnection connection = connection(cluster.nodes()[node], command.lane(), clientId);
+        Command prefix = Command.of(Unpooled.wrappedBuffer(first), "prefix", CommandKind.READ, null, null, command.lane());
+        connection.send(prefix, ReplyListener.releasing(prefix));
+        if (write) {
+            connection.write(command, listener);
+        } else {
+            connection.send(command, listener);
+        }
+    }
+
     int nodeCount() {
         return cluster.nodes().length;
     }
@@ -139,23 +180,41 @@ final class LoopCluster implements ClusterView {
 
     /** To the node of the command's keys; a command over several nodes split by {@code splitter}, when given and able. */
     private void route(Command command, long clientId, ReplyListener listener, boolean write, ClientCodec splitter) {
+        if (write) {
+            cluster.handOverMissedWrites(this);
+        }
         Cluster.Layout layout = cluster.layout();
         Node[] nodes = layout.nodes();
         int node = layout.routing().nodeFor(command);
+        ByteBuf refusal;
         if (node != Topology.SPANS_NODES) {
-            send(nodes[node], command, clientId, listener, write);
+            sendTo(node, command, clientId, listener, write);
         } else if (splitter != null && command.keyCount() > 1 && command.kind() != CommandKind.CONDITIONAL_WRITE
                 && SplitRequest.send(command, this, splitter, clientId, listener, write)) {
             return;
         } else if (write && command.keyCount() == 0 && nodes.length > 1) {
             // FLUSHALL, flush_all, SCRIPT LOAD: every node must apply it, or the shards diverge;
             // a node that cannot take it now keeps it in its replay log, as for any write it misses;
-            // an ejected node keeps nothing and is flushed before it rejoins
+            // an ejected node keeps nothing and is flushed before it rejoins; a node without keys
+            // (a Redis Cluster replica) takes no write
             int[] members = layout.members();
-            NodeGather gather = new NodeGather(members.length, listener, LoopCluster::firstReply, () -> { });
-            for (int i = 0; i < members.length; i++) {
-                connection(nodes[members[i]], command.lane(), clientId).write(command, gather.member(i));
+            Topology topology = layout.topology();
+            int serving = 0;
+            for (int member : members) {
+                serving += topology.serves(member) ? 1 : 0;
             }
+            if (serving == 0) {
+                listener.onFailure("cluster " + name() + " has no node that holds keys now");
+                return;
+            }
+            NodeGather gather = new NodeGather(serving, listener, LoopCluster::firstReply, () -> { });
+            for (int i = 0, part = 0; i < members.length; i++) {
+                if (topology.serves(members[i])) {
+                    connection(nodes[members[i]], command.lane(), clientId).write(command, gather.member(part++));
+                }
+            }
+        } else if (command.keyCount() > 1 && (refusal = layout.topology().refusal(command)) != null) {
+            listener.onReply(refusal, true);
         } else {
             listener.onFailure("cluster " + name() + " has " + nodes.length + " nodes and " + command.name()
                     + (command.keyCount() == 0 ? " has no key to pick one by" : "'s keys are on different ones"));
@@ -164,7 +223,7 @@ final class LoopCluster implements ClusterView {
 
     /**
      * Opens a connection of client {@code clientId}'s own for {@code command} ({@link io.metacluster.spi.CommandKind#PINNED})
-     * to the node that holds its key, or the first node when it has none or several (channel
+     * to the node that holds its key, or the first node holding keys when it has none or several (channel
      * names are not keys; a PUBLISH reaches every node); {@code listener} hears of what comes back.
      */
     ChannelFuture connectPinned(Command command, long clientId, PinnedListener listener) {
@@ -176,10 +235,20 @@ final class LoopCluster implements ClusterView {
         return servesReads(pinnedNode(command));
     }
 
+    /** The node of the command's key, or the first node in the ring holding keys when it has none or several. */
     private Node pinnedNode(Command command) {
         Cluster.Layout layout = cluster.layout();
         int node = layout.routing().nodeFor(command);
-        return layout.nodes()[node == Topology.SPANS_NODES ? layout.members()[0] : node];
+        if (node == Topology.SPANS_NODES) {
+            node = layout.members()[0];
+            for (int member : layout.members()) {
+                if (layout.topology().serves(member)) {
+                    node = member;
+                    break;
+                }
+            }
+        }
+        return layout.nodes()[node];
     }
 
     /** The answer to a keyless write every node applied: the first node's reply. */

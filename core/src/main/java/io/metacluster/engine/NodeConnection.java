@@ -147,6 +147,10 @@ final class NodeConnection {
         return node;
     }
 
+    EventLoop eventLoop() {
+        return loop;
+    }
+
     /** The connection of this node, event loop and index that carries {@code otherLane}. */
     NodeConnection sibling(int otherLane) {
         return otherLane == lane ? this : node.connections[loopIndex][otherLane][0];

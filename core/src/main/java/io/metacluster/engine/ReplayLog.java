@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -416,6 +417,30 @@ final class ReplayLog {
     private State overflowState() {
         resyncing = node.resyncs != null && node.resyncs.request(node, false);
         return resyncing || config.onOverflow() == ReplayConfig.OnOverflow.STAY_OUT ? State.OUT : State.OVERFLOWED;
+    }
+
+    /**
+     * Takes every write kept for the node, for the nodes that hold their keys now (a Redis Cluster
+     * master replaced by a failover no longer holds any). Only while recording: a replay running,
+     * or an overflow, keeps its course. The caller owns the commands.
+     */
+    List<Command> handOver() {
+        List<Command> taken;
+        synchronized (this) {
+            if (state != State.RECORDING || waiting.isEmpty()) {
+                return List.of();
+            }
+            taken = new ArrayList<>(waiting);
+            waiting.clear();
+            bytes = 0;
+            generation++;
+            state = State.LIVE;
+            if (store != null) {
+                store.clear();
+            }
+        }
+        log.warn("node {} holds no keys any more; its {} missed writes go to the nodes that hold them now", node, taken.size());
+        return taken;
     }
 
     /** The node was refilled by a resync: an overflowed log no longer matters. */

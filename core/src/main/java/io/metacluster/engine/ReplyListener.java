@@ -1,6 +1,8 @@
 package io.metacluster.engine;
 
+import io.metacluster.spi.Command;
 import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
 
 /** Told what became of one request sent to a node. Called on the node connection's event loop. */
 interface ReplyListener {
@@ -21,4 +23,28 @@ interface ReplyListener {
 
     /** No reply will come: the node was down, the connection was lost or timed out. */
     void onFailure(String reason);
+
+    /**
+     * For a request the engine sent on its own (ASKING, a handed-over write): its reply is not
+     * needed; releases {@code command} once answered.
+     */
+    static ReplyListener releasing(Command command) {
+        return new ReplyListener() {
+            @Override
+            public boolean wantsReply() {
+                return false;
+            }
+
+            @Override
+            public void onReply(ByteBuf reply, boolean error) {
+                ReferenceCountUtil.release(reply);
+                command.release();
+            }
+
+            @Override
+            public void onFailure(String reason) {
+                command.release();
+            }
+        };
+    }
 }

@@ -1,6 +1,9 @@
 package io.metacluster.spi;
 
+import io.netty.buffer.ByteBuf;
+
 import java.util.BitSet;
+import java.util.List;
 
 /**
  * Maps a key to the node that holds it inside one cluster. Called on event loops for every
@@ -46,5 +49,96 @@ public interface Topology {
      */
     default Topology without(BitSet ejected) {
         return null;
+    }
+
+    /**
+     * The nodes the engine connects to, when the topology knows more than the configured ones
+     * (a Redis Cluster's masters and replicas, discovered from the listed seeds), or {@code null}
+     * to use the configured {@code nodes}. Asked once, before the engine starts; node indexes
+     * everywhere else are positions in this list. Each entry is {@code host:port}.
+     *
+     * @since SPI 0.2.2
+     */
+    default List<String> discoveredNodes() {
+        return null;
+    }
+
+    /**
+     * Whether node {@code node} holds keys now (a Redis Cluster master; not a replica, nor a master
+     * that a failover replaced). Only such nodes count for the cluster's health and receive
+     * keyless writes. May change at any time.
+     *
+     * @since SPI 0.2.2
+     */
+    default boolean serves(int node) {
+        return true;
+    }
+
+    /**
+     * Which part of a split command key {@code key} may share with the others of its group: keys
+     * of one group are sent together in one part (to {@link #nodeOfKey} of its first key). The
+     * default groups by node; a Redis Cluster groups by hash slot, since a node refuses one
+     * request over keys of several slots.
+     *
+     * @since SPI 0.2.2
+     */
+    default int groupOfKey(Command command, int key) {
+        return nodeOfKey(command, key);
+    }
+
+    /**
+     * The error reply a node of this cluster would give to {@code command}, which no single node
+     * can serve ({@link #nodeFor} gave {@link #SPANS_NODES}) and which cannot be split (Redis
+     * Cluster's {@code -CROSSSLOT} for keys of several slots), or
+     * {@code null} to leave it to another cluster as any command no node can serve. Owned by
+     * the caller.
+     *
+     * @since SPI 0.2.2
+     */
+    default ByteBuf refusal(Command command) {
+        return null;
+    }
+
+    /**
+     * Whether replies must be shown to {@link #redirect}: the engine follows redirections only then.
+     *
+     * @since SPI 0.2.2
+     */
+    default boolean redirects() {
+        return false;
+    }
+
+    /**
+     * Where an error reply says the request belongs (Redis Cluster {@code MOVED} and {@code ASK}),
+     * or {@code null} when it is an ordinary error, to be handed to the client. Learning of a
+     * move (updating the map) is the topology's business. Called on event loops; must not block.
+     *
+     * @param errorReply a complete error reply (borrowed)
+     *
+     * @since SPI 0.2.2
+     */
+    default Redirect redirect(ByteBuf errorReply) {
+        return null;
+    }
+
+    /**
+     * The engine stops: end any background work (a map refresher). Called once, off the event loops.
+     *
+     * @since SPI 0.2.2
+     */
+    default void close() {
+    }
+
+    /**
+     * Send the request again to node {@code node}, after {@code delayMillis} (0: now); when
+     * {@code node} is {@link #SPANS_NODES}, to the node the map names then (Redis Cluster's
+     * {@code CLUSTERDOWN} and {@code TRYAGAIN}: the same request may succeed once the cluster
+     * settles). When {@code first} is not {@code null}, those bytes (a complete request, Redis
+     * {@code ASKING}) go just before it on the same connection, their reply ignored. The engine
+     * bounds how often one request is sent again; past that the client gets the error.
+     *
+     * @since SPI 0.2.2
+     */
+    record Redirect(int node, byte[] first, long delayMillis) {
     }
 }

@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * Makes the {@link Topology} of a cluster ({@code topology: NAME}). The core ships
- * {@code single} (one node) and {@code hash-ring}.
+ * {@code single} (one node) and {@code hash-ring}; the Redis plugin {@code redis-cluster}, whose
+ * {@link #create} asks the listed seed nodes for the cluster's map (bounded by its timeout).
  *
  * <p>{@link #create} is called once per cluster while the config is checked (at start and by
  * {@code --check}), after {@link #validate} (which sees that one cluster), off the event loops.

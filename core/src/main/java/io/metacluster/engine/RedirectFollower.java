@@ -1,0 +1,85 @@
+package io.metacluster.engine;
+
+import io.metacluster.spi.Command;
+import io.metacluster.spi.Topology;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Follows a topology's redirections ({@link Topology#redirect}: Redis Cluster {@code MOVED} and
+ * {@code ASK}, and {@code CLUSTERDOWN} or {@code TRYAGAIN} retried a little later) for one
+ * request, so the client never sees them: an error reply that names another node sends the
+ * request there again (a write as a write: kept for replay if that node cannot take it), at most
+ * {@link #MAX_HOPS} times, or {@link #MAX_WAITS} times after a delay; any other reply, and the
+ * last one past those bounds, goes to the request's listener.
+ * Made per request, only for topologies that redirect.
+ */
+final class RedirectFollower implements ReplyListener {
+    /** As redis-cli and cluster clients do: a map in flux settles within a few hops, a loop never does. */
+    static final int MAX_HOPS = 5;
+    /** Sends after a delay ({@link Topology.Redirect#delayMillis}): 100 ms steps cover a failover of several seconds. */
+    static final int MAX_WAITS = 60;
+
+    private final LoopCluster cluster;
+    private final Command command;
+    private final long clientId;
+    private final ReplyListener listener;
+    private final boolean write;
+    private int hops;
+    private int waits;
+    /** Where the request went last. */
+    private int node;
+
+    RedirectFollower(LoopCluster cluster, int node, Command command, long clientId, ReplyListener listener, boolean write) {
+        this.cluster = cluster;
+        this.node = node;
+        this.command = command;
+        this.clientId = clientId;
+        this.listener = listener;
+        this.write = write;
+    }
+
+    @Override
+    public boolean wantsReply() {
+        // an error's bytes say where to go; whether the listener wants them is asked on the way out
+        return true;
+    }
+
+    @Override
+    public void onReply(ByteBuf reply, boolean error) {
+        Topology.Redirect redirect = error ? cluster.topology().redirect(reply) : null;
+        if (redirect != null && withinBounds(redirect)) {
+            reply.release();
+            cluster.cluster.metrics.redirects.inc();
+            if (redirect.delayMillis() > 0) {
+                cluster.later(redirect.delayMillis(), () -> resend(redirect));
+            } else {
+                resend(redirect);
+            }
+            return;
+        }
+        if (!listener.wantsReply()) {
+            reply.release();
+            reply = null;
+        }
+        listener.onReply(reply, error);
+    }
+
+    private boolean withinBounds(Topology.Redirect redirect) {
+        return redirect.delayMillis() > 0 ? waits++ < MAX_WAITS : hops++ < MAX_HOPS;
+    }
+
+    private void resend(Topology.Redirect redirect) {
+        int to = redirect.node() != Topology.SPANS_NODES ? redirect.node() : cluster.topology().nodeFor(command);
+        node = to != Topology.SPANS_NODES ? to : node;
+        if (redirect.first() != null) {
+            cluster.sendAfter(redirect.first(), node, command, clientId, this, write);
+        } else {
+            cluster.sendDirect(node, command, clientId, this, write);
+        }
+    }
+
+    @Override
+    public void onFailure(String reason) {
+        listener.onFailure(reason);
+    }
+}

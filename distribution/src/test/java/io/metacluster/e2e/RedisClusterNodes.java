@@ -1,0 +1,119 @@
+package io.metacluster.e2e;
+
+import io.metacluster.testing.RedisServer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Redis Cluster on loopback: {@code masters} redis-servers started with
+ * {@code --cluster-enabled yes} (each with its own {@code nodes.conf}), joined by
+ * {@code redis-cli --cluster create}, each master with {@code replicasEach} replicas. A short
+ * {@code cluster-node-timeout} makes a failover take a few seconds.
+ */
+final class RedisClusterNodes implements AutoCloseable {
+    static final String CLI = System.getProperty("metacluster.redis-cli", "redis-cli");
+    final List<RedisServer> servers = new ArrayList<>();
+
+    static RedisClusterNodes start(int masters, int replicasEach) throws Exception {
+        RedisClusterNodes cluster = new RedisClusterNodes();
+        try {
+            for (int i = 0; i < masters * (1 + replicasEach); i++) {
+                cluster.servers.add(RedisServer.start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                        "--cluster-node-timeout", "1000", "--cluster-replica-validity-factor", "0"));
+            }
+            List<String> create = new ArrayList<>(List.of(CLI, "--cluster", "create"));
+            cluster.servers.forEach(server -> create.add(server.address()));
+            create.addAll(List.of("--cluster-replicas", Integer.toString(replicasEach), "--cluster-yes"));
+            run(create);
+            cluster.awaitOk();
+        } catch (Exception | Error e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
+    }
+
+    /** Runs redis-cli; fails with its output unless it exits 0 within two minutes. */
+    static String run(List<String> command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        byte[] output = process.getInputStream().readAllBytes();
+        if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new IllegalStateException(command + " failed: " + new String(output, StandardCharsets.UTF_8));
+        }
+        return new String(output, StandardCharsets.UTF_8);
+    }
+
+    /** Waits (at most 30 s) until every live node says {@code cluster_state:ok} and agrees on the slots. */
+    void awaitOk() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            boolean ok = true;
+            for (RedisServer server : servers) {
+                if (server.isRunning()) {
+                    String info = String.valueOf(server.call("CLUSTER", "INFO"));
+                    ok &= info.contains("cluster_state:ok") && info.contains("cluster_slots_ok:16384");
+                }
+            }
+            if (ok) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the Redis Cluster did not settle: " + servers.get(0).call("CLUSTER", "INFO"));
+    }
+
+    /** The live masters that own slots. */
+    List<RedisServer> masters() {
+        return servers.stream().filter(server -> server.isRunning() && !slotRanges(server).isEmpty()).toList();
+    }
+
+    /** This node's id in the cluster. */
+    static String id(RedisServer server) {
+        return String.valueOf(server.call("CLUSTER", "MYID"));
+    }
+
+    /** The live node that owns {@code slot}, as that node itself says. */
+    RedisServer ownerOf(int slot) {
+        for (RedisServer server : servers) {
+            if (server.isRunning()) {
+                for (int[] range : slotRanges(server)) {
+                    if (slot >= range[0] && slot <= range[1]) {
+                        return server;
+                    }
+                }
+            }
+        }
+        throw new IllegalStateException("no live node owns slot " + slot);
+    }
+
+    /** The slot ranges the node says it owns ({@code myself} in CLUSTER NODES), migrations left out. */
+    static List<int[]> slotRanges(RedisServer server) {
+        List<int[]> ranges = new ArrayList<>();
+        for (String line : String.valueOf(server.call("CLUSTER", "NODES")).split("\n")) {
+            String[] fields = line.trim().split(" ");
+            if (fields.length > 2 && fields[2].contains("myself")) {
+                for (int i = 8; i < fields.length; i++) {
+                    if (!fields[i].startsWith("[")) {
+                        String[] bounds = fields[i].split("-");
+                        ranges.add(new int[] {Integer.parseInt(bounds[0]), Integer.parseInt(bounds[bounds.length - 1])});
+                    }
+                }
+            }
+        }
+        return ranges;
+    }
+
+    /** The seed list for a config: every server. */
+    String seeds() {
+        return String.join(", ", servers.stream().map(RedisServer::address).toList());
+    }
+
+    @Override
+    public void close() {
+        servers.forEach(RedisServer::close);
+    }
+}

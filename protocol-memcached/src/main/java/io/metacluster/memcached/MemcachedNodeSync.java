@@ -81,13 +81,25 @@ final class MemcachedNodeSync implements NodeSync {
 
     @Override
     public void copy(KeyCopy copy) throws IOException, InterruptedException {
-        NodeLink keys = copy.source();
         NodeLink values = copy.secondSource();
         NodeLink target = copy.target();
+        walk(copy.source(), keys -> {
+            List<byte[]> batch = new ArrayList<>(keys.size());
+            for (ByteBuf key : keys) {
+                batch.add(ByteBufUtil.getBytes(key));
+            }
+            copyBatch(copy, batch, values, target);
+            copy.copied(batch.size());
+        });
+    }
+
+    /** {@code lru_crawler metadump hash} (see {@link #startMetadump}), a hundred keys per batch. */
+    @Override
+    public void walk(NodeLink keys, KeyBatches batches) throws IOException, InterruptedException {
         String first = startMetadump(keys);
         boolean more = true;
         while (more) {
-            List<byte[]> batch = new ArrayList<>(BATCH);
+            List<ByteBuf> batch = new ArrayList<>(BATCH);
             while (batch.size() < BATCH) {
                 String text = first != null ? first : line(keys);
                 first = null;
@@ -95,10 +107,11 @@ final class MemcachedNodeSync implements NodeSync {
                     more = false;
                     break;
                 }
-                batch.add(metadumpKey(text));
+                batch.add(Unpooled.wrappedBuffer(metadumpKey(text)));
             }
-            copyBatch(copy, batch, values, target);
-            copy.copied(batch.size());
+            if (!batch.isEmpty()) {
+                batches.keys(batch);
+            }
         }
     }
 

@@ -71,15 +71,31 @@ final class RedisNodeSync implements NodeSync {
         NodeLink target = copy.target();
         RespSplitter fromSource = new RespSplitter();
         RespSplitter fromTarget = new RespSplitter();
+        // SCAN is one request and reply at a time: the batch's DUMPs share the walk's link
+        walk(source, keys -> {
+            try {
+                copyBatch(copy, keys, source, target, fromSource, fromTarget);
+            } catch (ProtocolException e) {
+                throw new IOException("unexpected reply: " + e.getMessage(), e);
+            }
+            copy.copied(keys.size());
+        });
+    }
+
+    /** {@code SCAN cursor COUNT 100} until the cursor comes back to 0. */
+    @Override
+    public void walk(NodeLink keys, KeyBatches batches) throws IOException, InterruptedException {
+        RespSplitter framer = new RespSplitter();
         String cursor = "0";
         do {
-            source.send(RespWriter.command(UnpooledByteBufAllocator.DEFAULT, "SCAN", cursor, "COUNT", Integer.toString(BATCH)));
-            ByteBuf scan = source.read(fromSource::frameLength);
+            keys.send(RespWriter.command(UnpooledByteBufAllocator.DEFAULT, "SCAN", cursor, "COUNT", Integer.toString(BATCH)));
+            ByteBuf scan = keys.read(framer::frameLength);
             try {
-                List<ByteBuf> keys = new ArrayList<>(BATCH);
-                cursor = RespValues.scanReply(scan, keys);
-                copyBatch(copy, keys, source, target, fromSource, fromTarget);
-                copy.copied(keys.size());
+                List<ByteBuf> batch = new ArrayList<>(BATCH);
+                cursor = RespValues.scanReply(scan, batch);
+                if (!batch.isEmpty()) {
+                    batches.keys(batch);
+                }
             } catch (ProtocolException e) {
                 throw new IOException("unexpected reply: " + e.getMessage(), e);
             } finally {

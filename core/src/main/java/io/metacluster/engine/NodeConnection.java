@@ -120,6 +120,10 @@ final class NodeConnection {
         return config.connectTimeoutMs();
     }
 
+    int requestTimeoutMs() {
+        return config.requestTimeoutMs();
+    }
+
     boolean isReady() {
         return ready;
     }

@@ -113,7 +113,7 @@ class CheckWriteTrackingTest {
     void aWriteStartingWhileTheRecheckReadsTheTrackingVoidsTheRound() {
         Engine engine = new Engine();
         SampledVerifier verifier = (SampledVerifier) new SampledStrategy()
-                .create(new SampledConfig(1.0, null, null, "none", 10, null, null), engine);
+                .create(new SampledConfig(1.0, null, null, "none", 10, null, null, null), engine);
 
         // a write of the key landed on LOCAL and is still on its way to REMOTE when the read is sampled
         Command command = read("GET");

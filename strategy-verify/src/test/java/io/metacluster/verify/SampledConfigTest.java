@@ -31,7 +31,7 @@ class SampledConfigTest {
                 max-rechecks: 2
                 max-logs-per-second: 0
                 """);
-        assertThat(set).isEqualTo(new SampledConfig(1.0, 5, 7, "local-wins", 20, 2, 0));
+        assertThat(set).isEqualTo(new SampledConfig(1.0, 5, 7, "local-wins", 20, 2, 0, null));
         assertThat(set.repairPolicy()).isEqualTo(SampledConfig.Repair.LOCAL_WINS);
         assertThat(convert("repair: majority").repairPolicy()).isEqualTo(SampledConfig.Repair.MAJORITY);
         assertThat(convert("rate: 0").rate()).isZero();

@@ -27,6 +27,7 @@ final class ClusterMetrics {
     final Counter resyncsCompleted;
     final Counter resyncKeysWalked;
     final Counter resyncKeysSkipped;
+    final Counter resyncKeysDeleted;
 
     ClusterMetrics(MetricRegistry registry, String cluster) {
         this.registry = registry;
@@ -44,6 +45,7 @@ final class ClusterMetrics {
         resyncsCompleted = registry.counter(prefix + ".resync.completed");
         resyncKeysWalked = registry.counter(prefix + ".resync.keys-walked");
         resyncKeysSkipped = registry.counter(prefix + ".resync.keys-skipped");
+        resyncKeysDeleted = registry.counter(prefix + ".resync.keys-deleted");
     }
 
     /** {@code <prefix>.latency}: sampled (see NodeConnection.replied); the default reservoir would also take a lock per update. */

@@ -61,6 +61,13 @@ final class ReplayLog {
     private int sentLane;
     /** The overflow is being repaired by a resync (not by a flush or the operator). */
     private boolean resyncing;
+    /**
+     * Entries at the head of the log that the cluster's {@link WriteTracker} was not told of (read
+     * back from disk before it existed): every other entry counts as a write in flight there
+     * until it is replayed or dropped, so that read verification does not take the node's
+     * missing writes for a divergence. Entries leave in order, so a count is enough.
+     */
+    private int untracked;
 
     ReplayLog(Node node, ReplayConfig config, ReplayStore store, Protocol protocol, Object protocolOptions) {
         this.node = node;
@@ -88,6 +95,7 @@ final class ReplayLog {
                 bytes += frame.length;
             }
         }
+        untracked = waiting.size();
         if (!waiting.isEmpty()) {
             state = State.RECORDING;
             log.warn("node {} has {} writes to catch up on from before the restart", node, waiting.size());
@@ -154,6 +162,9 @@ final class ReplayLog {
                 log.warn("node {} missed a write; recording its writes for replay, out of read rotation until it catches up", node);
             }
             waiting.add(write.retain());
+            if (node.cluster.writes != null) {
+                node.cluster.writes.sent(write);
+            }
             node.written(write);
             bytes += size;
             if (store != null) {
@@ -246,6 +257,7 @@ final class ReplayLog {
                 }
                 Command done = sent.poll();
                 bytes -= done.frame().readableBytes();
+                untrack(done);
                 done.release();
                 replayed++;
             }
@@ -331,9 +343,20 @@ final class ReplayLog {
         log.warn("node {} was flushed after its replay log overflowed; back in rotation, refilling", node);
     }
 
+    /** Holding the lock: an entry leaves the log (replayed or dropped): no longer in flight for the tracker. */
+    private void untrack(Command entry) {
+        if (untracked > 0) {
+            untracked--;
+        } else if (node.cluster.writes != null) {
+            node.cluster.writes.done(entry);
+        }
+    }
+
     /** Holding the lock: drop everything kept; the node needs a flush or an operator. */
     private void overflow() {
         generation++;
+        sent.forEach(this::untrack);
+        waiting.forEach(this::untrack);
         waiting.forEach(Command::release);
         sent.forEach(Command::release);
         waiting.clear();

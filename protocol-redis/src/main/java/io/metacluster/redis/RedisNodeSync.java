@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Redis node identity and copy. Identity: {@code run_id} and {@code uptime_in_seconds} of
@@ -151,5 +152,50 @@ final class RedisNodeSync implements NodeSync {
             RespWriter.bulk(out, "REPLACE");
         }
         return out;
+    }
+
+    /**
+     * Per key, {@code DUMP} on the target and {@code EXISTS} on the source, pipelined; where the
+     * source has none, the conditional script of {@link RedisVerification} deletes the target's
+     * key only if its DUMP is still the one read.
+     */
+    @Override
+    public int deleteAbsent(NodeLink source, NodeLink target, List<ByteBuf> keys, Predicate<ByteBuf> mayDelete)
+            throws IOException {
+        RespSplitter fromSource = new RespSplitter();
+        RespSplitter fromTarget = new RespSplitter();
+        for (ByteBuf key : keys) {
+            target.send(RespValues.command("DUMP", key));
+            source.send(RespValues.command("EXISTS", key));
+        }
+        int sent = 0;
+        try {
+            for (ByteBuf key : keys) {
+                ByteBuf dump = target.read(fromTarget::frameLength);
+                ByteBuf exists = source.read(fromSource::frameLength);
+                try {
+                    ByteBuf payload = RespValues.bulk(dump);
+                    if (payload != null && RespValues.integer(exists) == 0 && mayDelete.test(key)) {
+                        target.send(RedisVerification.deleteIfUnchangedFrame(key, payload));
+                        sent++;
+                    }
+                } finally {
+                    dump.release();
+                    exists.release();
+                }
+            }
+            int deleted = 0;
+            for (int i = 0; i < sent; i++) {
+                ByteBuf reply = target.read(fromTarget::frameLength);
+                try {
+                    deleted += RespValues.integer(reply) == 1 ? 1 : 0;
+                } finally {
+                    reply.release();
+                }
+            }
+            return deleted;
+        } catch (ProtocolException e) {
+            throw new IOException("unexpected reply: " + e.getMessage(), e);
+        }
     }
 }

@@ -7,6 +7,7 @@ import io.metacluster.spi.ReplyVerification;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -243,16 +244,39 @@ public final class RedisVerification implements ReplyVerification {
     }
 
     private static Command compareAndSet(ByteBufAllocator alloc, ByteBuf key, Captured expected, ByteBuf ttl, ByteBuf payload) {
+        int[] keyOffset = new int[1];
+        ByteBuf frame = compareAndSetFrame(alloc, key, expected.sha1(), ttl, payload, keyOffset);
+        return Command.of(frame, EVAL.displayName(), CommandKind.WRITE, new int[] {keyOffset[0], key.readableBytes()}, EVAL);
+    }
+
+    /** The request that deletes {@code key} if its DUMP payload is still {@code dump} (as the resync's pruning sends it). */
+    static ByteBuf deleteIfUnchangedFrame(ByteBuf key, ByteBuf dump) {
+        return compareAndSetFrame(UnpooledByteBufAllocator.DEFAULT, key, sha1(dump), ascii("del"), Unpooled.EMPTY_BUFFER, new int[1]);
+    }
+
+    private static ByteBuf compareAndSetFrame(ByteBufAllocator alloc, ByteBuf key, String sha1, ByteBuf ttl, ByteBuf payload,
+                                              int[] keyOffset) {
         ByteBuf frame = alloc.buffer(COMPARE_AND_SET.length() + key.readableBytes() + payload.readableBytes() + 128);
         RespWriter.arrayHeader(frame, 7);
         RespWriter.bulk(frame, "EVAL");
         RespWriter.bulk(frame, COMPARE_AND_SET);
         RespWriter.bulk(frame, "1");
-        int keyOffset = RespWriter.bulk(frame, key);
-        RespWriter.bulk(frame, expected.sha1());
+        keyOffset[0] = RespWriter.bulk(frame, key);
+        RespWriter.bulk(frame, sha1);
         RespWriter.bulk(frame, ttl);
         RespWriter.bulk(frame, payload);
-        return Command.of(frame, EVAL.displayName(), CommandKind.WRITE, new int[] {keyOffset, key.readableBytes()}, EVAL);
+        return frame;
+    }
+
+    /** The SHA-1 of {@code bytes} in hex, as Redis's {@code redis.sha1hex} gives it. */
+    static String sha1(ByteBuf bytes) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-1");
+            digest.update(bytes.nioBuffer());
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-1", e);
+        }
     }
 
     /** {@code :1} applied, {@code :0} declined (the key changed); anything else failed. */
@@ -333,24 +357,14 @@ public final class RedisVerification implements ReplyVerification {
                 return null;
             }
             if (length < 0) {
-                return new Captured(null, sha1(Unpooled.EMPTY_BUFFER), 0);
+                return new Captured(null, RedisVerification.sha1(Unpooled.EMPTY_BUFFER), 0);
             }
             if (length > Integer.MAX_VALUE || dumpCr + 2 + length > dump.writerIndex()) {
                 return null;
             }
             ByteBuf payload = dump.slice(dumpCr + 2, (int) length);
             // PTTL -2: expired between the two requests; the DUMP still names the state compared
-            return new Captured(ttl == -2 ? null : payload, sha1(payload), Math.max(ttl, 0));
-        }
-
-        private static String sha1(ByteBuf bytes) {
-            try {
-                MessageDigest digest = MessageDigest.getInstance("SHA-1");
-                digest.update(bytes.nioBuffer());
-                return HexFormat.of().formatHex(digest.digest());
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("every JDK has SHA-1", e);
-            }
+            return new Captured(ttl == -2 ? null : payload, RedisVerification.sha1(payload), Math.max(ttl, 0));
         }
     }
 

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * How the engine tells a restarted node and refills one from another cluster, for a protocol
@@ -82,5 +83,23 @@ public interface NodeSync {
      */
     default void walk(NodeLink keys, KeyBatches batches) throws IOException, InterruptedException {
         throw new UnsupportedOperationException("this protocol cannot list a node's keys");
+    }
+
+    /**
+     * Of {@code keys}, found on the node being resynchronised by a {@link #walk} of it, deletes on
+     * {@code target} (another link to that node) those that {@code source} (the node of the
+     * source cluster that holds them) does not hold: keys deleted while the node missed writes.
+     * Only keys {@code mayDelete} accepts (not written through the proxy since the resync began),
+     * and only where the target still holds what it held when looked at, server-side, so that a
+     * write reaching it meanwhile is kept. The default deletes nothing and returns -1.
+     *
+     * @param keys borrowed
+     * @return how many keys were deleted, or -1 when the protocol cannot
+     * @throws IOException when a link breaks or a node refuses a request
+     * @since SPI 0.2.2
+     */
+    default int deleteAbsent(NodeLink source, NodeLink target, List<ByteBuf> keys, Predicate<ByteBuf> mayDelete)
+            throws IOException {
+        return -1;
     }
 }

@@ -113,6 +113,12 @@ final class Check {
 
     void recheck() {
         verifier.metrics.rechecked.inc();
+        if (!served.healthy() || !other.healthy()) {
+            // out of reads: down, catching up on missed writes, or being resynchronised; its copy is
+            // known to be behind, and what it lacks is on its way
+            finish(Skip.NO_CLUSTER, repairs > 0 ? Outcome.DIVERGENT : Outcome.UNDECIDED);
+            return;
+        }
         // started, then in flight (see SampledVerifier#writesStarted): the other order misses a write
         // that starts between the two readings, lands on one cluster only during the reads and
         // is answered before they are, which then looked like a divergence

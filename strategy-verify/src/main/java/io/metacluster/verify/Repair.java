@@ -50,11 +50,16 @@ final class Repair {
     }
 
     /**
-     * Deletes the keys on every cluster of the listener that still holds what was captured: the
-     * next read misses and the application refills it.
+     * Deletes the keys on every healthy cluster of the listener that still holds what was
+     * captured: the next read misses and the application refills it.
      */
     private void invalidate() {
-        List<ClusterView> all = new ArrayList<>(verifier.context.clusters());
+        List<ClusterView> all = new ArrayList<>();
+        for (ClusterView cluster : verifier.context.clusters()) {
+            if (cluster.healthy()) {
+                all.add(cluster);
+            }
+        }
         capture(all, captured -> {
             List<Batch.Request> deletes = new ArrayList<>();
             for (int k = 0; k < read.keyCount(); k++) {
@@ -78,7 +83,7 @@ final class Repair {
         List<ClusterView> involved = new ArrayList<>();
         involved.add(source);
         for (ClusterView cluster : verifier.context.clusters()) {
-            if (cluster != source && (cluster == check.other || cluster.healthy())) {
+            if (cluster != source && cluster.healthy()) {
                 involved.add(cluster);
             }
         }

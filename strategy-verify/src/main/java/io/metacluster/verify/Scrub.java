@@ -3,13 +3,17 @@ package io.metacluster.verify;
 import io.metacluster.spi.ClusterView;
 import io.metacluster.spi.VerifyContext;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +38,8 @@ final class Scrub implements Runnable {
     private final VerifyContext context;
     private final int keysPerSecond;
     private final Semaphore inFlight = new Semaphore(MAX_KEYS_IN_FLIGHT);
+    /** Keys being compared: one a walk lists twice (Redis SCAN may) is not checked twice at once. */
+    private final Set<ByteBuffer> underCheck = ConcurrentHashMap.newKeySet();
 
     Scrub(SampledVerifier verifier, int keysPerSecond) {
         this.verifier = verifier;
@@ -83,9 +89,10 @@ final class Scrub implements Runnable {
                     } catch (IOException e) {
                         missed.add(cluster.name() + " (" + e.getMessage() + ")");
                     }
+                    // the next walk finds the same keys: it looks at them once this one's repairs are over
+                    inFlight.acquire(MAX_KEYS_IN_FLIGHT);
+                    inFlight.release(MAX_KEYS_IN_FLIGHT);
                 }
-                inFlight.acquire(MAX_KEYS_IN_FLIGHT); // the last keys' comparisons, repairs included
-                inFlight.release(MAX_KEYS_IN_FLIGHT);
                 long nanos = System.nanoTime() - started;
                 verifier.metrics.scrubPasses.inc();
                 verifier.metrics.scrubPassTime.record(nanos);
@@ -119,13 +126,19 @@ final class Scrub implements Runnable {
     private void submit(String cluster, List<ByteBuf> keys, Tally tally) throws InterruptedException {
         List<ByteBuf> copies = new ArrayList<>(keys.size());
         for (ByteBuf key : keys) {
-            copies.add(Unpooled.copiedBuffer(key));
+            ByteBuffer id = ByteBuffer.wrap(ByteBufUtil.getBytes(key));
+            if (underCheck.add(id)) {
+                copies.add(Unpooled.wrappedBuffer(id.array()));
+            }
         }
         inFlight.acquire(copies.size());
         try {
             context.execute(() -> {
                 for (ByteBuf key : copies) {
-                    new ScrubKey(verifier, cluster, key, tally, () -> inFlight.release()).start();
+                    new ScrubKey(verifier, cluster, key, tally, () -> {
+                        underCheck.remove(ByteBuffer.wrap(ByteBufUtil.getBytes(key)));
+                        inFlight.release();
+                    }).start();
                 }
             });
         } catch (RejectedExecutionException e) {

@@ -123,7 +123,7 @@ final class ScrubKey {
     }
 
     private void end() {
+        done.run(); // reads the key
         key.release();
-        done.run();
     }
 }

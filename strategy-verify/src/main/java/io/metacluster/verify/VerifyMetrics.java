@@ -13,7 +13,7 @@ final class VerifyMetrics {
     enum Skip {
         /** The command's replies differ by nature, or it has no key (the protocol says so). */
         NOT_COMPARABLE,
-        /** No other healthy cluster to compare with. */
+        /** No other healthy cluster to compare with, or one compared went out of reads (down, replaying, resyncing). */
         NO_CLUSTER,
         /** Writes of the key kept being in flight through every re-check. */
         WRITES_IN_FLIGHT,

@@ -160,4 +160,46 @@ class ScrubIT {
             dc3.close();
         }
     }
+
+    /**
+     * How long a pass takes: {@code -Dscrub.keys} identical keys on each of three redis-servers
+     * (default 20,000; the figure in the README is from 100,000), the scrub unthrottled. Prints
+     * the pass's duration and rate; a pass must find nothing to repair.
+     */
+    @Test
+    void aPassOverManyKeysIsTimed() throws Exception {
+        int keys = Integer.getInteger("scrub.keys", 20_000);
+        RedisServer dc1 = RedisServer.start("--enable-debug-command", "yes");
+        RedisServer dc2 = RedisServer.start("--enable-debug-command", "yes");
+        RedisServer dc3 = RedisServer.start("--enable-debug-command", "yes");
+        try {
+            for (RedisServer server : List.of(dc1, dc2, dc3)) {
+                try (Jedis direct = new Jedis("127.0.0.1", server.port(), 600_000)) {
+                    direct.sendCommand((redis.clients.jedis.commands.ProtocolCommand) () -> "DEBUG".getBytes(StandardCharsets.US_ASCII), "POPULATE", Integer.toString(keys), "key", "16");
+                    assertThat(direct.dbSize()).isEqualTo(keys);
+                }
+            }
+            int port = FreePorts.find();
+            try (Daemon daemon = Daemon.start(listener(port, "redis", 10_000_000) + """
+                    clusters:
+                      - { name: dc1, local: true, nodes: [%s] }
+                      - { name: dc2, nodes: [%s] }
+                      - { name: dc3, nodes: [%s] }
+                    """.formatted(dc1.address(), dc2.address(), dc3.address()))) {
+                daemon.awaitHealthy();
+                // the first pass may start before every connection is up: time the second
+                awaitPasses(daemon, 1, 3600);
+                long started = System.nanoTime();
+                awaitPasses(daemon, 1, 3600);
+                double seconds = (System.nanoTime() - started) / 1e9;
+                System.out.printf("scrub pass over %,d keys on each of 3 clusters (%,d keys looked at): %.1f s, %,.0f keys/s%n",
+                        keys, 3L * keys, seconds, 3L * keys / seconds);
+                assertThat(meter(daemon, "scrub.divergent")).isZero();
+            }
+        } finally {
+            dc1.close();
+            dc2.close();
+            dc3.close();
+        }
+    }
 }

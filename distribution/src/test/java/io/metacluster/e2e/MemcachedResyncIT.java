@@ -40,22 +40,7 @@ class MemcachedResyncIT {
     void aLocalNodeRestartedEmptyUnderTrafficMissesNoReadAndIsRefilled() throws Exception {
         dc1 = MemcachedServer.start();
         dc2 = MemcachedServer.start();
-        int port = FreePorts.find();
-        daemon = Daemon.start("""
-                backend:
-                  reconnect-min-ms: 50
-                  reconnect-max-ms: 200
-                replay:
-                  dir: %s
-                listeners:
-                  - name: mc
-                    protocol: memcached
-                    bind: 127.0.0.1:%d
-                    clusters: [dc1, dc2]
-                clusters:
-                  - { name: dc1, local: true, nodes: [%s] }
-                  - { name: dc2, nodes: [%s] }
-                """.formatted(replayDir, port, dc1.address(), dc2.address()));
+        int port = start("");
         MemcachedClient client = client(port);
         try {
             for (int i = 0; i < PRELOAD; i++) {
@@ -96,23 +81,7 @@ class MemcachedResyncIT {
     void keysDeletedWhileAFrozenNodeOverflowedAreDeletedThereByTheResync() throws Exception {
         dc1 = MemcachedServer.start();
         dc2 = MemcachedServer.start();
-        int port = FreePorts.find();
-        daemon = Daemon.start("""
-                backend:
-                  reconnect-min-ms: 50
-                  reconnect-max-ms: 200
-                replay:
-                  dir: %s
-                  max-entries: 50
-                listeners:
-                  - name: mc
-                    protocol: memcached
-                    bind: 127.0.0.1:%d
-                    clusters: [dc1, dc2]
-                clusters:
-                  - { name: dc1, local: true, nodes: [%s] }
-                  - { name: dc2, nodes: [%s] }
-                """.formatted(replayDir, port, dc1.address(), dc2.address()));
+        int port = start("  max-entries: 50");
         MemcachedClient client = client(port);
         try {
             for (int i = 0; i < 500; i++) {
@@ -141,6 +110,28 @@ class MemcachedResyncIT {
         // the deletes the log held when it overflowed were dropped with it: the resync deleted those;
         // the ones after the overflow went to the node directly (out of reads, still written to)
         assertThat(daemon.counter("cluster.dc2.resync.keys-deleted")).isBetween(50L, 200L);
+    }
+
+    /** The daemon in front of dc1 (local) and dc2, {@code replay} lines added to its replay block; its port. */
+    private int start(String replay) throws Exception {
+        int port = FreePorts.find();
+        daemon = Daemon.start("""
+                backend:
+                  reconnect-min-ms: 50
+                  reconnect-max-ms: 200
+                replay:
+                  dir: %s
+                %s
+                listeners:
+                  - name: mc
+                    protocol: memcached
+                    bind: 127.0.0.1:%d
+                    clusters: [dc1, dc2]
+                clusters:
+                  - { name: dc1, local: true, nodes: [%s] }
+                  - { name: dc2, nodes: [%s] }
+                """.formatted(replayDir, replay, port, dc1.address(), dc2.address()));
+        return port;
     }
 
     private static MemcachedClient client(int port) throws Exception {

@@ -46,4 +46,13 @@ class SampledConfigTest {
         assertThatThrownBy(() -> convert("recheck-delay-ms: 0")).hasMessageContaining("recheck-delay-ms");
         assertThatThrownBy(() -> convert("sample-rate: 0.1")).hasMessageContaining("sample-rate");
     }
+
+    @Test
+    void theScrubIsOffUnlessConfiguredAndTakesItsRate() throws Exception {
+        assertThat(convert("strategy: sampled").scrub()).isNull();
+        assertThat(convert("scrub: { keys-per-second: 5 }").scrub().keysPerSecond()).isEqualTo(5);
+        assertThat(convert("scrub: {}").scrub().keysPerSecond()).isEqualTo(1000);
+        assertThatThrownBy(() -> convert("scrub: { keys-per-second: -1 }")).hasMessageContaining("scrub.keys-per-second");
+        assertThatThrownBy(() -> convert("scrub: { keys-per-secnd: 5 }")).hasMessageContaining("keys-per-secnd");
+    }
 }

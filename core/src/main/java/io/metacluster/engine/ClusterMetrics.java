@@ -32,6 +32,7 @@ final class ClusterMetrics {
     final Counter rejoins;
     /** Requests sent again where the topology's redirection said (Redis Cluster MOVED, ASK). */
     final Counter redirects;
+    final Counter resyncKeysDeleted;
 
     ClusterMetrics(MetricRegistry registry, String cluster) {
         this.registry = registry;
@@ -52,6 +53,7 @@ final class ClusterMetrics {
         ejections = registry.counter(prefix + ".ejections");
         rejoins = registry.counter(prefix + ".rejoins");
         redirects = registry.counter(prefix + ".redirects");
+        resyncKeysDeleted = registry.counter(prefix + ".resync.keys-deleted");
     }
 
     /** {@code <prefix>.latency}: sampled (see NodeConnection.replied); the default reservoir would also take a lock per update. */

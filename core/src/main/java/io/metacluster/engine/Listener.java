@@ -6,6 +6,7 @@ import io.metacluster.config.ListenerPlan;
 import io.metacluster.spi.ClusterView;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.Metrics;
+import io.metacluster.spi.NodeSync;
 import io.metacluster.spi.Protocol;
 import io.metacluster.spi.ReadSelector;
 import io.metacluster.spi.ReadVerifier;
@@ -20,6 +21,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
+import java.io.IOException;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +42,8 @@ final class Listener {
     private final ListenerMetrics metrics;
     private volatile Map<EventLoop, List<LoopCluster>> clustersByLoop = new IdentityHashMap<>();
     private final AtomicInteger clients = new AtomicInteger();
+    /** Round robin of {@link VerifyContext#execute} over the event loops. */
+    private final AtomicInteger nextLoop = new AtomicInteger();
     private volatile ReadVerifier verifier = ReadVerifier.NONE;
     /** TLS for clients, or {@code null}; for connections accepted from now on. */
     volatile SslContext tls;
@@ -210,6 +214,23 @@ final class Listener {
                 return clustersByLoop.values().iterator().next().stream().filter(c -> c.name().equals(cluster.name()))
                         .findFirst().orElseThrow(() -> new IllegalArgumentException("no cluster " + cluster.name()
                                 + " in listener " + config.name()));
+            }
+
+            @Override
+            public void execute(Runnable task) {
+                EventLoop[] loops = clustersByLoop.keySet().toArray(EventLoop[]::new);
+                loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)].execute(task);
+            }
+
+            @Override
+            public boolean canWalkKeys(ClusterView cluster) {
+                return KeyWalks.canWalk(own(cluster).cluster);
+            }
+
+            @Override
+            public void walkKeys(ClusterView cluster, NodeSync.KeyBatches batches) throws IOException, InterruptedException {
+                KeyWalks.walk(own(cluster).cluster, batches,
+                        () -> clustersByLoop.keySet().iterator().next().isShuttingDown());
             }
 
             @Override

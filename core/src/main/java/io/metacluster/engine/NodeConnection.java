@@ -129,6 +129,10 @@ final class NodeConnection {
         return config.connectTimeoutMs();
     }
 
+    int requestTimeoutMs() {
+        return config.requestTimeoutMs();
+    }
+
     boolean isReady() {
         return ready;
     }

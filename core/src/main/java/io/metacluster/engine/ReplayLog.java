@@ -8,8 +8,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -61,12 +59,7 @@ final class ReplayLog {
     private final ReplayEntries entries;
 
     private volatile State state = State.LIVE;
-    /** Writes lost in flight: sent before the node stopped taking writes directly, so replayed first. */
-    private final ArrayDeque<Command> lost = new ArrayDeque<>();
-    /** Writes held back since; after {@link #lost}. */
-    private final ArrayDeque<Command> waiting = new ArrayDeque<>();
-    private final ArrayDeque<Command> sent = new ArrayDeque<>();
-    private long bytes;
+    private final KeptWrites kept;
     private long replayed;
     private NodeConnection replayer;
     private int generation;
@@ -82,6 +75,7 @@ final class ReplayLog {
         this.store = store;
         this.protocol = protocol;
         this.entries = new ReplayEntries(node, protocol, protocolOptions);
+        this.kept = new KeptWrites(node);
     }
 
     /** Takes back what an earlier run left on disk. Called once, before any traffic. */
@@ -98,13 +92,12 @@ final class ReplayLog {
         for (byte[] frame : frames) {
             Command command = entries.decode(frame);
             if (command != null) {
-                waiting.add(command);
-                bytes += frame.length;
+                kept.restored(command);
             }
         }
-        if (!waiting.isEmpty()) {
+        if (kept.size() > 0) {
             state = State.RECORDING;
-            log.warn("node {} has {} writes to catch up on from before the restart", node, waiting.size());
+            log.warn("node {} has {} writes to catch up on from before the restart", node, kept.size());
         }
     }
 
@@ -123,12 +116,12 @@ final class ReplayLog {
     }
 
     synchronized int pending() {
-        return lost.size() + waiting.size() + sent.size();
+        return kept.size();
     }
 
     /** The bytes of the writes {@link #pending}. */
     synchronized long bytes() {
-        return bytes;
+        return kept.bytes();
     }
 
     /** Whether the node has missed writes to catch up on (or a flush to take). */
@@ -176,7 +169,7 @@ final class ReplayLog {
                 return;
             }
             int size = write.frame().readableBytes();
-            if (pending() >= config.maxEntries() || bytes + size > config.maxBytes()) {
+            if (pending() >= config.maxEntries() || kept.bytes() + size > config.maxBytes()) {
                 overflow();
                 return;
             }
@@ -184,9 +177,8 @@ final class ReplayLog {
                 state = State.RECORDING;
                 log.warn("node {} missed a write; recording its writes for replay, out of read rotation until it catches up", node);
             }
-            (inFlight ? lost : waiting).add(write.retain());
+            kept.keep(write, inFlight);
             node.written(write);
-            bytes += size;
             if (store != null) {
                 store.append(write, protocol.laneRequests(write.lane()), inFlight);
             }
@@ -217,7 +209,7 @@ final class ReplayLog {
             claimed = ++generation;
             if (state == State.RECORDING) {
                 state = State.REPLAYING;
-                log.info("node {} is reachable; replaying {} missed writes", node, lost.size() + waiting.size());
+                log.info("node {} is reachable; replaying {} missed writes", node, kept.size());
             }
         }
         if (state == State.OVERFLOWED) {
@@ -236,10 +228,9 @@ final class ReplayLog {
                 if (claimed != generation) {
                     return;
                 }
-                ArrayDeque<Command> from = lost.isEmpty() ? waiting : lost;
-                next = from.peek();
+                next = kept.next();
                 if (next == null) {
-                    if (sent.isEmpty()) {
+                    if (kept.sent.isEmpty()) {
                         state = State.LIVE;
                         replayer = null;
                         if (store != null) {
@@ -251,7 +242,7 @@ final class ReplayLog {
                     return;
                 }
                 // across lanes (memcached text and binary) order holds only if the previous lane is done
-                if (sent.size() >= WINDOW || (!sent.isEmpty() && next.lane() != sentLane)) {
+                if (kept.sent.size() >= WINDOW || (!kept.sent.isEmpty() && next.lane() != sentLane)) {
                     return;
                 }
                 through = replayer.sibling(next.lane());
@@ -260,7 +251,7 @@ final class ReplayLog {
                     abort(claimed, "its lane " + next.lane() + " connection is not up");
                     return;
                 }
-                sent.add(from.poll());
+                kept.markSent();
                 sentLane = next.lane();
                 // an overflow on another loop may release the log's reference while we send
                 next.retain();
@@ -284,9 +275,7 @@ final class ReplayLog {
                 if (claimed != generation) {
                     return;
                 }
-                Command done = sent.poll();
-                bytes -= done.frame().readableBytes();
-                done.release();
+                kept.acknowledged();
                 replayed++;
             }
             node.metrics.writeReplayed();
@@ -306,9 +295,7 @@ final class ReplayLog {
                 return;
             }
             generation++;
-            while (!sent.isEmpty()) {
-                lost.addFirst(sent.pollLast()); // ahead of whatever is left of either
-            }
+            kept.unsend();
             replayer = null;
             if (state == State.REPLAYING) {
                 state = State.RECORDING;
@@ -395,8 +382,7 @@ final class ReplayLog {
     /** Holding the lock: forgets every write kept, and any replay under way. */
     private void dropAll() {
         generation++;
-        releaseAll();
-        bytes = 0;
+        kept.dropAll();
         replayer = null;
     }
 
@@ -427,12 +413,10 @@ final class ReplayLog {
     List<Command> handOver() {
         List<Command> taken;
         synchronized (this) {
-            if (state != State.RECORDING || waiting.isEmpty()) {
+            if (state != State.RECORDING || kept.size() == 0) {
                 return List.of();
             }
-            taken = new ArrayList<>(waiting);
-            waiting.clear();
-            bytes = 0;
+            taken = kept.takeUnsent();
             generation++;
             state = State.LIVE;
             if (store != null) {
@@ -467,18 +451,10 @@ final class ReplayLog {
                 + " .overflowed marker in the replay folder and restarts the daemon";
     }
 
-    /** Holding the lock: lets go of every write kept in memory. */
-    private void releaseAll() {
-        for (ArrayDeque<Command> kept : List.of(lost, waiting, sent)) {
-            kept.forEach(Command::release);
-            kept.clear();
-        }
-    }
-
     /** Releases what is kept (at shutdown; the disk copy stays for the next run). */
     synchronized void close() {
         generation++;
-        releaseAll();
+        kept.releaseAll();
         if (store != null) {
             store.close();
         }

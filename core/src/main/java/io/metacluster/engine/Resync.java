@@ -13,7 +13,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -22,6 +24,7 @@ import java.util.concurrent.TimeUnit;
  * ({@link NodeSync#copy}) and its keys written to the target node, at most
  * {@code keys-per-second}. Keys written through the proxy since the start are left alone (see
  * {@link Node#written}); of a sharded target cluster, only the target node's keys are copied.
+ * Then the target's own keys are walked and those the source lacks are deleted ({@link #prune}).
  * Runs on the {@link Resyncs} thread.
  */
 final class Resync implements KeyCopy {
@@ -44,6 +47,9 @@ final class Resync implements KeyCopy {
     // written by the resync thread only, read by the admin endpoint
     private volatile long walked;
     private volatile long skipped;
+    private volatile long deleted;
+    /** Keys of the target looked at by {@link #prune}. */
+    private volatile long pruneWalked;
 
     Resync(Node target, Cluster source, boolean keepExisting, ResyncConfig config, long linkTimeoutMs) {
         this.target = target;
@@ -79,12 +85,70 @@ final class Resync implements KeyCopy {
                     }
                 }
             }
+            prune(sync);
         } finally {
             target.writtenDuringResync = null;
         }
         metrics.resyncsCompleted.inc();
-        log.info("resync of node {} from cluster {} done: {} keys copied, {} left alone, in {} s", target, source.name(),
-                walked - skipped, skipped, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startNanos));
+        log.info("resync of node {} from cluster {} done: {} keys copied, {} left alone, {} deleted, in {} s", target,
+                source.name(), walked - skipped, skipped, deleted, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startNanos));
+    }
+
+    /**
+     * Walks the target's own keys and deletes those the source cluster does not hold (deleted while
+     * the node missed writes), except keys written through the proxy since the start: a copy adds
+     * and replaces, it never deletes, so without this a deletion the node missed would stay.
+     * Paced like the copy.
+     */
+    private void prune(NodeSync sync) throws IOException, InterruptedException {
+        NodeLinkConnection[] sources = new NodeLinkConnection[source.nodes().length];
+        try (NodeLinkConnection walk = NodeLinkConnection.open(target.connections[0][0][0], linkTimeoutMs);
+             NodeLinkConnection out = NodeLinkConnection.open(target.connections[0][0][0], linkTimeoutMs)) {
+            for (int i = 0; i < sources.length; i++) {
+                sources[i] = NodeLinkConnection.open(source.nodes()[i].connections[0][0][0], linkTimeoutMs);
+            }
+            boolean[] unsupported = {false};
+            sync.walk(walk, keys -> {
+                List<List<ByteBuf>> bySource = new ArrayList<>();
+                for (int i = 0; i < sources.length; i++) {
+                    bySource.add(new ArrayList<>());
+                }
+                for (ByteBuf key : keys) {
+                    bySource.get(sources.length == 1 ? 0 : sourceNodeOf(key)).add(key);
+                }
+                for (int i = 0; i < sources.length && !unsupported[0]; i++) {
+                    if (!bySource.get(i).isEmpty()) {
+                        int gone = sync.deleteAbsent(sources[i], out, bySource.get(i), this::untouched);
+                        unsupported[0] = gone < 0;
+                        deleted += Math.max(gone, 0);
+                        metrics.resyncKeysDeleted.inc(Math.max(gone, 0));
+                    }
+                }
+                pruneWalked += keys.size();
+                pace();
+            });
+        } finally {
+            for (NodeLinkConnection link : sources) {
+                if (link != null) {
+                    link.close();
+                }
+            }
+        }
+    }
+
+    /** Whether no client wrote {@code key} through the proxy since the resync began. */
+    private boolean untouched(ByteBuf key) {
+        return !target.writtenDuringResync.contains(ByteBuffer.wrap(ByteBufUtil.getBytes(key)));
+    }
+
+    /** The node of the source cluster that holds {@code key}. */
+    private int sourceNodeOf(ByteBuf key) {
+        Command probe = Command.of(key.retainedSlice(), "RESYNC", CommandKind.READ, 0, key.readableBytes(), null, 0);
+        try {
+            return source.topology().nodeFor(probe);
+        } finally {
+            probe.release();
+        }
     }
 
     Node targetNode() {
@@ -122,7 +186,7 @@ final class Resync implements KeyCopy {
 
     @Override
     public boolean wants(ByteBuf key) {
-        boolean wanted = isTargets(key) && !target.writtenDuringResync.contains(ByteBuffer.wrap(ByteBufUtil.getBytes(key)));
+        boolean wanted = isTargets(key) && untouched(key);
         if (!wanted) {
             skipped = skipped + 1;
             metrics.resyncKeysSkipped.inc();
@@ -152,13 +216,18 @@ final class Resync implements KeyCopy {
     public void copied(int keys) throws InterruptedException {
         walked = walked + keys;
         metrics.resyncKeysWalked.inc(keys);
+        pace();
+    }
+
+    /** Says how far the resync got every little while, and waits as long as {@code keys-per-second} needs. */
+    private void pace() throws InterruptedException {
         long now = System.nanoTime();
         if (now - lastProgressNanos >= PROGRESS_EVERY_NANOS) {
             lastProgressNanos = now;
-            log.info("resync of node {} from cluster {}: {} keys walked, {} left alone, {} s", target, source.name(),
-                    walked, skipped, TimeUnit.NANOSECONDS.toSeconds(now - startNanos));
+            log.info("resync of node {} from cluster {}: {} keys walked, {} left alone, {} deleted, {} s", target,
+                    source.name(), walked + pruneWalked, skipped, deleted, TimeUnit.NANOSECONDS.toSeconds(now - startNanos));
         }
-        long due = startNanos + walked * 1_000_000_000L / config.keysPerSecond();
+        long due = startNanos + (walked + pruneWalked) * 1_000_000_000L / config.keysPerSecond();
         if (due > now) {
             TimeUnit.NANOSECONDS.sleep(due - now);
         }

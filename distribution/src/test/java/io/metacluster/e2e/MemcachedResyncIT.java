@@ -40,22 +40,7 @@ class MemcachedResyncIT {
     void aLocalNodeRestartedEmptyUnderTrafficMissesNoReadAndIsRefilled() throws Exception {
         dc1 = MemcachedServer.start();
         dc2 = MemcachedServer.start();
-        int port = FreePorts.find();
-        daemon = Daemon.start("""
-                backend:
-                  reconnect-min-ms: 50
-                  reconnect-max-ms: 200
-                replay:
-                  dir: %s
-                listeners:
-                  - name: mc
-                    protocol: memcached
-                    bind: 127.0.0.1:%d
-                    clusters: [dc1, dc2]
-                clusters:
-                  - { name: dc1, local: true, nodes: [%s] }
-                  - { name: dc2, nodes: [%s] }
-                """.formatted(replayDir, port, dc1.address(), dc2.address()));
+        int port = start("");
         MemcachedClient client = client(port);
         try {
             for (int i = 0; i < PRELOAD; i++) {
@@ -90,6 +75,63 @@ class MemcachedResyncIT {
         }
         assertThat(dc1.request("mg pre:1 t\r\n", false).get(0)).matches("HD t3[0-9]{3}");
         assertThat(dc1.request("mg pre:2 t\r\n", false).get(0)).isEqualTo("HD t-1");
+    }
+
+    @Test
+    void keysDeletedWhileAFrozenNodeOverflowedAreDeletedThereByTheResync() throws Exception {
+        dc1 = MemcachedServer.start();
+        dc2 = MemcachedServer.start();
+        int port = start("  max-entries: 50");
+        MemcachedClient client = client(port);
+        try {
+            for (int i = 0; i < 500; i++) {
+                assertThat(client.set("k:" + i, 0, "v" + i)).isTrue();
+            }
+            dc2.freeze(); // hung, not restarted: it keeps what it holds, deleted keys included
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (daemon.engine.clusterHealth().get("dc2")) {
+                // taken for hung (its idle probe unanswered): writes are recorded, not sent to it
+                assertThat(System.nanoTime()).isLessThan(deadline);
+                Thread.sleep(20);
+            }
+            for (int i = 0; i < 200; i++) {
+                assertThat(client.delete("k:" + i)).isTrue();
+            }
+            daemon.awaitCounter("cluster.dc2.replay.overflows", 1);
+            dc2.thaw();
+            daemon.awaitCounter("cluster.dc2.resync.completed", 1);
+            daemon.awaitHealthy();
+        } finally {
+            client.shutdown();
+        }
+        for (int i = 0; i < 500; i++) {
+            assertThat(dc2.get("k:" + i)).as("k:" + i).isEqualTo(i < 200 ? null : "v" + i);
+        }
+        // the deletes the log held when it overflowed were dropped with it: the resync deleted those;
+        // the ones after the overflow went to the node directly (out of reads, still written to)
+        assertThat(daemon.counter("cluster.dc2.resync.keys-deleted")).isBetween(50L, 200L);
+    }
+
+    /** The daemon in front of dc1 (local) and dc2, {@code replay} lines added to its replay block; its port. */
+    private int start(String replay) throws Exception {
+        int port = FreePorts.find();
+        daemon = Daemon.start("""
+                backend:
+                  reconnect-min-ms: 50
+                  reconnect-max-ms: 200
+                replay:
+                  dir: %s
+                %s
+                listeners:
+                  - name: mc
+                    protocol: memcached
+                    bind: 127.0.0.1:%d
+                    clusters: [dc1, dc2]
+                clusters:
+                  - { name: dc1, local: true, nodes: [%s] }
+                  - { name: dc2, nodes: [%s] }
+                """.formatted(replayDir, replay, port, dc1.address(), dc2.address()));
+        return port;
     }
 
     private static MemcachedClient client(int port) throws Exception {

@@ -120,4 +120,55 @@ class ResyncIT {
         }
         assertThat(daemon.counter("cluster.dc2.resync.completed")).isEqualTo(1);
     }
+
+    @Test
+    void aKeyDeletedWhileTheNodeMissedWritesIsDeletedThereToo() throws Exception {
+        dc1 = RedisServer.start();
+        // keeps its data across the restart: it comes back holding keys deleted meanwhile
+        dc2 = RedisServer.start("--appendonly", "yes");
+        start("  max-entries: 100");
+        try (Jedis client = new Jedis("127.0.0.1", port)) {
+            for (int i = 0; i < 2000; i++) {
+                client.set("k:" + i, "v" + i);
+            }
+            dc2.stop();
+            // within the replay log: replayed; past it (overflow): the resync must delete them
+            for (int i = 0; i < 500; i++) {
+                assertThat(client.del("k:" + i)).isEqualTo(1);
+            }
+        }
+        assertThat(daemon.counter("cluster.dc2.replay.overflows")).isEqualTo(1);
+        dc2.restart();
+        daemon.awaitCounter("cluster.dc2.resync.completed", 1);
+        daemon.awaitHealthy();
+        try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
+            assertThat(direct.exists("k:0")).isFalse();
+            assertThat(direct.exists("k:499")).isFalse();
+            assertThat(direct.get("k:500")).isEqualTo("v500");
+            assertThat(direct.dbSize()).isEqualTo(1500);
+        }
+        assertThat(daemon.counter("cluster.dc2.resync.keys-deleted")).isEqualTo(500);
+    }
+
+    @Test
+    void aKeyDeletedWhileTheNodeWasDownIsDeletedByTheReplay() throws Exception {
+        dc1 = RedisServer.start();
+        dc2 = RedisServer.start("--appendonly", "yes");
+        start("");
+        try (Jedis client = new Jedis("127.0.0.1", port)) {
+            for (int i = 0; i < 200; i++) {
+                client.set("k:" + i, "v" + i);
+            }
+            dc2.stop();
+            for (int i = 0; i < 50; i++) {
+                assertThat(client.del("k:" + i)).isEqualTo(1);
+            }
+        }
+        dc2.restart();
+        daemon.awaitHealthy();
+        try (Jedis direct = new Jedis("127.0.0.1", dc2.port())) {
+            assertThat(direct.exists("k:0")).isFalse();
+            assertThat(direct.dbSize()).isEqualTo(150);
+        }
+    }
 }

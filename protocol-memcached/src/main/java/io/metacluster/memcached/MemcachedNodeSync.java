@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * memcached node identity and copy. Identity: {@code pid} and start time ({@code time - uptime})
@@ -81,13 +82,25 @@ final class MemcachedNodeSync implements NodeSync {
 
     @Override
     public void copy(KeyCopy copy) throws IOException, InterruptedException {
-        NodeLink keys = copy.source();
         NodeLink values = copy.secondSource();
         NodeLink target = copy.target();
+        walk(copy.source(), keys -> {
+            List<byte[]> batch = new ArrayList<>(keys.size());
+            for (ByteBuf key : keys) {
+                batch.add(ByteBufUtil.getBytes(key));
+            }
+            copyBatch(copy, batch, values, target);
+            copy.copied(batch.size());
+        });
+    }
+
+    /** {@code lru_crawler metadump hash} (see {@link #startMetadump}), a hundred keys per batch. */
+    @Override
+    public void walk(NodeLink keys, KeyBatches batches) throws IOException, InterruptedException {
         String first = startMetadump(keys);
         boolean more = true;
         while (more) {
-            List<byte[]> batch = new ArrayList<>(BATCH);
+            List<ByteBuf> batch = new ArrayList<>(BATCH);
             while (batch.size() < BATCH) {
                 String text = first != null ? first : line(keys);
                 first = null;
@@ -95,10 +108,11 @@ final class MemcachedNodeSync implements NodeSync {
                     more = false;
                     break;
                 }
-                batch.add(metadumpKey(text));
+                batch.add(Unpooled.wrappedBuffer(metadumpKey(text)));
             }
-            copyBatch(copy, batch, values, target);
-            copy.copied(batch.size());
+            if (!batch.isEmpty()) {
+                batches.keys(batch);
+            }
         }
     }
 
@@ -262,5 +276,36 @@ final class MemcachedNodeSync implements NodeSync {
             throw new ProtocolException("memcached value too large");
         }
         return in.readableBytes() >= total ? (int) total : -1;
+    }
+
+    /**
+     * Per key, {@code mg <key> c} on the target (its cas unique) and {@code mg <key>} on the
+     * source, pipelined; where the source has none, {@code md <key> C<cas>} deletes the target's
+     * item only if nothing was written to it since.
+     */
+    @Override
+    public int deleteAbsent(NodeLink source, NodeLink target, List<ByteBuf> keys, Predicate<ByteBuf> mayDelete)
+            throws IOException {
+        for (ByteBuf key : keys) {
+            byte[] bytes = ByteBufUtil.getBytes(key);
+            target.send(request("mg ", bytes, " c\r\n"));
+            source.send(request("mg ", bytes, "\r\n"));
+        }
+        int sent = 0;
+        for (ByteBuf key : keys) {
+            String held = line(target);
+            String there = line(source);
+            if (held.startsWith("HD c") && there.equals("EN") && mayDelete.test(key)) {
+                target.send(request("md ", ByteBufUtil.getBytes(key), " C" + held.substring(4).split(" ")[0] + "\r\n"));
+                sent++;
+            } else if (!held.startsWith("HD") && !held.equals("EN") || !there.startsWith("HD") && !there.equals("EN")) {
+                throw new IOException("mg answered: " + held + " / " + there);
+            }
+        }
+        int deleted = 0;
+        for (int i = 0; i < sent; i++) {
+            deleted += line(target).equals("HD") ? 1 : 0;
+        }
+        return deleted;
     }
 }

@@ -29,8 +29,10 @@ import java.util.Set;
  *       (repairs are meta commands).</li>
  * </ul>
  *
- * <p>Repairs are meta commands on the text lane: {@code md <key>}; capture {@code mg <key> v f t};
- * restore {@code ms <key> <size> F<flags> T<ttl>} with the remaining TTL.
+ * <p>Repairs are meta commands on the text lane: {@code md <key>}; capture {@code mg <key> v f t c};
+ * restore {@code ms <key> <size> F<flags> T<ttl>} with the remaining TTL. Conditional repairs
+ * carry the target's cas unique ({@code ms ... C<cas>}, {@code md <key> C<cas>}), or are an add
+ * ({@code ms ... ME}) where the target held nothing. The scrub compares {@code mg <key> v f}.
  *
  * <p>Immutable and shared by every thread; never blocks. See {@link ReplyVerification} for buffer
  * ownership.
@@ -202,51 +204,109 @@ public final class MemcachedVerification implements ReplyVerification {
 
     @Override
     public List<Command> capture(ByteBuf key, ByteBufAllocator alloc) {
-        return List.of(meta(alloc, "mg", key, " v f t", null));
+        return List.of(meta(alloc, "mg", key, " v f t c", null));
     }
 
     @Override
     public Command restore(ByteBuf key, List<ByteBuf> captured, ByteBufAllocator alloc) {
-        if (captured.size() != 1) {
+        Captured state = captured.size() == 1 ? Captured.of(captured.get(0)) : null;
+        if (state == null) {
             return null;
         }
-        ByteBuf reply = captured.get(0);
-        TextLine line = new TextLine();
-        int pos = reply.readerIndex();
-        try {
-            if (!line.read(reply, pos, MemcachedBackendCodec.MAX_LINE, BAD_REPLY) || line.count() == 0) {
+        return state.absent() ? delete(key, alloc) : state.set(alloc, key, "");
+    }
+
+    @Override
+    public Command restoreIf(ByteBuf key, List<ByteBuf> sourceCaptured, List<ByteBuf> targetCaptured, ByteBufAllocator alloc) {
+        Captured source = sourceCaptured.size() == 1 ? Captured.of(sourceCaptured.get(0)) : null;
+        Captured target = targetCaptured.size() == 1 ? Captured.of(targetCaptured.get(0)) : null;
+        if (source == null || target == null || source.absent() && target.absent()) {
+            return null;
+        }
+        if (source.absent()) {
+            return deleteIf(key, targetCaptured, alloc);
+        }
+        // where the target held nothing, an add: it fails (NS) if anything arrived since
+        return source.set(alloc, key, target.absent() ? " ME" : " C" + target.cas);
+    }
+
+    @Override
+    public Command deleteIf(ByteBuf key, List<ByteBuf> targetCaptured, ByteBufAllocator alloc) {
+        Captured target = targetCaptured.size() == 1 ? Captured.of(targetCaptured.get(0)) : null;
+        if (target == null || target.absent() || target.cas == null) {
+            return null;
+        }
+        return meta(alloc, "md", key, " C" + target.cas, null);
+    }
+
+    /** {@code HD} applied; {@code EX} (cas changed), {@code NS} (add found a value), {@code NF} (gone) declined. */
+    @Override
+    public RepairOutcome repairOutcome(Command repair, ByteBuf reply) {
+        if (isError(repair, reply) || reply.readableBytes() < 2) {
+            return RepairOutcome.FAILED;
+        }
+        String status = reply.toString(reply.readerIndex(), 2, StandardCharsets.US_ASCII);
+        return switch (status) {
+            case "HD" -> RepairOutcome.APPLIED;
+            case "EX", "NS", "NF" -> RepairOutcome.DECLINED;
+            default -> RepairOutcome.FAILED;
+        };
+    }
+
+    @Override
+    public Command scrubRead(ByteBuf key, ByteBuf probeReply, ByteBufAllocator alloc) {
+        return textKey(key) ? meta(alloc, "mg", key, " v f", null) : null;
+    }
+
+    /**
+     * An {@code mg <key> v f t c} reply: absent ({@code EN}), or the value's flags, remaining TTL
+     * ({@code -1} none), cas unique and data (a slice of the reply).
+     */
+    private record Captured(boolean absent, String flags, String ttl, String cas, ByteBuf data) {
+        static Captured of(ByteBuf reply) {
+            TextLine line = new TextLine();
+            int pos = reply.readerIndex();
+            try {
+                if (!line.read(reply, pos, MemcachedBackendCodec.MAX_LINE, BAD_REPLY) || line.count() == 0) {
+                    return null;
+                }
+            } catch (ProtocolException e) {
                 return null;
             }
-        } catch (ProtocolException e) {
-            return null;
-        }
-        if (line.is(0, "EN")) {
-            return delete(key, alloc);
-        }
-        if (!line.is(0, "VA") || line.count() < 2) {
-            return null;
-        }
-        long size = line.unsigned(1);
-        String flags = null;
-        String ttl = null;
-        for (int i = 2; i < line.count(); i++) {
-            String token = line.text(i);
-            if (token.startsWith("f")) {
-                flags = token.substring(1);
-            } else if (token.startsWith("t")) {
-                ttl = token.substring(1);
+            if (line.is(0, "EN")) {
+                return new Captured(true, null, null, null, null);
             }
+            if (!line.is(0, "VA") || line.count() < 2) {
+                return null;
+            }
+            long size = line.unsigned(1);
+            String flags = null;
+            String ttl = null;
+            String cas = null;
+            for (int i = 2; i < line.count(); i++) {
+                String token = line.text(i);
+                switch (token.charAt(0)) {
+                    case 'f' -> flags = token.substring(1);
+                    case 't' -> ttl = token.substring(1);
+                    case 'c' -> cas = token.substring(1);
+                    default -> { }
+                }
+            }
+            if (size < 0 || flags == null || ttl == null || pos + line.frameLength() + size + 2 > reply.writerIndex()) {
+                return null;
+            }
+            return new Captured(false, flags, ttl, cas, reply.slice(pos + line.frameLength(), (int) size));
         }
-        if (size < 0 || flags == null || ttl == null || pos + line.frameLength() + size + 2 > reply.writerIndex()) {
-            return null;
+
+        /** The {@code ms} that writes this state, with {@code condition} ({@code ""}, {@code " C<cas>"}, {@code " ME"}). */
+        Command set(ByteBufAllocator alloc, ByteBuf key, String condition) {
+            if (ttl.equals("0")) {
+                // expires within the second: copying would make it immortal (T0 means no expiry)
+                return condition.isEmpty() ? meta(alloc, "md", key, "", null) : null;
+            }
+            String expiry = ttl.equals("-1") ? "0" : ttl;
+            return meta(alloc, "ms", key, " " + data.readableBytes() + " F" + flags + " T" + expiry + condition, data);
         }
-        if (ttl.equals("0")) {
-            // expires within the second: copying would make it immortal (T0 means no expiry)
-            return delete(key, alloc);
-        }
-        String expiry = ttl.equals("-1") ? "0" : ttl;
-        return meta(alloc, "ms", key, " " + size + " F" + flags + " T" + expiry,
-                reply.slice(pos + line.frameLength(), (int) size));
     }
 
     /** {@code <name> <key><rest>\r\n} and an optional data block, as a meta request on the text lane. */

@@ -96,7 +96,7 @@ class MemcachedVerificationTest {
         ByteBuf key = text("get user:1\r\n").key(0);
         assertThat(frame(verification.delete(key, ByteBufAllocator.DEFAULT))).isEqualTo("md user:1\r\n");
         assertThat(verification.capture(key, ByteBufAllocator.DEFAULT)).extracting(MemcachedVerificationTest::frame)
-                .containsExactly("mg user:1 v f t\r\n");
+                .containsExactly("mg user:1 v f t c\r\n");
         assertThat(frame(restore(key, "VA 3 f7 t120\r\nabc\r\n"))).isEqualTo("ms user:1 3 F7 T120\r\nabc\r\n");
         assertThat(frame(restore(key, "VA 0 f0 t-1\r\n\r\n"))).isEqualTo("ms user:1 0 F0 T0\r\n\r\n");
         assertThat(frame(restore(key, "EN\r\n"))).isEqualTo("md user:1\r\n");

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Redis node identity and copy. Identity: {@code run_id} and {@code uptime_in_seconds} of
@@ -71,15 +72,31 @@ final class RedisNodeSync implements NodeSync {
         NodeLink target = copy.target();
         RespSplitter fromSource = new RespSplitter();
         RespSplitter fromTarget = new RespSplitter();
+        // SCAN is one request and reply at a time: the batch's DUMPs share the walk's link
+        walk(source, keys -> {
+            try {
+                copyBatch(copy, keys, source, target, fromSource, fromTarget);
+            } catch (ProtocolException e) {
+                throw new IOException("unexpected reply: " + e.getMessage(), e);
+            }
+            copy.copied(keys.size());
+        });
+    }
+
+    /** {@code SCAN cursor COUNT 100} until the cursor comes back to 0. */
+    @Override
+    public void walk(NodeLink keys, KeyBatches batches) throws IOException, InterruptedException {
+        RespSplitter framer = new RespSplitter();
         String cursor = "0";
         do {
-            source.send(RespWriter.command(UnpooledByteBufAllocator.DEFAULT, "SCAN", cursor, "COUNT", Integer.toString(BATCH)));
-            ByteBuf scan = source.read(fromSource::frameLength);
+            keys.send(RespWriter.command(UnpooledByteBufAllocator.DEFAULT, "SCAN", cursor, "COUNT", Integer.toString(BATCH)));
+            ByteBuf scan = keys.read(framer::frameLength);
             try {
-                List<ByteBuf> keys = new ArrayList<>(BATCH);
-                cursor = RespValues.scanReply(scan, keys);
-                copyBatch(copy, keys, source, target, fromSource, fromTarget);
-                copy.copied(keys.size());
+                List<ByteBuf> batch = new ArrayList<>(BATCH);
+                cursor = RespValues.scanReply(scan, batch);
+                if (!batch.isEmpty()) {
+                    batches.keys(batch);
+                }
             } catch (ProtocolException e) {
                 throw new IOException("unexpected reply: " + e.getMessage(), e);
             } finally {
@@ -135,5 +152,50 @@ final class RedisNodeSync implements NodeSync {
             RespWriter.bulk(out, "REPLACE");
         }
         return out;
+    }
+
+    /**
+     * Per key, {@code DUMP} on the target and {@code EXISTS} on the source, pipelined; where the
+     * source has none, the conditional script of {@link RedisVerification} deletes the target's
+     * key only if its DUMP is still the one read.
+     */
+    @Override
+    public int deleteAbsent(NodeLink source, NodeLink target, List<ByteBuf> keys, Predicate<ByteBuf> mayDelete)
+            throws IOException {
+        RespSplitter fromSource = new RespSplitter();
+        RespSplitter fromTarget = new RespSplitter();
+        for (ByteBuf key : keys) {
+            target.send(RespValues.command("DUMP", key));
+            source.send(RespValues.command("EXISTS", key));
+        }
+        int sent = 0;
+        try {
+            for (ByteBuf key : keys) {
+                ByteBuf dump = target.read(fromTarget::frameLength);
+                ByteBuf exists = source.read(fromSource::frameLength);
+                try {
+                    ByteBuf payload = RespValues.bulk(dump);
+                    if (payload != null && RespValues.integer(exists) == 0 && mayDelete.test(key)) {
+                        target.send(RedisVerification.deleteIfUnchangedFrame(key, payload));
+                        sent++;
+                    }
+                } finally {
+                    dump.release();
+                    exists.release();
+                }
+            }
+            int deleted = 0;
+            for (int i = 0; i < sent; i++) {
+                ByteBuf reply = target.read(fromTarget::frameLength);
+                try {
+                    deleted += RespValues.integer(reply) == 1 ? 1 : 0;
+                } finally {
+                    reply.release();
+                }
+            }
+            return deleted;
+        } catch (ProtocolException e) {
+            throw new IOException("unexpected reply: " + e.getMessage(), e);
+        }
     }
 }

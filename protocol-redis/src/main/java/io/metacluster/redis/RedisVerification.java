@@ -7,10 +7,14 @@ import io.metacluster.spi.ReplyVerification;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,6 +26,8 @@ import java.util.Map;
  * {@code verify-overrides.tsv} (e.g. {@code pairs} for {@code HGETALL}). Repairs are
  * {@code DEL}, and {@code DUMP} + {@code PTTL} then {@code RESTORE key ttl payload REPLACE},
  * which keeps the type, the encoding-independent value and the remaining time to live.
+ * Conditional repairs are one Lua script ({@link #COMPARE_AND_SET}) comparing the target's
+ * {@code DUMP} with the one captured. The scrub reads a key's whole value by its {@code TYPE}.
  *
  * <p>Replies are RESP2 or RESP3, as the read's lane speaks ({@link Session}); a read and its
  * re-reads travel on the same lane, so they compare in the same version (RESP3 maps and sets
@@ -41,6 +47,18 @@ public final class RedisVerification implements ReplyVerification {
     private static final CommandInfo DUMP = CommandTable.standard().get("dump");
     private static final CommandInfo PTTL = CommandTable.standard().get("pttl");
     private static final CommandInfo RESTORE = CommandTable.standard().get("restore");
+    private static final CommandInfo EVAL = CommandTable.standard().get("eval");
+    private static final CommandInfo TYPE = CommandTable.standard().get("type");
+    /**
+     * The conditional repair: applied only if the key's DUMP (its whole state, '' when absent)
+     * still has the SHA-1 that was captured; a hash of it, not the payload, so the expected state
+     * does not travel. Returns 1 when applied, 0 when the key changed.
+     */
+    private static final String COMPARE_AND_SET = "local d = redis.call('DUMP', KEYS[1]) or ''\n"
+            + "if redis.sha1hex(d) ~= ARGV[1] then return 0 end\n"
+            + "if ARGV[2] == 'del' then redis.call('DEL', KEYS[1])\n"
+            + "else redis.call('RESTORE', KEYS[1], ARGV[2], ARGV[3], 'REPLACE') end\n"
+            + "return 1";
 
     private final Map<String, Mode> overrides;
 
@@ -191,35 +209,163 @@ public final class RedisVerification implements ReplyVerification {
 
     @Override
     public Command restore(ByteBuf key, List<ByteBuf> captured, ByteBufAllocator alloc) {
-        if (captured.size() != 2) {
+        Captured state = Captured.of(captured);
+        if (state == null) {
             return null;
         }
-        ByteBuf dump = captured.get(0);
-        ByteBuf pttl = captured.get(1);
-        if (isError(null, dump) || isError(null, pttl) || dump.getByte(dump.readerIndex()) != '$'
-                || pttl.getByte(pttl.readerIndex()) != ':') {
-            return null;
-        }
-        int dumpCr = dump.indexOf(dump.readerIndex(), dump.writerIndex(), (byte) '\r');
-        int pttlCr = pttl.indexOf(pttl.readerIndex(), pttl.writerIndex(), (byte) '\r');
-        if (dumpCr < 0 || pttlCr < 0) {
-            return null;
-        }
-        long length = RespSplitter.parseDecimal(dump, dump.readerIndex() + 1, dumpCr);
-        long ttl = RespSplitter.parseDecimal(pttl, pttl.readerIndex() + 1, pttlCr);
-        if (length == Long.MIN_VALUE || ttl == Long.MIN_VALUE) {
-            return null;
-        }
-        if (length < 0 || ttl == -2) {
+        if (state.payload() == null) {
             // absent on the source (or expired between DUMP and PTTL): absent everywhere
             return delete(key, alloc);
         }
-        if (ttl < -2 || length > Integer.MAX_VALUE || dumpCr + 2 + length > dump.writerIndex()) {
+        // -1 (no expiry) restores as 0, which RESTORE reads as "no expiry"
+        return command(alloc, RESTORE, "RESTORE", key, ascii(Long.toString(state.ttl())), state.payload(), ascii("REPLACE"));
+    }
+
+    @Override
+    public Command restoreIf(ByteBuf key, List<ByteBuf> sourceCaptured, List<ByteBuf> targetCaptured, ByteBufAllocator alloc) {
+        Captured source = Captured.of(sourceCaptured);
+        Captured target = Captured.of(targetCaptured);
+        if (source == null || target == null || source.payload() == null && target.payload() == null) {
             return null;
         }
-        ByteBuf payload = dump.slice(dumpCr + 2, (int) length);
-        // -1 (no expiry) restores as 0, which RESTORE reads as "no expiry"
-        return command(alloc, RESTORE, "RESTORE", key, ascii(Long.toString(Math.max(ttl, 0))), payload, ascii("REPLACE"));
+        if (source.payload() == null) {
+            return compareAndSet(alloc, key, target, ascii("del"), Unpooled.EMPTY_BUFFER);
+        }
+        return compareAndSet(alloc, key, target, ascii(Long.toString(source.ttl())), source.payload());
+    }
+
+    @Override
+    public Command deleteIf(ByteBuf key, List<ByteBuf> targetCaptured, ByteBufAllocator alloc) {
+        Captured target = Captured.of(targetCaptured);
+        if (target == null || target.payload() == null) {
+            return null;
+        }
+        return compareAndSet(alloc, key, target, ascii("del"), Unpooled.EMPTY_BUFFER);
+    }
+
+    private static Command compareAndSet(ByteBufAllocator alloc, ByteBuf key, Captured expected, ByteBuf ttl, ByteBuf payload) {
+        int[] keyOffset = new int[1];
+        ByteBuf frame = compareAndSetFrame(alloc, key, expected.sha1(), ttl, payload, keyOffset);
+        return Command.of(frame, EVAL.displayName(), CommandKind.WRITE, new int[] {keyOffset[0], key.readableBytes()}, EVAL);
+    }
+
+    /** The request that deletes {@code key} if its DUMP payload is still {@code dump} (as the resync's pruning sends it). */
+    static ByteBuf deleteIfUnchangedFrame(ByteBuf key, ByteBuf dump) {
+        return compareAndSetFrame(UnpooledByteBufAllocator.DEFAULT, key, sha1(dump), ascii("del"), Unpooled.EMPTY_BUFFER, new int[1]);
+    }
+
+    private static ByteBuf compareAndSetFrame(ByteBufAllocator alloc, ByteBuf key, String sha1, ByteBuf ttl, ByteBuf payload,
+                                              int[] keyOffset) {
+        ByteBuf frame = alloc.buffer(COMPARE_AND_SET.length() + key.readableBytes() + payload.readableBytes() + 128);
+        RespWriter.arrayHeader(frame, 7);
+        RespWriter.bulk(frame, "EVAL");
+        RespWriter.bulk(frame, COMPARE_AND_SET);
+        RespWriter.bulk(frame, "1");
+        keyOffset[0] = RespWriter.bulk(frame, key);
+        RespWriter.bulk(frame, sha1);
+        RespWriter.bulk(frame, ttl);
+        RespWriter.bulk(frame, payload);
+        return frame;
+    }
+
+    /** The SHA-1 of {@code bytes} in hex, as Redis's {@code redis.sha1hex} gives it. */
+    static String sha1(ByteBuf bytes) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-1");
+            digest.update(bytes.nioBuffer());
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-1", e);
+        }
+    }
+
+    /** {@code :1} applied, {@code :0} declined (the key changed); anything else failed. */
+    @Override
+    public RepairOutcome repairOutcome(Command repair, ByteBuf reply) {
+        if (isError(repair, reply)) {
+            return RepairOutcome.FAILED;
+        }
+        if (repair.detail() != EVAL) {
+            return RepairOutcome.APPLIED;
+        }
+        if (startsWith(reply, APPLIED)) {
+            return RepairOutcome.APPLIED;
+        }
+        return startsWith(reply, DECLINED) ? RepairOutcome.DECLINED : RepairOutcome.FAILED;
+    }
+
+    private static final byte[] APPLIED = ":1\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DECLINED = ":0\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    @Override
+    public Command scrubProbe(ByteBuf key, ByteBufAllocator alloc) {
+        return command(alloc, TYPE, "TYPE", key);
+    }
+
+    /** By {@code TYPE}: the read that returns the whole value, compared as its verify mode says. */
+    @Override
+    public Command scrubRead(ByteBuf key, ByteBuf probeReply, ByteBufAllocator alloc) {
+        if (probeReply == null || probeReply.getByte(probeReply.readerIndex()) != '+') {
+            return null;
+        }
+        String type = probeReply.toString(probeReply.readerIndex() + 1, probeReply.readableBytes() - 1,
+                StandardCharsets.US_ASCII).trim();
+        return switch (type) {
+            case "string" -> read(alloc, "get", key);
+            case "hash" -> read(alloc, "hgetall", key);
+            case "set" -> read(alloc, "smembers", key);
+            case "list" -> read(alloc, "lrange", key, "0", "-1");
+            case "zset" -> read(alloc, "zrange", key, "0", "-1", "WITHSCORES");
+            case "stream" -> read(alloc, "xrange", key, "-", "+");
+            default -> null;
+        };
+    }
+
+    private static Command read(ByteBufAllocator alloc, String name, ByteBuf key, String... args) {
+        ByteBuf[] bufs = new ByteBuf[args.length];
+        for (int i = 0; i < args.length; i++) {
+            bufs[i] = ascii(args[i]);
+        }
+        CommandInfo info = CommandTable.standard().get(name);
+        return command(alloc, info, info.displayName(), key, bufs);
+    }
+
+    /**
+     * What {@link #capture} read: the DUMP payload ({@code null} when the key is absent, or gone
+     * between DUMP and PTTL), its SHA-1 as the conditional script computes it, and the TTL to
+     * restore with (0 for none).
+     */
+    private record Captured(ByteBuf payload, String sha1, long ttl) {
+        static Captured of(List<ByteBuf> captured) {
+            if (captured.size() != 2) {
+                return null;
+            }
+            ByteBuf dump = captured.get(0);
+            ByteBuf pttl = captured.get(1);
+            if (Replies.isError(null, dump) || Replies.isError(null, pttl) || dump.getByte(dump.readerIndex()) != '$'
+                    || pttl.getByte(pttl.readerIndex()) != ':') {
+                return null;
+            }
+            int dumpCr = dump.indexOf(dump.readerIndex(), dump.writerIndex(), (byte) '\r');
+            int pttlCr = pttl.indexOf(pttl.readerIndex(), pttl.writerIndex(), (byte) '\r');
+            if (dumpCr < 0 || pttlCr < 0) {
+                return null;
+            }
+            long length = RespSplitter.parseDecimal(dump, dump.readerIndex() + 1, dumpCr);
+            long ttl = RespSplitter.parseDecimal(pttl, pttl.readerIndex() + 1, pttlCr);
+            if (length == Long.MIN_VALUE || ttl == Long.MIN_VALUE || ttl < -2) {
+                return null;
+            }
+            if (length < 0) {
+                return new Captured(null, RedisVerification.sha1(Unpooled.EMPTY_BUFFER), 0);
+            }
+            if (length > Integer.MAX_VALUE || dumpCr + 2 + length > dump.writerIndex()) {
+                return null;
+            }
+            ByteBuf payload = dump.slice(dumpCr + 2, (int) length);
+            // PTTL -2: expired between the two requests; the DUMP still names the state compared
+            return new Captured(ttl == -2 ? null : payload, RedisVerification.sha1(payload), Math.max(ttl, 0));
+        }
     }
 
     /** A multibulk command {@code name key args...} whose key is its first argument. */

@@ -21,7 +21,13 @@ import java.util.List;
  * once after its reply (or failure) arrived. Keys passed in are slices of a live command.
  *
  * <p><b>Repairs</b> are ordinary write commands of the protocol, built here and sent by the
- * verifier to one cluster at a time. They do not pass through the engine's write tracking.
+ * verifier to one cluster at a time. They do not pass through the engine's write tracking, so a
+ * protocol that can offers conditional ones ({@link #restoreIf}, {@link #deleteIf}): applied only
+ * if the target still holds what was captured from it, so that a write that reached it since
+ * (from this daemon or another) is never overwritten.
+ *
+ * <p><b>Scrub.</b> {@link #scrubProbe} and {@link #scrubRead} build, for a key found by walking a
+ * node, the read whose replies say whether clusters hold the same value.
  */
 public interface ReplyVerification {
 
@@ -108,4 +114,75 @@ public interface ReplyVerification {
      *         the key expiring between the capture commands, ...): then nothing is copied
      */
     Command restore(ByteBuf key, List<ByteBuf> captured, ByteBufAllocator alloc);
+
+    /** What a cluster's reply to a conditional repair ({@link #restoreIf}, {@link #deleteIf}) says. */
+    enum RepairOutcome {
+        /** The target held the captured state and now holds the repaired one. */
+        APPLIED,
+        /** The target no longer held the captured state (a write reached it since): left as it is. */
+        DECLINED,
+        /** An error: nothing can be said. */
+        FAILED
+    }
+
+    /**
+     * A repair that makes {@code key} on a target cluster what {@code sourceCaptured} describes,
+     * only if the target still holds what {@code targetCaptured} describes (both are replies to
+     * {@link #capture}'s commands, on the source and on the target). By default unconditional:
+     * {@link #restore}.
+     *
+     * @return the command, or {@code null} when the replies describe no state, or when both say
+     *         the key is absent (nothing to do)
+     * @since SPI 0.2.2
+     */
+    default Command restoreIf(ByteBuf key, List<ByteBuf> sourceCaptured, List<ByteBuf> targetCaptured,
+                              ByteBufAllocator alloc) {
+        return restore(key, sourceCaptured, alloc);
+    }
+
+    /**
+     * Deletes {@code key} on a cluster only if it still holds what {@code targetCaptured} (replies
+     * to {@link #capture} there) describes. By default unconditional: {@link #delete}.
+     *
+     * @return the command, or {@code null} when the key is absent there or the replies describe no state
+     * @since SPI 0.2.2
+     */
+    default Command deleteIf(ByteBuf key, List<ByteBuf> targetCaptured, ByteBufAllocator alloc) {
+        return delete(key, alloc);
+    }
+
+    /**
+     * What {@code reply} to {@code repair} (a {@link #restoreIf}, {@link #deleteIf}, {@link #restore}
+     * or {@link #delete} command) says. By default an error is a failure and anything else applied.
+     *
+     * @since SPI 0.2.2
+     */
+    default RepairOutcome repairOutcome(Command repair, ByteBuf reply) {
+        return isError(repair, reply) ? RepairOutcome.FAILED : RepairOutcome.APPLIED;
+    }
+
+    /**
+     * A read that tells what kind of value {@code key} holds, when {@link #scrubRead} needs it
+     * (Redis {@code TYPE}); {@code null} (the default) when it does not.
+     *
+     * @since SPI 0.2.2
+     */
+    default Command scrubProbe(ByteBuf key, ByteBufAllocator alloc) {
+        return null;
+    }
+
+    /**
+     * A {@link #verifiable} read of {@code key}'s whole value, for the scrub to compare across
+     * clusters (Redis: {@code GET}, {@code HGETALL}, {@code SMEMBERS}... by type; memcached
+     * {@code mg <key> v f}).
+     *
+     * @param probeReply the reply to {@link #scrubProbe} from the cluster the key was found on
+     *                   (borrowed), or {@code null} when there is none
+     * @return the read, or {@code null} when the key is gone or its kind cannot be compared (the
+     *         default: this protocol does not scrub)
+     * @since SPI 0.2.2
+     */
+    default Command scrubRead(ByteBuf key, ByteBuf probeReply, ByteBufAllocator alloc) {
+        return null;
+    }
 }

@@ -2,6 +2,7 @@ package io.metacluster.spi;
 
 import io.netty.buffer.ByteBuf;
 
+import java.io.IOException;
 import java.util.List;
 
 /** What the engine offers a {@link ReadVerifier}. Thread-safe. */
@@ -52,4 +53,38 @@ public interface VerifyContext {
      * (e.g. from {@link ReadVerifier#onRead}).
      */
     void send(ClusterView cluster, Command command, ReplyHandler handler);
+
+    /**
+     * Runs {@code task} on one of the listener's event loops, soon (where {@link #send} may be
+     * called). Callable from any thread; a task given while the daemon stops may never run.
+     *
+     * @since SPI 0.2.2
+     */
+    default void execute(Runnable task) {
+        throw new UnsupportedOperationException("this engine runs no tasks for verifiers");
+    }
+
+    /**
+     * Whether {@link #walkKeys} can list {@code cluster}'s keys: its protocol can walk a node
+     * ({@link NodeSync#walk}).
+     *
+     * @since SPI 0.2.2
+     */
+    default boolean canWalkKeys(ClusterView cluster) {
+        return false;
+    }
+
+    /**
+     * Lists every key of {@code cluster}, node after node, each over a connection of its own
+     * (see {@link NodeSync#walk} for what a walk sees), blocking the calling thread, which must
+     * not be an event loop, until the walk is over. Keys are those of the configured database
+     * (lane 0).
+     *
+     * @throws IOException          when a node cannot be reached or breaks off the walk
+     * @throws InterruptedException when stopped (also when the daemon stops)
+     * @since SPI 0.2.2
+     */
+    default void walkKeys(ClusterView cluster, NodeSync.KeyBatches batches) throws IOException, InterruptedException {
+        throw new UnsupportedOperationException("this engine cannot walk a cluster's keys");
+    }
 }

@@ -14,9 +14,24 @@ import java.util.Locale;
  * @param maxRechecks      how many times a re-check is put off because writes of the key are in
  *                         flight, before the sample is skipped (default 3)
  * @param maxLogsPerSecond divergence log lines per second at most (default 10); the metrics count all
+ * @param scrub            the background walk over every key ({@link Scrub}); none when absent
  */
 public record SampledConfig(Double rate, Integer maxPerSecond, Integer maxInFlight, String repair,
-                            Integer recheckDelayMs, Integer maxRechecks, Integer maxLogsPerSecond) {
+                            Integer recheckDelayMs, Integer maxRechecks, Integer maxLogsPerSecond, Scrub scrub) {
+
+    /**
+     * {@code scrub: { keys-per-second: N }}: walk every cluster's keys, pass after pass, comparing
+     * each key with the other clusters and repairing by {@code repair}, at most {@code N} keys a
+     * second (default 1000).
+     */
+    public record Scrub(Integer keysPerSecond) {
+        public Scrub {
+            keysPerSecond = keysPerSecond == null || keysPerSecond == 0 ? 1000 : keysPerSecond;
+            if (keysPerSecond < 1) {
+                throw new IllegalArgumentException("scrub.keys-per-second must be at least 1, got " + keysPerSecond);
+            }
+        }
+    }
 
     public SampledConfig {
         rate = rate == null ? 0.01 : rate;
@@ -49,7 +64,7 @@ public record SampledConfig(Double rate, Integer maxPerSecond, Integer maxInFlig
 
     /** All defaults. */
     public static SampledConfig defaults() {
-        return new SampledConfig(null, null, null, null, null, null, null);
+        return new SampledConfig(null, null, null, null, null, null, null, null);
     }
 
     Repair repairPolicy() {

@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * event loop and without I/O: a random draw against {@code rate}, then whether the read can be
  * compared at all, then the budget ({@code max-in-flight}, then {@code max-per-second}); past the
  * budget the sample is dropped and counted. A kept sample becomes a {@link Check}, which runs on
- * that same event loop from then on. Thread-safe: shared by all event loops of the listener.
+ * that same event loop from then on. With {@code scrub:}, a {@link Scrub} also walks every key.
+ * Thread-safe: shared by all event loops of the listener.
  */
 final class SampledVerifier implements ReadVerifier {
     private static final Logger log = LoggerFactory.getLogger(SampledVerifier.class);
@@ -41,6 +42,9 @@ final class SampledVerifier implements ReadVerifier {
         this.metrics = new VerifyMetrics(context.metrics());
         this.budget = new TokenBucket(config.maxPerSecond());
         this.logBudget = config.maxLogsPerSecond() > 0 ? new TokenBucket(config.maxLogsPerSecond()) : null;
+        if (config.scrub() != null) {
+            new Scrub(this, config.scrub().keysPerSecond()).start();
+        }
     }
 
     @Override
@@ -69,7 +73,7 @@ final class SampledVerifier implements ReadVerifier {
             metrics.dropped.inc();
             return;
         }
-        new Check(this, command.retain(), servedBy, other).start(reply.retain());
+        new Check(this, command.retain(), servedBy, other, outcome -> finished()).start(reply.retain());
     }
 
     /** A random healthy cluster other than {@code served}, remote ones first; {@code null} if none. */

@@ -113,7 +113,7 @@ class CheckWriteTrackingTest {
     void aWriteStartingWhileTheRecheckReadsTheTrackingVoidsTheRound() {
         Engine engine = new Engine();
         SampledVerifier verifier = (SampledVerifier) new SampledStrategy()
-                .create(new SampledConfig(1.0, null, null, "none", 10, null, null), engine);
+                .create(new SampledConfig(1.0, null, null, "none", 10, null, null, null), engine);
 
         // a write of the key landed on LOCAL and is still on its way to REMOTE when the read is sampled
         Command command = read("GET");
@@ -145,5 +145,57 @@ class CheckWriteTrackingTest {
         engine.take(REMOTE).handler().onReply(buf("newer"));
         assertThat(engine.count("mismatch")).isZero();
         assertThat(engine.count("match")).isEqualTo(1);
+    }
+
+    /** A sampled read of the key served {@code local}, while {@code remote} answered the first look. */
+    private SampledVerifier sample(Engine engine, String local, String remote) {
+        SampledVerifier verifier = (SampledVerifier) new SampledStrategy()
+                .create(new SampledConfig(1.0, null, null, "none", 10, 5, null, null), engine);
+        Command command = read("GET");
+        ByteBuf served = buf(local);
+        verifier.onRead(command, LOCAL, served);
+        served.release();
+        command.release();
+        engine.take(REMOTE).handler().onReply(buf(remote));
+        return verifier;
+    }
+
+    private void round(Engine engine, String local, String remote) {
+        runRecheck();
+        engine.take(LOCAL).handler().onReply(buf(local));
+        engine.take(REMOTE).handler().onReply(buf(remote));
+    }
+
+    @Test
+    void aDifferenceThatHoldsStillIsDeclaredAtTheFirstRecheck() {
+        Engine engine = new Engine();
+        sample(engine, "a", "b");
+        round(engine, "a", "b");
+        assertThat(engine.count("mismatch")).isEqualTo(1);
+    }
+
+    @Test
+    void aDifferenceThatMovesBetweenRoundsIsNotDeclaredUntilItHoldsStill() {
+        // another daemon keeps writing the key: this one's tracking sees nothing in flight, but
+        // each round sees other values; only a difference that holds still is a divergence
+        Engine engine = new Engine();
+        sample(engine, "a", "b");
+        round(engine, "a", "c");
+        round(engine, "d", "c");
+        assertThat(engine.count("mismatch")).isZero();
+        round(engine, "d", "c");
+        assertThat(engine.count("mismatch")).isEqualTo(1);
+    }
+
+    @Test
+    void aDifferenceThatKeepsMovingEndsUndecided() {
+        Engine engine = new Engine();
+        sample(engine, "a", "b");
+        for (int i = 0; i < 6; i++) {
+            round(engine, "a", "v" + i);
+        }
+        assertThat(engine.count("mismatch")).isZero();
+        assertThat(engine.count("skipped.writes-in-flight")).isEqualTo(1);
+        assertThat(engine.sent).isEmpty();
     }
 }

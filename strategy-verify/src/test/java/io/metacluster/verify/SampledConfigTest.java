@@ -31,7 +31,7 @@ class SampledConfigTest {
                 max-rechecks: 2
                 max-logs-per-second: 0
                 """);
-        assertThat(set).isEqualTo(new SampledConfig(1.0, 5, 7, "local-wins", 20, 2, 0));
+        assertThat(set).isEqualTo(new SampledConfig(1.0, 5, 7, "local-wins", 20, 2, 0, null));
         assertThat(set.repairPolicy()).isEqualTo(SampledConfig.Repair.LOCAL_WINS);
         assertThat(convert("repair: majority").repairPolicy()).isEqualTo(SampledConfig.Repair.MAJORITY);
         assertThat(convert("rate: 0").rate()).isZero();
@@ -45,5 +45,14 @@ class SampledConfigTest {
         assertThatThrownBy(() -> convert("repair: fix-it")).hasMessageContaining("repair must be one of none, invalidate, local-wins, majority");
         assertThatThrownBy(() -> convert("recheck-delay-ms: 0")).hasMessageContaining("recheck-delay-ms");
         assertThatThrownBy(() -> convert("sample-rate: 0.1")).hasMessageContaining("sample-rate");
+    }
+
+    @Test
+    void theScrubIsOffUnlessConfiguredAndTakesItsRate() throws Exception {
+        assertThat(convert("strategy: sampled").scrub()).isNull();
+        assertThat(convert("scrub: { keys-per-second: 5 }").scrub().keysPerSecond()).isEqualTo(5);
+        assertThat(convert("scrub: {}").scrub().keysPerSecond()).isEqualTo(1000);
+        assertThatThrownBy(() -> convert("scrub: { keys-per-second: -1 }")).hasMessageContaining("scrub.keys-per-second");
+        assertThatThrownBy(() -> convert("scrub: { keys-per-secnd: 5 }")).hasMessageContaining("keys-per-secnd");
     }
 }

@@ -160,7 +160,7 @@ class SampledVerifierTest {
     @Test
     void rateZeroSamplesNothing() {
         Engine engine = new Engine(LOCAL, REMOTE);
-        serve(verifier(engine, new SampledConfig(0.0, null, null, null, null, null, null)), "GET", 100, "v");
+        serve(verifier(engine, new SampledConfig(0.0, null, null, null, null, null, null, null)), "GET", 100, "v");
         assertThat(engine.count("sampled")).isZero();
         assertThat(engine.sent).isEmpty();
     }
@@ -168,7 +168,7 @@ class SampledVerifierTest {
     @Test
     void aSampleGoesToAHealthyRemoteClusterAndMatches() {
         Engine engine = new Engine(LOCAL, LOCAL2, DOWN, REMOTE);
-        serve(verifier(engine, new SampledConfig(1.0, null, null, null, null, null, null)), "GET", 50, "v");
+        serve(verifier(engine, new SampledConfig(1.0, null, null, null, null, null, null, null)), "GET", 50, "v");
         assertThat(engine.sent).hasSize(50).allSatisfy(s -> assertThat(s.cluster()).isEqualTo(REMOTE));
         engine.answerAll("v");
         assertThat(engine.count("sampled")).isEqualTo(50);
@@ -178,12 +178,12 @@ class SampledVerifierTest {
     @Test
     void aLocalPeerIsUsedWhenNoRemoteIsHealthyAndNothingWhenAloneSkips() {
         Engine engine = new Engine(LOCAL, LOCAL2, DOWN);
-        serve(verifier(engine, new SampledConfig(1.0, null, null, null, null, null, null)), "GET", 5, "v");
+        serve(verifier(engine, new SampledConfig(1.0, null, null, null, null, null, null, null)), "GET", 5, "v");
         assertThat(engine.sent).extracting(Sent::cluster).containsOnly(LOCAL2);
         engine.answerAll("v");
 
         Engine alone = new Engine(LOCAL, DOWN);
-        serve(verifier(alone, new SampledConfig(1.0, null, null, null, null, null, null)), "GET", 5, "v");
+        serve(verifier(alone, new SampledConfig(1.0, null, null, null, null, null, null, null)), "GET", 5, "v");
         assertThat(alone.count("skipped.no-cluster")).isEqualTo(5);
         assertThat(alone.sent).isEmpty();
     }
@@ -191,7 +191,7 @@ class SampledVerifierTest {
     @Test
     void readsThatCannotBeComparedAreSkippedWithoutASend() {
         Engine engine = new Engine(LOCAL, REMOTE);
-        serve(verifier(engine, new SampledConfig(1.0, null, null, null, null, null, null)), "TTL", 10, ":5\r\n");
+        serve(verifier(engine, new SampledConfig(1.0, null, null, null, null, null, null, null)), "TTL", 10, ":5\r\n");
         assertThat(engine.count("skipped.not-comparable")).isEqualTo(10);
         assertThat(engine.sent).isEmpty();
     }
@@ -199,7 +199,7 @@ class SampledVerifierTest {
     @Test
     void pastMaxInFlightSamplesAreDropped() {
         Engine engine = new Engine(LOCAL, REMOTE);
-        SampledVerifier verifier = verifier(engine, new SampledConfig(1.0, 1_000_000, 10, null, null, null, null));
+        SampledVerifier verifier = verifier(engine, new SampledConfig(1.0, 1_000_000, 10, null, null, null, null, null));
         serve(verifier, "GET", 25, "v");
         assertThat(engine.sent).hasSize(10);
         assertThat(engine.count("dropped")).isEqualTo(15);
@@ -213,7 +213,7 @@ class SampledVerifierTest {
     @Test
     void pastMaxPerSecondSamplesAreDropped() {
         Engine engine = new Engine(LOCAL, REMOTE);
-        SampledVerifier verifier = verifier(engine, new SampledConfig(1.0, 3, 1000, null, null, null, null));
+        SampledVerifier verifier = verifier(engine, new SampledConfig(1.0, 3, 1000, null, null, null, null, null));
         serve(verifier, "GET", 100, "v");
         assertThat(engine.sent).hasSize(3);
         assertThat(engine.count("dropped")).isEqualTo(97);
@@ -223,7 +223,7 @@ class SampledVerifierTest {
     @Test
     void aFailedSendIsSkippedAndReleasesEverything() {
         Engine engine = new Engine(LOCAL, REMOTE);
-        SampledVerifier verifier = verifier(engine, new SampledConfig(1.0, null, null, null, null, null, null));
+        SampledVerifier verifier = verifier(engine, new SampledConfig(1.0, null, null, null, null, null, null, null));
         Command command = read("GET");
         ByteBuf reply = buf("v");
         verifier.onRead(command, LOCAL, reply);

@@ -159,8 +159,9 @@ class WriteFanoutTest {
         engine.send(client, "SET k v");
         assertThat(dc1.writes.inFlight(key)).isEqualTo(1);
         assertThat(dc1.writes.started(key)).isEqualTo(1);
-        assertThat(dc2.writes.inFlight(key)).as("dc2 is down: failed at once").isZero();
-        assertThat(dc2.writes.started(key)).isEqualTo(1);
+        assertThat(dc2.nodes()[0].replay.pending()).as("dc2 is down: kept for replay").isEqualTo(1);
+        assertThat(dc2.writes.inFlight(key)).as("in flight until replayed").isEqualTo(1);
+        assertThat(dc2.writes.started(key)).as("sent, then kept for replay").isEqualTo(2);
         reply(dc1, "+OK");
         assertThat(dc1.writes.inFlight(key)).isZero();
         assertThat(received(client)).isEqualTo("+OK\r\n");

@@ -76,11 +76,18 @@ override("READ", "pub/sub: the subscriptions of one cluster",
          "pubsub|channels", "pubsub|numpat", "pubsub|numsub", "pubsub|shardchannels", "pubsub|shardnumsub")
 override("UNSUPPORTED", NOT_YET + " (replication and server control belong to the backends)",
          "monitor", "sync", "psync", "replconf", "replicaof", "slaveof", "failover", "shutdown",
-         "debug", "pfdebug", "save", "bgsave", "bgrewriteaof", "migrate",
-         "config|set", "config|rewrite", "config|resetstat", "slowlog|reset", "latency|reset",
-         "memory|purge", "script|kill", "function|kill", "script|debug",
-         "module|load", "module|loadex", "module|unload", "module|list",
-         "acl|setuser", "acl|deluser", "acl|load", "acl|save", "acl|log")
+         "debug", "pfdebug", "migrate", "script|kill", "function|kill", "script|debug",
+         "module|load", "module|loadex", "module|unload")
+# Server control that an operator may want on every cluster: the listener's protocol-options
+# server-commands decides (refuse, all-clusters, read-cluster; the server column of proxy-rules.tsv
+# marks them, CommandClassifier applies it). Routed as a write (every node of every cluster) when allowed.
+override("WRITE", "server command: as protocol-options server-commands says (refused by default)",
+         "save", "bgsave", "bgrewriteaof", "config|set", "config|rewrite", "config|resetstat",
+         "slowlog|reset", "latency|reset", "memory|purge", "acl|setuser", "acl|deluser", "acl|load", "acl|save")
+# ACL LOG reads one cluster's log; ACL LOG RESET is a server command as above.
+override("READ", "informational: one cluster answers; with RESET as protocol-options server-commands says",
+         "acl|log")
+override("READ", "informational: one cluster answers", "module|list")
 override("UNSUPPORTED", NOT_YET + " (a proxy is not a Redis Cluster node)",
          "readonly", "readwrite", "asking")
 for sub in ("addslots", "addslotsrange", "bumpepoch", "count-failure-reports", "countkeysinslot",

@@ -40,12 +40,12 @@ public final class RedisClientCodec implements ClientCodec {
     }
 
     RedisClientCodec(ClientLimits limits, CommandTable table) {
-        this(limits, table, RedisOptions.Unknown.REJECT);
+        this(limits, table, RedisOptions.DEFAULTS);
     }
 
-    RedisClientCodec(ClientLimits limits, CommandTable table, RedisOptions.Unknown unknown) {
+    RedisClientCodec(ClientLimits limits, CommandTable table, RedisOptions options) {
         this.framer = new RequestFramer(limits);
-        this.classifier = new CommandClassifier(table, unknown);
+        this.classifier = new CommandClassifier(table, options.unknown(), options.server());
         this.transaction = new TransactionState(limits);
         this.admin = new AdminCommands(transaction, session);
     }

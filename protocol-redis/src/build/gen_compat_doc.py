@@ -39,7 +39,7 @@ def routing(kind, rules):
     if rules and rules[5] in DECIDED:
         return "decided"
     return {"READ": "read", "WRITE": "write-all", "CONDITIONAL_WRITE": "decided", "PINNED": "pinned",
-            "ADMIN": "proxy", "UNSUPPORTED": "refused"}[kind]
+            "ASIDE": "aside", "ADMIN": "proxy", "UNSUPPORTED": "refused"}[kind]
 
 
 def groups(server):

@@ -102,10 +102,10 @@ final class WatchedTransaction {
                 if (command.kind() == CommandKind.PINNED && !info.rules().effect().blocking()) {
                     return refuse(command, command.name() + " while WATCH is active is not supported by metacluster");
                 }
-                boolean queueable = command.kind() != CommandKind.ADMIN || info.rules().inMulti() == CommandRules.InMulti.QUEUED
-                        || info.name().equals("unwatch");
+                boolean queueable = command.kind() != CommandKind.ADMIN && command.kind() != CommandKind.ASIDE
+                        || info.rules().inMulti() == CommandRules.InMulti.QUEUED || info.name().equals("unwatch");
                 if (!queueable) {
-                    return command; // AUTH, HELLO, CLIENT SETNAME, ...: the proxy's own connection state
+                    return command; // AUTH, HELLO, CLIENT SETNAME, ...: the proxy's own connection state; SCRIPT KILL
                 }
                 if (inMulti) {
                     queued.add(command.retain());

@@ -33,6 +33,7 @@ class CompatibilityDocTest {
                 case WRITE -> "write-all";
                 case CONDITIONAL_WRITE -> "decided";
                 case PINNED -> "pinned";
+                case ASIDE -> "aside";
                 case ADMIN -> "proxy";
                 case UNSUPPORTED -> "refused";
             };

@@ -73,6 +73,8 @@ for p in "${ports[@]}" "$DIRECT"; do start_redis "$p"; done
 for p in "${ports[@]}" "$DIRECT"; do wait_port "$p"; done
 cat >"$RUN/metacluster.yaml" <<YAML
 replay: { dir: "" }
+# the suite runs slow commands on purpose, on a loaded machine: a node is not taken for hung after 1 s
+backend: { request-timeout-ms: 30000, suspect-after-ms: 10000 }
 listeners:
   - name: suite
     protocol: redis

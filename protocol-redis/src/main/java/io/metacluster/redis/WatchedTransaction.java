@@ -99,6 +99,12 @@ final class WatchedTransaction {
                 if (info.name().equals("unwatch") && !inMulti) {
                     return ends(command);
                 }
+                if (info.name().equals("select") || info.name().equals("hello")) {
+                    // the conversation's connection is in the database and protocol of the WATCH: commands after a switch
+                    // would run in the old database there, and their writes propagate in the new one
+                    return refuse(command, command.name() + " while WATCH is active is not supported by metacluster"
+                            + " (UNWATCH first)");
+                }
                 if (command.kind() == CommandKind.PINNED && !info.rules().effect().blocking()) {
                     return refuse(command, command.name() + " while WATCH is active is not supported by metacluster");
                 }

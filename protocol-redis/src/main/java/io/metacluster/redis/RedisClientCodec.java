@@ -34,6 +34,7 @@ public final class RedisClientCodec implements ClientCodec {
     private final TransactionState transaction;
     private final AdminCommands admin;
     private final Session session = new Session();
+    private final PubSubPolicy pubsub = new PubSubPolicy();
 
     public RedisClientCodec(ClientLimits limits) {
         this(limits, CommandTable.standard());
@@ -61,6 +62,10 @@ public final class RedisClientCodec implements ClientCodec {
                 && info.name().equals("reset")) {
             // here, not when answered: a subscribed client's RESET goes to its pinned connection, not to AdminCommands
             session.reset();
+        }
+        if (command.kind() == CommandKind.PINNED && command.detail() instanceof CommandInfo info
+                && info.name().endsWith("unsubscribe")) {
+            pubsub.unsubscribing(framer.args().count() - 1);
         }
         return command;
     }
@@ -107,7 +112,7 @@ public final class RedisClientCodec implements ClientCodec {
 
     @Override
     public Pinning pinning() {
-        return PubSubPolicy.INSTANCE;
+        return pubsub;
     }
 
     @Override

@@ -111,6 +111,15 @@ class TransactionTest {
     }
 
     @Test
+    void commandsRedisRefusesInsideMultiAreRefusedWithItsWordsAndAbortTheExec() throws Exception {
+        send("MULTI");
+        assertThat(send("SAVE")).isEqualTo("-ERR Command not allowed inside a transaction\r\n");
+        assertThat(send("SHUTDOWN")).as("before the proxy's own refusal, as in Redis")
+                .isEqualTo("-ERR Command not allowed inside a transaction\r\n");
+        assertThat(send("EXEC")).isEqualTo("-EXECABORT Transaction discarded because of previous errors.\r\n");
+    }
+
+    @Test
     void aTransactionOfReadsIsARead() throws Exception {
         send("MULTI");
         send("GET", "a");

@@ -12,7 +12,7 @@ Usage: python3 src/build/gen_commands.py [path/to/redis-server]   (run from prot
 Columns (tab-separated, one row per command or subcommand, subcommands as "parent|sub"):
   name     lower case, as COMMAND names it
   arity    Redis arity: N exact, -N at least N (the name counts)
-  kind     READ | WRITE | PINNED | ADMIN | UNSUPPORTED
+  kind     READ | WRITE | CONDITIONAL_WRITE | PINNED | ASIDE | ADMIN | UNSUPPORTED
   flags    command flags, comma-separated
   keys     key specs, ' ; '-separated, each "FLAGS begin find":
              begin: index:POS | keyword:WORD,STARTFROM | unknown
@@ -76,11 +76,22 @@ override("READ", "pub/sub: the subscriptions of one cluster",
          "pubsub|channels", "pubsub|numpat", "pubsub|numsub", "pubsub|shardchannels", "pubsub|shardnumsub")
 override("UNSUPPORTED", NOT_YET + " (replication and server control belong to the backends)",
          "monitor", "sync", "psync", "replconf", "replicaof", "slaveof", "failover", "shutdown",
-         "debug", "pfdebug", "save", "bgsave", "bgrewriteaof", "migrate",
-         "config|set", "config|rewrite", "config|resetstat", "slowlog|reset", "latency|reset",
-         "memory|purge", "script|kill", "function|kill", "script|debug",
-         "module|load", "module|loadex", "module|unload", "module|list",
-         "acl|setuser", "acl|deluser", "acl|load", "acl|save", "acl|log")
+         "debug", "pfdebug", "migrate", "script|debug",
+         "module|load", "module|loadex", "module|unload")
+# Server control that an operator may want on every cluster: the listener's protocol-options
+# server-commands decides (refuse, all-clusters, read-cluster; the server column of proxy-rules.tsv
+# marks them, CommandClassifier applies it). Routed as a write (every node of every cluster) when allowed.
+override("WRITE", "server command: as protocol-options server-commands says (refused by default)",
+         "save", "bgsave", "bgrewriteaof", "config|set", "config|rewrite", "config|resetstat",
+         "slowlog|reset", "latency|reset", "memory|purge", "acl|setuser", "acl|deluser", "acl|load", "acl|save")
+# A busy script runs on every cluster and the shared connections wait behind it: the kill goes to every node
+# on a connection of its own (CommandKind.ASIDE, AsideRequest in the engine).
+override("ASIDE", "sent to every node of every cluster on a connection of its own: the shared ones wait behind the"
+         " busy script", "script|kill", "function|kill")
+# ACL LOG reads one cluster's log; ACL LOG RESET is a server command as above.
+override("READ", "informational: one cluster answers; with RESET as protocol-options server-commands says",
+         "acl|log")
+override("READ", "informational: one cluster answers", "module|list")
 override("UNSUPPORTED", NOT_YET + " (a proxy is not a Redis Cluster node)",
          "readonly", "readwrite", "asking")
 for sub in ("addslots", "addslotsrange", "bumpepoch", "count-failure-reports", "countkeysinslot",

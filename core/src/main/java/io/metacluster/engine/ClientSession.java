@@ -103,6 +103,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         switch (command.kind()) {
             case READ, CONDITIONAL_WRITE -> requests.route(pool.read(command, requests));
             case WRITE -> requests.route(pool.write(command, this));
+            case ASIDE -> requests.route(new AsideRequest(requests, command));
             case ADMIN -> {
                 closeRequested = false;
                 ByteBuf reply = codec.answer(command, this);

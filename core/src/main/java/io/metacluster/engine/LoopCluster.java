@@ -251,6 +251,15 @@ final class LoopCluster implements ClusterView {
         return layout.nodes()[node];
     }
 
+    /**
+     * Opens a connection of its own to node {@code node} that sends {@code command}
+     * ({@link io.metacluster.spi.CommandKind#ASIDE}) after the hello and tells {@code listener} its reply.
+     * Lane 0: the command does not depend on the database or protocol version, and lane 0 is always set up.
+     */
+    ChannelFuture connectAside(Node node, Command command, AsideConnection.Listener listener) {
+        return connection(node, 0, 0).connectAside(command, listener);
+    }
+
     /** The answer to a keyless write every node applied: the first node's reply. */
     private static ByteBuf firstReply(ByteBuf[] replies) {
         for (int i = 1; i < replies.length; i++) {

@@ -264,6 +264,12 @@ final class NodeConnection {
         return connectOwn(codec -> new PinnedConnection(listener, codec, config.connectTimeoutMs()));
     }
 
+    /** A connection of its own for one {@link io.metacluster.spi.CommandKind#ASIDE} command; see {@link AsideConnection}. */
+    ChannelFuture connectAside(Command command, AsideConnection.Listener listener) {
+        return connectOwn(codec -> new AsideConnection(command, listener, codec,
+                config.connectTimeoutMs() + config.requestTimeoutMs()));
+    }
+
     /**
      * Opens a connection of its own to this node on this connection's event loop, with the same
      * options and TLS; {@code reader} makes its handler from a new backend codec of this lane.

@@ -131,6 +131,23 @@ class PubSubIT extends ThreeRedisClusters {
     }
 
     @Test
+    void unsubscribingFromSeveralChannelsNeverSubscribedGetsEveryReplyAndEndsTheMode() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(resp("UNSUBSCRIBE", "foo", "bar", "quux").getBytes(StandardCharsets.UTF_8));
+            // as Redis answers: one message per channel, each counting 0 subscriptions (found by Redis's pubsub.tcl)
+            String expected = "*3\r\n$11\r\nunsubscribe\r\n$3\r\nfoo\r\n:0\r\n"
+                    + "*3\r\n$11\r\nunsubscribe\r\n$3\r\nbar\r\n:0\r\n"
+                    + "*3\r\n$11\r\nunsubscribe\r\n$4\r\nquux\r\n:0\r\n";
+            assertThat(new String(socket.getInputStream().readNBytes(expected.length()), StandardCharsets.UTF_8))
+                    .isEqualTo(expected);
+            socket.getOutputStream().write(resp("GET", "k").getBytes(StandardCharsets.UTF_8));
+            assertThat(new String(socket.getInputStream().readNBytes(5), StandardCharsets.UTF_8))
+                    .as("not subscribed: commands go as usual").isEqualTo("$-1\r\n");
+        }
+    }
+
+    @Test
     void aFrozenServerFailsTheSubscribeInsteadOfHangingIt() throws Exception {
         backends.dc1.freeze();
         try (Socket socket = new Socket("127.0.0.1", port)) {

@@ -130,4 +130,78 @@ class RedisEffectsIT extends ThreeRedisClusters {
                     .hasMessageContaining("value is not a valid float");
         }
     }
+
+    @Test
+    void aTransactionWithoutWatchThatSpopsAndXaddsStarIsDecidedByOneClusterAndAppliedAsItsEffects() {
+        List<Object> results;
+        try (Jedis client = proxy()) {
+            client.sadd("set", "a", "b", "c", "d", "e", "f");
+            client.set("f", "1");
+            redis.clients.jedis.Transaction multi = client.multi();
+            multi.spop("set", 2);
+            multi.xadd("s", StreamEntryID.NEW_ENTRY, Map.of("k", "v"));
+            multi.incrByFloat("f", 0.1);
+            multi.set("plain", "x");
+            multi.spop("nothing");
+            multi.lpush("set", "wrongtype");
+            multi.hincrByFloat("h", "x", 2.5);
+            multi.get("plain");
+            results = multi.exec();
+            assertThat(results).hasSize(8);
+            assertThat(client.get("after")).as("the connection goes on").isNull();
+        }
+        @SuppressWarnings("unchecked")
+        Set<String> popped = (Set<String>) results.get(0);
+        assertThat(popped).hasSize(2);
+        assertThat(results.get(4)).isNull();
+        assertThat(results.get(5)).isInstanceOf(Exception.class);
+        assertThat(results.get(7)).isEqualTo("x");
+        for (var server : backends.all) {
+            try (Jedis direct = direct(server)) {
+                assertThat(direct.smembers("set")).hasSize(4).doesNotContainAnyElementsOf(popped);
+                assertThat(direct.xrange("s", "-", "+").get(0).getID()).isEqualTo(results.get(1));
+                assertThat(direct.get("f")).isEqualTo("1.1");
+                assertThat(direct.hget("h", "x")).isEqualTo("2.5");
+            }
+        }
+    }
+
+    @Test
+    void aPipelinedBurstOfDecidedTransactionsKeepsEveryClustersOrderAndConnections() {
+        try (Jedis client = proxy()) {
+            for (int i = 0; i < 200; i++) {
+                client.sadd("set", "m" + i);
+            }
+            // Jedis's Pipeline has no MULTI: the commands are sent on its connection, then every reply read
+            redis.clients.jedis.Connection connection = client.getConnection();
+            for (int i = 0; i < 100; i++) {
+                connection.sendCommand(redis.clients.jedis.Protocol.Command.MULTI);
+                connection.sendCommand(redis.clients.jedis.Protocol.Command.SPOP, "set");
+                connection.sendCommand(redis.clients.jedis.Protocol.Command.XADD, "s", "*", "n", Integer.toString(i));
+                connection.sendCommand(redis.clients.jedis.Protocol.Command.INCR, "n");
+                connection.sendCommand(redis.clients.jedis.Protocol.Command.EXEC);
+                // ordinary writes in between share the backend connections
+                connection.sendCommand(redis.clients.jedis.Protocol.Command.SET, "between" + i, "v");
+            }
+            for (int i = 0; i < 100; i++) {
+                assertThat(connection.getStatusCodeReply()).isEqualTo("OK");
+                for (int q = 0; q < 3; q++) {
+                    assertThat(connection.getStatusCodeReply()).isEqualTo("QUEUED");
+                }
+                List<Object> exec = connection.getObjectMultiBulkReply();
+                assertThat(exec).hasSize(3);
+                assertThat((Long) exec.get(2)).isEqualTo(i + 1L);
+                assertThat(connection.getStatusCodeReply()).isEqualTo("OK");
+            }
+            assertThat(client.scard("set")).isEqualTo(100);
+            assertThat(client.get("n")).isEqualTo("100");
+        }
+        for (var server : backends.all) {
+            try (Jedis direct = direct(server)) {
+                assertThat(direct.scard("set")).isEqualTo(100);
+                assertThat(direct.xlen("s")).isEqualTo(100);
+                assertThat(direct.get("between99")).isEqualTo("v");
+            }
+        }
+    }
 }

@@ -10,18 +10,21 @@ import java.util.Locale;
  * Decides what a framed request is, as the {@link CommandTable} says: its name (subcommands
  * included), whether its arity is right, how it is routed ({@link CommandKind}) and where its keys
  * are ({@link KeyFinder}). Refusals carry Redis 7.0's own wording. A command Redis 7.0 does not
- * have is refused, or forwarded as the listener's {@code unknown-commands} option says.
+ * have is refused, or forwarded as the listener's {@code unknown-commands} option says; a server
+ * command (CONFIG SET, BGSAVE, ...) as its {@code server-commands} option says.
  *
  * <p>Per connection (the key finder reuses a scratch array); confined to its event loop.
  */
 final class CommandClassifier {
     private final CommandTable table;
     private final RedisOptions.Unknown unknown;
+    private final RedisOptions.ServerCommands server;
     private final KeyFinder keyFinder = new KeyFinder();
 
-    CommandClassifier(CommandTable table, RedisOptions.Unknown unknown) {
+    CommandClassifier(CommandTable table, RedisOptions.Unknown unknown, RedisOptions.ServerCommands server) {
         this.table = table;
         this.unknown = unknown;
+        this.server = server;
     }
 
     /** {@link #classify(ByteBuf, RequestArgs, int)} on lane 0 (RESP2, database 0). */
@@ -64,6 +67,15 @@ final class CommandClassifier {
                 return Command.of(frame, info.displayName(), CommandKind.ADMIN, null, info, lane);
             }
             CommandKind kind = info.kind();
+            if (isServerCommand(info, frame, args)) {
+                if (server == RedisOptions.ServerCommands.REFUSE) {
+                    return Command.unsupported(frame, info.displayName(), info.displayName() + " is refused by metacluster:"
+                            + " a server command; protocol-options server-commands: all-clusters sends it to every node"
+                            + " of every cluster, read-cluster to the read cluster", info);
+                }
+                return Command.of(frame, info.displayName(), server == RedisOptions.ServerCommands.ALL_CLUSTERS
+                        ? CommandKind.WRITE : CommandKind.READ, null, info, lane);
+            }
             if (info.rules().blockOption() && blocks(frame, args)) {
                 if (!info.rules().effect().blocking()) {
                     return Command.unsupported(frame, info.displayName(), info.displayName()
@@ -82,6 +94,15 @@ final class CommandClassifier {
             frame.release();
             throw e;
         }
+    }
+
+    /** CONFIG SET, BGSAVE, ... always; ACL LOG only with RESET. */
+    private static boolean isServerCommand(CommandInfo info, ByteBuf frame, RequestArgs args) {
+        return switch (info.rules().server()) {
+            case NO -> false;
+            case ALWAYS -> true;
+            case WITH_RESET -> args.is(frame, args.count() - 1, "RESET");
+        };
     }
 
     /** Redis's wording for a wrong number of arguments. */

@@ -18,14 +18,15 @@ import java.util.Map;
  * @param blockOption  whether it is refused when called with BLOCK (XREAD, XREADGROUP)
  * @param effect       how its outcome reaches the other clusters when one cluster decides it ({@link Effects})
  * @param keys         how its keys are found
+ * @param server       whether it is a server command, routed as {@code server-commands} says
  */
 record CommandRules(InMulti inMulti, Pinning.Route whilePinned, Split split, boolean blockOption, Effects.Effect effect,
-                    Keys keys) {
+                    Keys keys, Server server) {
     private static final String RESOURCE = "proxy-rules.tsv";
 
     /** The rules of a command that {@code proxy-rules.tsv} does not list. */
     static final CommandRules DEFAULT = new CommandRules(InMulti.BY_KIND, Pinning.Route.REFUSE, Split.NONE, false,
-            Effects.Effect.NONE, Keys.SPECS);
+            Effects.Effect.NONE, Keys.SPECS, Server.NO);
 
     /** What a command does inside, or to, a client's MULTI ... EXEC ({@link TransactionState}). */
     enum InMulti {
@@ -70,6 +71,16 @@ record CommandRules(InMulti inMulti, Pinning.Route whilePinned, Split split, boo
         MIGRATE
     }
 
+    /** Whether a command is server control, routed as the listener's {@code server-commands} option says. */
+    enum Server {
+        /** An ordinary command. */
+        NO,
+        /** Always a server command (CONFIG SET, BGSAVE, ...). */
+        ALWAYS,
+        /** Only when its last argument is RESET (ACL LOG RESET); otherwise routed by its kind. */
+        WITH_RESET
+    }
+
     /** The rules shipped with the plugin, by command name ({@code get}, {@code config|get}). */
     static Map<String, CommandRules> load() {
         return parse(Tsv.resource(RESOURCE));
@@ -78,7 +89,7 @@ record CommandRules(InMulti inMulti, Pinning.Route whilePinned, Split split, boo
     static Map<String, CommandRules> parse(List<Tsv.Row> rows) {
         Map<String, CommandRules> rules = new HashMap<>();
         for (Tsv.Row row : rows) {
-            String[] c = row.columns(8);
+            String[] c = row.columns(9);
             try {
                 rules.put(c[0], new CommandRules(
                         value(c[1], InMulti.class, DEFAULT.inMulti),
@@ -86,7 +97,8 @@ record CommandRules(InMulti inMulti, Pinning.Route whilePinned, Split split, boo
                         value(c[3], Split.class, DEFAULT.split),
                         yes(c[4]),
                         value(c[5], Effects.Effect.class, DEFAULT.effect),
-                        value(c[6], Keys.class, DEFAULT.keys)));
+                        value(c[6], Keys.class, DEFAULT.keys),
+                        value(c[7], Server.class, DEFAULT.server)));
             } catch (IllegalArgumentException e) {
                 throw row.error(e.getMessage());
             }

@@ -10,7 +10,9 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The write that brings the other clusters to the state one cluster decided, as Redis itself
@@ -81,6 +83,9 @@ final class Effects implements ConditionalWrites {
         if (command.detail() instanceof WatchedTransaction.Watched watched) {
             return watched(command, watched, reply, alloc);
         }
+        if (command.detail() instanceof Transaction.Exec exec) {
+            return exec.members().isEmpty() ? null : decided(command, exec, reply, alloc);
+        }
         if (!(command.detail() instanceof CommandInfo info) || !reply.isReadable() || Replies.isError(null, reply)
                 || Replies.isNil(reply)
                 || (command.kind() != CommandKind.CONDITIONAL_WRITE && command.kind() != CommandKind.PINNED)) {
@@ -101,7 +106,8 @@ final class Effects implements ConditionalWrites {
             }
             return switch (watched.step()) {
                 case DIRECT -> repeat(command, watched.info(), watched.kind(), reply, alloc);
-                case EXEC -> isArray(reply, reply.readerIndex()) ? block(command, watched, reply, alloc) : null;
+                case EXEC -> isArray(reply, reply.readerIndex())
+                        ? block(command, watched.queued(), reply, reply.readerIndex(), alloc) : null;
                 case SETUP, QUEUED, ENDS -> null;
             };
         } catch (ProtocolException e) {
@@ -123,20 +129,41 @@ final class Effects implements ConditionalWrites {
         };
     }
 
-    /** MULTI, what repeats each queued command that did not fail (its EXEC reply element says), EXEC; or nothing. */
-    private static Command block(Command exec, WatchedTransaction.Watched watched, ByteBuf reply, ByteBufAllocator alloc)
+    /** A transaction the read cluster ran first (it queued SPOP, XADD * ...): its block of effects, from its EXEC reply. */
+    private static Command decided(Command command, Transaction.Exec exec, ByteBuf reply, ByteBufAllocator alloc) {
+        int at = reply.readerIndex() + exec.execReplyOffset(reply);
+        if (at >= reply.writerIndex() || !isArray(reply, at)) {
+            return null;
+        }
+        List<Command> queued = new ArrayList<>(exec.members().size());
+        try {
+            for (Transaction.Member member : exec.members()) {
+                queued.add(member.command(command.frame(), command.lane()));
+            }
+            return block(command, queued, reply, at, alloc);
+        } catch (ProtocolException e) {
+            throw new IllegalStateException("a reply that was framed once cannot be reframed", e);
+        } finally {
+            WatchedTransaction.release(queued);
+        }
+    }
+
+    /**
+     * MULTI, what repeats each of {@code queued} that did not fail (the element of the EXEC reply
+     * at {@code at} says), EXEC; or nothing.
+     */
+    private static Command block(Command exec, List<Command> queuedCommands, ByteBuf reply, int at, ByteBufAllocator alloc)
             throws ProtocolException {
         CompositeByteBuf out = alloc.compositeBuffer();
         out.addComponent(true, Unpooled.wrappedBuffer(Transaction.MULTI));
         int[] keys = new int[0];
-        int at = reply.readerIndex();
         int element = first(reply, at);
         int writes = 0;
-        for (int i = 0; i < Math.min(count(reply, at), watched.queued().size()); i++) {
+        for (int i = 0; i < Math.min(count(reply, at), queuedCommands.size()); i++) {
             int length = RespSplitter.lengthOf(reply, element);
             ByteBuf result = reply.slice(element, length);
             element += length;
-            Command queued = watched.queued().get(i);
+            Command queued = queuedCommands.get(i);
             Command write = Replies.isError(null, result) || !(queued.detail() instanceof CommandInfo info) ? null
                     : repeat(queued, info, queued.kind(), result, alloc);
             if (write != null) {
@@ -155,7 +182,8 @@ final class Effects implements ConditionalWrites {
             return null;
         }
         out.addComponent(true, Unpooled.wrappedBuffer(Transaction.EXEC));
-        return Command.of(out, exec.name(), CommandKind.WRITE, keys, watched.info(), exec.lane());
+        // framed by the backend codec as a transaction: +OK, a QUEUED per write, the EXEC reply
+        return Command.of(out, exec.name(), CommandKind.WRITE, keys, new Transaction.Exec(writes), exec.lane());
     }
 
     private static Command effect(Command command, CommandInfo info, ByteBuf reply, ByteBufAllocator alloc)

@@ -19,17 +19,26 @@ import java.nio.charset.StandardCharsets;
  * proxy's subscribers are, so the client's receiver count is theirs; the same message then goes to
  * the other clusters.
  *
- * <p>Stateless: one instance shared by every connection and thread.
+ * <p>An {@code UNSUBSCRIBE a b c} is answered with one message per channel, each counting the
+ * subscriptions left: a client subscribed to nothing gets three messages that all count 0. So the
+ * policy counts the unsubscribe messages still to come ({@link #unsubscribing}, told by the codec
+ * as it reads them) and ends the mode only at the last one.
+ *
+ * <p>Per connection (that count); confined to its event loop.
  */
 final class PubSubPolicy implements Pinning {
-    static final PubSubPolicy INSTANCE = new PubSubPolicy();
 
     private static final byte[] RESET_REPLY = "+RESET\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NO_SUBSCRIPTION_LEFT = "\r\n:0\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PUSH_OF_THREE = "*3\r\n$".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RESP3_PUSH_OF_THREE = ">3\r\n$".getBytes(StandardCharsets.US_ASCII);
 
-    private PubSubPolicy() {
+    /** Unsubscribe messages still to come for the (P|S)UNSUBSCRIBE commands sent on the pinned connection. */
+    private long pendingUnsubscribes;
+
+    /** A (P|S)UNSUBSCRIBE of {@code channels} channels (0: all) goes to the pinned connection. */
+    void unsubscribing(int channels) {
+        pendingUnsubscribes += Math.max(channels, 1);
     }
 
     /**
@@ -58,17 +67,27 @@ final class PubSubPolicy implements Pinning {
     }
 
     /**
-     * RESET's reply, or an unsubscribe reply ({@code *3}, RESP3 {@code >3}, kind {@code unsubscribe},
-     * {@code punsubscribe} or {@code sunsubscribe}, then the channel) that counts no subscription left.
+     * RESET's reply, or the last awaited unsubscribe reply ({@code *3}, RESP3 {@code >3}, kind
+     * {@code unsubscribe}, {@code punsubscribe} or {@code sunsubscribe}, then the channel) when it
+     * counts no subscription left.
      */
     @Override
     public boolean endsPinning(ByteBuf message) {
         if (startsWith(message, 0, RESET_REPLY) && message.readableBytes() == RESET_REPLY.length) {
+            pendingUnsubscribes = 0;
             return true;
         }
+        if (!isUnsubscribeReply(message)) {
+            return false;
+        }
+        pendingUnsubscribes = Math.max(0, pendingUnsubscribes - 1);
         int length = message.readableBytes();
-        if (length < 4 + NO_SUBSCRIPTION_LEFT.length || !startsWith(message, length - NO_SUBSCRIPTION_LEFT.length, NO_SUBSCRIPTION_LEFT)
-                || !(startsWith(message, 0, PUSH_OF_THREE) || startsWith(message, 0, RESP3_PUSH_OF_THREE))) {
+        return pendingUnsubscribes == 0 && length >= 4 + NO_SUBSCRIPTION_LEFT.length
+                && startsWith(message, length - NO_SUBSCRIPTION_LEFT.length, NO_SUBSCRIPTION_LEFT);
+    }
+
+    private static boolean isUnsubscribeReply(ByteBuf message) {
+        if (!(startsWith(message, 0, PUSH_OF_THREE) || startsWith(message, 0, RESP3_PUSH_OF_THREE))) {
             return false;
         }
         int at = message.readerIndex() + 5;

@@ -19,8 +19,10 @@ import io.netty.buffer.ByteBufAllocator;
  * classified by the command table ({@link CommandClassifier}), and turned into what they are
  * inside or outside MULTI ({@link TransactionState}); the proxy's own answers are
  * {@link AdminCommands}', which keep the client's protocol version and database ({@link Session},
- * the backend lane of its requests). Pub/sub ({@link PubSubPolicy}) and sharded clusters
- * ({@link ShardSplitter}) are the capabilities it hands out. Protocol errors use Redis's own
+ * the backend lane of its requests). An EVALSHA of a script the proxy has seen leaves as EVAL
+ * ({@link ScriptBodies}), so a cluster that lost its script cache cannot answer NOSCRIPT. Pub/sub
+ * ({@link PubSubPolicy}) and sharded clusters ({@link ShardSplitter}) are the capabilities it
+ * hands out. Protocol errors use Redis's own
  * wording (networking.c) where Redis has one.
  *
  * <p>Per connection, confined to its event loop; never blocks. A partial request is parsed once:
@@ -33,18 +35,19 @@ public final class RedisClientCodec implements ClientCodec {
     private final TransactionState transaction;
     private final AdminCommands admin;
     private final Session session = new Session();
+    private final PubSubPolicy pubsub = new PubSubPolicy();
 
     public RedisClientCodec(ClientLimits limits) {
         this(limits, CommandTable.standard());
     }
 
     RedisClientCodec(ClientLimits limits, CommandTable table) {
-        this(limits, table, RedisOptions.Unknown.REJECT);
+        this(limits, table, RedisOptions.DEFAULTS);
     }
 
-    RedisClientCodec(ClientLimits limits, CommandTable table, RedisOptions.Unknown unknown) {
+    RedisClientCodec(ClientLimits limits, CommandTable table, RedisOptions options) {
         this.framer = new RequestFramer(limits);
-        this.classifier = new CommandClassifier(table, unknown);
+        this.classifier = new CommandClassifier(table, options.unknown(), options.server());
         this.transaction = new TransactionState(limits);
         this.admin = new AdminCommands(transaction, session);
     }
@@ -55,11 +58,15 @@ public final class RedisClientCodec implements ClientCodec {
         if (frame == null) {
             return null;
         }
-        Command command = transaction.admit(classifier.classify(frame, framer.args(), session.lane()));
+        Command command = transaction.admit(ScriptBodies.SHARED.admit(classifier.classify(frame, framer.args(), session.lane())));
         if (command.kind() != CommandKind.UNSUPPORTED && command.detail() instanceof CommandInfo info
                 && info.name().equals("reset")) {
             // here, not when answered: a subscribed client's RESET goes to its pinned connection, not to AdminCommands
             session.reset();
+        }
+        if (command.kind() == CommandKind.PINNED && command.detail() instanceof CommandInfo info
+                && info.name().endsWith("unsubscribe")) {
+            pubsub.unsubscribing(framer.args().count() - 1);
         }
         return command;
     }
@@ -106,7 +113,7 @@ public final class RedisClientCodec implements ClientCodec {
 
     @Override
     public Pinning pinning() {
-        return PubSubPolicy.INSTANCE;
+        return pubsub;
     }
 
     @Override

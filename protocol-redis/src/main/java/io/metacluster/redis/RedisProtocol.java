@@ -36,7 +36,7 @@ public final class RedisProtocol implements Protocol {
 
     @Override
     public ClientCodec newClientCodec(ClientLimits limits, Object options) {
-        return new RedisClientCodec(limits, CommandTable.standard(), ((RedisOptions) options).unknown());
+        return new RedisClientCodec(limits, CommandTable.standard(), (RedisOptions) options);
     }
 
     /** A lane per (database, RESP version) a client may choose: see {@link Session}. */

@@ -24,10 +24,13 @@ import java.util.List;
  * one reply per queued command and the EXEC reply; the client sees only the last ({@link Exec}).
  *
  * <p>Routed as one command: to every cluster when any queued command writes (the write policy
- * picks the reply the client sees), otherwise to one cluster as a read. As Redis does, a command
- * refused while queueing (unknown, wrong arity, not supported by the proxy) aborts the
- * transaction: EXEC then answers {@code EXECABORT}. WATCH needs a backend connection of the
- * client's own and is refused.
+ * picks the reply the client sees), otherwise to one cluster as a read. A transaction that queues
+ * a write whose outcome a cluster chooses (SPOP, XADD *, INCRBYFLOAT: an {@code effect} in
+ * {@code proxy-rules.tsv}) runs on the read cluster first, and the others get {@code MULTI}, the
+ * effect of each command that ran, {@code EXEC} ({@link Effects}), so every copy holds the same.
+ * As Redis does, a command refused while queueing (unknown, wrong arity, not supported by the
+ * proxy) aborts the transaction: EXEC then answers {@code EXECABORT}. A transaction after WATCH
+ * is a {@link WatchedTransaction}'s instead.
  *
  * <p>One per client connection at most; confined to its event loop.
  */
@@ -36,8 +39,20 @@ final class Transaction {
     static final byte[] MULTI = "*1\r\n$5\r\nMULTI\r\n".getBytes(StandardCharsets.US_ASCII);
     static final byte[] EXEC = "*1\r\n$4\r\nEXEC\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    /** What the reply to a forwarded transaction is made of: {@code +OK}, one reply per command, the EXEC reply. */
-    record Exec(int commands) {
+    /**
+     * What the reply to a forwarded transaction is made of: {@code +OK}, one reply per command, the
+     * EXEC reply.
+     *
+     * @param members for a transaction one cluster decides (it queues a write whose outcome that
+     *                cluster chooses: SPOP, XADD *, INCRBYFLOAT), where each queued command lies in
+     *                its frame, so that the others get the effects of what ran ({@link Effects});
+     *                empty for a transaction that goes to every cluster as it is
+     */
+    record Exec(int commands, List<Member> members) {
+        Exec(int commands) {
+            this(commands, List.of());
+        }
+
         /** RESP frames in the backend's reply. */
         int replies() {
             return commands + 2;
@@ -54,6 +69,17 @@ final class Transaction {
                 throw new IllegalStateException("a transaction reply that was framed once cannot be reframed", e);
             }
             return at - reply.readerIndex();
+        }
+    }
+
+    /**
+     * A queued command of a transaction one cluster decides: {@code length} bytes at {@code offset}
+     * of the transaction's frame, its keys relative to there.
+     */
+    record Member(int offset, int length, String name, CommandKind kind, int[] keys, Object detail) {
+        /** The command again, on a retained slice of {@code frame} (the transaction's): release it after use. */
+        Command command(ByteBuf frame, int lane) {
+            return Command.of(frame.retainedSlice(frame.readerIndex() + offset, length), name, kind, keys, detail, lane);
         }
     }
 
@@ -111,29 +137,42 @@ final class Transaction {
         CompositeByteBuf frame = alloc.compositeBuffer(queued.size() + 2);
         frame.addComponent(true, Unpooled.wrappedBuffer(MULTI));
         boolean writes = false;
+        boolean decided = false;
         int keyCount = 0;
         for (Command command : queued) {
             // a PUBLISH inside (CONDITIONAL_WRITE alone) goes to every cluster with the rest of the block, and so does
             // a blocking command (PINNED alone), which does not block inside MULTI
             writes |= command.kind() == CommandKind.WRITE || command.kind() == CommandKind.CONDITIONAL_WRITE
                     || command.kind() == CommandKind.PINNED;
+            // SPOP, XADD *, INCRBYFLOAT: each cluster would choose its own outcome, so one runs the block first
+            decided |= command.kind() == CommandKind.CONDITIONAL_WRITE && command.detail() instanceof CommandInfo info
+                    && info.rules().effect() != Effects.Effect.SAME;
             keyCount += command.keyCount();
         }
         int[] keys = new int[2 * keyCount];
+        List<Member> members = decided ? new ArrayList<>(queued.size()) : List.of();
         int at = 0;
         for (Command command : queued) {
             int offset = frame.writerIndex();
+            int[] own = new int[2 * command.keyCount()];
             for (int i = 0; i < command.keyCount(); i++, at += 2) {
                 keys[at] = offset + command.keyOffset(i);
                 keys[at + 1] = command.keyLength(i);
+                own[2 * i] = command.keyOffset(i);
+                own[2 * i + 1] = command.keyLength(i);
+            }
+            if (decided) {
+                members.add(new Member(offset, command.frame().readableBytes(), command.name(), command.kind(), own,
+                        command.detail()));
             }
             // the composite takes over the command's reference to its frame
             frame.addComponent(true, command.frame());
         }
         frame.addComponent(true, Unpooled.wrappedBuffer(EXEC));
-        Exec exec = new Exec(queued.size());
+        Exec exec = new Exec(queued.size(), members);
         queued.clear();
-        return Command.of(frame, execInfo.displayName(), writes ? CommandKind.WRITE : CommandKind.READ, keys, exec, lane);
+        CommandKind kind = decided ? CommandKind.CONDITIONAL_WRITE : writes ? CommandKind.WRITE : CommandKind.READ;
+        return Command.of(frame, execInfo.displayName(), kind, keys, exec, lane);
     }
 
     /** Drops the queued commands (DISCARD, RESET, or the connection closed). */

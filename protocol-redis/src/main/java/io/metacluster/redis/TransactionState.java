@@ -42,6 +42,12 @@ final class TransactionState {
             return rule == CommandRules.InMulti.EXECUTES || rule == CommandRules.InMulti.DISCARDS
                     ? refuse(command, command.name() + " without MULTI") : command;
         }
+        if (command.detail() instanceof CommandInfo info && info.flags().contains("no_multi")
+                && rule != CommandRules.InMulti.EXECUTES && rule != CommandRules.InMulti.DISCARDS) {
+            // SAVE, SHUTDOWN, SYNC, PSYNC: Redis's own refusal comes before any of the proxy's, and aborts the EXEC
+            transaction.abort();
+            return refuse(command, "Command not allowed inside a transaction");
+        }
         return switch (rule) {
             case BEGINS -> refuse(command, "MULTI calls can not be nested");
             case WATCHES -> refuse(command, command.name() + " inside MULTI is not allowed");

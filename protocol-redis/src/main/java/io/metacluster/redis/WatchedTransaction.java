@@ -99,13 +99,19 @@ final class WatchedTransaction {
                 if (info.name().equals("unwatch") && !inMulti) {
                     return ends(command);
                 }
+                if (info.name().equals("select") || info.name().equals("hello")) {
+                    // the conversation's connection is in the database and protocol of the WATCH: commands after a switch
+                    // would run in the old database there, and their writes propagate in the new one
+                    return refuse(command, command.name() + " while WATCH is active is not supported by metacluster"
+                            + " (UNWATCH first)");
+                }
                 if (command.kind() == CommandKind.PINNED && !info.rules().effect().blocking()) {
                     return refuse(command, command.name() + " while WATCH is active is not supported by metacluster");
                 }
-                boolean queueable = command.kind() != CommandKind.ADMIN || info.rules().inMulti() == CommandRules.InMulti.QUEUED
-                        || info.name().equals("unwatch");
+                boolean queueable = command.kind() != CommandKind.ADMIN && command.kind() != CommandKind.ASIDE
+                        || info.rules().inMulti() == CommandRules.InMulti.QUEUED || info.name().equals("unwatch");
                 if (!queueable) {
-                    return command; // AUTH, HELLO, CLIENT SETNAME, ...: the proxy's own connection state
+                    return command; // AUTH, HELLO, CLIENT SETNAME, ...: the proxy's own connection state; SCRIPT KILL
                 }
                 if (inMulti) {
                     queued.add(command.retain());

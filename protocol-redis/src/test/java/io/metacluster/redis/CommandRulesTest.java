@@ -19,21 +19,22 @@ class CommandRulesTest {
 
     @Test
     void columnsAndDefaults() throws Exception {
-        Map<String, CommandRules> rules = parse("# comment\n\nping\tqueued\tforward\t-\t-\t-\t-\twhy\nxread\t-\t-\t-\tyes\t-\t-\twhy\n"
-                + "spop\t-\t-\t-\t-\tsrem\t-\twhy\n");
+        Map<String, CommandRules> rules = parse("# comment\n\nping\tqueued\tforward\t-\t-\t-\t-\t-\twhy\n"
+                + "xread\t-\t-\t-\tyes\t-\t-\t-\twhy\nspop\t-\t-\t-\t-\tsrem\t-\t-\twhy\nacl|log\t-\t-\t-\t-\t-\t-\twith-reset\twhy\n");
         assertThat(rules.get("ping")).isEqualTo(new CommandRules(CommandRules.InMulti.QUEUED, Pinning.Route.FORWARD,
-                CommandRules.Split.NONE, false, Effects.Effect.NONE, CommandRules.Keys.SPECS));
+                CommandRules.Split.NONE, false, Effects.Effect.NONE, CommandRules.Keys.SPECS, CommandRules.Server.NO));
         assertThat(rules.get("xread")).isEqualTo(new CommandRules(CommandRules.InMulti.BY_KIND, Pinning.Route.REFUSE,
-                CommandRules.Split.NONE, true, Effects.Effect.NONE, CommandRules.Keys.SPECS));
+                CommandRules.Split.NONE, true, Effects.Effect.NONE, CommandRules.Keys.SPECS, CommandRules.Server.NO));
         assertThat(rules.get("spop").effect()).isEqualTo(Effects.Effect.SREM);
-        assertThat(parse("quit\tat-once\tas-usual\t-\t-\t-\t-\t\n").get("quit").inMulti()).isEqualTo(CommandRules.InMulti.AT_ONCE);
+        assertThat(rules.get("acl|log").server()).isEqualTo(CommandRules.Server.WITH_RESET);
+        assertThat(parse("quit\tat-once\tas-usual\t-\t-\t-\t-\t-\t\n").get("quit").inMulti()).isEqualTo(CommandRules.InMulti.AT_ONCE);
     }
 
     @Test
     void aBadLineIsRefusedWithItsNumber() {
-        assertThatThrownBy(() -> parse("# c\nping\tqueud\t-\t-\t-\t-\t-\twhy\n")).hasMessageStartingWith("proxy-rules.tsv:2: ");
-        assertThatThrownBy(() -> parse("ping\t-\t-\t-\tno\t-\t-\twhy\n")).hasMessageContaining("expected yes or -");
-        assertThatThrownBy(() -> parse("ping\t-\t-\t-\n")).hasMessageContaining("expected 8 columns");
+        assertThatThrownBy(() -> parse("# c\nping\tqueud\t-\t-\t-\t-\t-\t-\twhy\n")).hasMessageStartingWith("proxy-rules.tsv:2: ");
+        assertThatThrownBy(() -> parse("ping\t-\t-\t-\tno\t-\t-\t-\twhy\n")).hasMessageContaining("expected yes or -");
+        assertThatThrownBy(() -> parse("ping\t-\t-\t-\n")).hasMessageContaining("expected 9 columns");
     }
 
     @Test

@@ -68,7 +68,16 @@ class PubSubPolicyTest {
 
     @Test
     void theCodecHandsOutThePolicy() {
-        assertThat(codec.pinning()).isSameAs(PubSubPolicy.INSTANCE);
+        assertThat(codec.pinning()).isSameAs(codec.pinning()).isInstanceOf(PubSubPolicy.class);
         assertThat(codec.conditionalWrites()).isSameAs(Effects.INSTANCE);
+    }
+
+    @Test
+    void anUnsubscribeOfSeveralChannelsEndsAtItsLastReply() throws Exception {
+        Command unsubscribe = Codecs.command(codec, "UNSUBSCRIBE", "foo", "bar", "quux");
+        unsubscribe.release();
+        endsPinning("*3\\r\\n$11\\r\\nunsubscribe\\r\\n$3\\r\\nfoo\\r\\n:0\\r\\n", false);
+        endsPinning("*3\\r\\n$11\\r\\nunsubscribe\\r\\n$3\\r\\nbar\\r\\n:0\\r\\n", false);
+        endsPinning("*3\\r\\n$11\\r\\nunsubscribe\\r\\n$4\\r\\nquux\\r\\n:0\\r\\n", true);
     }
 }

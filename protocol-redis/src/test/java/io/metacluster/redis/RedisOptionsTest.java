@@ -16,7 +16,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** {@code protocol-options: { unknown-commands: ... }}: module commands rejected, or forwarded as reads or writes. */
 class RedisOptionsTest {
     private static Command decode(String unknown, String request) throws Exception {
-        ClientCodec codec = new RedisProtocol().newClientCodec(ClientLimits.DEFAULTS, new RedisOptions(unknown));
+        return decode(new RedisOptions(unknown), request);
+    }
+
+    private static Command decode(RedisOptions options, String request) throws Exception {
+        ClientCodec codec = new RedisProtocol().newClientCodec(ClientLimits.DEFAULTS, options);
         ByteBuf in = buf(request);
         try {
             return codec.decode(in);
@@ -27,7 +31,7 @@ class RedisOptionsTest {
 
     @Test
     void unknownCommandsAreRejectedByDefault() throws Exception {
-        Command command = decode(null, mb("JSON.SET", "doc", "$", "{}"));
+        Command command = decode((String) null, mb("JSON.SET", "doc", "$", "{}"));
         try {
             assertThat(command.kind()).isEqualTo(CommandKind.UNSUPPORTED);
             assertThat(command.rejection()).startsWith("unknown command 'JSON.SET'");
@@ -56,5 +60,38 @@ class RedisOptionsTest {
     @Test
     void aBadValueIsRefused() {
         assertThatThrownBy(() -> new RedisOptions("maybe")).hasMessage("unknown-commands must be reject, read or write, got 'maybe'");
+    }
+
+    private static CommandKind kind(String serverCommands, String... request) throws Exception {
+        Command command = decode(new RedisOptions(null, serverCommands), mb(request));
+        try {
+            if (command.kind() == CommandKind.UNSUPPORTED) {
+                assertThat(command.rejection()).isEqualTo(command.name() + " is refused by metacluster: a server command;"
+                        + " protocol-options server-commands: all-clusters sends it to every node of every cluster,"
+                        + " read-cluster to the read cluster");
+            }
+            return command.kind();
+        } finally {
+            command.release();
+        }
+    }
+
+    @Test
+    void serverCommandsAreRefusedByDefaultOrRoutedAsConfigured() throws Exception {
+        for (String[] request : new String[][] {{"CONFIG", "SET", "maxmemory", "1mb"}, {"config", "resetstat"},
+                {"BGSAVE"}, {"BGREWRITEAOF"}, {"SLOWLOG", "RESET"}, {"LATENCY", "RESET"}, {"MEMORY", "PURGE"},
+                {"ACL", "SETUSER", "u", "on"}, {"ACL", "DELUSER", "u"}, {"ACL", "LOG", "reset"}}) {
+            assertThat(kind(null, request)).as(String.join(" ", request)).isEqualTo(CommandKind.UNSUPPORTED);
+            assertThat(kind("refuse", request)).isEqualTo(CommandKind.UNSUPPORTED);
+            assertThat(kind("all-clusters", request)).isEqualTo(CommandKind.WRITE);
+            assertThat(kind("read-cluster", request)).isEqualTo(CommandKind.READ);
+        }
+        assertThat(kind(null, "ACL", "LOG")).isEqualTo(CommandKind.READ);
+        assertThat(kind(null, "ACL", "LOG", "10")).isEqualTo(CommandKind.READ);
+        assertThat(kind(null, "MODULE", "LIST")).isEqualTo(CommandKind.READ);
+        assertThat(kind(null, "CONFIG", "GET", "maxmemory")).isEqualTo(CommandKind.READ);
+        assertThat(kind(null, "SLOWLOG", "GET")).isEqualTo(CommandKind.READ);
+        assertThatThrownBy(() -> new RedisOptions(null, "everywhere"))
+                .hasMessage("server-commands must be refuse, all-clusters or read-cluster, got 'everywhere'");
     }
 }

@@ -141,7 +141,7 @@ class RespSplitterTest {
         ByteBuf hostile = buf("*1\r\n".repeat(1_000_000));
         try {
             assertThat(RespSplitter.lengthOf(ok, 0)).isEqualTo(ok.readableBytes());
-            assertThatThrownBy(() -> RespSplitter.lengthOf(deep, 0)).hasMessage("Protocol error: reply nested deeper than 1024 levels");
+            assertThatThrownBy(() -> RespSplitter.lengthOf(deep, 0)).hasMessage("Protocol error: reply nested deeper than " + RespSplitter.MAX_DEPTH + " levels");
             assertThatThrownBy(() -> RespSplitter.lengthOf(hostile, 0)).isInstanceOf(ProtocolException.class);
         } finally {
             ok.release();

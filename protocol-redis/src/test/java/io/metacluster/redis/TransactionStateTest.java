@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TransactionStateTest {
     private final TransactionState state = new TransactionState(ClientLimits.DEFAULTS);
     private final RequestFramer framer = new RequestFramer(ClientLimits.DEFAULTS);
-    private final CommandClassifier classifier = new CommandClassifier(CommandTable.standard(), RedisOptions.Unknown.REJECT);
+    private final CommandClassifier classifier = new CommandClassifier(CommandTable.standard(), RedisOptions.Unknown.REJECT,
+            RedisOptions.ServerCommands.REFUSE);
 
     @AfterEach
     void dropTheQueue() {

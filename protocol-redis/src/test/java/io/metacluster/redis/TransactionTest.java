@@ -82,6 +82,44 @@ class TransactionTest {
     }
 
     @Test
+    void aTransactionThatSpopsIsDecidedByOneClusterAndTheOthersGetTheEffectsOfWhatRan() throws Exception {
+        send("MULTI");
+        send("SPOP", "s");
+        send("SET", "k", "v");
+        send("GET", "k");
+        send("XADD", "x", "*", "f", "v");
+        send("INCR", "s"); // fails at run time: no effect
+        assertThat(send("EXEC")).isEqualTo("->CONDITIONAL_WRITE");
+        Command exec = forwarded.get(0);
+        ByteBuf reply = buf("+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n"
+                + "*5\r\n$1\r\na\r\n+OK\r\n$1\r\nv\r\n$3\r\n1-1\r\n-WRONGTYPE no\r\n");
+        Command effects = Effects.INSTANCE.propagation(exec, reply, reply.alloc());
+        try {
+            assertThat(text(effects.frame())).isEqualTo(mb("MULTI") + mb("SREM", "s", "a") + mb("SET", "k", "v")
+                    + mb("XADD", "x", "1-1", "f", "v") + mb("EXEC"));
+            assertThat(effects.kind()).isEqualTo(CommandKind.WRITE);
+            assertThat(effects.detail()).as("framed as a transaction's reply").isEqualTo(new Transaction.Exec(3));
+            assertThat(effects.keyCount()).isEqualTo(3);
+            assertThat(text(effects.key(2))).isEqualTo("x");
+        } finally {
+            effects.release();
+            reply.release();
+        }
+        ByteBuf aborted = buf("+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n-EXECABORT x\r\n");
+        assertThat(Effects.INSTANCE.propagation(exec, aborted, aborted.alloc())).isNull();
+        aborted.release();
+    }
+
+    @Test
+    void commandsRedisRefusesInsideMultiAreRefusedWithItsWordsAndAbortTheExec() throws Exception {
+        send("MULTI");
+        assertThat(send("SAVE")).isEqualTo("-ERR Command not allowed inside a transaction\r\n");
+        assertThat(send("SHUTDOWN")).as("before the proxy's own refusal, as in Redis")
+                .isEqualTo("-ERR Command not allowed inside a transaction\r\n");
+        assertThat(send("EXEC")).isEqualTo("-EXECABORT Transaction discarded because of previous errors.\r\n");
+    }
+
+    @Test
     void aTransactionOfReadsIsARead() throws Exception {
         send("MULTI");
         send("GET", "a");

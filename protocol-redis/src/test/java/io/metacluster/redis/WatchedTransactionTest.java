@@ -51,6 +51,9 @@ class WatchedTransactionTest {
         assertThat(verdict("PING")).as("answered by the proxy outside MULTI").isEqualTo("ADMIN");
         assertThat(verdict("EXEC")).isEqualTo("UNSUPPORTED EXEC without MULTI");
         assertThat(verdict("SUBSCRIBE", "c")).isEqualTo("UNSUPPORTED SUBSCRIBE while WATCH is active is not supported by metacluster");
+        assertThat(verdict("SELECT", "1")).isEqualTo("UNSUPPORTED SELECT while WATCH is active is not supported by"
+                + " metacluster (UNWATCH first)");
+        assertThat(verdict("HELLO", "3")).startsWith("UNSUPPORTED HELLO while WATCH");
         assertThat(verdict("MULTI")).isEqualTo("PINNED converses");
         assertThat(verdict("PING")).as("queued on the backend").isEqualTo("PINNED converses");
         assertThat(verdict("UNWATCH")).as("queued on the backend").isEqualTo("PINNED converses");

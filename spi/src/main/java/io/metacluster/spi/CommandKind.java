@@ -23,6 +23,17 @@ public enum CommandKind {
      * to the client as it arrives, until {@link Pinning#endsPinning} says the mode ended.
      */
     PINNED,
+    /**
+     * Sent to every node of every cluster of the listener, each time on a new connection of its
+     * own that carries nothing else, then closed: for a command that must get through while the
+     * shared connections wait behind a request the server is still busy with (Redis
+     * {@code SCRIPT KILL}, {@code FUNCTION KILL} while a script loops). The connection says the
+     * {@link BackendCodec#handshake} first, whose replies are not checked (a busy server refuses
+     * some of them), then the command. The client gets the first reply that is not an error
+     * ({@link BackendCodec#isError}), else the first error, else an error naming why no node
+     * answered.
+     */
+    ASIDE,
     /** Answered by the proxy itself through {@link ClientCodec#answer}; never reaches a backend. */
     ADMIN,
     /** Answered with an error naming the command ({@link Command#rejection()}); never reaches a backend. */

@@ -151,7 +151,7 @@ final class LoopCluster implements ClusterView {
 
     /** Runs {@code task} on this loop after {@code millis}. */
     void later(long millis, Runnable task) {
-        cluster.nodes()[0].connections[loop][0][0].eventLoop().schedule(task, millis, TimeUnit.MILLISECONDS);
+        cluster.nodes()[0].connections[loop][0][0].loop().schedule(task, millis, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -227,7 +227,8 @@ final class LoopCluster implements ClusterView {
      * names are not keys; a PUBLISH reaches every node); {@code listener} hears of what comes back.
      */
     ChannelFuture connectPinned(Command command, long clientId, PinnedListener listener) {
-        return connection(pinnedNode(command), command.lane(), clientId).connectPinned(listener);
+        NodeConnection through = connection(pinnedNode(command), command.lane(), clientId);
+        return through.connectOwn(codec -> new PinnedConnection(listener, codec, through.connectTimeoutMs()));
     }
 
     /** Whether the node {@link #connectPinned} would pick for {@code command} serves reads from this loop. */
@@ -257,7 +258,9 @@ final class LoopCluster implements ClusterView {
      * Lane 0: the command does not depend on the database or protocol version, and lane 0 is always set up.
      */
     ChannelFuture connectAside(Node node, Command command, AsideConnection.Listener listener) {
-        return connection(node, 0, 0).connectAside(command, listener);
+        NodeConnection through = connection(node, 0, 0);
+        return through.connectOwn(codec -> new AsideConnection(command, listener, codec,
+                through.connectTimeoutMs() + through.requestTimeoutMs()));
     }
 
     /** The answer to a keyless write every node applied: the first node's reply. */

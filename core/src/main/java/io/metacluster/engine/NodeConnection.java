@@ -151,10 +151,6 @@ final class NodeConnection {
         return node;
     }
 
-    EventLoop eventLoop() {
-        return loop;
-    }
-
     /** The connection of this node, event loop and index that carries {@code otherLane}. */
     NodeConnection sibling(int otherLane) {
         return otherLane == lane ? this : node.connections[loopIndex][otherLane][0];
@@ -253,21 +249,6 @@ final class NodeConnection {
                 scheduleReconnect();
             }
         });
-    }
-
-    /**
-     * Opens a connection of one client's own to this node ({@link PinnedConnection}), on this
-     * connection's event loop, with the same options, TLS and handshake; {@code listener} hears of
-     * what comes back.
-     */
-    ChannelFuture connectPinned(PinnedListener listener) {
-        return connectOwn(codec -> new PinnedConnection(listener, codec, config.connectTimeoutMs()));
-    }
-
-    /** A connection of its own for one {@link io.metacluster.spi.CommandKind#ASIDE} command; see {@link AsideConnection}. */
-    ChannelFuture connectAside(Command command, AsideConnection.Listener listener) {
-        return connectOwn(codec -> new AsideConnection(command, listener, codec,
-                config.connectTimeoutMs() + config.requestTimeoutMs()));
     }
 
     /**

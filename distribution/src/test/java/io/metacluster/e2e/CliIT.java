@@ -59,7 +59,7 @@ class CliIT {
     @Test
     void pluginsListsEachShippedJarWithWhatItProvides() throws Exception {
         String plugins = run(metacluster("plugins"), 0);
-        assertThat(plugins).containsPattern("(?m)^  redis\\.jar +redis \\S+ +protocol redis$")
+        assertThat(plugins).containsPattern("(?m)^  redis\\.jar +redis \\S+ +protocol redis, topology redis-cluster$")
                 .containsPattern("(?m)^  memcached\\.jar +memcached \\S+ +protocol memcached$")
                 .containsPattern("(?m)^  locality\\.jar +locality \\S+ +read strategy locality$")
                 .containsPattern("(?m)^  verify\\.jar +verify \\S+ +verify strategy sampled$")

@@ -172,8 +172,9 @@ final class RedisNodeSync implements NodeSync {
         try {
             for (ByteBuf key : keys) {
                 ByteBuf dump = target.read(fromTarget::frameLength);
-                ByteBuf exists = source.read(fromSource::frameLength);
+                ByteBuf exists = null;
                 try {
+                    exists = source.read(fromSource::frameLength); // may fail: the source went down
                     ByteBuf payload = RespValues.bulk(dump);
                     if (payload != null && RespValues.integer(exists) == 0 && mayDelete.test(key)) {
                         target.send(RedisVerification.deleteIfUnchangedFrame(key, payload));
@@ -181,7 +182,9 @@ final class RedisNodeSync implements NodeSync {
                     }
                 } finally {
                     dump.release();
-                    exists.release();
+                    if (exists != null) {
+                        exists.release();
+                    }
                 }
             }
             int deleted = 0;

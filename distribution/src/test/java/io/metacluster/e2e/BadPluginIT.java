@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 
+import java.net.ConnectException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Plugin jars built at test time whose extensions fail, beside the shipped plugins, under
@@ -150,10 +153,10 @@ class BadPluginIT {
     }
 
     @Test
-    void aReloadToAVerifyStrategyWhoseCreateThrowsWithTheRunningEngineIsRefusedAndTheRunningConfigKept() throws Exception {
+    void aReloadToAVerifyStrategyWhoseCreateThrowsWithTheRunningEngineIsRefusedAndNothingChanges() throws Exception {
         eagerPlugin();
-        try (RedisServer dc1 = RedisServer.start()) {
-            int[] ports = FreePorts.find(2);
+        try (RedisServer dc1 = RedisServer.start(); RedisServer dc2 = RedisServer.start()) {
+            int[] ports = FreePorts.find(3);
             Path config = configWithBackend(dc1, ports[0], ports[1], "none");
             Path out = dir.resolve("out.log");
             Process daemon = new ProcessBuilder(Daemon.home().resolve("bin/metacluster").toString(), "--plugins",
@@ -162,27 +165,41 @@ class BadPluginIT {
             try {
                 DaemonProcessIT.awaitPort(ports[0], daemon);
                 DaemonProcessIT.awaitPort(ports[1], daemon);
-                configWithBackend(dc1, ports[0], ports[1], "eager");
-                HttpResponse<String> reload = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                                URI.create("http://127.0.0.1:" + ports[1] + "/reload"))
-                        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                // the refused file also adds a cluster, and a listener made before main's verifier: both undone
+                Files.writeString(config, Files.readString(configWithBackend(dc1, ports[0], ports[1], "eager"))
+                        .replace("listeners:\n", """
+                                listeners:
+                                  - { name: extra, protocol: redis, bind: 127.0.0.1:%d, clusters: [dc2] }
+                                """.formatted(ports[2]))
+                        .replace("clusters:\n", "clusters:\n  - { name: dc2, nodes: [" + dc2.address() + "] }\n"));
+                String refusal = config + EAGER_REFUSED.replace(":7: listeners[0]", ":8: listeners[1]");
+                HttpResponse<String> reload = admin(ports[1], "POST", "/reload");
                 assertThat(reload.statusCode()).as(reload.body()).isEqualTo(422);
-                assertThat(reload.body()).contains(config + EAGER_REFUSED);
+                assertThat(reload.body()).contains(refusal);
                 assertThat(Files.readString(out)).contains("config reload (POST /reload) refused, the running config is kept: "
-                        + config + EAGER_REFUSED).doesNotContain("\tat ");
+                        + refusal).doesNotContain("\tat ");
                 try (Jedis client = new Jedis("127.0.0.1", ports[0])) {
                     assertThat(client.set("still", "served")).isEqualTo("OK");
                     assertThat(client.get("still")).isEqualTo("served");
                 }
-                assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[1]
-                        + "/config")).build(), HttpResponse.BodyHandlers.ofString()).body()).as("the running config")
-                        .contains("main").doesNotContain("eager");
+                assertThat(admin(ports[1], "GET", "/config").body()).as("the running config").contains("main")
+                        .doesNotContain("eager", "extra");
+                assertThat(admin(ports[1], "GET", "/clusters").body()).contains("dc1").doesNotContain("dc2");
+                assertThat(admin(ports[1], "GET", "/metrics").body()).contains("metacluster_reload_refused 1.0")
+                        .doesNotContain("listener_extra");
+                assertThatThrownBy(() -> new Socket("127.0.0.1", ports[2]).close()).as("extra not bound")
+                        .isInstanceOf(ConnectException.class);
             } finally {
                 daemon.destroy();
                 assertThat(daemon.waitFor(30, TimeUnit.SECONDS)).isTrue();
                 daemon.destroyForcibly();
             }
         }
+    }
+
+    private static HttpResponse<String> admin(int port, String method, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

@@ -74,6 +74,10 @@ public final class Main implements Callable<Integer> {
             try {
                 engine = Engine.start(plan, () -> ConfigLoader.load(configFile, host), configFile.toString());
             } catch (Engine.StartException e) {
+                if (e.configRefused()) {
+                    System.err.println("metacluster: config refused: " + e.getMessage());
+                    return 2;
+                }
                 System.err.println("metacluster: cannot start: " + e.getMessage());
                 return 1;
             }

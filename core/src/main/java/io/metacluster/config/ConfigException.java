@@ -5,4 +5,9 @@ public class ConfigException extends Exception {
     public ConfigException(String message) {
         super(message);
     }
+
+    /** {@code cause}: what a plugin threw, kept for a debug log, never shown in the message itself. */
+    public ConfigException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -32,13 +32,28 @@ public record ListenerPlan(String name, Protocol protocol, Object protocolOption
     }
 
     /**
-     * The listener's verify strategy and its validated config. A {@link ReadVerifier} needs the
-     * running engine ({@link VerifyContext}), so it is made at start, not while checking.
+     * The listener's verify strategy and its validated config. The {@link ReadVerifier} that runs
+     * needs the running engine ({@link VerifyContext}), so it is made at start and at a reload,
+     * after the one made while checking was dropped.
+     *
+     * @param refusal what a refusal of it starts with: the config's file, line and field, the
+     *                strategy's class and its plugin and jar
      */
-    public record Verify(VerifyStrategy<?> strategy, Object config) {
+    public record Verify(VerifyStrategy<?> strategy, Object config, String refusal) {
+        /**
+         * The verifier, made with the running engine's {@code context}.
+         *
+         * @throws ConfigException when {@code create} throws: a config refused as if by the check,
+         *                         naming the listener and why (the exception is its cause)
+         */
         @SuppressWarnings({"unchecked", "rawtypes"})
-        public ReadVerifier create(VerifyContext context) {
-            return ((VerifyStrategy) strategy).create(config, context);
+        public ReadVerifier create(VerifyContext context) throws ConfigException {
+            try {
+                return ((VerifyStrategy) strategy).create(config, context);
+            } catch (RuntimeException | LinkageError e) { // a LinkageError: a plugin jar that lacks a class it uses
+                throw new ConfigException(refusal + " failed in create() for listener " + context.listener()
+                        + " with the running engine: " + PlanResolver.reason(e), e);
+            }
         }
     }
 }

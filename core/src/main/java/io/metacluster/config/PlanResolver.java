@@ -229,12 +229,15 @@ final class PlanResolver {
                 .create(write.config()), path(at, Block.WRITE.key, Block.WRITE.namingKey));
         Chosen<VerifyStrategy<?>> verify = choose(plugins.verifyStrategies(), Block.VERIFY, listener.verify(), views, at);
         CheckingVerifyContext checking = new CheckingVerifyContext(listener.name(), protocol, List.copyOf(views));
+        List<Object> verifyAt = path(at, Block.VERIFY.key, Block.VERIFY.namingKey);
         made(plugins.verifyStrategies(), verify.factory(), () -> ((VerifyStrategy) verify.factory())
-                .create(verify.config(), checking), path(at, Block.VERIFY.key, Block.VERIFY.namingKey));
+                .create(verify.config(), checking), verifyAt);
+        // made again at start with the running engine: what it throws then is refused at the same line
+        String verifyRefusal = errors.at(verifyAt, who(plugins.verifyStrategies(), verify.factory())).getMessage();
         return new ListenerPlan(listener.name(), protocol, protocolOptions, listener.bind(), listener.clusters(), selector,
-                policy, new ListenerPlan.Verify(verify.factory(), verify.config()), listener.limits(), listener.tls(),
-                listener.auth(), listener.missFailover(), "read " + described(read) + ", write " + described(write)
-                        + ", verify " + described(verify));
+                policy, new ListenerPlan.Verify(verify.factory(), verify.config(), verifyRefusal), listener.limits(),
+                listener.tls(), listener.auth(), listener.missFailover(), "read " + described(read) + ", write "
+                        + described(write) + ", verify " + described(verify));
     }
 
     /** For the start-up log: the extension's name, and its settings unless it takes none. */
@@ -281,12 +284,17 @@ final class PlanResolver {
 
     /** Why {@code factory}'s {@code create} failed; for a plugin's, with the plugin and jar to look at. */
     private String failed(Extensions<?> kind, Object factory, Throwable e) {
-        String origin = plugins.origin(factory);
-        if (origin.equals(PluginHost.BUILT_IN)) {
+        if (plugins.origin(factory).equals(PluginHost.BUILT_IN)) {
             return reason(e);
         }
-        return "the " + kind.kind() + " " + factory.getClass().getName() + " of " + origin + " failed in create(): "
-                + reason(e);
+        return who(kind, factory) + " failed in create(): " + reason(e);
+    }
+
+    /** The extension {@code factory} and where it comes from, for a refusal: its class, and its plugin and jar. */
+    private String who(Extensions<?> kind, Object factory) {
+        String origin = plugins.origin(factory);
+        return "the " + kind.kind() + " " + factory.getClass().getName()
+                + (origin.equals(PluginHost.BUILT_IN) ? " (" + origin + ")" : " of " + origin);
     }
 
     private Object converted(ObjectNode block, Class<?> type, List<Object> at) throws ConfigException {
@@ -305,7 +313,7 @@ final class PlanResolver {
         return errors.at(at, e.getMessage());
     }
 
-    private static String reason(Throwable e) {
+    static String reason(Throwable e) {
         return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 

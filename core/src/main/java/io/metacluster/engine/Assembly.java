@@ -5,6 +5,7 @@ import com.codahale.metrics.MetricFilter;
 import com.codahale.metrics.MetricRegistry;
 import io.metacluster.config.BackendConfig;
 import io.metacluster.config.ClusterPlan;
+import io.metacluster.config.ConfigException;
 import io.metacluster.config.HostPort;
 import io.metacluster.config.ListenerPlan;
 import io.metacluster.config.ReplayConfig;
@@ -157,8 +158,12 @@ final class Assembly {
         return log;
     }
 
-    /** A listener over {@code clusters} (by name), with its verifier; not yet bound. */
-    Listener listener(ListenerPlan config, Map<String, Cluster> clusters) {
+    /**
+     * A listener over {@code clusters} (by name), with its verifier; not yet bound.
+     *
+     * @throws ConfigException when its verify strategy cannot make the verifier (see {@link #verifier})
+     */
+    Listener listener(ListenerPlan config, Map<String, Cluster> clusters) throws ConfigException {
         Listener listener = new Listener(config, new ListenerMetrics(metrics, config.name()));
         loopsOf(config, clusters).forEach(listener::addLoop);
         listener.verifier(verifier(config, listener, clusters));
@@ -178,9 +183,21 @@ final class Assembly {
         return byLoop;
     }
 
-    /** The listener's verifier; the clusters it compares keep track of writes in flight from now on. */
-    ReadVerifier verifier(ListenerPlan config, Listener listener, Map<String, Cluster> clusters) {
-        ReadVerifier verifier = config.verify().create(listener.verifyContext(metrics));
+    /**
+     * The listener's verifier; the clusters it compares keep track of writes in flight from now on.
+     *
+     * @throws ConfigException when the strategy's {@code create} throws with the running engine's
+     *                         context (having passed the check's): the config is refused as by the check
+     */
+    ReadVerifier verifier(ListenerPlan config, Listener listener, Map<String, Cluster> clusters) throws ConfigException {
+        ReadVerifier verifier;
+        try {
+            verifier = config.verify().create(listener.verifyContext(metrics));
+        } catch (ConfigException e) {
+            // the operator's message names the plugin and the reason; the plugin's author may want where it threw
+            log.debug("{}", e.getMessage(), e.getCause());
+            throw e;
+        }
         if (verifier != ReadVerifier.NONE) {
             for (String name : config.clusters()) {
                 Cluster cluster = clusters.get(name);
@@ -254,6 +271,11 @@ final class Assembly {
             }
         };
         retiring.execute(rest);
+    }
+
+    /** Removes the metrics of the listener {@code name}, which a refused reload would have added. */
+    void forgetListenerMetrics(String name) {
+        metrics.removeMatching(under(MetricRegistry.name("listener", name)));
     }
 
     /** Whether every client of {@code listener} has been answered all it sent. */

@@ -5,6 +5,7 @@ import com.codahale.metrics.jmx.JmxReporter;
 import io.metacluster.admin.AdminServer;
 import io.metacluster.config.BackendConfig;
 import io.metacluster.config.ClusterPlan;
+import io.metacluster.config.ConfigException;
 import io.metacluster.config.ListenerPlan;
 import io.metacluster.config.Plan;
 import io.netty.channel.Channel;
@@ -102,13 +103,16 @@ public final class Engine implements AutoCloseable {
         } catch (UncheckedIOException e) {
             close(0);
             throw new StartException(e.getMessage());
+        } catch (ConfigException e) {
+            close(0);
+            throw new StartException(e.getMessage(), true);
         } catch (StartException | RuntimeException e) {
             close(0);
             throw e;
         }
     }
 
-    private void build(Plan plan) {
+    private void build(Plan plan) throws ConfigException {
         CountDownLatch firstOutcome = new CountDownLatch(plan.clusters().stream().filter(c -> c.protocol() != null)
                 .mapToInt(parts::eagerConnections).sum());
         resyncs = new Resyncs(plan.resync(), Math.max(10_000, plan.backend().requestTimeoutMs()), peers(plan), () -> clusters);
@@ -299,10 +303,26 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** The engine could not start (e.g. a port in use). */
+    /** The engine could not start (e.g. a port in use), or refused its config ({@link #configRefused}). */
     public static final class StartException extends Exception {
+        private final boolean configRefused;
+
         public StartException(String message) {
+            this(message, false);
+        }
+
+        StartException(String message, boolean configRefused) {
             super(message);
+            this.configRefused = configRefused;
+        }
+
+        /**
+         * Whether the config was refused (a verify strategy that passed the check but cannot
+         * make its verifier with the running engine): the message is a config refusal's, with
+         * file, line and field.
+         */
+        public boolean configRefused() {
+            return configRefused;
         }
     }
 }

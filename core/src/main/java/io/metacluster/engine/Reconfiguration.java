@@ -1,6 +1,7 @@
 package io.metacluster.engine;
 
 import io.metacluster.config.ClusterPlan;
+import io.metacluster.config.ConfigException;
 import io.metacluster.config.HostPort;
 import io.metacluster.config.ListenerPlan;
 import io.metacluster.config.Plan;
@@ -8,6 +9,7 @@ import io.metacluster.spi.ReadVerifier;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,8 +50,10 @@ final class Reconfiguration {
      *
      * @return what changed, one phrase each (empty: nothing)
      * @throws Refused when {@code next} cannot be applied live; nothing changed then
+     * @throws ConfigException when a listener's verify strategy cannot make its verifier with the
+     *                         running engine (refused as by the check); nothing changed then
      */
-    static List<String> apply(Engine engine, Plan next) throws Refused, InterruptedException {
+    static List<String> apply(Engine engine, Plan next) throws Refused, ConfigException, InterruptedException {
         Reconfiguration reconfiguration = new Reconfiguration(engine, next);
         reconfiguration.refuseWhatCannotChange();
         reconfiguration.apply();
@@ -99,7 +103,7 @@ final class Reconfiguration {
         }
     }
 
-    private void apply() throws Refused, InterruptedException {
+    private void apply() throws Refused, ConfigException, InterruptedException {
         Map<String, Cluster> running = engine.clusters();
         Map<String, Cluster> clusters = new LinkedHashMap<>();
         List<Cluster> added = new ArrayList<>();
@@ -139,24 +143,34 @@ final class Reconfiguration {
         List<Listener> toBind = new ArrayList<>();
         List<Listener> toClose = new ArrayList<>();
         Map<Listener, ListenerPlan> kept = new LinkedHashMap<>();
+        // made before anything changes: a verify strategy that cannot make its verifier refuses the reload
+        Map<Listener, ReadVerifier> verifiers = new IdentityHashMap<>();
         Map<String, Listener> runningListeners = new LinkedHashMap<>();
         engine.listeners().forEach(l -> runningListeners.put(l.name(), l));
-        for (ListenerPlan next : after.listeners()) {
-            Listener now = runningListeners.remove(next.name());
-            if (now != null && now.config().bind().equals(next.bind()) && now.protocol().name().equals(next.protocol().name())) {
-                kept.put(now, next);
-                listeners.add(now);
-            } else {
-                if (now != null) {
-                    toClose.add(now);
-                    changes.add("listener " + next.name() + " moved to " + next.protocol().name() + " on " + next.bind());
+        try {
+            for (ListenerPlan next : after.listeners()) {
+                Listener now = runningListeners.remove(next.name());
+                if (now != null && now.config().bind().equals(next.bind())
+                        && now.protocol().name().equals(next.protocol().name())) {
+                    kept.put(now, next);
+                    listeners.add(now);
+                    verifiers.put(now, sameVerify(now.config(), next) ? now.verifier()
+                            : parts.verifier(next, now, clusters));
                 } else {
-                    changes.add("listener " + next.name() + " added on " + next.bind());
+                    Listener fresh = parts.listener(next, clusters);
+                    toBind.add(fresh);
+                    listeners.add(fresh);
+                    changes.add(now != null ? "listener " + next.name() + " moved to " + next.protocol().name() + " on "
+                            + next.bind() : "listener " + next.name() + " added on " + next.bind());
+                    if (now != null) {
+                        toClose.add(now);
+                    }
                 }
-                Listener fresh = parts.listener(next, clusters);
-                toBind.add(fresh);
-                listeners.add(fresh);
             }
+        } catch (ConfigException e) {
+            undo(toBind, added, newNodes);
+            after.listeners().stream().map(ListenerPlan::name).filter(this::newName).forEach(parts::forgetListenerMetrics);
+            throw e;
         }
         runningListeners.values().forEach(gone -> {
             toClose.add(gone);
@@ -169,7 +183,7 @@ final class Reconfiguration {
             cluster.relayout(after.clusters().stream().filter(c -> c.name().equals(cluster.name())).findFirst().orElseThrow(),
                     entry.getValue());
         }
-        kept.forEach((listener, next) -> reconfigure(listener, next, clusters));
+        kept.forEach((listener, next) -> reconfigure(listener, next, clusters, verifiers.get(listener)));
         engine.publish(after, clusters, listeners);
         for (Listener gone : toClose) {
             boolean nameGone = after.listeners().stream().noneMatch(l -> l.name().equals(gone.name()));
@@ -239,7 +253,7 @@ final class Reconfiguration {
         return nodes;
     }
 
-    private void reconfigure(Listener listener, ListenerPlan next, Map<String, Cluster> clusters) {
+    private void reconfigure(Listener listener, ListenerPlan next, Map<String, Cluster> clusters, ReadVerifier verifier) {
         ListenerPlan was = listener.config();
         List<String> what = new ArrayList<>();
         if (!was.clusters().equals(next.clusters())) {
@@ -263,13 +277,30 @@ final class Reconfiguration {
         if (!Objects.equals(was.protocolOptions(), next.protocolOptions())) {
             what.add("protocol-options (for new connections)");
         }
-        boolean sameVerify = was.verify().strategy().getClass().equals(next.verify().strategy().getClass())
-                && Objects.equals(was.verify().config(), next.verify().config()) && was.clusters().equals(next.clusters());
-        ReadVerifier verifier = sameVerify ? listener.verifier() : parts.verifier(next, listener, clusters);
         listener.reconfigure(next, parts.loopsOf(next, clusters), verifier);
         if (!what.isEmpty()) {
             changes.add("listener " + next.name() + ": " + String.join(", ", what));
         }
+    }
+
+    /** Whether the running verifier goes on: the same strategy, settings and clusters. */
+    private static boolean sameVerify(ListenerPlan was, ListenerPlan next) {
+        return was.verify().strategy().getClass().equals(next.verify().strategy().getClass())
+                && Objects.equals(was.verify().config(), next.verify().config()) && was.clusters().equals(next.clusters());
+    }
+
+    /** Whether no running listener has the name {@code name}: its metrics go with a refused reload. */
+    private boolean newName(String name) {
+        return engine.listeners().stream().noneMatch(l -> l.name().equals(name));
+    }
+
+    /** Takes apart what a refused reload made: its listeners (not yet bound or bound), nodes and clusters. */
+    private void undo(List<Listener> made, List<Cluster> added, List<Node> newNodes) {
+        for (Listener listener : made) {
+            parts.closeListener(listener, 0, newName(listener.name()));
+        }
+        parts.retire(newNodes, null);
+        added.forEach(cluster -> parts.retire(List.of(), cluster));
     }
 
     /**
@@ -287,12 +318,7 @@ final class Reconfiguration {
             try {
                 parts.bind(listener);
             } catch (Engine.StartException e) {
-                for (Listener made : toBind) {
-                    boolean newName = engine.listeners().stream().noneMatch(l -> l.name().equals(made.name()));
-                    parts.closeListener(made, 0, newName);
-                }
-                parts.retire(newNodes, null);
-                added.forEach(cluster -> parts.retire(List.of(), cluster));
+                undo(toBind, added, newNodes);
                 throw new Refused(e.getMessage());
             }
         }

@@ -88,6 +88,8 @@ public final class Reloads implements AutoCloseable {
                 changes = Reconfiguration.apply(engine, next);
             } catch (Reconfiguration.Refused e) {
                 return refused(trigger, file + ": " + e.getMessage());
+            } catch (ConfigException e) {
+                return refused(trigger, e.getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return refused(trigger, "interrupted");

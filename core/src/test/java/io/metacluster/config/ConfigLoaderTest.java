@@ -119,6 +119,9 @@ class ConfigLoaderTest {
             if (context.listener().equals("unlicensed")) {
                 throw new IllegalStateException("no licence for listener " + context.listener());
             }
+            if (context.listener().equals("late") && !(context instanceof CheckingVerifyContext)) {
+                throw new IllegalStateException("only while checking");
+            }
             return ReadVerifier.NONE;
         }
     };
@@ -329,6 +332,21 @@ class ConfigLoaderTest {
         String mirrored = GOOD.replace("    write: { policy: quorum }", "    write: { policy: quorum }\n    verify: { strategy: mirror }");
         assertRefusedExtended(mirrored.replace("name: sessions", "name: unlicensed"),
                 "test.yaml:11: listeners[0].verify.strategy: no licence for listener unlicensed");
+    }
+
+    @Test
+    void aVerifyStrategyWhoseCreateThrowsOnlyAfterTheCheckIsRefusedThenWithTheSameLine() throws ConfigException {
+        String mirrored = GOOD.replace("    write: { policy: quorum }", "    write: { policy: quorum }\n    verify: { strategy: mirror }")
+                .replace("name: sessions", "name: late");
+        ListenerPlan.Verify verify = parseExtended(mirrored).listeners().get(0).verify();
+        VerifyContext checking = MIRROR_CONTEXT.get();
+        // the same answers from another object: the engine's context at start, as far as the strategy can tell
+        VerifyContext running = (VerifyContext) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[]{VerifyContext.class}, (proxy, method, args) -> method.invoke(checking, args));
+        assertThatThrownBy(() -> verify.create(running)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("test.yaml:11: listeners[0].verify.strategy: the verify strategy ")
+                .hasMessageEndingWith(" (built in) failed in create() for listener late with the running engine: only while checking")
+                .hasCauseInstanceOf(IllegalStateException.class);
     }
 
     @Test

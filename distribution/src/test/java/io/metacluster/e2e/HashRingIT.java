@@ -2,7 +2,7 @@ package io.metacluster.e2e;
 
 import io.metacluster.testing.FreePorts;
 import io.metacluster.testing.RedisServer;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,19 +24,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class HashRingIT {
-    static final List<RedisServer> shards = new ArrayList<>();
-    static RedisServer single;
-    static Daemon daemon;
+    @AutoClose
+    static ShardedBackends<RedisServer> ring;
     static int port;
 
     @BeforeAll
     static void start() throws Exception {
-        for (int i = 0; i < 3; i++) {
-            shards.add(RedisServer.start());
-        }
-        single = RedisServer.start();
         port = FreePorts.find();
-        daemon = Daemon.start("""
+        ring = ShardedBackends.withSingle(RedisServer::start, """
                 replay: { dir: "" }
                 listeners:
                   - name: main
@@ -49,23 +44,10 @@ class HashRingIT {
                     local: true
                     topology: hash-ring
                     topology-options: { hash-tag: "{}" }
-                    nodes: [%s, %s, %s]
+                    nodes: [{shards}]
                   - name: single
-                    nodes: [%s]
-                """.formatted(port, shards.get(0).address(), shards.get(1).address(), shards.get(2).address(),
-                single.address()));
-        daemon.awaitHealthy();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (daemon != null) {
-            daemon.close();
-        }
-        shards.forEach(RedisServer::close);
-        if (single != null) {
-            single.close();
-        }
+                    nodes: [{single}]
+                """.formatted(port));
     }
 
     @BeforeEach
@@ -78,8 +60,8 @@ class HashRingIT {
     }
 
     private static List<RedisServer> allServers() {
-        List<RedisServer> all = new ArrayList<>(shards);
-        all.add(single);
+        List<RedisServer> all = new ArrayList<>(ring.shards);
+        all.add(ring.single);
         return all;
     }
 
@@ -90,8 +72,8 @@ class HashRingIT {
     /** Which shard holds {@code key} (read behind the proxy's back); -1 when none, -2 when several. */
     private static int shardOf(String key) {
         int found = -1;
-        for (int i = 0; i < shards.size(); i++) {
-            try (Jedis direct = direct(shards.get(i))) {
+        for (int i = 0; i < ring.shards.size(); i++) {
+            try (Jedis direct = direct(ring.shards.get(i))) {
                 if (direct.exists(key)) {
                     found = found == -1 ? i : -2;
                 }
@@ -127,7 +109,7 @@ class HashRingIT {
         for (int count : perShard) {
             assertThat(count).isBetween(40, 160);
         }
-        try (Jedis direct = direct(single)) {
+        try (Jedis direct = direct(ring.single)) {
             assertThat(direct.dbSize()).as("the single-node cluster has every key").isEqualTo(300);
         }
     }
@@ -158,13 +140,13 @@ class HashRingIT {
                     second = key(i);
                 }
             }
-            try (Jedis direct = direct(single)) {
+            try (Jedis direct = direct(ring.single)) {
                 direct.set(first, "from-single");
             }
             assertThat(client.mget(first, second, "nope")).as("split over the shards, joined in key order")
                     .containsExactly("1", "x", null);
             assertThat(client.exists(second, first, "nope", first)).as("split, the counts added").isEqualTo(3);
-            try (Jedis direct = direct(single)) {
+            try (Jedis direct = direct(ring.single)) {
                 direct.set(second, "single-x");
             }
             // LCS of "from-single" and "single-x" is "single": only the single-node cluster holds those values
@@ -179,13 +161,13 @@ class HashRingIT {
                     .as("write policy all: a write that cannot be split cannot be taken by the sharded cluster")
                     .isInstanceOf(JedisDataException.class).hasMessageContaining("cluster sharded has 3 nodes");
             long keysOnSingle;
-            try (Jedis direct = direct(single)) {
+            try (Jedis direct = direct(ring.single)) {
                 keysOnSingle = direct.dbSize();
             }
             assertThat(client.dbSize()).as("a keyless read: served by the single-node cluster").isEqualTo(keysOnSingle);
             assertThat(client.get(first)).as("the connection goes on").isEqualTo("1");
         }
-        assertThat(daemon.engine.metrics().counter("cluster.sharded.writes-missed").getCount()).isPositive();
+        assertThat(ring.daemon.engine.metrics().counter("cluster.sharded.writes-missed").getCount()).isPositive();
     }
 
     @Test

@@ -59,11 +59,7 @@ final class MemcachedBackends implements AutoCloseable {
                         bind: 127.0.0.1:%d
                         clusters: [dc1, dc2, dc3]
                         limits: { max-frame-bytes: %d }
-                    clusters:
-                      - { name: dc1, local: true, nodes: [%s] }
-                      - { name: dc2, nodes: [%s] }
-                      - { name: dc3, nodes: [%s] }
-                    """.formatted(replayDir, port, ITEM_SIZE, dc1.address(), dc2.address(), dc3.address()));
+                    """.formatted(replayDir, port, ITEM_SIZE) + DatacenterYaml.clusters(dc1, dc2, dc3));
             return new MemcachedBackends(dc1, dc2, dc3, daemon, port);
         } catch (Exception | Error e) {
             dc1.close();

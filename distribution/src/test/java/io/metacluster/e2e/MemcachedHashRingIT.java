@@ -2,7 +2,7 @@ package io.metacluster.e2e;
 
 import io.metacluster.testing.FreePorts;
 import io.metacluster.testing.MemcachedServer;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,17 +28,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** A memcached pool sharded over three servers ({@code topology: hash-ring}): multi-gets are split and joined. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MemcachedHashRingIT {
-    static final List<MemcachedServer> shards = new ArrayList<>();
-    static Daemon daemon;
+    @AutoClose
+    static ShardedBackends<MemcachedServer> ring;
     static int port;
 
     @BeforeAll
     static void start() throws Exception {
-        for (int i = 0; i < 3; i++) {
-            shards.add(MemcachedServer.start());
-        }
         port = FreePorts.find();
-        daemon = Daemon.start("""
+        ring = ShardedBackends.start(MemcachedServer::start, """
                 replay: { dir: "" }
                 listeners:
                   - name: mc
@@ -48,17 +45,8 @@ class MemcachedHashRingIT {
                 clusters:
                   - name: pool
                     topology: hash-ring
-                    nodes: [%s, %s, %s]
-                """.formatted(port, shards.get(0).address(), shards.get(1).address(), shards.get(2).address()));
-        daemon.awaitHealthy();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (daemon != null) {
-            daemon.close();
-        }
-        shards.forEach(MemcachedServer::close);
+                    nodes: [{shards}]
+                """.formatted(port));
     }
 
     @ParameterizedTest
@@ -109,7 +97,7 @@ class MemcachedHashRingIT {
             assertThat(reply).endsWith("\r\nEND\r\n").doesNotContain("END\r\nVALUE").doesNotContain("missing");
         }
         int shardsUsed = 0;
-        for (MemcachedServer shard : shards) {
+        for (MemcachedServer shard : ring.shards) {
             long held = keys.stream().filter(key -> shard.get(key) != null).count();
             shardsUsed += held > 0 ? 1 : 0;
         }

@@ -3,7 +3,7 @@ package io.metacluster.e2e;
 import io.metacluster.engine.ClusterStatus;
 import io.metacluster.testing.FreePorts;
 import io.metacluster.testing.MemcachedServer;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,32 +35,16 @@ class MemcachedNodeDownIT {
 
     @TempDir
     Path replayDir;
-    final List<MemcachedServer> shards = new ArrayList<>();
-    MemcachedServer single;
-    Daemon daemon;
+    @AutoClose
+    ShardedBackends<MemcachedServer> ring;
     int port;
     /** A listener in front of the ring alone. */
     int ringOnlyPort;
 
-    @AfterEach
-    void stop() {
-        if (daemon != null) {
-            daemon.close();
-        }
-        shards.forEach(MemcachedServer::close);
-        if (single != null) {
-            single.close();
-        }
-    }
-
     private void start(String onNodeDown) throws Exception {
-        for (int i = 0; i < 3; i++) {
-            shards.add(MemcachedServer.start());
-        }
-        single = MemcachedServer.start();
         port = FreePorts.find();
         ringOnlyPort = FreePorts.find();
-        daemon = Daemon.start("""
+        ring = ShardedBackends.withSingle(MemcachedServer::start, """
                 backend: { reconnect-min-ms: 50, reconnect-max-ms: 300 }
                 replay: { dir: %s }
                 listeners:
@@ -71,11 +55,9 @@ class MemcachedNodeDownIT {
                     local: true
                     topology: hash-ring
                     on-node-down: %s
-                    nodes: [%s, %s, %s]
-                  - { name: single, nodes: [%s] }
-                """.formatted(replayDir, port, ringOnlyPort, onNodeDown, shards.get(0).address(), shards.get(1).address(),
-                shards.get(2).address(), single.address()));
-        daemon.awaitHealthy();
+                    nodes: [{shards}]
+                  - { name: single, nodes: [{single}] }
+                """.formatted(replayDir, port, ringOnlyPort, onNodeDown));
         try (Client client = new Client(port)) {
             for (int i = 0; i < PRELOAD; i++) {
                 assertThat(client.set("pre:" + i, "v" + i)).isTrue();
@@ -91,8 +73,8 @@ class MemcachedNodeDownIT {
         start("failover-cluster");
         ReadsAndWrites traffic = new ReadsAndWrites(() -> new Client(port), PRELOAD);
         Thread.sleep(300);
-        shards.get(DEAD).kill();
-        await(() -> !daemon.engine.clusterStatus().get(0).nodes().get(DEAD).up());
+        ring.shards.get(DEAD).kill();
+        await(() -> !ring.daemon.engine.clusterStatus().get(0).nodes().get(DEAD).up());
         Thread.sleep(300);
         try (Client client = new Client(port)) {
             int local = 0;
@@ -122,32 +104,32 @@ class MemcachedNodeDownIT {
                 ringOnly.getOutputStream().write(("get " + marked(dead) + "\r\nget " + marked(live) + "\r\n")
                         .getBytes(StandardCharsets.US_ASCII));
                 assertThat(MemcachedBackends.readLine(ringOnly.getInputStream())).isEqualTo("SERVER_ERROR no cluster can"
-                        + " serve get now: node " + shards.get(DEAD).address() + " of cluster ring is down");
+                        + " serve get now: node " + ring.shards.get(DEAD).address() + " of cluster ring is down");
                 assertThat(MemcachedBackends.readLine(ringOnly.getInputStream())).startsWith("VALUE " + marked(live));
             }
             assertThat(elsewhere).isGreaterThan(10);
             assertThat(status().nodes().get(DEAD).replayPending()).as("writes kept for the down node").isGreaterThanOrEqualTo(elsewhere);
         }
-        shards.get(DEAD).restart();
-        daemon.awaitCounter("cluster.ring.resync.completed", 1);
-        daemon.awaitHealthy();
+        ring.shards.get(DEAD).restart();
+        ring.daemon.awaitCounter("cluster.ring.resync.completed", 1);
+        ring.daemon.awaitHealthy();
         Thread.sleep(500);
         traffic.stop();
         System.out.printf("failover-cluster: %d reads, %d missed, %d writes; %d replayed%n", traffic.reads(),
-                traffic.misses(), traffic.written(), daemon.counter("cluster.ring.replay.replayed"));
+                traffic.misses(), traffic.written(), ring.daemon.counter("cluster.ring.replay.replayed"));
         assertThat(traffic.failures()).as("client errors").isZero();
         assertThat(traffic.misses()).as("reads that found nothing: %s", traffic.missed()).isZero();
         for (int i = 0; i < MARKED; i++) {
             String key = marked(i);
             if (owner(key) == DEAD) {
-                assertThat(shards.get(DEAD).get(key)).as("%s replayed to the restarted node", key).isEqualTo("x" + i);
+                assertThat(ring.shards.get(DEAD).get(key)).as("%s replayed to the restarted node", key).isEqualTo("x" + i);
             }
         }
         for (int n = 0; n < traffic.written(); n++) {
             String key = "new:" + n;
-            assertThat(shards.get(owner(key)).get(key)).as(key).isEqualTo("w" + n);
+            assertThat(ring.shards.get(owner(key)).get(key)).as(key).isEqualTo("w" + n);
         }
-        assertThat(daemon.counter("cluster.ring.ejections")).isZero();
+        assertThat(ring.daemon.counter("cluster.ring.ejections")).isZero();
     }
 
     @Test
@@ -155,8 +137,8 @@ class MemcachedNodeDownIT {
         start("eject");
         ReadsAndWrites traffic = new ReadsAndWrites(() -> new Client(port), PRELOAD);
         Thread.sleep(300);
-        shards.get(DEAD).kill();
-        daemon.awaitCounter("cluster.ring.ejections", 1);
+        ring.shards.get(DEAD).kill();
+        ring.daemon.awaitCounter("cluster.ring.ejections", 1);
         List<String> movedKeys = new ArrayList<>();
         try (Client client = new Client(port)) {
             for (int i = 0; i < MARKED; i++) {
@@ -165,10 +147,10 @@ class MemcachedNodeDownIT {
                     assertThat(client.get(key)).as("%s of the ejected node: a miss on the node that stands in", key).isNull();
                     assertThat(client.set(key, "x" + i)).isTrue();
                     assertThat(client.get(key)).isEqualTo("x" + i);
-                    int standsIn = daemon.nodeOf("ring", key, DEAD);
-                    for (int s = 0; s < shards.size(); s++) {
+                    int standsIn = ring.daemon.nodeOf("ring", key, DEAD);
+                    for (int s = 0; s < ring.shards.size(); s++) {
                         if (s != DEAD) {
-                            assertThat(shards.get(s).get(key)).as("%s on node %d, where twemproxy would put it", key, s)
+                            assertThat(ring.shards.get(s).get(key)).as("%s on node %d, where twemproxy would put it", key, s)
                                     .isEqualTo(s == standsIn ? "x" + i : null);
                         }
                     }
@@ -179,11 +161,11 @@ class MemcachedNodeDownIT {
         assertThat(movedKeys).hasSizeGreaterThan(10);
         assertThat(status().nodes().get(DEAD).replayPending()).as("nothing kept for an ejected node").isZero();
         assertThat(status().nodes().get(DEAD).ejected()).isTrue();
-        assertThat(daemon.engine.clusterHealth()).containsEntry("ring", false);
+        assertThat(ring.daemon.engine.clusterHealth()).containsEntry("ring", false);
 
-        shards.get(DEAD).restart();
-        daemon.awaitCounter("cluster.ring.rejoins", 1);
-        daemon.awaitHealthy();
+        ring.shards.get(DEAD).restart();
+        ring.daemon.awaitCounter("cluster.ring.rejoins", 1);
+        ring.daemon.awaitHealthy();
         assertThat(status().nodes().get(DEAD).ejected()).isFalse();
         try (Client client = new Client(port)) {
             for (String key : movedKeys) {
@@ -192,29 +174,29 @@ class MemcachedNodeDownIT {
             // a node that was only unreachable keeps what it held: it is flushed before it rejoins
             String stale = movedKeys.get(0);
             assertThat(client.set(stale, "before")).isTrue();
-            assertThat(shards.get(DEAD).get(stale)).isEqualTo("before");
-            shards.get(DEAD).freeze();
-            daemon.awaitCounter("cluster.ring.ejections", 2);
+            assertThat(ring.shards.get(DEAD).get(stale)).isEqualTo("before");
+            ring.shards.get(DEAD).freeze();
+            ring.daemon.awaitCounter("cluster.ring.ejections", 2);
             assertThat(client.set(stale, "during")).isTrue();
             assertThat(client.get(stale)).isEqualTo("during");
-            shards.get(DEAD).thaw();
-            daemon.awaitCounter("cluster.ring.rejoins", 2);
-            assertThat(shards.get(DEAD).get(stale)).as("flushed before rejoining").isNull();
+            ring.shards.get(DEAD).thaw();
+            ring.daemon.awaitCounter("cluster.ring.rejoins", 2);
+            assertThat(ring.shards.get(DEAD).get(stale)).as("flushed before rejoining").isNull();
             assertThat(client.get(stale)).as("never the value from before the outage").isNull();
         }
-        daemon.awaitHealthy();
+        ring.daemon.awaitHealthy();
         Thread.sleep(500);
         traffic.stop();
         System.out.printf("eject: %d reads, %d missed, %d writes; %d ejections, %d rejoins%n", traffic.reads(),
-                traffic.misses(), traffic.written(), daemon.counter("cluster.ring.ejections"),
-                daemon.counter("cluster.ring.rejoins"));
+                traffic.misses(), traffic.written(), ring.daemon.counter("cluster.ring.ejections"),
+                ring.daemon.counter("cluster.ring.rejoins"));
         assertThat(traffic.failures()).as("client errors").isZero();
         for (String missed : traffic.missed()) {
             String key = missed.substring(0, missed.indexOf(' '));
             assertThat(owner(key)).as("a read that found nothing is of the ejected node: %s", missed).isEqualTo(DEAD);
         }
-        assertThat(daemon.counter("cluster.ring.replay.replayed")).as("no replay for an ejected node").isZero();
-        assertThat(daemon.counter("cluster.ring.resync.started")).isZero();
+        assertThat(ring.daemon.counter("cluster.ring.replay.replayed")).as("no replay for an ejected node").isZero();
+        assertThat(ring.daemon.counter("cluster.ring.resync.started")).isZero();
     }
 
     private static String marked(int i) {
@@ -227,21 +209,21 @@ class MemcachedNodeDownIT {
      */
     private boolean ofTheDeadNode(Client client, int i) throws IOException {
         String key = marked(i);
-        assertThat(single.set(key, "single" + i)).isTrue();
+        assertThat(ring.single.set(key, "single" + i)).isTrue();
         if (owner(key) == DEAD) {
             return true;
         }
-        assertThat(shards.get(owner(key)).set(key, "ring" + i)).isTrue();
+        assertThat(ring.shards.get(owner(key)).set(key, "ring" + i)).isTrue();
         assertThat(client.get(key)).as("%s of a live node, read locally", key).isEqualTo("ring" + i);
         return false;
     }
 
     private ClusterStatus status() {
-        return daemon.engine.clusterStatus().stream().filter(c -> c.name().equals("ring")).findFirst().orElseThrow();
+        return ring.daemon.engine.clusterStatus().stream().filter(c -> c.name().equals("ring")).findFirst().orElseThrow();
     }
 
     private int owner(String key) {
-        return daemon.nodeOf("ring", key);
+        return ring.daemon.nodeOf("ring", key);
     }
 
     private static void await(BooleanSupplier condition) throws InterruptedException {

@@ -38,8 +38,6 @@ class MemcachedResyncIT {
 
     @Test
     void aLocalNodeRestartedEmptyUnderTrafficMissesNoReadAndIsRefilled() throws Exception {
-        dc1 = MemcachedServer.start();
-        dc2 = MemcachedServer.start();
         int port = start("");
         MemcachedClient client = client(port);
         try {
@@ -79,8 +77,6 @@ class MemcachedResyncIT {
 
     @Test
     void keysDeletedWhileAFrozenNodeOverflowedAreDeletedThereByTheResync() throws Exception {
-        dc1 = MemcachedServer.start();
-        dc2 = MemcachedServer.start();
         int port = start("  max-entries: 50");
         MemcachedClient client = client(port);
         try {
@@ -112,25 +108,12 @@ class MemcachedResyncIT {
         assertThat(daemon.counter("cluster.dc2.resync.keys-deleted")).isBetween(50L, 200L);
     }
 
-    /** The daemon in front of dc1 (local) and dc2, {@code replay} lines added to its replay block; its port. */
+    /** dc1 and dc2, and the daemon in front of them, {@code replay} lines added to its replay block; its port. */
     private int start(String replay) throws Exception {
+        dc1 = MemcachedServer.start();
+        dc2 = MemcachedServer.start();
         int port = FreePorts.find();
-        daemon = Daemon.start("""
-                backend:
-                  reconnect-min-ms: 50
-                  reconnect-max-ms: 200
-                replay:
-                  dir: %s
-                %s
-                listeners:
-                  - name: mc
-                    protocol: memcached
-                    bind: 127.0.0.1:%d
-                    clusters: [dc1, dc2]
-                clusters:
-                  - { name: dc1, local: true, nodes: [%s] }
-                  - { name: dc2, nodes: [%s] }
-                """.formatted(replayDir, replay, port, dc1.address(), dc2.address()));
+        daemon = Daemon.start(DatacenterYaml.twoReplaying("memcached", port, "dc1, dc2", replayDir, replay, "", dc1, dc2));
         return port;
     }
 

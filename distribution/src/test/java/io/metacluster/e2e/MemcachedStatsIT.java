@@ -2,7 +2,7 @@ package io.metacluster.e2e;
 
 import io.metacluster.testing.FreePorts;
 import io.metacluster.testing.MemcachedServer;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,39 +30,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class MemcachedStatsIT {
-    static final List<MemcachedServer> shards = new ArrayList<>();
-    static MemcachedServer remote;
-    static Daemon daemon;
+    @AutoClose
+    static ShardedBackends<MemcachedServer> ring;
     static int port;
 
     @BeforeAll
     static void start() throws Exception {
-        for (int i = 0; i < 3; i++) {
-            shards.add(MemcachedServer.start());
-        }
-        remote = MemcachedServer.start();
         port = FreePorts.find();
-        daemon = Daemon.start("""
+        ring = ShardedBackends.withSingle(MemcachedServer::start, """
                 replay: { dir: "" }
                 listeners:
                   - { name: mc, protocol: memcached, bind: "127.0.0.1:%d", clusters: [pool, far] }
                 clusters:
-                  - { name: pool, local: true, topology: hash-ring, nodes: [%s, %s, %s] }
-                  - { name: far, nodes: [%s] }
-                """.formatted(port, shards.get(0).address(), shards.get(1).address(), shards.get(2).address(),
-                remote.address()));
-        daemon.awaitHealthy();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (daemon != null) {
-            daemon.close();
-        }
-        shards.forEach(MemcachedServer::close);
-        if (remote != null) {
-            remote.close();
-        }
+                  - { name: pool, local: true, topology: hash-ring, nodes: [{shards}] }
+                  - { name: far, nodes: [{single}] }
+                """.formatted(port));
     }
 
     @Test
@@ -75,7 +57,7 @@ class MemcachedStatsIT {
             socket.getOutputStream().write((sets + "get stats-1 stats-2 stats-3 nothing\r\nmn\r\n").getBytes(StandardCharsets.US_ASCII));
             readUntil(socket.getInputStream(), "MN\r\n");
             Map<String, String> proxy = textStats(socket, "stats");
-            List<Map<String, String>> direct = shards.stream().map(shard -> {
+            List<Map<String, String>> direct = ring.shards.stream().map(shard -> {
                 try (Socket s = connect(shard.port())) {
                     return textStats(s, "stats");
                 } catch (IOException e) {
@@ -109,12 +91,12 @@ class MemcachedStatsIT {
 
     @Test
     void groupsAreMergedWhereTheyCountAndOneNodesWhereTheyDescribeIt() throws Exception {
-        try (Socket socket = connect(port); Socket first = connect(shards.get(0).port())) {
+        try (Socket socket = connect(port); Socket first = connect(ring.shards.get(0).port())) {
             socket.getOutputStream().write("set group-a 0 0 1\r\na\r\nset group-b 0 0 1\r\nb\r\nmn\r\n".getBytes(StandardCharsets.US_ASCII));
             readUntil(socket.getInputStream(), "MN\r\n");
             assertThat(textStats(socket, "stats settings")).isEqualTo(textStats(first, "stats settings"));
             Map<String, String> items = textStats(socket, "stats items");
-            long number = shards.stream().mapToLong(shard -> {
+            long number = ring.shards.stream().mapToLong(shard -> {
                 try (Socket s = connect(shard.port())) {
                     return Long.parseLong(textStats(s, "stats items").getOrDefault("items:1:number", "0"));
                 } catch (IOException e) {
@@ -134,7 +116,7 @@ class MemcachedStatsIT {
 
     @Test
     void binaryStatHasTheSameFiguresAsText() throws Exception {
-        try (Socket socket = connect(port); Socket first = connect(shards.get(0).port())) {
+        try (Socket socket = connect(port); Socket first = connect(ring.shards.get(0).port())) {
             Map<String, String> general = binaryStats(socket, "");
             assertThat(general).containsKeys("pid", "curr_items", "metacluster_serving_cluster");
             assertThat(general.keySet().stream().filter(name -> !name.startsWith("metacluster_")).toList())

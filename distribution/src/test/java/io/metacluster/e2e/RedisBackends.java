@@ -37,16 +37,7 @@ final class RedisBackends implements AutoCloseable {
         RedisServer dc2 = RedisServer.start();
         RedisServer dc3 = RedisServer.start();
         try {
-            Daemon daemon = Daemon.start(config.stripTrailing() + "\n" + """
-                    clusters:
-                      - name: dc1
-                        local: true
-                        nodes: [%s]
-                      - name: dc2
-                        nodes: [%s]
-                      - name: dc3
-                        nodes: [%s]
-                    """.formatted(dc1.address(), dc2.address(), dc3.address()));
+            Daemon daemon = Daemon.start(config.stripTrailing() + "\n" + DatacenterYaml.clusters(dc1, dc2, dc3));
             return new RedisBackends(dc1, dc2, dc3, daemon);
         } catch (Exception | Error e) {
             dc1.close();

@@ -3,7 +3,7 @@ package io.metacluster.e2e;
 import io.metacluster.testing.FreePorts;
 import io.metacluster.testing.RedisServer;
 import io.metacluster.testing.RespClient;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,44 +25,26 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class RedisInfoIT {
-    static final List<RedisServer> shards = new ArrayList<>();
-    static RedisServer remote;
-    static Daemon daemon;
+    @AutoClose
+    static ShardedBackends<RedisServer> ring;
     static int port;
     static int singlePort;
 
     @BeforeAll
     static void start() throws Exception {
-        for (int i = 0; i < 3; i++) {
-            shards.add(RedisServer.start());
-        }
-        remote = RedisServer.start();
         int[] ports = FreePorts.find(2);
         port = ports[0];
         singlePort = ports[1];
-        daemon = Daemon.start("""
+        ring = ShardedBackends.withSingle(RedisServer::start, """
                 replay: { dir: "" }
                 listeners:
                   - { name: sharded, protocol: redis, bind: "127.0.0.1:%d", clusters: [pool, far],
                       verify: { strategy: sampled, rate: 1.0 } }
                   - { name: single, protocol: redis, bind: "127.0.0.1:%d", clusters: [far] }
                 clusters:
-                  - { name: pool, local: true, topology: hash-ring, nodes: [%s, %s, %s] }
-                  - { name: far, nodes: [%s] }
-                """.formatted(port, singlePort, shards.get(0).address(), shards.get(1).address(), shards.get(2).address(),
-                remote.address()));
-        daemon.awaitHealthy();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (daemon != null) {
-            daemon.close();
-        }
-        shards.forEach(RedisServer::close);
-        if (remote != null) {
-            remote.close();
-        }
+                  - { name: pool, local: true, topology: hash-ring, nodes: [{shards}] }
+                  - { name: far, nodes: [{single}] }
+                """.formatted(port, singlePort));
     }
 
     @Test
@@ -76,7 +58,7 @@ class RedisInfoIT {
                 client.call("GET", Integer.toHexString(i * 0x9E3779B1) + ":info"); // each one verified against far
             }
             Map<String, Map<String, String>> proxy = sections(text(client.call("INFO", "everything")));
-            List<Map<String, Map<String, String>>> direct = shards.stream()
+            List<Map<String, Map<String, String>>> direct = ring.shards.stream()
                     .map(shard -> sections(text(shard.call("INFO", "everything")))).toList();
             assertThat(new ArrayList<>(proxy.keySet())).endsWith("Metacluster");
             assertThat(proxy.keySet()).containsAll(direct.get(0).keySet());
@@ -101,7 +83,7 @@ class RedisInfoIT {
 
     @Test
     void theReplyHasRedissShapeInBothProtocolVersions() {
-        try (RespClient client = RespClient.connect(singlePort); RespClient server = remote.client()) {
+        try (RespClient client = RespClient.connect(singlePort); RespClient server = ring.single.client()) {
             // replication: a section that stays the same from one request to the next here
             client.send("INFO", "replication", "metacluster");
             String raw = client.readRaw();

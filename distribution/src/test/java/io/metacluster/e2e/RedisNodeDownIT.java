@@ -2,7 +2,7 @@ package io.metacluster.e2e;
 
 import io.metacluster.testing.FreePorts;
 import io.metacluster.testing.RedisServer;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,41 +30,23 @@ class RedisNodeDownIT {
 
     @TempDir
     Path replayDir;
-    final List<RedisServer> shards = new ArrayList<>();
-    RedisServer single;
-    Daemon daemon;
-
-    @AfterEach
-    void stop() {
-        if (daemon != null) {
-            daemon.close();
-        }
-        shards.forEach(RedisServer::close);
-        if (single != null) {
-            single.close();
-        }
-    }
+    @AutoClose
+    ShardedBackends<RedisServer> ring;
 
     @ParameterizedTest
     @ValueSource(strings = {"failover-cluster", "eject"})
     void aNodeKilledAndRestartedUnderTraffic(String mode) throws Exception {
         boolean ejects = mode.equals("eject");
-        for (int i = 0; i < 3; i++) {
-            shards.add(RedisServer.start());
-        }
-        single = RedisServer.start();
         int port = FreePorts.find();
-        daemon = Daemon.start("""
+        ring = ShardedBackends.withSingle(RedisServer::start, """
                 backend: { reconnect-min-ms: 50, reconnect-max-ms: 300 }
                 replay: { dir: %s }
                 listeners:
                   - { name: main, protocol: redis, bind: 127.0.0.1:%d, clusters: [ring, single] }
                 clusters:
-                  - { name: ring, local: true, topology: hash-ring, on-node-down: %s, nodes: [%s, %s, %s] }
-                  - { name: single, nodes: [%s] }
-                """.formatted(replayDir, port, mode, shards.get(0).address(), shards.get(1).address(),
-                shards.get(2).address(), single.address()));
-        daemon.awaitHealthy();
+                  - { name: ring, local: true, topology: hash-ring, on-node-down: %s, nodes: [{shards}] }
+                  - { name: single, nodes: [{single}] }
+                """.formatted(replayDir, port, mode));
         List<String> marked = new ArrayList<>();
         try (Jedis client = new Jedis("127.0.0.1", port)) {
             for (int i = 0; i < PRELOAD; i++) {
@@ -75,22 +57,22 @@ class RedisNodeDownIT {
         }
         ReadsAndWrites traffic = new ReadsAndWrites(() -> RedisBackends.trafficClient(port), PRELOAD);
         Thread.sleep(300);
-        shards.get(DEAD).kill();
+        ring.shards.get(DEAD).kill();
         if (ejects) {
-            daemon.awaitCounter("cluster.ring.ejections", 1);
+            ring.daemon.awaitCounter("cluster.ring.ejections", 1);
         } else {
-            while (daemon.engine.clusterStatus().get(0).nodes().get(DEAD).up()) {
+            while (ring.daemon.engine.clusterStatus().get(0).nodes().get(DEAD).up()) {
                 Thread.sleep(20);
             }
         }
         List<String> ofTheDead = new ArrayList<>();
-        try (Jedis client = new Jedis("127.0.0.1", port); Jedis other = direct(single)) {
+        try (Jedis client = new Jedis("127.0.0.1", port); Jedis other = direct(ring.single)) {
             for (int i = 0; i < PRELOAD; i++) {
                 String key = marked.get(i);
-                int owner = daemon.nodeOf("ring", key);
+                int owner = ring.daemon.nodeOf("ring", key);
                 other.set(key, "single" + i);
                 if (owner != DEAD) {
-                    try (Jedis shard = direct(shards.get(owner))) {
+                    try (Jedis shard = direct(ring.shards.get(owner))) {
                         shard.set(key, "ring" + i);
                     }
                     assertThat(client.get(key)).as("%s of a live node, read locally", key).isEqualTo("ring" + i);
@@ -113,9 +95,9 @@ class RedisNodeDownIT {
             transaction.set(watched, "watched");
             assertThat(transaction.exec()).as("a WATCH transaction on a key of the down node").containsExactly("OK");
         }
-        shards.get(DEAD).restart();
-        daemon.awaitCounter(ejects ? "cluster.ring.rejoins" : "cluster.ring.resync.completed", 1);
-        daemon.awaitHealthy();
+        ring.shards.get(DEAD).restart();
+        ring.daemon.awaitCounter(ejects ? "cluster.ring.rejoins" : "cluster.ring.resync.completed", 1);
+        ring.daemon.awaitHealthy();
         Thread.sleep(500);
         traffic.stop();
         System.out.printf("redis %s: %d reads, %d missed, %d writes%n", mode, traffic.reads(), traffic.misses(),
@@ -124,13 +106,13 @@ class RedisNodeDownIT {
         if (ejects) {
             for (String missed : traffic.missed()) {
                 String key = missed.substring(0, missed.indexOf(' '));
-                assertThat(daemon.nodeOf("ring", key)).as("a read that found nothing: %s", missed).isEqualTo(DEAD);
+                assertThat(ring.daemon.nodeOf("ring", key)).as("a read that found nothing: %s", missed).isEqualTo(DEAD);
             }
-            assertThat(daemon.counter("cluster.ring.replay.replayed")).isZero();
+            assertThat(ring.daemon.counter("cluster.ring.replay.replayed")).isZero();
         } else {
             assertThat(traffic.misses()).as("reads that found nothing: %s", traffic.missed()).isZero();
         }
-        try (Jedis client = new Jedis("127.0.0.1", port); Jedis restarted = direct(shards.get(DEAD))) {
+        try (Jedis client = new Jedis("127.0.0.1", port); Jedis restarted = direct(ring.shards.get(DEAD))) {
             for (String key : ofTheDead) {
                 String written = key.equals(watched) ? "watched" : "x" + marked.indexOf(key);
                 assertThat(restarted.get(key)).as("%s on the restarted node", key).isEqualTo(ejects ? null : written);

@@ -1,7 +1,7 @@
 package io.metacluster.e2e;
 
 import io.metacluster.testing.FreePorts;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -21,6 +21,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RedisServerCommandsIT {
+    @AutoClose
     static RedisBackends backends;
     static int everywhere;
     static int refusing;
@@ -43,13 +44,6 @@ class RedisServerCommandsIT {
                     bind: 127.0.0.1:%d
                     clusters: [dc1, dc2, dc3]
                 """.formatted(everywhere, refusing));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (backends != null) {
-            backends.close();
-        }
     }
 
     @Test

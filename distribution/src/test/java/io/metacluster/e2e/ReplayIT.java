@@ -50,25 +50,7 @@ class ReplayIT {
 
     /** With {@code clusters} in the listener: a cluster alone in its listener has nothing to be resynchronised from. */
     private Daemon start(String replayExtras, String clusters) throws Exception {
-        return Daemon.start("""
-                backend:
-                  reconnect-min-ms: 50
-                  reconnect-max-ms: 200
-                replay:
-                  dir: %s
-                %s
-                listeners:
-                  - name: main
-                    protocol: redis
-                    bind: 127.0.0.1:%d
-                    clusters: [%s]
-                clusters:
-                  - name: dc1
-                    local: true
-                    nodes: [%s]
-                  - name: dc2
-                    nodes: [%s]
-                """.formatted(replayDir, replayExtras, port, clusters, dc1.address(), dc2.address()));
+        return Daemon.start(DatacenterYaml.twoReplaying("redis", port, clusters, replayDir, replayExtras, "", dc1, dc2));
     }
 
 
@@ -219,10 +201,7 @@ class ReplayIT {
                 replay: { dir: %s }
                 listeners:
                   - { name: main, protocol: redis, bind: 127.0.0.1:%d, clusters: [dc1, dc2] }
-                clusters:
-                  - { name: dc1, local: true, nodes: [%s] }
-                  - { name: dc2, nodes: [%s] }
-                """.formatted(replayDir, port, dc1.address(), dc2.address()));
+                """.formatted(replayDir, port) + DatacenterYaml.clusters(dc1, dc2));
     }
 
     /**

@@ -3,7 +3,7 @@ package io.metacluster.e2e;
 import io.metacluster.testing.FreePorts;
 import io.metacluster.testing.RedisServer;
 import io.metacluster.testing.RespClient;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class Resp3IT {
+    @AutoClose
     static RedisBackends backends;
     static int port;
 
@@ -46,13 +47,6 @@ class Resp3IT {
                     bind: 127.0.0.1:%d
                     clusters: [dc1, dc2, dc3]
                 """.formatted(port));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (backends != null) {
-            backends.close();
-        }
     }
 
     @BeforeEach

@@ -39,27 +39,9 @@ class ResyncIT {
 
     private void start(String replay) throws Exception {
         port = FreePorts.find();
-        daemon = Daemon.start("""
-                backend:
-                  reconnect-min-ms: 50
-                  reconnect-max-ms: 200
-                replay:
-                  dir: %s
-                %s
+        daemon = Daemon.start(DatacenterYaml.twoReplaying("redis", port, "dc1, dc2", replayDir, replay, """
                 resync:
-                  keys-per-second: 100000
-                listeners:
-                  - name: main
-                    protocol: redis
-                    bind: 127.0.0.1:%d
-                    clusters: [dc1, dc2]
-                clusters:
-                  - name: dc1
-                    local: true
-                    nodes: [%s]
-                  - name: dc2
-                    nodes: [%s]
-                """.formatted(replayDir, replay, port, dc1.address(), dc2.address()));
+                  keys-per-second: 100000""", dc1, dc2));
     }
 
     @Test

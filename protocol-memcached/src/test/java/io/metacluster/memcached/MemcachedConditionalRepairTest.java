@@ -1,19 +1,17 @@
 package io.metacluster.memcached;
 
 import io.metacluster.spi.Command;
-import io.metacluster.spi.ProtocolException;
 import io.metacluster.spi.ReplyVerification.RepairOutcome;
+import io.metacluster.testing.CommandExchange;
 import io.metacluster.testing.MemcachedServer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -26,46 +24,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MemcachedConditionalRepairTest {
     private static final MemcachedVerification VERIFICATION = MemcachedVerification.INSTANCE;
     static MemcachedServer server;
-    static Socket socket;
+    static CommandExchange exchange;
 
     @BeforeAll
     static void start() throws IOException {
         server = MemcachedServer.start();
-        socket = new Socket("127.0.0.1", server.port());
-        socket.setSoTimeout(10_000);
+        exchange = CommandExchange.connect(server, () -> MemcachedNodeSync::valueLength);
     }
 
     @AfterAll
     static void stop() throws IOException {
-        socket.close();
+        exchange.close();
         server.close();
     }
 
-    /** Sends {@code command} (released); its reply, byte for byte. */
-    private static ByteBuf send(Command command) {
-        try {
-            socket.getOutputStream().write(ByteBufUtil.getBytes(command.frame()));
-            ByteBuf in = Unpooled.buffer();
-            int length;
-            while ((length = MemcachedNodeSync.valueLength(in)) < 0) {
-                byte[] chunk = new byte[4096];
-                int n = socket.getInputStream().read(chunk);
-                if (n < 0) {
-                    throw new IOException("closed");
-                }
-                in.writeBytes(chunk, 0, n);
-            }
-            assertThat(length).isEqualTo(in.readableBytes());
-            return in;
-        } catch (IOException | ProtocolException e) {
-            throw new IllegalStateException(e);
-        } finally {
-            command.release();
-        }
-    }
-
     private static List<ByteBuf> capture(String key) {
-        return VERIFICATION.capture(key(key), ByteBufAllocator.DEFAULT).stream().map(MemcachedConditionalRepairTest::send).toList();
+        return VERIFICATION.capture(key(key), ByteBufAllocator.DEFAULT).stream().map(exchange::send).toList();
     }
 
     private static ByteBuf key(String key) {
@@ -75,7 +49,7 @@ class MemcachedConditionalRepairTest {
     private static RepairOutcome apply(Command repair) {
         Command kept = repair.retain();
         try {
-            return VERIFICATION.repairOutcome(kept, send(repair));
+            return VERIFICATION.repairOutcome(kept, exchange.send(repair));
         } finally {
             kept.release();
         }

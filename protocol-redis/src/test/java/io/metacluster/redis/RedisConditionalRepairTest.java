@@ -1,20 +1,18 @@
 package io.metacluster.redis;
 
 import io.metacluster.spi.Command;
-import io.metacluster.spi.ProtocolException;
 import io.metacluster.spi.ReplyVerification.RepairOutcome;
+import io.metacluster.testing.CommandExchange;
 import io.metacluster.testing.RedisServer;
 import io.metacluster.testing.RespClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -28,45 +26,25 @@ class RedisConditionalRepairTest {
     private static final RedisVerification VERIFICATION = RedisVerification.standard();
     static RedisServer redis;
     static RespClient client;
-    static Socket socket;
+    static CommandExchange exchange;
 
     @BeforeAll
     static void start() throws IOException {
         redis = RedisServer.start();
         client = redis.client();
-        socket = new Socket("127.0.0.1", redis.port());
-        socket.setSoTimeout(10_000);
+        exchange = CommandExchange.connect(redis, () -> new RespSplitter()::frameLength);
     }
 
     @AfterAll
     static void stop() throws IOException {
-        socket.close();
+        exchange.close();
         client.close();
         redis.close();
     }
 
     /** Sends {@code command} as built (and releases it); the raw reply, byte for byte (ISO-8859-1). */
     private static String send(Command command) {
-        try {
-            socket.getOutputStream().write(ByteBufUtil.getBytes(command.frame()));
-            ByteBuf in = Unpooled.buffer();
-            RespSplitter splitter = new RespSplitter();
-            int length;
-            while ((length = splitter.frameLength(in)) < 0) {
-                byte[] chunk = new byte[4096];
-                int n = socket.getInputStream().read(chunk);
-                if (n < 0) {
-                    throw new IOException("closed");
-                }
-                in.writeBytes(chunk, 0, n);
-            }
-            assertThat(length).isEqualTo(in.readableBytes());
-            return in.toString(StandardCharsets.ISO_8859_1);
-        } catch (IOException | ProtocolException e) {
-            throw new IllegalStateException(e);
-        } finally {
-            command.release();
-        }
+        return exchange.send(command).toString(StandardCharsets.ISO_8859_1);
     }
 
     /** The replies to capture(key), as the verifier would hold them. */

@@ -13,13 +13,15 @@ import java.util.List;
 /**
  * The commands the proxy answers itself: connection state that must not reach the shared,
  * multiplexed backend connections (PING, ECHO, QUIT, HELLO, SELECT, RESET, AUTH, CLIENT
- * SETNAME/GETNAME/ID/INFO/SETINFO), and the transaction bookkeeping (MULTI, QUEUED, DISCARD, an
- * empty EXEC; see {@link Transaction}). Replies follow Redis 7.0 byte for byte where it can.
+ * SETNAME/GETNAME/ID/INFO/SETINFO), the proxy's own client connections (CLIENT LIST/KILL/NO-EVICT,
+ * {@link ClientCommands}), and the transaction bookkeeping (MULTI, QUEUED, DISCARD, an empty EXEC;
+ * see {@link Transaction}). Replies follow Redis 7.0 byte for byte where it can.
  *
  * Replies the proxy makes itself are in the client's protocol version where RESP3 differs from
  * RESP2 (HELLO's map, a nil, CLIENT INFO's verbatim string); the rest is the same in both.
  *
- * <p>Per connection: it holds the client's name and age, and sets its {@link Session}. Called on the client's event loop; the
+ * <p>Per connection: it holds the client's {@link ClientRecord} (name, user...), publishes it for the
+ * listener's other connections, and sets its {@link Session}. Called on the client's event loop; the
  * frame is the multibulk the codec produced (inline commands were re-encoded), so it is parsed
  * here again, which is fine for rare commands.
  */

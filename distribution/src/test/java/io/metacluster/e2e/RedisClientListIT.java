@@ -1,5 +1,6 @@
 package io.metacluster.e2e;
 
+import io.metacluster.testing.FreePorts;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,9 +29,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RedisClientListIT extends ThreeRedisClusters {
     /** Hides {@link ThreeRedisClusters#start}: with two I/O threads, clients land on different event loops. */
+    static int guardedPort;
+
     @BeforeAll
     static void start() throws Exception {
-        startWith(2);
+        guardedPort = FreePorts.find();
+        startWith(2, """
+                  - name: guarded
+                    protocol: redis
+                    bind: 127.0.0.1:%d
+                    clusters: [dc1, dc2, dc3]
+                    auth:
+                      password: client-secret
+                      users: [{ name: app, password: app-secret }]
+                """.formatted(guardedPort));
     }
 
     @Test
@@ -132,6 +144,29 @@ class RedisClientListIT extends ThreeRedisClusters {
         try (Jedis d = proxy()) {
             assertThat(d.clientKill(ClientKillParams.clientKillParams().user("default"))).as("only itself, skipped").isEqualTo(0);
             assertThat(d.ping()).isEqualTo("PONG");
+        }
+    }
+
+    /** Each listener lists its own clients; USER is the user a client logged in as at the proxy. */
+    @Test
+    void usersAndListenersAreTheProxys() {
+        try (Jedis app = new Jedis("127.0.0.1", guardedPort, 10_000); Jedis other = new Jedis("127.0.0.1", guardedPort, 10_000);
+             Jedis elsewhere = proxy()) {
+            assertThat(app.auth("app", "app-secret")).isEqualTo("OK");
+            assertThat(other.auth("client-secret")).isEqualTo("OK");
+            long idApp = app.clientId();
+            long idOther = other.clientId();
+            String list = other.clientList();
+            assertThat(list.split("\n")).as("the guarded listener's clients only").hasSize(2);
+            assertThat(line(list, elsewhere.clientId())).isNull();
+            assertThat(fields(line(list, idApp))).containsEntry("user", "app").containsEntry("laddr", "127.0.0.1:" + guardedPort);
+            assertThat(fields(line(list, idOther))).containsEntry("user", "default");
+            assertThatThrownBy(() -> other.clientKill(ClientKillParams.clientKillParams().user("nosuch")))
+                    .isInstanceOf(JedisDataException.class).hasMessage("ERR No such user 'nosuch'");
+            assertThat(app.clientKill(ClientKillParams.clientKillParams().user("app"))).as("itself, skipped").isEqualTo(0);
+            assertThat(other.clientKill(ClientKillParams.clientKillParams().user("app"))).isEqualTo(1);
+            assertThatThrownBy(app::ping).isInstanceOf(JedisConnectionException.class);
+            assertThat(elsewhere.ping()).isEqualTo("PONG");
         }
     }
 

@@ -26,6 +26,11 @@ abstract class ThreeRedisClusters {
 
     /** For a subclass that hides {@link #start} to run the daemon with more I/O threads. */
     static void startWith(int ioThreads) throws Exception {
+        startWith(ioThreads, "");
+    }
+
+    /** ... and more listeners: {@code moreListeners} is YAML list items, indented as the first listener's. */
+    static void startWith(int ioThreads, String moreListeners) throws Exception {
         port = FreePorts.find();
         backends = RedisBackends.start("""
                 io-threads: %d
@@ -36,7 +41,7 @@ abstract class ThreeRedisClusters {
                     protocol: redis
                     bind: 127.0.0.1:%d
                     clusters: [dc1, dc2, dc3]
-                """.formatted(ioThreads, port));
+                """.formatted(ioThreads, port) + moreListeners);
     }
 
     @AfterAll

@@ -2,6 +2,7 @@ package io.metacluster.engine;
 
 import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.ClientContext;
+import io.metacluster.spi.ClientPeer;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
 import io.netty.buffer.ByteBuf;
@@ -24,9 +25,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link ReadRequest}, a write to a {@link WriteFanout}, while pinned to the {@link PinnedMode},
  * an admin command to the codec (this session is its {@link ClientContext}). Replies go back
  * through the {@link ReplyQueue}, in request order. Lives on the connection's event loop, and
- * so do the backend connections it uses.
+ * so do the backend connections it uses. As a {@link ClientPeer} it is what the listener's other
+ * connections see of it (any thread).
  */
-final class ClientSession extends ChannelInboundHandlerAdapter implements ClientContext {
+final class ClientSession extends ChannelInboundHandlerAdapter implements ClientContext, ClientPeer {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
     private static final AtomicLong IDS = new AtomicLong();
 
@@ -44,6 +46,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     /** Made by the first {@link CommandKind#PINNED} command: most clients never need it. */
     private PinnedMode pinned;
     private boolean closeRequested;
+    private final long connectedNanos = System.nanoTime();
+    /** Set once per read batch, not per request: CLIENT LIST's idle is in seconds. */
+    private volatile long lastReadNanos = connectedNanos;
+    private volatile Object published;
 
     ClientSession(Listener listener, ClientCodec codec) {
         this.listener = listener;
@@ -167,6 +173,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         FlushBatch.current().end();
+        lastReadNanos = System.nanoTime();
         ctx.fireChannelReadComplete();
     }
 
@@ -221,6 +228,45 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     @Override
     public String remoteAddress() {
         return ctx == null ? "?" : address(ctx.channel());
+    }
+
+    @Override
+    public String localAddress() {
+        return ctx == null ? "?" : String.valueOf(ctx.channel().localAddress()).replaceFirst("^/", "");
+    }
+
+    @Override
+    public List<ClientPeer> clients() {
+        return listener.clientPeers();
+    }
+
+    @Override
+    public void publish(Object state) {
+        published = state;
+    }
+
+    // ClientPeer: what the listener's other connections see of this one, from any thread
+
+    @Override
+    public long ageSeconds() {
+        return (System.nanoTime() - connectedNanos) / 1_000_000_000L;
+    }
+
+    @Override
+    public long idleSeconds() {
+        return (System.nanoTime() - lastReadNanos) / 1_000_000_000L;
+    }
+
+    @Override
+    public Object published() {
+        return published;
+    }
+
+    @Override
+    public void kill() {
+        if (ctx != null) {
+            ctx.channel().close();
+        }
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.metacluster.engine;
 import com.codahale.metrics.MetricRegistry;
 import io.metacluster.config.LimitsConfig;
 import io.metacluster.config.ListenerPlan;
+import io.metacluster.spi.ClientPeer;
 import io.metacluster.spi.ClusterView;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.Metrics;
@@ -22,6 +23,8 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +59,19 @@ final class Listener {
     volatile boolean draining;
     /** What its clients leave unread, against {@code max-total-output-bytes}. */
     final OutputBudget output = new OutputBudget(this);
+
+    /** The open client connections, oldest first: see {@link io.metacluster.spi.ClientContext#clients}. */
+    List<ClientPeer> clientPeers() {
+        List<ClientPeer> peers = new ArrayList<>(clientChannels.size());
+        for (Channel channel : clientChannels) {
+            ClientSession session = channel.pipeline().get(ClientSession.class);
+            if (session != null) {
+                peers.add(session);
+            }
+        }
+        peers.sort(Comparator.comparingLong(ClientPeer::id));
+        return peers;
+    }
 
     Listener(ListenerPlan config, ListenerMetrics metrics) {
         this.config = config;

@@ -18,12 +18,22 @@ abstract class ThreeRedisClusters {
 
     @BeforeAll
     static void start() throws Exception {
-        port = FreePorts.find();
         // one I/O thread: a blocking pop served by another client's push sends its effect on another
         // loop's connection than the push, and with several loops the effect can reach a remote
         // cluster first (a known limit, README: blocking commands); these tests check the effects
+        startWith(1);
+    }
+
+    /** For a subclass that hides {@link #start} to run the daemon with more I/O threads. */
+    static void startWith(int ioThreads) throws Exception {
+        startWith(ioThreads, "");
+    }
+
+    /** ... and more listeners: {@code moreListeners} is YAML list items, indented as the first listener's. */
+    static void startWith(int ioThreads, String moreListeners) throws Exception {
+        port = FreePorts.find();
         backends = RedisBackends.start("""
-                io-threads: 1
+                io-threads: %d
                 backend: { connect-timeout-ms: 500 }
                 replay: { dir: "" }
                 listeners:
@@ -31,7 +41,7 @@ abstract class ThreeRedisClusters {
                     protocol: redis
                     bind: 127.0.0.1:%d
                     clusters: [dc1, dc2, dc3]
-                """.formatted(port));
+                """.formatted(ioThreads, port) + moreListeners);
     }
 
     @AfterAll

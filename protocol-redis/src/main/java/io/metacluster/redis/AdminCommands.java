@@ -1,6 +1,7 @@
 package io.metacluster.redis;
 
 import io.metacluster.spi.ClientContext;
+import io.metacluster.spi.ClientPeer;
 import io.metacluster.spi.Command;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -12,13 +13,15 @@ import java.util.List;
 /**
  * The commands the proxy answers itself: connection state that must not reach the shared,
  * multiplexed backend connections (PING, ECHO, QUIT, HELLO, SELECT, RESET, AUTH, CLIENT
- * SETNAME/GETNAME/ID/INFO/SETINFO), and the transaction bookkeeping (MULTI, QUEUED, DISCARD, an
- * empty EXEC; see {@link Transaction}). Replies follow Redis 7.0 byte for byte where it can.
+ * SETNAME/GETNAME/ID/INFO/SETINFO), the proxy's own client connections (CLIENT LIST/KILL/NO-EVICT,
+ * {@link ClientCommands}), and the transaction bookkeeping (MULTI, QUEUED, DISCARD, an empty EXEC;
+ * see {@link Transaction}). Replies follow Redis 7.0 byte for byte where it can.
  *
  * Replies the proxy makes itself are in the client's protocol version where RESP3 differs from
  * RESP2 (HELLO's map, a nil, CLIENT INFO's verbatim string); the rest is the same in both.
  *
- * <p>Per connection: it holds the client's name and age, and sets its {@link Session}. Called on the client's event loop; the
+ * <p>Per connection: it holds the client's {@link ClientRecord} (name, user...), publishes it for the
+ * listener's other connections, and sets its {@link Session}. Called on the client's event loop; the
  * frame is the multibulk the codec produced (inline commands were re-encoded), so it is parsed
  * here again, which is fine for rare commands.
  */
@@ -34,16 +37,34 @@ final class AdminCommands {
 
     private final TransactionState transaction;
     private final Session session;
+    /** The client's name, user, database... as its own CLIENT INFO and other clients' CLIENT LIST show them. */
+    private final ClientRecord record = new ClientRecord();
     private final long createdNanos = System.nanoTime();
-    private String clientName;
 
     AdminCommands(TransactionState transaction, Session session) {
         this.transaction = transaction;
         this.session = session;
     }
 
+    ClientRecord record() {
+        return record;
+    }
+
     /** See {@link io.metacluster.spi.ClientCodec#answer}. */
     ByteBuf answer(Command command, ClientContext ctx) {
+        ByteBuf reply = answerCommand(command, ctx);
+        refresh(ctx); // after each command the proxy answers, since only those change what the record holds
+        return reply;
+    }
+
+    private void refresh(ClientContext ctx) {
+        record.database = session.database();
+        record.resp3 = session.resp3();
+        record.multi = transaction.queued();
+        ctx.publish(record);
+    }
+
+    private ByteBuf answerCommand(Command command, ClientContext ctx) {
         ByteBufAllocator alloc = ctx.alloc();
         if (command.detail() instanceof Transaction.Queued queued) {
             String refusal = transaction.queue(queued.command().retain());
@@ -79,7 +100,7 @@ final class AdminCommands {
                 ctx.closeAfterReply();
                 return RespWriter.simple(alloc, "OK");
             case "reset":
-                clientName = null; // the session was reset when RESET was decoded
+                record.name = null; // the session was reset when RESET was decoded
                 transaction.end();
                 return RespWriter.simple(alloc, "RESET");
             case "select": {
@@ -100,6 +121,9 @@ final class AdminCommands {
                 if (ctx.authRequired()) {
                     boolean accepted = argc == 2 ? ctx.authenticate(null, text(args.get(1)))
                             : ctx.authenticate(text(args.get(1)), text(args.get(2)));
+                    if (accepted) {
+                        record.user = argc == 2 ? "default" : text(args.get(1));
+                    }
                     return accepted ? RespWriter.simple(alloc, "OK") : RespWriter.error(alloc, WRONGPASS);
                 }
                 // as Redis without a password: the default user needs none, any other does not exist
@@ -114,11 +138,20 @@ final class AdminCommands {
                 return error == null ? RespWriter.simple(alloc, "OK") : RespWriter.error(alloc, error);
             }
             case "client|getname":
-                return clientName == null ? RespWriter.nil(alloc, session.resp3()) : RespWriter.bulk(alloc, clientName.getBytes(StandardCharsets.UTF_8));
+                String name = record.name;
+                return name == null ? RespWriter.nil(alloc, session.resp3()) : RespWriter.bulk(alloc, name.getBytes(StandardCharsets.UTF_8));
             case "client|id":
                 return integer(alloc, ctx.id());
             case "client|info":
-                return RespWriter.verbatim(alloc, clientInfo(ctx), session.resp3());
+                refresh(ctx);
+                return RespWriter.verbatim(alloc, record.line(self(ctx)), session.resp3());
+            case "client|list":
+                refresh(ctx);
+                return ClientCommands.list(ctx, args, session.resp3());
+            case "client|kill":
+                return ClientCommands.kill(ctx, args);
+            case "client|no-evict":
+                return ClientCommands.noEvict(alloc, args);
             case "client|setinfo": {
                 // Redis 7.2: CLIENT SETINFO LIB-NAME|LIB-VER value; accepted and forgotten
                 String attr = text(args.get(2));
@@ -169,6 +202,9 @@ final class AdminCommands {
             if (user != null && !ctx.authenticate(user, password)) {
                 return RespWriter.error(alloc, WRONGPASS);
             }
+            if (user != null) {
+                record.user = user;
+            }
             if (!ctx.authenticated()) {
                 return RespWriter.error(alloc, HELLO_NOAUTH);
             }
@@ -209,17 +245,48 @@ final class AdminCommands {
                 return "Client names cannot contain spaces, newlines or special characters.";
             }
         }
-        clientName = name.length == 0 ? null : new String(name, StandardCharsets.US_ASCII);
+        record.name = name.length == 0 ? null : new String(name, StandardCharsets.US_ASCII);
         return null;
     }
 
-    private String clientInfo(ClientContext ctx) {
-        String name = clientName == null ? "" : clientName;
-        long age = (System.nanoTime() - createdNanos) / 1_000_000_000L;
-        return "id=" + ctx.id() + " addr=" + ctx.remoteAddress() + " laddr= fd=-1 name=" + name + " age=" + age
-                + " idle=0 flags=N db=" + session.database() + " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0"
-                + " obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=client|info user=default redir=-1 resp=" + (session.resp3() ? 3 : 2)
-                + " lib=metacluster:" + ctx.listenerName() + "\n";
+    /** This connection as a {@link ClientPeer}, for its own CLIENT INFO line: it is running a command, so not idle. */
+    private ClientPeer self(ClientContext ctx) {
+        return new ClientPeer() {
+            @Override
+            public long id() {
+                return ctx.id();
+            }
+
+            @Override
+            public String remoteAddress() {
+                return ctx.remoteAddress();
+            }
+
+            @Override
+            public String localAddress() {
+                return ctx.localAddress();
+            }
+
+            @Override
+            public long ageSeconds() {
+                return (System.nanoTime() - createdNanos) / 1_000_000_000L;
+            }
+
+            @Override
+            public long idleSeconds() {
+                return 0;
+            }
+
+            @Override
+            public Object published() {
+                return record;
+            }
+
+            @Override
+            public void kill() {
+                ctx.closeAfterReply();
+            }
+        };
     }
 
     private static ByteBuf integer(ByteBufAllocator alloc, long n) {

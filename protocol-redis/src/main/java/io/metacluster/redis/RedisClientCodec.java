@@ -58,7 +58,11 @@ public final class RedisClientCodec implements ClientCodec {
         if (frame == null) {
             return null;
         }
-        Command command = transaction.admit(ScriptBodies.SHARED.admit(classifier.classify(frame, framer.args(), session.lane())));
+        Command classified = classifier.classify(frame, framer.args(), session.lane());
+        if (classified.detail() instanceof CommandInfo info) {
+            admin.record().command = info.name();
+        }
+        Command command = transaction.admit(ScriptBodies.SHARED.admit(classified));
         if (command.kind() != CommandKind.UNSUPPORTED && command.detail() instanceof CommandInfo info
                 && info.name().equals("reset")) {
             // here, not when answered: a subscribed client's RESET goes to its pinned connection, not to AdminCommands

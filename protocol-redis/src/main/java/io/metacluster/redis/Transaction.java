@@ -120,6 +120,10 @@ final class Transaction {
         return null;
     }
 
+    int size() {
+        return queued.size();
+    }
+
     boolean isEmpty() {
         return queued.isEmpty();
     }

@@ -93,6 +93,11 @@ final class TransactionState {
         return Command.unsupported(command.frame(), command.name(), reason, command.detail());
     }
 
+    /** Commands queued in the current MULTI, or -1 outside one (CLIENT LIST's {@code multi}). */
+    int queued() {
+        return transaction == null ? -1 : transaction.size();
+    }
+
     /** MULTI: queueing starts. */
     void begin() {
         transaction = new Transaction(limits);

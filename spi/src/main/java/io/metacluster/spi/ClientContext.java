@@ -2,6 +2,8 @@ package io.metacluster.spi;
 
 import io.netty.buffer.ByteBufAllocator;
 
+import java.util.List;
+
 /**
  * What a {@link ClientCodec} may see and do of its client connection while answering a
  * command locally. Only valid on the connection's event loop during the call.
@@ -15,6 +17,27 @@ public interface ClientContext {
 
     /** The client's remote address as {@code host:port}. */
     String remoteAddress();
+
+    /** The local address the client connected to, as {@code host:port} (Redis's {@code laddr}). */
+    default String localAddress() {
+        return "";
+    }
+
+    /**
+     * Every client connection of this listener that is open now, this one included, oldest first
+     * (Redis's {@code CLIENT LIST} and {@code CLIENT KILL}). A new list per call, owned by the caller.
+     */
+    default List<ClientPeer> clients() {
+        return List.of();
+    }
+
+    /**
+     * Makes {@code state} this connection's {@link ClientPeer#published()}, for other connections'
+     * codecs to describe it (its name, database...). {@code state} is read from other threads:
+     * the codec makes it safe to (immutable, or volatile fields).
+     */
+    default void publish(Object state) {
+    }
 
     /** The listener's name, as configured. */
     String listenerName();

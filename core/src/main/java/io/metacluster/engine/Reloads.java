@@ -7,6 +7,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -63,13 +64,18 @@ public final class Reloads implements AutoCloseable {
     static Reloads install(Engine engine, PlanSource source, String file) {
         Reloads reloads = new Reloads(engine, source, file);
         engine.reloads = reloads;
-        Signal.handle(new Signal("HUP"), signal -> {
+        SignalHandler before = Signal.handle(new Signal("HUP"), signal -> {
             try {
                 reloads.signals.execute(() -> reloads.reload("SIGHUP"));
             } catch (RejectedExecutionException stopping) {
                 // the daemon is stopping: nothing to reload into
             }
         });
+        if (before == SignalHandler.SIG_IGN) {
+            // the JVM leaves a signal ignored at start (nohup) ignored, and says so only this way
+            log.warn("SIGHUP is ignored by this process (started under nohup?): it will not reload the config;"
+                    + " use POST /reload on the admin endpoint, or start the daemon without nohup");
+        }
         return reloads;
     }
 

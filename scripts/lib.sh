@@ -13,11 +13,16 @@ as_root() {
 }
 
 # ensure_commands COMMAND:PACKAGE...: install, with apt-get, the Debian package of every
-# COMMAND that is not on PATH. Nothing is run (not even apt-get update) when all are present.
+# COMMAND that is not on PATH (or, for a COMMAND with a /, of every file glob that matches nothing). Nothing is run (not even apt-get update) when all are present.
 ensure_commands() {
   local pair missing=()
   for pair in "$@"; do
-    command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+    # a name with a / is a file a package ships (a plugin, a library), not a command
+    if [[ ${pair%%:*} == */* ]]; then
+      compgen -G "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+    else
+      command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+    fi
   done
   [ "${#missing[@]}" -eq 0 ] && return 0
   # one package may provide several commands

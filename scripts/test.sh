@@ -10,7 +10,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # the tests start their own servers on free loopback ports; they only need the binaries
 ensure_commands "${BUILD_TOOLS[@]}" redis-server:redis-server redis-cli:redis-tools memcached:memcached openssl:openssl \
-  nutcracker:nutcracker tmux:tmux systemd-analyze:systemd
+  nutcracker:nutcracker tmux:tmux systemd-analyze:systemd \
+  '/usr/lib/*/sasl2/libplain.so*:libsasl2-modules'  # memcached -S (MemcachedAuthIT) needs SASL PLAIN
 require_java17
 
 cd "$ROOT"

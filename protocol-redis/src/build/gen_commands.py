@@ -23,6 +23,7 @@ Columns (tab-separated, one row per command or subcommand, subcommands as "paren
   tips     Redis command tips (nondeterministic_output, request_policy:..., ...), comma-separated
   note     why the kind is not the default one; for UNSUPPORTED, the error text clients get
 """
+import contextlib
 import os
 import socket
 import subprocess
@@ -239,8 +240,9 @@ def rows(info, out):
         rows(sub, out)
 
 
-def main():
-    server = sys.argv[1] if len(sys.argv) > 1 else "redis-server"
+@contextlib.contextmanager
+def scratch_server(server):
+    """A throwaway redis-server on a free loopback port, without persistence; yields a client of it."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -254,12 +256,18 @@ def main():
                     break
                 except OSError:
                     time.sleep(0.05)
-            version = pairs_info(client.call("INFO", "server"))
-            out = []
-            for info in client.call("COMMAND"):
-                rows(info, out)
+            yield client
         finally:
             proc.kill()
+
+
+def main():
+    server = sys.argv[1] if len(sys.argv) > 1 else "redis-server"
+    with scratch_server(server) as client:
+        version = pairs_info(client.call("INFO", "server"))
+        out = []
+        for info in client.call("COMMAND"):
+            rows(info, out)
     unused = set(OVERRIDES) - {r[0] for r in out}
     if unused:
         sys.exit("overrides name commands this server does not have: %s" % sorted(unused))

@@ -10,14 +10,10 @@ document differs from the table's, so the two cannot drift.
 Usage: python3 src/build/gen_compat_doc.py [path/to/redis-server]   (run from protocol-redis/)
 """
 import os
-import socket
-import subprocess
 import sys
-import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gen_commands import Resp, pairs  # noqa: E402
+from gen_commands import pairs, scratch_server  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RES = os.path.join(HERE, "..", "main", "resources", "io", "metacluster", "redis")
@@ -43,22 +39,8 @@ def routing(kind, rules):
 
 
 def groups(server):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                 "--appendonly", "no", "--dir", tmp], stdout=subprocess.DEVNULL)
-        try:
-            for _ in range(200):
-                try:
-                    client = Resp(port)
-                    break
-                except OSError:
-                    time.sleep(0.05)
-            docs = client.call("COMMAND", "DOCS")
-        finally:
-            proc.kill()
+    with scratch_server(server) as client:
+        docs = client.call("COMMAND", "DOCS")
     out = {}
 
     def walk(name, doc):

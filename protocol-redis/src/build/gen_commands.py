@@ -105,9 +105,15 @@ for sub in ("addslots", "addslotsrange", "bumpepoch", "count-failure-reports", "
             "saveconfig", "set-config-epoch", "setslot", "shards", "slaves", "slots"):
     override("UNSUPPORTED", NOT_YET + " (a proxy is not a Redis Cluster node)", "cluster|" + sub)
 # Other CLIENT subcommands act on the backend connection, which many clients share.
-for sub in ("caching", "getredir", "pause", "reply", "tracking",
-            "trackinginfo", "unblock", "unpause"):
+for sub in ("pause", "reply", "unblock", "unpause"):
     override("UNSUPPORTED", NOT_YET + " (backend connections are shared)", "client|" + sub)
+# Client-side caching: CLIENT TRACKING ON pins the client to a connection of its own to the read cluster,
+# with tracking on; its reads and writes of keys go there, and the server's invalidations come back as
+# pushes (ClientTracking.java). Without tracking, the others are answered by the read cluster.
+override("PINNED", "client-side caching: ON pins the client to a tracking connection of its own to the read"
+         " cluster until OFF or RESET", "client|tracking")
+override("READ", "client-side caching: the client's tracking connection answers, else the read cluster",
+         "client|caching", "client|trackinginfo", "client|getredir")
 # Keyless writes go to every cluster like any write.
 override("WRITE", "changes every cluster's data", "flushall", "flushdb", "swapdb")
 # Scripts and functions may write: every cluster runs them. The _RO forms are reads.

@@ -17,7 +17,7 @@ import java.util.function.Consumer;
 
 /**
  * A client pinned to a backend connection of its own, for what a shared connection cannot carry
- * (Redis subscriptions, WATCH, blocking commands). The first {@link CommandKind#PINNED} command
+ * (Redis subscriptions, WATCH, blocking commands, CLIENT TRACKING). The first {@link CommandKind#PINNED} command
  * enters the mode; the connection is opened once every earlier request of the client is answered
  * (so replies stay in order and its earlier writes reached that cluster first), and what came
  * meanwhile waits for it. The mode is a subscription or a conversation ({@link Pinning}):
@@ -27,8 +27,9 @@ import java.util.function.Consumer;
  *       comes, until a message that {@link Pinning#endsPinning} ends the mode;</li>
  *   <li>conversation: the client's PINNED commands go to the connection, each with its
  *       {@link PinnedReply} in the client's line of replies; each reply's propagation goes to the
- *       other clusters; after the reply to the command that ends it, the commands held behind
- *       that one are routed as usual.</li>
+ *       other clusters; a message the server sends unasked ({@link Pinning#unsolicited}: Redis
+ *       client-side caching's invalidations) joins the line as an answered request; after the
+ *       reply to the command that ends it, the commands held behind that one are routed as usual.</li>
  * </ul>
  * Either way the connection is then closed. Losing it while pinned closes the client, as the
  * backend state it held is gone. Lives on the client's event loop.
@@ -213,8 +214,13 @@ final class PinnedMode implements PinnedListener {
             message.release();
             return;
         }
-        if (conversation) {
+        if (conversation && !codec.pinning().unsolicited(message)) {
             answered(message);
+            return;
+        }
+        if (conversation) {
+            // behind the replies already in line: a read answered before an invalidation must reach the client first
+            replies.answerNow(message);
             return;
         }
         boolean ends = codec.pinning().endsPinning(message);

@@ -36,6 +36,19 @@ final class PubSubPolicy implements Pinning {
     /** Unsubscribe messages still to come for the (P|S)UNSUBSCRIBE commands sent on the pinned connection. */
     private long pendingUnsubscribes;
 
+    /** A (P|S)SUBSCRIBE was read and its subscriptions have not all ended (a stale yes at worst, never a stale no). */
+    private boolean subscribed;
+
+    /** A (P|S)SUBSCRIBE goes to the pinned connection. */
+    void subscribing() {
+        subscribed = true;
+    }
+
+    /** Whether the client may be subscribed: {@link ClientTracking} leaves its commands to the subscription then. */
+    boolean subscribed() {
+        return subscribed;
+    }
+
     /** A (P|S)UNSUBSCRIBE of {@code channels} channels (0: all) goes to the pinned connection. */
     void unsubscribing(int channels) {
         pendingUnsubscribes += Math.max(channels, 1);
@@ -75,6 +88,7 @@ final class PubSubPolicy implements Pinning {
     public boolean endsPinning(ByteBuf message) {
         if (startsWith(message, 0, RESET_REPLY) && message.readableBytes() == RESET_REPLY.length) {
             pendingUnsubscribes = 0;
+            subscribed = false;
             return true;
         }
         if (!isUnsubscribeReply(message)) {
@@ -82,8 +96,10 @@ final class PubSubPolicy implements Pinning {
         }
         pendingUnsubscribes = Math.max(0, pendingUnsubscribes - 1);
         int length = message.readableBytes();
-        return pendingUnsubscribes == 0 && length >= 4 + NO_SUBSCRIPTION_LEFT.length
+        boolean ends = pendingUnsubscribes == 0 && length >= 4 + NO_SUBSCRIPTION_LEFT.length
                 && startsWith(message, length - NO_SUBSCRIPTION_LEFT.length, NO_SUBSCRIPTION_LEFT);
+        subscribed &= !ends;
+        return ends;
     }
 
     private static boolean isUnsubscribeReply(ByteBuf message) {
@@ -101,7 +117,8 @@ final class PubSubPolicy implements Pinning {
 
     /**
      * A blocking command (its effect says so) is a conversation of one command, which it ends; a
-     * WATCH starts one that EXEC, DISCARD, UNWATCH or RESET ends ({@link WatchedTransaction}).
+     * WATCH starts one that EXEC, DISCARD, UNWATCH or RESET ends ({@link WatchedTransaction}), and
+     * CLIENT TRACKING ON one that CLIENT TRACKING OFF or RESET ends ({@link ClientTracking}).
      */
     @Override
     public boolean conversation(Command first) {
@@ -111,6 +128,12 @@ final class PubSubPolicy implements Pinning {
     @Override
     public boolean endsConversation(Command command) {
         return command.detail() instanceof WatchedTransaction.Watched watched ? watched.ends() : blocking(command);
+    }
+
+    /** A RESP3 push ({@code >}): in a tracking conversation ({@link ClientTracking}), an {@code invalidate} message. */
+    @Override
+    public boolean unsolicited(ByteBuf message) {
+        return message.isReadable() && message.getByte(message.readerIndex()) == '>';
     }
 
     private static boolean blocking(Command command) {

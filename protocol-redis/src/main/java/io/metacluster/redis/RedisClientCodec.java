@@ -21,8 +21,8 @@ import io.netty.buffer.ByteBufAllocator;
  * {@link AdminCommands}', which keep the client's protocol version and database ({@link Session},
  * the backend lane of its requests). An EVALSHA of a script the proxy has seen leaves as EVAL
  * ({@link ScriptBodies}), so a cluster that lost its script cache cannot answer NOSCRIPT. Pub/sub
- * ({@link PubSubPolicy}) and sharded clusters ({@link ShardSplitter}) are the capabilities it
- * hands out. Protocol errors use Redis's own
+ * ({@link PubSubPolicy}), with client-side caching's conversation ({@link ClientTracking}), and
+ * sharded clusters ({@link ShardSplitter}) are the capabilities it hands out. Protocol errors use Redis's own
  * wording (networking.c) where Redis has one.
  *
  * <p>Per connection, confined to its event loop; never blocks. A partial request is parsed once:
@@ -36,6 +36,7 @@ public final class RedisClientCodec implements ClientCodec {
     private final AdminCommands admin;
     private final Session session = new Session();
     private final PubSubPolicy pubsub = new PubSubPolicy();
+    private final ClientTracking tracking = new ClientTracking();
 
     public RedisClientCodec(ClientLimits limits) {
         this(limits, CommandTable.standard());
@@ -62,15 +63,21 @@ public final class RedisClientCodec implements ClientCodec {
         if (classified.detail() instanceof CommandInfo info) {
             admin.record().command = info.name();
         }
-        Command command = transaction.admit(ScriptBodies.SHARED.admit(classified));
-        if (command.kind() != CommandKind.UNSUPPORTED && command.detail() instanceof CommandInfo info
-                && info.name().equals("reset")) {
-            // here, not when answered: a subscribed client's RESET goes to its pinned connection, not to AdminCommands
+        Command command = transaction.admit(tracking.admit(ScriptBodies.SHARED.admit(classified), framer.args(),
+                transaction.open() || pubsub.subscribed()));
+        CommandInfo info = command.detail() instanceof CommandInfo plain ? plain
+                : command.detail() instanceof WatchedTransaction.Watched watched ? watched.info() : null;
+        if (command.kind() != CommandKind.UNSUPPORTED && info != null && info.name().equals("reset")) {
+            // here, not when answered: a subscribed, watching or tracking client's RESET goes to its pinned connection
             session.reset();
         }
-        if (command.kind() == CommandKind.PINNED && command.detail() instanceof CommandInfo info
-                && info.name().endsWith("unsubscribe")) {
-            pubsub.unsubscribing(framer.args().count() - 1);
+        if (command.kind() == CommandKind.PINNED && command.detail() instanceof CommandInfo plain
+                && plain.name().endsWith("subscribe")) {
+            if (plain.name().endsWith("unsubscribe")) {
+                pubsub.unsubscribing(framer.args().count() - 1);
+            } else {
+                pubsub.subscribing();
+            }
         }
         return command;
     }

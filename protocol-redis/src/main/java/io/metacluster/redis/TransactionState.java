@@ -93,6 +93,11 @@ final class TransactionState {
         return Command.unsupported(command.frame(), command.name(), reason, command.detail());
     }
 
+    /** Whether a MULTI is being queued or a WATCH is active: the client's commands are the transaction's. */
+    boolean open() {
+        return transaction != null || watch.active();
+    }
+
     /** Commands queued in the current MULTI, or -1 outside one (CLIENT LIST's {@code multi}). */
     int queued() {
         return transaction == null ? -1 : transaction.size();

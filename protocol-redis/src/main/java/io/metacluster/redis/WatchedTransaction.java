@@ -142,7 +142,8 @@ final class WatchedTransaction {
         commands.clear();
     }
 
-    private static Command pinned(Command command, CommandKind kind, Step step, List<Command> queued) {
+    /** {@code command} as a conversation's step (WATCH's, or {@link ClientTracking}'s); its frame moves on. */
+    static Command pinned(Command command, CommandKind kind, Step step, List<Command> queued) {
         CommandInfo info = (CommandInfo) command.detail();
         int[] keys = new int[2 * command.keyCount()];
         for (int i = 0; i < command.keyCount(); i++) {

@@ -17,7 +17,8 @@ import io.netty.buffer.ByteBuf;
  *       as a conditional write's does. The mode ends after the reply to a command that
  *       {@link #endsConversation} names: the connection is closed, and the commands the client
  *       sent after that one, held until then, are routed as usual (so the propagation reaches the
- *       other clusters before them).</li>
+ *       other clusters before them). A message that {@link #unsolicited} names is no reply: it
+ *       goes to the client in line, as a subscription's would.</li>
  * </ul>
  *
  * <p>Handed out by {@link ClientCodec#pinning()}; only asked while the client is pinned, i.e.
@@ -68,6 +69,17 @@ public interface Pinning {
      * UNWATCH; a blocking command ends the conversation it started). {@code command} is borrowed.
      */
     default boolean endsConversation(Command command) {
+        return false;
+    }
+
+    /**
+     * In a conversation: whether {@code message}, one complete message from the pinned connection,
+     * is one the server sent on its own rather than the reply to a command (Redis: a RESP3 push,
+     * such as client-side caching's {@code invalidate}). It is not matched to a command: it goes
+     * to the client behind the replies already in line, never ahead of a reply that came before it
+     * on the connection. Borrowed, as in {@link #endsPinning}.
+     */
+    default boolean unsolicited(ByteBuf message) {
         return false;
     }
 }

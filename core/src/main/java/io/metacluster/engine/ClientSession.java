@@ -127,7 +127,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
 
     private PinnedMode pinnedMode() {
         if (pinned == null) {
-            pinned = new PinnedMode(ctx, codec, replies, requests::connectPinned, stateChanged, new PinnedMode.Session() {
+            pinned = new PinnedMode(ctx, codec, replies, requests, stateChanged, new PinnedMode.Session() {
                 @Override
                 public void propagate(Command write) {
                     requests.propagateFromPinned(write);

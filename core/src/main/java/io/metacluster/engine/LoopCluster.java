@@ -236,8 +236,22 @@ final class LoopCluster implements ClusterView {
         return servesReads(pinnedNode(command));
     }
 
+    /**
+     * Whether {@code command}, sent on a connection that {@link #connectPinned} opened for {@code first}, reaches
+     * the node holding its keys: a sharded cluster's other nodes hold other keys (a keyless command is that
+     * node's own). A one-node cluster's connection reaches its keys, also when a reload replaced the node.
+     */
+    boolean pinnedReaches(Node pinned, Command command) {
+        Cluster.Layout layout = cluster.layout();
+        if (command.keyCount() == 0 || layout.nodes().length == 1) {
+            return true;
+        }
+        int node = layout.routing().nodeFor(command);
+        return node != Topology.SPANS_NODES && layout.nodes()[node] == pinned;
+    }
+
     /** The node of the command's key, or the first node in the ring holding keys when it has none or several. */
-    private Node pinnedNode(Command command) {
+    Node pinnedNode(Command command) {
         Cluster.Layout layout = cluster.layout();
         int node = layout.routing().nodeFor(command);
         if (node == Topology.SPANS_NODES) {

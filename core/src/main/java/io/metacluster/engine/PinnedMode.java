@@ -40,6 +40,14 @@ final class PinnedMode implements PinnedListener {
     /** Opens the client's own connection for {@code first}; {@code null} when no cluster can take it now. */
     interface Opener {
         ChannelFuture open(Command first, PinnedListener listener);
+
+        /**
+         * Whether a conversation's {@code command} sent on the connection opened reaches the node holding its keys
+         * (not so on a sharded cluster's other nodes: such a command is refused rather than answered wrongly).
+         */
+        default boolean reaches(Command command) {
+            return true;
+        }
     }
 
     /** What a conversation hands back to its client's session. */
@@ -139,6 +147,12 @@ final class PinnedMode implements PinnedListener {
 
     /** A conversation's command: in line for its reply, and sent (the command is kept for its propagation). */
     private void converse(Command command) {
+        if (pinned != null && !opener.reaches(command)) {
+            ByteBuf reply = codec.error(ctx.alloc(), command, elsewhere(command));
+            command.release();
+            replies.answerNow(reply);
+            return;
+        }
         PinnedReply slot = new PinnedReply(command, codec.pinning().endsConversation(command));
         ending = slot.ends;
         replies.add(slot);
@@ -202,10 +216,31 @@ final class PinnedMode implements PinnedListener {
         connectingPinned = false;
         pinned = channel;
         for (Command command; (command = waitingForPin.poll()) != null; ) {
-            channel.write(frameToSend(command), channel.voidPromise());
+            if (conversation && !opener.reaches(command)) {
+                refuseWaiting(command);
+            } else {
+                channel.write(frameToSend(command), channel.voidPromise());
+            }
         }
         FlushBatch.current().flush(channel);
         whenReady.run();
+    }
+
+    /** A conversation's command that waited for the connection, which does not reach its keys' node: answered now. */
+    private void refuseWaiting(Command command) {
+        for (PinnedReply slot : unanswered) {
+            if (slot.command == command) {
+                unanswered.remove(slot);
+                replies.answer(slot, codec.error(ctx.alloc(), command, elsewhere(command)));
+                command.release();
+                return;
+            }
+        }
+    }
+
+    private static String elsewhere(Command command) {
+        return command.name() + " is refused by metacluster: its keys are on another node of the sharded read cluster"
+                + " than the one this client's own backend connection reaches (WATCH, CLIENT TRACKING)";
     }
 
     @Override

@@ -19,7 +19,7 @@ import java.util.List;
  * event loop sees them, the read selector (its choice mapped back to the engine's cluster), the
  * protocol's codec, and where its reply goes. One per client connection, on its event loop.
  */
-final class RequestContext {
+final class RequestContext implements PinnedMode.Opener {
     private final Listener listener;
     private final ClientCodec codec;
     private final long id;
@@ -30,6 +30,8 @@ final class RequestContext {
     private final RequestPool pool;
     /** The cluster of the client's last pinned connection: a conversation's effects go to every other one. */
     private LoopCluster pinnedTo;
+    /** The node of that cluster the connection reaches. */
+    private Node pinnedNode;
 
     RequestContext(Listener listener, ClientCodec codec, long id, ChannelHandlerContext ctx,
                    ReplyQueue replies, Parking parking, RequestPool pool) {
@@ -144,7 +146,8 @@ final class RequestContext {
      * Opens a backend connection of the client's own for {@code first}, to the cluster a read of it
      * would use; {@code null} when no cluster is up. See {@link PinnedMode}.
      */
-    ChannelFuture connectPinned(Command first, PinnedListener listener) {
+    @Override
+    public ChannelFuture open(Command first, PinnedListener listener) {
         List<LoopCluster> candidates = clusters();
         LoopCluster target = select(first, candidates);
         while (target != null && !target.canPin(first)) {
@@ -154,7 +157,14 @@ final class RequestContext {
             target = select(first, candidates);
         }
         pinnedTo = target;
+        pinnedNode = target == null ? null : target.pinnedNode(first);
         return target == null ? null : target.connectPinned(first, id, listener);
+    }
+
+    /** Whether {@code command} sent on the client's pinned connection reaches the node of its keys. See {@link PinnedMode}. */
+    @Override
+    public boolean reaches(Command command) {
+        return pinnedTo == null || pinnedTo.pinnedReaches(pinnedNode, command);
     }
 
     /** A write that brings the other clusters to the state of the pinned one (owned from now on). See {@link PinnedMode}. */

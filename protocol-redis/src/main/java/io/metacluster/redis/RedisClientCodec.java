@@ -6,6 +6,7 @@ import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.CommandSplitter;
+import io.metacluster.spi.Monitoring;
 import io.metacluster.spi.ConditionalWrites;
 import io.metacluster.spi.Pinning;
 import io.metacluster.spi.ServerReports;
@@ -21,8 +22,8 @@ import io.netty.buffer.ByteBufAllocator;
  * {@link AdminCommands}', which keep the client's protocol version and database ({@link Session},
  * the backend lane of its requests). An EVALSHA of a script the proxy has seen leaves as EVAL
  * ({@link ScriptBodies}), so a cluster that lost its script cache cannot answer NOSCRIPT. Pub/sub
- * ({@link PubSubPolicy}) and sharded clusters ({@link ShardSplitter}) are the capabilities it
- * hands out. Protocol errors use Redis's own
+ * ({@link PubSubPolicy}), sharded clusters ({@link ShardSplitter}) and MONITOR ({@link MonitorMode},
+ * which also keeps a monitoring client off the keyspace) are the capabilities it hands out. Protocol errors use Redis's own
  * wording (networking.c) where Redis has one.
  *
  * <p>Per connection, confined to its event loop; never blocks. A partial request is parsed once:
@@ -36,6 +37,7 @@ public final class RedisClientCodec implements ClientCodec {
     private final AdminCommands admin;
     private final Session session = new Session();
     private final PubSubPolicy pubsub = new PubSubPolicy();
+    private final MonitorMode monitor = new MonitorMode(session);
 
     public RedisClientCodec(ClientLimits limits) {
         this(limits, CommandTable.standard());
@@ -49,7 +51,7 @@ public final class RedisClientCodec implements ClientCodec {
         this.framer = new RequestFramer(limits);
         this.classifier = new CommandClassifier(table, options.unknown(), options.server());
         this.transaction = new TransactionState(limits);
-        this.admin = new AdminCommands(transaction, session);
+        this.admin = new AdminCommands(transaction, session, monitor);
     }
 
     @Override
@@ -62,7 +64,7 @@ public final class RedisClientCodec implements ClientCodec {
         if (classified.detail() instanceof CommandInfo info) {
             admin.record().command = info.name();
         }
-        Command command = transaction.admit(ScriptBodies.SHARED.admit(classified));
+        Command command = monitor.admit(transaction.admit(ScriptBodies.SHARED.admit(classified)));
         if (command.kind() != CommandKind.UNSUPPORTED && command.detail() instanceof CommandInfo info
                 && info.name().equals("reset")) {
             // here, not when answered: a subscribed client's RESET goes to its pinned connection, not to AdminCommands
@@ -129,5 +131,11 @@ public final class RedisClientCodec implements ClientCodec {
     @Override
     public ServerReports reports() {
         return InfoReports.INSTANCE;
+    }
+
+    /** MONITOR: see {@link MonitorMode}. */
+    @Override
+    public Monitoring monitoring() {
+        return monitor;
     }
 }

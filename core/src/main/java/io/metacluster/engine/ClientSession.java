@@ -170,7 +170,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             if (!replies.closing()) {
                 replies.answerNow(null, true);
             }
-        } else if (event instanceof IdleStateEvent && replies.isEmpty()) {
+        } else if (event instanceof IdleStateEvent && replies.isEmpty() && monitor == null) {
+            // a monitor only listens, as Redis exempts it from its timeout
             log.debug("closing idle client {}", remoteAddress());
             replies.close();
         } else {

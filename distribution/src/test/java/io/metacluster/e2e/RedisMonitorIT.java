@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisMonitor;
-import redis.clients.jedis.Pipeline;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,6 +25,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * MONITOR and CLIENT REPLY through the daemon (two I/O threads, three redis-server clusters), side
@@ -49,7 +49,7 @@ class RedisMonitorIT extends ThreeRedisClusters {
                     protocol: redis
                     bind: 127.0.0.1:%d
                     clusters: [dc1, dc2, dc3]
-                    limits: { max-output-bytes: 65536 }
+                    limits: { max-output-bytes: 65536, idle-timeout-ms: 1000 }
                 """.formatted(smallPort));
         reference = RedisServer.start();
     }
@@ -198,6 +198,27 @@ class RedisMonitorIT extends ThreeRedisClusters {
         }
     }
 
+    /** Redis exempts monitors from its idle timeout: they only listen. */
+    @Test
+    void anIdleMonitorIsNotClosedForIdlenessAnIdleClientIs() throws Exception {
+        try (RespClient monitor = RespClient.connect(smallPort); RespClient idle = RespClient.connect(smallPort)) {
+            assertThat(exchange(monitor, RespClient.encode("MONITOR"))).isEqualTo("+OK\r\n");
+            assertThat(idle.call("PING")).isEqualTo("PONG");
+            Thread.sleep(2_500);
+            try (RespClient late = RespClient.connect(smallPort)) {
+                late.call("SET", "late", "1");
+                late.call("DEL", "late");
+            }
+            assertThat(reduced(monitor.readRaw())).isEqualTo("0 \"PING\"");
+            assertThat(reduced(monitor.readRaw())).isEqualTo("0 \"SET\" \"late\" \"1\"");
+            assertThat(reduced(monitor.readRaw())).isEqualTo("0 \"DEL\" \"late\"");
+            assertThatThrownBy(() -> {
+                idle.send("PING");
+                idle.read();
+            }).as("the plain client was closed for idleness").isInstanceOf(java.io.UncheckedIOException.class);
+        }
+    }
+
     @Test
     void aMonitorMayNotTouchTheKeyspaceAsInRedis() throws Exception {
         assertThat(monitorSession(port)).isEqualTo(monitorSession(reference.port()));
@@ -240,16 +261,15 @@ class RedisMonitorIT extends ThreeRedisClusters {
             sleeper.setSoTimeout(5_000);
             byte[] ok = sleeper.getInputStream().readNBytes(5);
             assertThat(new String(ok, StandardCharsets.US_ASCII)).isEqualTo("+OK\r\n");
-            String value = "v".repeat(10_000);
+            // lines under max-output-bytes each, few of them: the kernel takes some MB before the daemon holds any
+            String value = "v".repeat(50_000);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
             try (Jedis writer = new Jedis("127.0.0.1", smallPort, 10_000)) {
                 while (backends.daemon.engine.metrics().meter("listener.small.output-limit-disconnects").getCount() == before
                         && System.nanoTime() < deadline) {
-                    Pipeline pipeline = writer.pipelined();
-                    for (int i = 0; i < 200; i++) {
-                        pipeline.set("big" + (i % 10), value);
+                    for (int i = 0; i < 20; i++) {
+                        writer.set("big" + (i % 10), value);
                     }
-                    pipeline.sync();
                 }
                 assertThat(backends.daemon.engine.metrics().meter("listener.small.output-limit-disconnects").getCount())
                         .isGreaterThan(before);

@@ -135,27 +135,41 @@ final class MonitorLines {
         return true;
     }
 
-    /** sdscatrepr: quoted, with C escapes for quotes, backslashes and control bytes, {@code \xhh} for the rest. */
+    /**
+     * sdscatrepr: quoted, with C escapes for quotes, backslashes and control bytes, {@code \xhh} for
+     * the rest. Escaped in an array and written at once: a value can be large, and a buffer's
+     * per-byte calls are not free.
+     */
     static void quote(ByteBuf out, ByteBuf in, int start, int length) {
-        out.writeByte('"');
-        for (int i = start; i < start + length; i++) {
-            int b = in.getByte(i) & 0xff;
-            switch (b) {
-                case '\\', '"' -> out.writeByte('\\').writeByte(b);
-                case '\n' -> out.writeByte('\\').writeByte('n');
-                case '\r' -> out.writeByte('\\').writeByte('r');
-                case '\t' -> out.writeByte('\\').writeByte('t');
-                case 7 -> out.writeByte('\\').writeByte('a');
-                case '\b' -> out.writeByte('\\').writeByte('b');
-                default -> {
-                    if (b >= 0x20 && b <= 0x7e) {
-                        out.writeByte(b);
-                    } else {
-                        out.writeByte('\\').writeByte('x').writeByte(HEX[b >> 4]).writeByte(HEX[b & 0xf]);
-                    }
-                }
+        byte[] raw = new byte[length];
+        in.getBytes(start, raw);
+        byte[] quoted = new byte[4 * length + 2];
+        int n = 0;
+        quoted[n++] = '"';
+        for (byte value : raw) {
+            int b = value & 0xff;
+            int escape = switch (b) {
+                case '\\', '"' -> b;
+                case '\n' -> 'n';
+                case '\r' -> 'r';
+                case '\t' -> 't';
+                case 7 -> 'a';
+                case '\b' -> 'b';
+                default -> 0;
+            };
+            if (escape != 0) {
+                quoted[n++] = '\\';
+                quoted[n++] = (byte) escape;
+            } else if (b >= 0x20 && b <= 0x7e) {
+                quoted[n++] = (byte) b;
+            } else {
+                quoted[n++] = '\\';
+                quoted[n++] = 'x';
+                quoted[n++] = HEX[b >> 4];
+                quoted[n++] = HEX[b & 0xf];
             }
         }
-        out.writeByte('"');
+        quoted[n++] = '"';
+        out.writeBytes(quoted, 0, n);
     }
 }

@@ -53,6 +53,11 @@ override("ADMIN", "answered by the proxy (connection state)",
 # connections (ClientCommands.java), not the backends' shared ones.
 override("ADMIN", "answered by the proxy about its own client connections", "client|list", "client|kill",
          "client|no-evict")
+# The proxy writes every reply its clients get, so CLIENT REPLY ON/OFF/SKIP holds them back there.
+override("ADMIN", "answered by the proxy: it holds back the replies it writes", "client|reply")
+# MONITOR streams what this proxy's clients send (MonitorMode.java): the proxy is the server they talk to,
+# and the backends' own monitors would show the shared connections' traffic of every listener.
+override("ADMIN", "answered by the proxy: streams the commands its clients send", "monitor")
 # Transactions: the codec queues MULTI ... EXEC and forwards it as one block (TransactionState.java),
 # since a MULTI alone on a shared node connection would capture other clients' commands.
 override("ADMIN", "transaction: handled by the proxy, forwarded as one block at EXEC",
@@ -80,7 +85,7 @@ override("CONDITIONAL_WRITE", "pub/sub: published on the read cluster (its recei
 override("READ", "pub/sub: the subscriptions of one cluster",
          "pubsub|channels", "pubsub|numpat", "pubsub|numsub", "pubsub|shardchannels", "pubsub|shardnumsub")
 override("UNSUPPORTED", NOT_YET + " (replication and server control belong to the backends)",
-         "monitor", "sync", "psync", "replconf", "replicaof", "slaveof", "failover", "shutdown",
+         "sync", "psync", "replconf", "replicaof", "slaveof", "failover", "shutdown",
          "debug", "pfdebug", "migrate", "script|debug",
          "module|load", "module|loadex", "module|unload")
 # Server control that an operator may want on every cluster: the listener's protocol-options
@@ -105,7 +110,7 @@ for sub in ("addslots", "addslotsrange", "bumpepoch", "count-failure-reports", "
             "saveconfig", "set-config-epoch", "setslot", "shards", "slaves", "slots"):
     override("UNSUPPORTED", NOT_YET + " (a proxy is not a Redis Cluster node)", "cluster|" + sub)
 # Other CLIENT subcommands act on the backend connection, which many clients share.
-for sub in ("pause", "reply", "unblock", "unpause"):
+for sub in ("pause", "unblock", "unpause"):
     override("UNSUPPORTED", NOT_YET + " (backend connections are shared)", "client|" + sub)
 # Client-side caching: CLIENT TRACKING ON pins the client to a connection of its own to the read cluster,
 # with tracking on; its reads and writes of keys go there, and the server's invalidations come back as

@@ -45,6 +45,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     private RequestContext requests;
     /** Made by the first {@link CommandKind#PINNED} command: most clients never need it. */
     private PinnedMode pinned;
+    /** Set by MONITOR: this connection is sent what the listener's clients send. */
+    private MonitorOutlet monitor;
     private boolean closeRequested;
     private final long connectedNanos = System.nanoTime();
     /** Set once per read batch, not per request: CLIENT LIST's idle is in seconds. */
@@ -90,6 +92,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             command.release();
             replies.answerNow(reply);
             return;
+        }
+        if (listener.monitors.active()) {
+            listener.monitors.feed(this, command);
         }
         dispatch(command);
         if (replies.pending() >= listener.limits().maxPendingPerClient()) {
@@ -152,6 +157,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             pinned.pinWhenAnswered();
             waiting = pinned.waiting();
         }
+        if (monitor != null) {
+            monitor.attachWhenAnswered();
+        }
         flow.update(replies.pending() + waiting, replies.closing());
     }
 
@@ -162,7 +170,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             if (!replies.closing()) {
                 replies.answerNow(null, true);
             }
-        } else if (event instanceof IdleStateEvent && replies.isEmpty()) {
+        } else if (event instanceof IdleStateEvent && replies.isEmpty() && monitor == null) {
+            // a monitor only listens, as Redis exempts it from its timeout
             log.debug("closing idle client {}", remoteAddress());
             replies.close();
         } else {
@@ -192,6 +201,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         codec.closed();
         if (pinned != null) {
             pinned.clientClosed();
+        }
+        if (monitor != null) {
+            monitor.detach();
         }
         admission.leave();
         pool.close();
@@ -292,6 +304,21 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     @Override
     public void closeAfterReply() {
         closeRequested = true;
+    }
+
+    @Override
+    public void skipReplies(long count) {
+        replies.skipReplies(count);
+    }
+
+    @Override
+    public void monitor(boolean on) {
+        if (on && monitor == null) {
+            monitor = new MonitorOutlet(listener, ctx.channel(), replies);
+        } else if (!on && monitor != null) {
+            monitor.detach();
+            monitor = null;
+        }
     }
 
     // What a WriteFanout uses of its client (it takes the session; the ReadRequest takes the RequestContext)

@@ -59,6 +59,8 @@ final class Listener {
     volatile boolean draining;
     /** What its clients leave unread, against {@code max-total-output-bytes}. */
     final OutputBudget output = new OutputBudget(this);
+    /** Its clients that sent MONITOR. */
+    final MonitorFeed monitors = new MonitorFeed();
 
     /** The open client connections, oldest first: see {@link io.metacluster.spi.ClientContext#clients}. */
     List<ClientPeer> clientPeers() {

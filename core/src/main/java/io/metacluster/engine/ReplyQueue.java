@@ -22,6 +22,8 @@ final class ReplyQueue {
     private final ArrayDeque<Slot> slots = new ArrayDeque<>();
     private boolean closing;
     private boolean closed;
+    /** Requests, from the next one taken in line, whose replies are dropped (Redis CLIENT REPLY); mostly 0. */
+    private long skipping;
 
     ReplyQueue(ChannelHandlerContext ctx, FlowControl flow, Runnable afterAnswer) {
         this.ctx = ctx;
@@ -31,7 +33,16 @@ final class ReplyQueue {
 
     /** A request read from the client takes its place in line; {@link #answer} it later. */
     void add(Slot slot) {
+        slot.silent = skipping > 0;
+        if (skipping > 0 && skipping != Long.MAX_VALUE) {
+            skipping--;
+        }
         slots.add(slot);
+    }
+
+    /** See {@link io.metacluster.spi.ClientContext#skipReplies}: counted from the next request taken in line. */
+    void skipReplies(long count) {
+        skipping = count;
     }
 
     /** Answers a request the moment it is read (a local answer, a refusal): in line behind the earlier ones. */
@@ -43,7 +54,7 @@ final class ReplyQueue {
     void answerNow(ByteBuf reply, boolean closeAfter) {
         Slot slot = new Slot();
         slot.closeAfter = closeAfter;
-        slots.add(slot);
+        add(slot);
         answer(slot, reply);
     }
 
@@ -64,7 +75,7 @@ final class ReplyQueue {
         while ((head = slots.peek()) != null && head.done) {
             slots.poll();
             if (head.reply != null) {
-                if (closing) {
+                if (closing || head.silent) {
                     head.reply.release();
                 } else {
                     ctx.write(head.reply, ctx.voidPromise());

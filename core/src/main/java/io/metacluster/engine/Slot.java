@@ -12,6 +12,8 @@ class Slot {
     boolean done;
     /** Close the connection once this reply is written (QUIT, protocol errors). */
     boolean closeAfter;
+    /** Drop the reply instead of writing it: the client asked not to be answered (Redis CLIENT REPLY). */
+    boolean silent;
 
     /** Sends the request on its way; answered requests (local answers) have nothing to send. */
     void start() {
@@ -57,6 +59,7 @@ class Slot {
         reply = null;
         done = false;
         closeAfter = false;
+        silent = false;
         dequeued = false;
         finished = false;
     }

@@ -54,6 +54,29 @@ class ReplyQueueTest {
         assertThat(replies.isEmpty()).isTrue();
     }
 
+    /** CLIENT REPLY: the count starts at the next request taken in line; replies answered out of order are dropped by their request. */
+    @Test
+    void skippedRepliesAreDroppedByRequestNotByTheOrderAnswered() {
+        Slot before = request();
+        replies.skipReplies(2);
+        Slot skipped = request();
+        Slot alsoSkipped = request();
+        Slot after = request();
+        replies.skipReplies(Long.MAX_VALUE);
+        Slot off = request();
+        replies.skipReplies(0);
+        replies.answerNow(buf("+on\r\n"));
+
+        replies.answer(after, buf("+after\r\n"));
+        replies.answer(alsoSkipped, buf("+also\r\n"));
+        replies.answer(off, buf("+off\r\n"));
+        replies.answer(skipped, buf("+skipped\r\n"));
+        assertThat(written(client)).isEmpty();
+        replies.answer(before, buf("+before\r\n"));
+        assertThat(written(client)).containsExactly("+before\r\n", "+after\r\n", "+on\r\n");
+        assertThat(replies.isEmpty()).isTrue();
+    }
+
     @Test
     void aPipelineAnsweredInAnyOrderIsWrittenInRequestOrder() {
         List<Slot> slots = new ArrayList<>();

@@ -13,7 +13,7 @@ import java.util.List;
 /**
  * The commands the proxy answers itself: connection state that must not reach the shared,
  * multiplexed backend connections (PING, ECHO, QUIT, HELLO, SELECT, RESET, AUTH, CLIENT
- * SETNAME/GETNAME/ID/INFO/SETINFO), the proxy's own client connections (CLIENT LIST/KILL/NO-EVICT,
+ * SETNAME/GETNAME/ID/INFO/SETINFO/REPLY), the proxy's own client connections (CLIENT LIST/KILL/NO-EVICT,
  * {@link ClientCommands}), and the transaction bookkeeping (MULTI, QUEUED, DISCARD, an empty EXEC;
  * see {@link Transaction}). Replies follow Redis 7.0 byte for byte where it can.
  *
@@ -37,13 +37,17 @@ final class AdminCommands {
 
     private final TransactionState transaction;
     private final Session session;
+    private final MonitorMode monitor;
     /** The client's name, user, database... as its own CLIENT INFO and other clients' CLIENT LIST show them. */
     private final ClientRecord record = new ClientRecord();
     private final long createdNanos = System.nanoTime();
+    /** CLIENT REPLY OFF is in force: a SKIP changes nothing then, as in Redis. */
+    private boolean repliesOff;
 
-    AdminCommands(TransactionState transaction, Session session) {
+    AdminCommands(TransactionState transaction, Session session, MonitorMode monitor) {
         this.transaction = transaction;
         this.session = session;
+        this.monitor = monitor;
     }
 
     ClientRecord record() {
@@ -102,6 +106,8 @@ final class AdminCommands {
             case "reset":
                 record.name = null; // the session was reset when RESET was decoded
                 transaction.end();
+                replies(ctx, 0);
+                monitor.reset(ctx);
                 return RespWriter.simple(alloc, "RESET");
             case "select": {
                 long db = integer(args.get(1));
@@ -152,6 +158,24 @@ final class AdminCommands {
                 return ClientCommands.kill(ctx, args);
             case "client|no-evict":
                 return ClientCommands.noEvict(alloc, args);
+            case "monitor":
+                return monitor.start(ctx);
+            case "client|reply": { // the proxy writes every reply, so it is the one to hold them back
+                String mode = text(args.get(2));
+                if (mode.equalsIgnoreCase("on")) {
+                    replies(ctx, 0);
+                    return RespWriter.simple(alloc, "OK");
+                } else if (mode.equalsIgnoreCase("off")) {
+                    replies(ctx, Long.MAX_VALUE);
+                } else if (mode.equalsIgnoreCase("skip")) {
+                    if (!repliesOff) {
+                        replies(ctx, 2); // its own reply and the next one's
+                    }
+                } else {
+                    return RespWriter.error(alloc, "syntax error");
+                }
+                return null;
+            }
             case "client|setinfo": {
                 // Redis 7.2: CLIENT SETINFO LIB-NAME|LIB-VER value; accepted and forgotten
                 String attr = text(args.get(2));
@@ -236,6 +260,12 @@ final class AdminCommands {
         RespWriter.bulk(out, "modules");
         RespWriter.arrayHeader(out, 0);
         return out;
+    }
+
+    /** CLIENT REPLY: see {@link ClientContext#skipReplies}. */
+    private void replies(ClientContext ctx, long skip) {
+        repliesOff = skip == Long.MAX_VALUE;
+        ctx.skipReplies(skip);
     }
 
     /** Redis's clientSetName rules; {@code null} when the name was taken. */

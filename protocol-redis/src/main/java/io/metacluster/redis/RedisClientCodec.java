@@ -6,6 +6,7 @@ import io.metacluster.spi.ClientLimits;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.CommandSplitter;
+import io.metacluster.spi.Monitoring;
 import io.metacluster.spi.ConditionalWrites;
 import io.metacluster.spi.Pinning;
 import io.metacluster.spi.ServerReports;
@@ -21,8 +22,9 @@ import io.netty.buffer.ByteBufAllocator;
  * {@link AdminCommands}', which keep the client's protocol version and database ({@link Session},
  * the backend lane of its requests). An EVALSHA of a script the proxy has seen leaves as EVAL
  * ({@link ScriptBodies}), so a cluster that lost its script cache cannot answer NOSCRIPT. Pub/sub
- * ({@link PubSubPolicy}), with client-side caching's conversation ({@link ClientTracking}), and
- * sharded clusters ({@link ShardSplitter}) are the capabilities it hands out. Protocol errors use Redis's own
+ * ({@link PubSubPolicy}), with client-side caching's conversation ({@link ClientTracking}), sharded
+ * clusters ({@link ShardSplitter}) and MONITOR ({@link MonitorMode}, which also keeps a monitoring client off
+ * the keyspace) are the capabilities it hands out. Protocol errors use Redis's own
  * wording (networking.c) where Redis has one.
  *
  * <p>Per connection, confined to its event loop; never blocks. A partial request is parsed once:
@@ -37,6 +39,7 @@ public final class RedisClientCodec implements ClientCodec {
     private final Session session = new Session();
     private final PubSubPolicy pubsub = new PubSubPolicy();
     private final ClientTracking tracking = new ClientTracking();
+    private final MonitorMode monitor = new MonitorMode(session);
 
     public RedisClientCodec(ClientLimits limits) {
         this(limits, CommandTable.standard());
@@ -50,7 +53,7 @@ public final class RedisClientCodec implements ClientCodec {
         this.framer = new RequestFramer(limits);
         this.classifier = new CommandClassifier(table, options.unknown(), options.server());
         this.transaction = new TransactionState(limits);
-        this.admin = new AdminCommands(transaction, session);
+        this.admin = new AdminCommands(transaction, session, monitor);
     }
 
     @Override
@@ -63,8 +66,8 @@ public final class RedisClientCodec implements ClientCodec {
         if (classified.detail() instanceof CommandInfo info) {
             admin.record().command = info.name();
         }
-        Command command = transaction.admit(tracking.admit(ScriptBodies.SHARED.admit(classified), framer.args(),
-                transaction.open() || pubsub.subscribed()));
+        Command command = monitor.admit(transaction.admit(tracking.admit(ScriptBodies.SHARED.admit(classified),
+                framer.args(), transaction.open() || pubsub.subscribed())));
         CommandInfo info = command.detail() instanceof CommandInfo plain ? plain
                 : command.detail() instanceof WatchedTransaction.Watched watched ? watched.info() : null;
         if (command.kind() != CommandKind.UNSUPPORTED && info != null && info.name().equals("reset")) {
@@ -136,5 +139,11 @@ public final class RedisClientCodec implements ClientCodec {
     @Override
     public ServerReports reports() {
         return InfoReports.INSTANCE;
+    }
+
+    /** MONITOR: see {@link MonitorMode}. */
+    @Override
+    public Monitoring monitoring() {
+        return monitor;
     }
 }

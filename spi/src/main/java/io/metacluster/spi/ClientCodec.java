@@ -133,4 +133,15 @@ public interface ClientCodec {
     default ServerReports reports() {
         return null;
     }
+
+    /**
+     * What monitoring clients are shown of this connection's requests (Redis {@code MONITOR}), or
+     * {@code null} (the default) when the protocol shows them nothing. Asked only while a client of
+     * the listener monitors.
+     *
+     * @since SPI 0.2.2
+     */
+    default Monitoring monitoring() {
+        return null;
+    }
 }

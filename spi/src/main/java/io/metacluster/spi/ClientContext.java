@@ -64,4 +64,30 @@ public interface ClientContext {
 
     /** Close the connection once the reply of the current command (and every earlier one) is written. */
     void closeAfterReply();
+
+    /**
+     * Drops, instead of writing, the replies to the next {@code count} requests of this connection,
+     * counted from the one being answered now (Redis {@code CLIENT REPLY}: {@code OFF} drops its own
+     * reply and every later one, {@code SKIP} its own and the next). {@code 0} writes replies again
+     * from the current one on; {@link Long#MAX_VALUE} drops them until called again. Requests read
+     * before this one keep their replies; what the connection is sent unasked (a subscription's
+     * messages) is still written. The default does nothing: every reply is written.
+     *
+     * @since SPI 0.2.2
+     */
+    default void skipReplies(long count) {
+    }
+
+    /**
+     * {@code true}: makes this connection a monitor of its listener (Redis {@code MONITOR}). Once
+     * every earlier request of the connection is answered, it is sent, out of line, the
+     * {@link Monitoring#describe} line of each request any connection of the listener reads, on any
+     * I/O thread, itself included, until called with {@code false} or the connection closes. A
+     * monitor that leaves more than the listener's {@code max-output-bytes} of them unread (queued
+     * and unsent together) is disconnected. The default does nothing.
+     *
+     * @since SPI 0.2.2
+     */
+    default void monitor(boolean on) {
+    }
 }

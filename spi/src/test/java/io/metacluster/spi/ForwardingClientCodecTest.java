@@ -66,6 +66,6 @@ class ForwardingClientCodecTest {
             }
             methods++;
         }
-        assertThat(methods).isEqualTo(11);
+        assertThat(methods).isEqualTo(12);
     }
 }

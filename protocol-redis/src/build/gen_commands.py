@@ -52,7 +52,7 @@ override("ADMIN", "answered by the proxy (connection state)",
 # The proxy is the server its clients talk to: CLIENT LIST/KILL/NO-EVICT are about its own client
 # connections (ClientCommands.java), not the backends' shared ones.
 override("ADMIN", "answered by the proxy about its own client connections", "client|list", "client|kill",
-         "client|no-evict")
+         "client|no-evict", "client|pause", "client|unpause")
 # Transactions: the codec queues MULTI ... EXEC and forwards it as one block (TransactionState.java),
 # since a MULTI alone on a shared node connection would capture other clients' commands.
 override("ADMIN", "transaction: handled by the proxy, forwarded as one block at EXEC",
@@ -105,8 +105,8 @@ for sub in ("addslots", "addslotsrange", "bumpepoch", "count-failure-reports", "
             "saveconfig", "set-config-epoch", "setslot", "shards", "slaves", "slots"):
     override("UNSUPPORTED", NOT_YET + " (a proxy is not a Redis Cluster node)", "cluster|" + sub)
 # Other CLIENT subcommands act on the backend connection, which many clients share.
-for sub in ("caching", "getredir", "pause", "reply", "tracking",
-            "trackinginfo", "unblock", "unpause"):
+for sub in ("caching", "getredir", "reply", "tracking",
+            "trackinginfo", "unblock"):
     override("UNSUPPORTED", NOT_YET + " (backend connections are shared)", "client|" + sub)
 # Keyless writes go to every cluster like any write.
 override("WRITE", "changes every cluster's data", "flushall", "flushdb", "swapdb")

@@ -45,6 +45,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     private RequestContext requests;
     /** Made by the first {@link CommandKind#PINNED} command: most clients never need it. */
     private PinnedMode pinned;
+    /** The command a client pause holds, if any (Redis CLIENT PAUSE). */
+    private PauseHold pause;
     private boolean closeRequested;
     private final long connectedNanos = System.nanoTime();
     /** Set once per read batch, not per request: CLIENT LIST's idle is in seconds. */
@@ -64,6 +66,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         replies = new ReplyQueue(ctx, flow, stateChanged);
         requests = new RequestContext(listener, codec, id, ctx, replies,
                 new Parking(), pool);
+        pause = new PauseHold(listener.pauses, codec, ctx, this::resumeHeld);
         if (!admission.enter(ctx.channel())) {
             log.debug("refusing client {}: max-clients reached", remoteAddress());
             ByteBuf refusal = codec.error(ctx.alloc(), null, "max number of clients reached");
@@ -91,10 +94,29 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             replies.answerNow(reply);
             return;
         }
+        if (pause.holds(command)) {
+            stateChanged();
+            return;
+        }
         dispatch(command);
         if (replies.pending() >= listener.limits().maxPendingPerClient()) {
             stateChanged();
         }
+    }
+
+    /** The client pause let go: the held command goes its way, then what the client sent after it. */
+    private void resumeHeld() {
+        if (replies.isClosed()) {
+            return;
+        }
+        Command command = pause.release();
+        if (command == null) {
+            return;
+        }
+        FlushBatch.current().begin(); // ended by the channelReadComplete that decodeOn fires
+        dispatch(command);
+        stateChanged();
+        pause.decodeOn();
     }
 
     /** To the pinned mode when it takes {@code command}, else by its kind. */
@@ -152,7 +174,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             pinned.pinWhenAnswered();
             waiting = pinned.waiting();
         }
-        flow.update(replies.pending() + waiting, replies.closing());
+        flow.update(replies.pending() + waiting, replies.closing(), pause.holding());
     }
 
     @Override
@@ -162,7 +184,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             if (!replies.closing()) {
                 replies.answerNow(null, true);
             }
-        } else if (event instanceof IdleStateEvent && replies.isEmpty()) {
+        } else if (event instanceof IdleStateEvent && replies.isEmpty() && !pause.holding()) {
             log.debug("closing idle client {}", remoteAddress());
             replies.close();
         } else {
@@ -189,6 +211,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         // requests still at a backend release their replies when those arrive (see ReplyQueue#answer)
         replies.clientClosed();
         flow.recount();
+        pause.closed();
         codec.closed();
         if (pinned != null) {
             pinned.clientClosed();
@@ -238,6 +261,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     @Override
     public List<ClientPeer> clients() {
         return listener.clientPeers();
+    }
+
+    @Override
+    public void pauseClients(long endMillis, boolean writesOnly) {
+        listener.pauses.pause(endMillis, writesOnly, id, ctx.executor());
+    }
+
+    @Override
+    public void unpauseClients() {
+        listener.pauses.unpause(id);
     }
 
     @Override

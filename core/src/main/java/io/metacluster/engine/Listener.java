@@ -59,6 +59,8 @@ final class Listener {
     volatile boolean draining;
     /** What its clients leave unread, against {@code max-total-output-bytes}. */
     final OutputBudget output = new OutputBudget(this);
+    /** Redis CLIENT PAUSE over its clients, on every I/O thread. */
+    final ClientPauses pauses;
 
     /** The open client connections, oldest first: see {@link io.metacluster.spi.ClientContext#clients}. */
     List<ClientPeer> clientPeers() {
@@ -79,6 +81,7 @@ final class Listener {
         this.selector = config.read();
         this.writePolicy = config.write();
         this.metrics = metrics;
+        this.pauses = new ClientPauses(config.name());
         this.tls = Tls.server(config.tls());
         this.protocolOptions = config.protocolOptions();
     }

@@ -125,7 +125,13 @@ public final class RedisClientCodec implements ClientCodec {
         return Effects.INSTANCE;
     }
 
-    /** {@code INFO}: see {@link InfoReports}. */
+    /** What Redis 7.0 holds in {@code CLIENT PAUSE ... WRITE}: see {@link PauseCommands#heldByWritePause}. */
+    @Override
+    public boolean heldByWritePause(Command command) {
+        return PauseCommands.heldByWritePause(command);
+    }
+
+        /** {@code INFO}: see {@link InfoReports}. */
     @Override
     public ServerReports reports() {
         return InfoReports.INSTANCE;

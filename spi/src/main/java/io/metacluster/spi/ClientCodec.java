@@ -133,4 +133,15 @@ public interface ClientCodec {
     default ServerReports reports() {
         return null;
     }
+
+    /**
+     * Whether a pause of writes ({@link ClientContext#pauseClients} with {@code writesOnly}; Redis
+     * {@code CLIENT PAUSE ... WRITE}) holds {@code command}, a command just decoded (after
+     * admission, before routing). The default holds what goes to every cluster or changes one:
+     * {@link CommandKind#WRITE} and {@link CommandKind#CONDITIONAL_WRITE}. {@code command} is
+     * borrowed. Called on the client connection's event loop; must not block.
+     */
+    default boolean heldByWritePause(Command command) {
+        return command.kind() == CommandKind.WRITE || command.kind() == CommandKind.CONDITIONAL_WRITE;
+    }
 }

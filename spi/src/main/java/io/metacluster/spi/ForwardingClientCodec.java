@@ -88,4 +88,9 @@ public abstract class ForwardingClientCodec implements ClientCodec {
     public ServerReports reports() {
         return delegate.reports();
     }
+
+    @Override
+    public boolean heldByWritePause(Command command) {
+        return delegate.heldByWritePause(command);
+    }
 }

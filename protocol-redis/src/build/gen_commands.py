@@ -93,6 +93,10 @@ override("WRITE", "server command: as protocol-options server-commands says (ref
 # on a connection of its own (CommandKind.ASIDE, AsideRequest in the engine).
 override("ASIDE", "sent to every node of every cluster on a connection of its own: the shared ones wait behind the"
          " busy script", "script|kill", "function|kill")
+# CLIENT UNBLOCK of a proxy client: to the node of that client's own (pinned) connection, naming it by the
+# server-side id it learned with CLIENT ID (UnblockCommand.java, PeerAside in the engine).
+override("ASIDE", "sent to the node of the blocked client's own backend connection, on a connection of its own",
+         "client|unblock")
 # ACL LOG reads one cluster's log; ACL LOG RESET is a server command as above.
 override("READ", "informational: one cluster answers; with RESET as protocol-options server-commands says",
          "acl|log")
@@ -106,7 +110,7 @@ for sub in ("addslots", "addslotsrange", "bumpepoch", "count-failure-reports", "
     override("UNSUPPORTED", NOT_YET + " (a proxy is not a Redis Cluster node)", "cluster|" + sub)
 # Other CLIENT subcommands act on the backend connection, which many clients share.
 for sub in ("caching", "getredir", "reply", "tracking",
-            "trackinginfo", "unblock"):
+            "trackinginfo"):
     override("UNSUPPORTED", NOT_YET + " (backend connections are shared)", "client|" + sub)
 # Keyless writes go to every cluster like any write.
 override("WRITE", "changes every cluster's data", "flushall", "flushdb", "swapdb")

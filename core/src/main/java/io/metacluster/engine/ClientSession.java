@@ -52,6 +52,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     /** Set once per read batch, not per request: CLIENT LIST's idle is in seconds. */
     private volatile long lastReadNanos = connectedNanos;
     private volatile Object published;
+    /** Its pinned connection once identified, for another client's CLIENT UNBLOCK (any thread). */
+    private volatile RequestContext.PinnedBackend pinnedBackend;
 
     ClientSession(Listener listener, ClientCodec codec) {
         this.listener = listener;
@@ -158,6 +160,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
                 @Override
                 public void reroute(Command command) {
                     dispatch(command);
+                }
+
+                @Override
+                public void identified(long identity) {
+                    pinnedBackend = requests.pinnedBackend(identity);
                 }
             });
         }
@@ -325,6 +332,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     @Override
     public void closeAfterReply() {
         closeRequested = true;
+    }
+
+    /** Its pinned connection and that connection's number on its node, or {@code null}; from any thread. */
+    RequestContext.PinnedBackend pinnedBackend() {
+        return pinnedBackend;
     }
 
     // What a WriteFanout uses of its client (it takes the session; the ReadRequest takes the RequestContext)

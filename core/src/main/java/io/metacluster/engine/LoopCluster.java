@@ -237,7 +237,7 @@ final class LoopCluster implements ClusterView {
     }
 
     /** The node of the command's key, or the first node in the ring holding keys when it has none or several. */
-    private Node pinnedNode(Command command) {
+    Node pinnedNode(Command command) {
         Cluster.Layout layout = cluster.layout();
         int node = layout.routing().nodeFor(command);
         if (node == Topology.SPANS_NODES) {

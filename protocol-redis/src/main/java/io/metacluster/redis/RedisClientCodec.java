@@ -7,6 +7,7 @@ import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.CommandSplitter;
 import io.metacluster.spi.ConditionalWrites;
+import io.metacluster.spi.PeerAside;
 import io.metacluster.spi.Pinning;
 import io.metacluster.spi.ServerReports;
 import io.metacluster.spi.ProtocolException;
@@ -62,7 +63,7 @@ public final class RedisClientCodec implements ClientCodec {
         if (classified.detail() instanceof CommandInfo info) {
             admin.record().command = info.name();
         }
-        Command command = transaction.admit(ScriptBodies.SHARED.admit(classified));
+        Command command = transaction.admit(ScriptBodies.SHARED.admit(UnblockCommand.admit(classified)));
         if (command.kind() != CommandKind.UNSUPPORTED && command.detail() instanceof CommandInfo info
                 && info.name().equals("reset")) {
             // here, not when answered: a subscribed client's RESET goes to its pinned connection, not to AdminCommands
@@ -131,7 +132,13 @@ public final class RedisClientCodec implements ClientCodec {
         return PauseCommands.heldByWritePause(command);
     }
 
-        /** {@code INFO}: see {@link InfoReports}. */
+        /** {@code CLIENT UNBLOCK}: see {@link UnblockCommand}. */
+    @Override
+    public PeerAside peerAside(Command command) {
+        return command.detail() instanceof UnblockCommand unblock ? unblock : null;
+    }
+
+    /** {@code INFO}: see {@link InfoReports}. */
     @Override
     public ServerReports reports() {
         return InfoReports.INSTANCE;

@@ -144,4 +144,14 @@ public interface ClientCodec {
     default boolean heldByWritePause(Command command) {
         return command.kind() == CommandKind.WRITE || command.kind() == CommandKind.CONDITIONAL_WRITE;
     }
+
+    /**
+     * For an {@link CommandKind#ASIDE} command that acts on another client of the listener through
+     * its pinned connection (Redis {@code CLIENT UNBLOCK}), what to do ({@link PeerAside});
+     * {@code null} (the default) for an ASIDE command that goes to every node of every cluster.
+     * {@code command} is borrowed.
+     */
+    default PeerAside peerAside(Command command) {
+        return null;
+    }
 }

@@ -93,4 +93,9 @@ public abstract class ForwardingClientCodec implements ClientCodec {
     public boolean heldByWritePause(Command command) {
         return delegate.heldByWritePause(command);
     }
+
+    @Override
+    public PeerAside peerAside(Command command) {
+        return delegate.peerAside(command);
+    }
 }

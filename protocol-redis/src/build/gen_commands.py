@@ -52,7 +52,7 @@ override("ADMIN", "answered by the proxy (connection state)",
 # The proxy is the server its clients talk to: CLIENT LIST/KILL/NO-EVICT are about its own client
 # connections (ClientCommands.java), not the backends' shared ones.
 override("ADMIN", "answered by the proxy about its own client connections", "client|list", "client|kill",
-         "client|no-evict")
+         "client|no-evict", "client|pause", "client|unpause")
 # The proxy writes every reply its clients get, so CLIENT REPLY ON/OFF/SKIP holds them back there.
 override("ADMIN", "answered by the proxy: it holds back the replies it writes", "client|reply")
 # MONITOR streams what this proxy's clients send (MonitorMode.java): the proxy is the server they talk to,
@@ -98,6 +98,10 @@ override("WRITE", "server command: as protocol-options server-commands says (ref
 # on a connection of its own (CommandKind.ASIDE, AsideRequest in the engine).
 override("ASIDE", "sent to every node of every cluster on a connection of its own: the shared ones wait behind the"
          " busy script", "script|kill", "function|kill")
+# CLIENT UNBLOCK of a proxy client: to the node of that client's own (pinned) connection, naming it by the
+# server-side id it learned with CLIENT ID (UnblockCommand.java, PeerAside in the engine).
+override("ASIDE", "sent to the node of the blocked client's own backend connection, on a connection of its own",
+         "client|unblock")
 # ACL LOG reads one cluster's log; ACL LOG RESET is a server command as above.
 override("READ", "informational: one cluster answers; with RESET as protocol-options server-commands says",
          "acl|log")
@@ -109,9 +113,6 @@ for sub in ("addslots", "addslotsrange", "bumpepoch", "count-failure-reports", "
             "keyslot", "links", "meet", "myid", "nodes", "replicas", "replicate", "reset",
             "saveconfig", "set-config-epoch", "setslot", "shards", "slaves", "slots"):
     override("UNSUPPORTED", NOT_YET + " (a proxy is not a Redis Cluster node)", "cluster|" + sub)
-# Other CLIENT subcommands act on the backend connection, which many clients share.
-for sub in ("pause", "unblock", "unpause"):
-    override("UNSUPPORTED", NOT_YET + " (backend connections are shared)", "client|" + sub)
 # Client-side caching: CLIENT TRACKING ON pins the client to a connection of its own to the read cluster,
 # with tracking on; its reads and writes of keys go there, and the server's invalidations come back as
 # pushes (ClientTracking.java). Without tracking, the others are answered by the read cluster.

@@ -1,6 +1,8 @@
 package io.metacluster.engine;
 
 import io.metacluster.spi.Command;
+import io.metacluster.spi.CommandKind;
+import io.metacluster.spi.PeerAside;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 
@@ -11,10 +13,14 @@ import java.util.List;
  * cluster, each on a connection of its own ({@link AsideConnection}), so that it does not wait
  * behind what the shared connections carry. Answered once every node replied or failed: with the
  * first reply that is not an error, else the first error, else an error saying why none answered.
+ * One the codec's {@link PeerAside} describes goes only to the node of that other client's pinned
+ * connection, or is answered at once when it has none.
  */
 final class AsideRequest extends Slot implements AsideConnection.Listener {
     private final RequestContext session;
     private final Command command;
+    /** What went to the node of another client's pinned connection ({@link PeerAside}), or {@code null}. */
+    private Command toPeer;
     private int outstanding;
     private ByteBuf success;
     private ByteBuf error;
@@ -27,6 +33,11 @@ final class AsideRequest extends Slot implements AsideConnection.Listener {
 
     @Override
     void start() {
+        PeerAside peer = session.codec().peerAside(command);
+        if (peer != null) {
+            startOnPeer(peer);
+            return;
+        }
         List<LoopCluster> clusters = session.clusters();
         Node[][] nodes = new Node[clusters.size()][];
         for (int c = 0; c < nodes.length; c++) {
@@ -48,6 +59,26 @@ final class AsideRequest extends Slot implements AsideConnection.Listener {
                 });
             }
         }
+    }
+
+    /** To the node of the pinned connection of client {@code peer.client()}, or answered at once when it has none. */
+    private void startOnPeer(PeerAside peer) {
+        ClientSession target = session.peer(peer.client());
+        RequestContext.PinnedBackend backend = target == null ? null : target.pinnedBackend();
+        LoopCluster through = backend == null ? null : session.clusterOf(backend.node());
+        if (through == null || session.clientClosed()) {
+            session.answer(this, peer.unpinned(session.alloc()));
+            command.release();
+            finished();
+            return;
+        }
+        outstanding = 1;
+        toPeer = Command.of(peer.request(backend.identity(), session.alloc()), command.name(), CommandKind.ASIDE, null, null);
+        through.connectAside(backend.node(), toPeer, this).addListener(future -> {
+            if (!future.isSuccess()) {
+                asideFailed("cannot connect: " + future.cause().getMessage());
+            }
+        });
     }
 
     @Override
@@ -89,6 +120,9 @@ final class AsideRequest extends Slot implements AsideConnection.Listener {
                     + (failure != null ? failure : "the listener has no cluster")));
         }
         command.release();
+        if (toPeer != null) {
+            toPeer.release();
+        }
         finished();
     }
 }

@@ -4,6 +4,7 @@ import io.metacluster.spi.ClientCodec;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.ProtocolException;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 
@@ -18,6 +19,8 @@ import java.util.List;
 public final class ClientFrameDecoder extends ByteToMessageDecoder {
     private final ClientCodec codec;
     private boolean failed;
+    /** A client pause holds the last command decoded: the rest waits undecoded ({@link PauseHold}). */
+    private boolean held;
 
     public ClientFrameDecoder(ClientCodec codec) {
         this.codec = codec;
@@ -29,6 +32,9 @@ public final class ClientFrameDecoder extends ByteToMessageDecoder {
             in.skipBytes(in.readableBytes());
             return;
         }
+        if (held) {
+            return;
+        }
         try {
             Command command = codec.decode(in);
             if (command != null) {
@@ -38,6 +44,22 @@ public final class ClientFrameDecoder extends ByteToMessageDecoder {
             failed = true;
             in.skipBytes(in.readableBytes());
             out.add(new DecodeFailure(e.getMessage()));
+        }
+    }
+
+    /** Decodes nothing more until {@link #resume}. */
+    void hold() {
+        held = true;
+    }
+
+    /** Decodes what was received meanwhile, as a read would; {@code ctx} is this decoder's own context. */
+    void resume(ChannelHandlerContext ctx) {
+        held = false;
+        try {
+            channelRead(ctx, Unpooled.EMPTY_BUFFER);
+            channelReadComplete(ctx);
+        } catch (Exception e) {
+            ctx.fireExceptionCaught(e);
         }
     }
 }

@@ -47,11 +47,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     private PinnedMode pinned;
     /** Set by MONITOR: this connection is sent what the listener's clients send. */
     private MonitorOutlet monitor;
+    /** The command a client pause holds, if any (Redis CLIENT PAUSE). */
+    private PauseHold pause;
     private boolean closeRequested;
     private final long connectedNanos = System.nanoTime();
     /** Set once per read batch, not per request: CLIENT LIST's idle is in seconds. */
     private volatile long lastReadNanos = connectedNanos;
     private volatile Object published;
+    /** Its pinned connection once identified, for another client's CLIENT UNBLOCK (any thread). */
+    private volatile RequestContext.PinnedBackend pinnedBackend;
 
     ClientSession(Listener listener, ClientCodec codec) {
         this.listener = listener;
@@ -66,6 +70,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         replies = new ReplyQueue(ctx, flow, stateChanged);
         requests = new RequestContext(listener, codec, id, ctx, replies,
                 new Parking(), pool);
+        pause = new PauseHold(listener.pauses, codec, ctx, this::resumeHeld);
         if (!admission.enter(ctx.channel())) {
             log.debug("refusing client {}: max-clients reached", remoteAddress());
             ByteBuf refusal = codec.error(ctx.alloc(), null, "max number of clients reached");
@@ -93,13 +98,37 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             replies.answerNow(reply);
             return;
         }
+        if (pause.holds(command)) {
+            stateChanged();
+            return;
+        }
+        run(command);
+        if (replies.pending() >= listener.limits().maxPendingPerClient()) {
+            stateChanged();
+        }
+    }
+
+    /** The client pause let go: the held command goes its way, then what the client sent after it. */
+    private void resumeHeld() {
+        if (replies.isClosed()) {
+            return;
+        }
+        Command command = pause.release();
+        if (command == null) {
+            return;
+        }
+        FlushBatch.current().begin(); // ended by the channelReadComplete that decodeOn fires
+        run(command);
+        stateChanged();
+        pause.decodeOn();
+    }
+
+    /** A command the client sent, past admission and any pause: shown to monitors (Redis shows one when it runs), then dispatched. */
+    private void run(Command command) {
         if (listener.monitors.active()) {
             listener.monitors.feed(this, command);
         }
         dispatch(command);
-        if (replies.pending() >= listener.limits().maxPendingPerClient()) {
-            stateChanged();
-        }
     }
 
     /** To the pinned mode when it takes {@code command}, else by its kind. */
@@ -142,6 +171,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
                 public void reroute(Command command) {
                     dispatch(command);
                 }
+
+                @Override
+                public void identified(long identity) {
+                    pinnedBackend = requests.pinnedBackend(identity);
+                }
             });
         }
         return pinned;
@@ -160,7 +194,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         if (monitor != null) {
             monitor.attachWhenAnswered();
         }
-        flow.update(replies.pending() + waiting, replies.closing());
+        flow.update(replies.pending() + waiting, replies.closing(), pause.holding());
     }
 
     @Override
@@ -170,7 +204,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             if (!replies.closing()) {
                 replies.answerNow(null, true);
             }
-        } else if (event instanceof IdleStateEvent && replies.isEmpty() && monitor == null) {
+        } else if (event instanceof IdleStateEvent && replies.isEmpty() && monitor == null && !pause.holding()) {
             // a monitor only listens, as Redis exempts it from its timeout
             log.debug("closing idle client {}", remoteAddress());
             replies.close();
@@ -198,6 +232,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         // requests still at a backend release their replies when those arrive (see ReplyQueue#answer)
         replies.clientClosed();
         flow.recount();
+        pause.closed();
         codec.closed();
         if (pinned != null) {
             pinned.clientClosed();
@@ -250,6 +285,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     @Override
     public List<ClientPeer> clients() {
         return listener.clientPeers();
+    }
+
+    @Override
+    public void pauseClients(long endMillis, boolean writesOnly) {
+        listener.pauses.pause(endMillis, writesOnly, id, ctx.executor());
+    }
+
+    @Override
+    public void unpauseClients() {
+        listener.pauses.unpause(id);
     }
 
     @Override
@@ -319,6 +364,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             monitor.detach();
             monitor = null;
         }
+    }
+
+    /** Its pinned connection and that connection's number on its node, or {@code null}; from any thread. */
+    RequestContext.PinnedBackend pinnedBackend() {
+        return pinnedBackend;
     }
 
     // What a WriteFanout uses of its client (it takes the session; the ReadRequest takes the RequestContext)

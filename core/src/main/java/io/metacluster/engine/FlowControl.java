@@ -7,7 +7,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Back-pressure and the output limits of one client connection. Reading from the client stops
  * while it has {@code max-pending-per-client} requests unanswered, while its replies pile up
- * unread (the channel is not writable), or while the listener drains at shutdown; it resumes
+ * unread (the channel is not writable), while a client pause holds one of its commands
+ * ({@link PauseHold}), or while the listener drains at shutdown; it resumes
  * at half the limit. A client that leaves more than {@code max-output-bytes} of replies unread
  * is to be disconnected; what it leaves unread counts in the listener's {@link OutputBudget}.
  * Lives on the client's event loop.
@@ -25,19 +26,25 @@ final class FlowControl {
         this.listener = listener;
     }
 
+    /** {@link #update(int, boolean, boolean)} with nothing held by a client pause. */
+    void update(int pending, boolean closing) {
+        update(pending, closing, false);
+    }
+
     /**
      * Stops or resumes reading from the client.
      *
      * @param pending its requests read and not yet answered
      * @param closing whether the connection is closing (reading never resumes then)
+     * @param held    whether a client pause holds one of its commands (reading resumes after it)
      */
-    void update(int pending, boolean closing) {
+    void update(int pending, boolean closing, boolean held) {
         int max = listener.limits().maxPendingPerClient();
         boolean autoRead = channel.config().isAutoRead();
-        if (autoRead && (pending >= max || !channel.isWritable() || listener.draining)) {
+        if (autoRead && (pending >= max || !channel.isWritable() || listener.draining || held)) {
             if (pending >= max) listener.metrics().pendingLimitPauses.mark();
             channel.config().setAutoRead(false);
-        } else if (!autoRead && !closing && !listener.draining && pending <= max / 2 && channel.isWritable()) {
+        } else if (!autoRead && !closing && !held && !listener.draining && pending <= max / 2 && channel.isWritable()) {
             channel.config().setAutoRead(true);
         }
     }

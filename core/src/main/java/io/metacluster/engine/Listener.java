@@ -61,6 +61,8 @@ final class Listener {
     final OutputBudget output = new OutputBudget(this);
     /** Its clients that sent MONITOR. */
     final MonitorFeed monitors = new MonitorFeed();
+    /** Redis CLIENT PAUSE over its clients, on every I/O thread. */
+    final ClientPauses pauses;
 
     /** The open client connections, oldest first: see {@link io.metacluster.spi.ClientContext#clients}. */
     List<ClientPeer> clientPeers() {
@@ -81,6 +83,7 @@ final class Listener {
         this.selector = config.read();
         this.writePolicy = config.write();
         this.metrics = metrics;
+        this.pauses = new ClientPauses(config.name());
         this.tls = Tls.server(config.tls());
         this.protocolOptions = config.protocolOptions();
     }

@@ -57,6 +57,10 @@ final class PinnedMode implements PinnedListener {
 
         /** Routes {@code command}, held behind a conversation's end, as a newly read one. */
         void reroute(Command command);
+
+        /** The pinned connection's number on its node ({@link Pinning#identity}), or -1 once it is closed. */
+        default void identified(long identity) {
+        }
     }
 
     /** A conversation's command, waiting in the client's line for its reply from the pinned connection. */
@@ -82,6 +86,8 @@ final class PinnedMode implements PinnedListener {
     /** In a conversation: the command that ends it was sent; what the client sends now is held. */
     private boolean ending;
     private boolean connectingPinned;
+    /** The reply to {@link Pinning#identify}, sent first on a conversation's connection, is still to come. */
+    private boolean identifying;
     private Channel pinned;
     private final ArrayDeque<Command> waitingForPin = new ArrayDeque<>();
     /** A conversation's commands sent (or to be sent), oldest first: the pinned connection answers them in order. */
@@ -215,6 +221,11 @@ final class PinnedMode implements PinnedListener {
         }
         connectingPinned = false;
         pinned = channel;
+        ByteBuf identify = conversation && session != null ? codec.pinning().identify(channel.alloc()) : null;
+        if (identify != null) {
+            identifying = true;
+            channel.write(identify, channel.voidPromise());
+        }
         for (Command command; (command = waitingForPin.poll()) != null; ) {
             if (conversation && !opener.reaches(command)) {
                 refuseWaiting(command);
@@ -246,6 +257,12 @@ final class PinnedMode implements PinnedListener {
     @Override
     public void pinnedMessage(Channel channel, ByteBuf message) {
         if (channel != pinned || replies.closing()) {
+            message.release();
+            return;
+        }
+        if (identifying) {
+            identifying = false;
+            session.identified(codec.pinning().identity(message));
             message.release();
             return;
         }
@@ -288,6 +305,7 @@ final class PinnedMode implements PinnedListener {
     }
 
     private void endPinning() {
+        forgetIdentity();
         pinning = false;
         conversation = false;
         ending = false;
@@ -316,6 +334,7 @@ final class PinnedMode implements PinnedListener {
         boolean wasUp = pinned != null;
         pinned = null;
         connectingPinned = false;
+        forgetIdentity();
         if (wasUp && pinning) {
             // what the client set up on that connection (subscriptions, a WATCH) is gone with it: it must see a lost
             // connection, as when a server goes away, and set it up again
@@ -346,6 +365,7 @@ final class PinnedMode implements PinnedListener {
 
     /** The client connection closed: so does the pinned one, and what waited for it is dropped. */
     void clientClosed() {
+        forgetIdentity();
         if (pinned != null) {
             pinned.close();
             pinned = null;
@@ -360,6 +380,13 @@ final class PinnedMode implements PinnedListener {
         }
         for (Command command; (command = held.poll()) != null; ) {
             command.release();
+        }
+    }
+
+    private void forgetIdentity() {
+        identifying = false;
+        if (session != null) {
+            session.identified(-1);
         }
     }
 

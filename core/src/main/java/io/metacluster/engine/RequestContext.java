@@ -1,6 +1,7 @@
 package io.metacluster.engine;
 
 import io.metacluster.spi.ClientCodec;
+import io.metacluster.spi.ClientPeer;
 import io.metacluster.spi.ClusterView;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.ProxyReport;
@@ -30,8 +31,12 @@ final class RequestContext implements PinnedMode.Opener {
     private final RequestPool pool;
     /** The cluster of the client's last pinned connection: a conversation's effects go to every other one. */
     private LoopCluster pinnedTo;
-    /** The node of that cluster the connection reaches. */
+    /** The node of the client's last pinned connection. */
     private Node pinnedNode;
+
+    /** A client's pinned connection as another client may act on it (Redis CLIENT UNBLOCK): its node, its number there. */
+    record PinnedBackend(Node node, long identity) {
+    }
 
     RequestContext(Listener listener, ClientCodec codec, long id, ChannelHandlerContext ctx,
                    ReplyQueue replies, Parking parking, RequestPool pool) {
@@ -165,6 +170,31 @@ final class RequestContext implements PinnedMode.Opener {
     @Override
     public boolean reaches(Command command) {
         return pinnedTo == null || pinnedTo.pinnedReaches(pinnedNode, command);
+    }
+
+    /** The client's pinned connection said its number on its node ({@code identity}, -1 once closed). */
+    PinnedBackend pinnedBackend(long identity) {
+        return identity < 0 || pinnedNode == null ? null : new PinnedBackend(pinnedNode, identity);
+    }
+
+    /** The listener's client connection {@code clientId}, on whichever event loop, or {@code null}. */
+    ClientSession peer(long clientId) {
+        for (ClientPeer peer : listener.clientPeers()) {
+            if (peer.id() == clientId && peer instanceof ClientSession session) {
+                return session;
+            }
+        }
+        return null;
+    }
+
+    /** This loop's view of the cluster {@code node} belongs to, or {@code null} when the listener no longer has it. */
+    LoopCluster clusterOf(Node node) {
+        for (LoopCluster cluster : clusters()) {
+            if (cluster.cluster == node.cluster) {
+                return cluster;
+            }
+        }
+        return null;
     }
 
     /** A write that brings the other clusters to the state of the pinned one (owned from now on). See {@link PinnedMode}. */

@@ -14,8 +14,8 @@ import java.util.List;
  * The commands the proxy answers itself: connection state that must not reach the shared,
  * multiplexed backend connections (PING, ECHO, QUIT, HELLO, SELECT, RESET, AUTH, CLIENT
  * SETNAME/GETNAME/ID/INFO/SETINFO/REPLY), the proxy's own client connections (CLIENT LIST/KILL/NO-EVICT,
- * {@link ClientCommands}), and the transaction bookkeeping (MULTI, QUEUED, DISCARD, an empty EXEC;
- * see {@link Transaction}). Replies follow Redis 7.0 byte for byte where it can.
+ * {@link ClientCommands}; CLIENT PAUSE/UNPAUSE, {@link PauseCommands}), and the transaction
+ * bookkeeping (MULTI, QUEUED, DISCARD, an empty EXEC; see {@link Transaction}). Replies follow Redis 7.0 byte for byte where it can.
  *
  * Replies the proxy makes itself are in the client's protocol version where RESP3 differs from
  * RESP2 (HELLO's map, a nil, CLIENT INFO's verbatim string); the rest is the same in both.
@@ -176,6 +176,10 @@ final class AdminCommands {
                 }
                 return null;
             }
+            case "client|pause":
+                return PauseCommands.pause(ctx, args);
+            case "client|unpause":
+                return PauseCommands.unpause(ctx);
             case "client|setinfo": {
                 // Redis 7.2: CLIENT SETINFO LIB-NAME|LIB-VER value; accepted and forgotten
                 String attr = text(args.get(2));

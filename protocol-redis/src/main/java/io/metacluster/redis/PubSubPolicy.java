@@ -4,6 +4,7 @@ import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.Pinning;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 
 import java.nio.charset.StandardCharsets;
 
@@ -151,5 +152,23 @@ final class PubSubPolicy implements Pinning {
             }
         }
         return true;
+    }
+
+    /** {@code CLIENT ID}: a blocked client's connection is named by it in another client's CLIENT UNBLOCK ({@link UnblockCommand}). */
+    @Override
+    public ByteBuf identify(ByteBufAllocator alloc) {
+        return RespWriter.command(alloc, "CLIENT", "ID");
+    }
+
+    /** The integer of {@code :id}; -1 for anything else (an error: the connection cannot be acted on). */
+    @Override
+    public long identity(ByteBuf reply) {
+        int start = reply.readerIndex();
+        int cr = reply.indexOf(start, reply.writerIndex(), (byte) '\r');
+        if (reply.getByte(start) != ':' || cr < 0) {
+            return -1;
+        }
+        long id = RespSplitter.parseDecimal(reply, start + 1, cr);
+        return id == Long.MIN_VALUE ? -1 : id;
     }
 }

@@ -8,6 +8,7 @@ import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.CommandSplitter;
 import io.metacluster.spi.Monitoring;
 import io.metacluster.spi.ConditionalWrites;
+import io.metacluster.spi.PeerAside;
 import io.metacluster.spi.Pinning;
 import io.metacluster.spi.ServerReports;
 import io.metacluster.spi.ProtocolException;
@@ -66,7 +67,7 @@ public final class RedisClientCodec implements ClientCodec {
         if (classified.detail() instanceof CommandInfo info) {
             admin.record().command = info.name();
         }
-        Command command = monitor.admit(transaction.admit(tracking.admit(ScriptBodies.SHARED.admit(classified),
+        Command command = monitor.admit(transaction.admit(tracking.admit(ScriptBodies.SHARED.admit(UnblockCommand.admit(classified)),
                 framer.args(), transaction.open() || pubsub.subscribed())));
         CommandInfo info = command.detail() instanceof CommandInfo plain ? plain
                 : command.detail() instanceof WatchedTransaction.Watched watched ? watched.info() : null;
@@ -133,6 +134,18 @@ public final class RedisClientCodec implements ClientCodec {
     @Override
     public ConditionalWrites conditionalWrites() {
         return Effects.INSTANCE;
+    }
+
+    /** What Redis 7.0 holds in {@code CLIENT PAUSE ... WRITE}: see {@link PauseCommands#heldByWritePause}. */
+    @Override
+    public boolean heldByWritePause(Command command) {
+        return PauseCommands.heldByWritePause(command);
+    }
+
+        /** {@code CLIENT UNBLOCK}: see {@link UnblockCommand}. */
+    @Override
+    public PeerAside peerAside(Command command) {
+        return command.detail() instanceof UnblockCommand unblock ? unblock : null;
     }
 
     /** {@code INFO}: see {@link InfoReports}. */

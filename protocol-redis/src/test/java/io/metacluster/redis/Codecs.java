@@ -94,7 +94,7 @@ final class Codecs {
         return s.toString();
     }
 
-    static final class Context implements ClientContext {
+    static class Context implements ClientContext {
         boolean closeAfterReply;
 
         @Override

@@ -172,7 +172,7 @@ class RedisBackendCodecTest {
                 admin.add(info);
             }
         }
-        assertThat(admin).hasSize(21);
+        assertThat(admin).hasSize(23);
         for (CommandInfo info : admin) {
             String[] args = info.name().split("\\|");
             List<String> words = new ArrayList<>(List.of(args));

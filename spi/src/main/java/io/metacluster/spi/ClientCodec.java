@@ -144,4 +144,25 @@ public interface ClientCodec {
     default Monitoring monitoring() {
         return null;
     }
+
+    /**
+     * Whether a pause of writes ({@link ClientContext#pauseClients} with {@code writesOnly}; Redis
+     * {@code CLIENT PAUSE ... WRITE}) holds {@code command}, a command just decoded (after
+     * admission, before routing). The default holds what goes to every cluster or changes one:
+     * {@link CommandKind#WRITE} and {@link CommandKind#CONDITIONAL_WRITE}. {@code command} is
+     * borrowed. Called on the client connection's event loop; must not block.
+     */
+    default boolean heldByWritePause(Command command) {
+        return command.kind() == CommandKind.WRITE || command.kind() == CommandKind.CONDITIONAL_WRITE;
+    }
+
+    /**
+     * For an {@link CommandKind#ASIDE} command that acts on another client of the listener through
+     * its pinned connection (Redis {@code CLIENT UNBLOCK}), what to do ({@link PeerAside});
+     * {@code null} (the default) for an ASIDE command that goes to every node of every cluster.
+     * {@code command} is borrowed.
+     */
+    default PeerAside peerAside(Command command) {
+        return null;
+    }
 }

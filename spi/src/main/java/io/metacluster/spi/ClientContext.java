@@ -39,6 +39,24 @@ public interface ClientContext {
     default void publish(Object state) {
     }
 
+    /**
+     * Pauses the listener's clients (Redis {@code CLIENT PAUSE}), on every I/O thread, this
+     * connection included: a client's next command that the pause holds waits, and with it
+     * everything the client sent after it (left unread, so the client's order holds), until
+     * {@code endMillis} (on the {@link System#currentTimeMillis} clock) or
+     * {@link #unpauseClients}. With {@code writesOnly} only the commands that
+     * {@link ClientCodec#heldByWritePause} names are held, otherwise all (but those refused at
+     * once, {@link CommandKind#UNSUPPORTED}). While a pause is on, the later end and the
+     * stronger mode win. The backends are not paused: their other clients are none of this
+     * listener's. The default does nothing.
+     */
+    default void pauseClients(long endMillis, boolean writesOnly) {
+    }
+
+    /** Ends the listener's pause (Redis {@code CLIENT UNPAUSE}): held commands go on, each client's in order. */
+    default void unpauseClients() {
+    }
+
     /** The listener's name, as configured. */
     String listenerName();
 

@@ -31,7 +31,8 @@ public enum CommandKind {
      * {@link BackendCodec#handshake} first, whose replies are not checked (a busy server refuses
      * some of them), then the command. The client gets the first reply that is not an error
      * ({@link BackendCodec#isError}), else the first error, else an error naming why no node
-     * answered.
+     * answered. One that {@link ClientCodec#peerAside} describes goes only to the node of another
+     * client's pinned connection (Redis {@code CLIENT UNBLOCK}).
      */
     ASIDE,
     /** Answered by the proxy itself through {@link ClientCodec#answer}; never reaches a backend. */

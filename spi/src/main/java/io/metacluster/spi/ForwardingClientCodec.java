@@ -93,4 +93,14 @@ public abstract class ForwardingClientCodec implements ClientCodec {
     public Monitoring monitoring() {
         return delegate.monitoring();
     }
+
+    @Override
+    public boolean heldByWritePause(Command command) {
+        return delegate.heldByWritePause(command);
+    }
+
+    @Override
+    public PeerAside peerAside(Command command) {
+        return delegate.peerAside(command);
+    }
 }

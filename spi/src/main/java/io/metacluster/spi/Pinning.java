@@ -1,6 +1,7 @@
 package io.metacluster.spi;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 
 /**
  * A protocol's rules for a client pinned to a backend connection of its own
@@ -81,5 +82,20 @@ public interface Pinning {
      */
     default boolean unsolicited(ByteBuf message) {
         return false;
+    }
+
+    /**
+     * In a conversation: a request the engine sends first on the new connection, whose one reply
+     * names that connection on the server (Redis {@code CLIENT ID}), so that another client can
+     * act on it ({@link PeerAside}); {@code null} (the default) for none. Its reply is read by
+     * {@link #identity} and never reaches the client. Ownership of the buffer passes to the caller.
+     */
+    default ByteBuf identify(ByteBufAllocator alloc) {
+        return null;
+    }
+
+    /** The number {@link #identify}'s reply names, or -1 when it names none. {@code reply} is borrowed. */
+    default long identity(ByteBuf reply) {
+        return -1;
     }
 }

@@ -66,6 +66,6 @@ class ForwardingClientCodecTest {
             }
             methods++;
         }
-        assertThat(methods).isEqualTo(12);
+        assertThat(methods).isEqualTo(14);
     }
 }

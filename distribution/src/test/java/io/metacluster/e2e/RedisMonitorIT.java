@@ -280,6 +280,22 @@ class RedisMonitorIT extends ThreeRedisClusters {
         }
     }
 
+    /** A command larger than max-output-bytes could never reach a monitor: it is disconnected at once, the writer is served. */
+    @Test
+    void aCommandLargerThanTheLimitDisconnectsMonitors() throws Exception {
+        long before = backends.daemon.engine.metrics().meter("listener.small.output-limit-disconnects").getCount();
+        try (RespClient monitor = RespClient.connect(smallPort); RespClient writer = RespClient.connect(smallPort)) {
+            assertThat(exchange(monitor, RespClient.encode("MONITOR"))).isEqualTo("+OK\r\n");
+            writer.call("SET", "small", "1");
+            assertThat(reduced(monitor.readRaw())).isEqualTo("0 \"SET\" \"small\" \"1\"");
+            assertThat(writer.call("SET", "huge", "h".repeat(100_000))).isEqualTo("OK");
+            assertThatThrownBy(monitor::readRaw).isInstanceOf(java.io.UncheckedIOException.class);
+            assertThat(backends.daemon.engine.metrics().meter("listener.small.output-limit-disconnects").getCount())
+                    .isEqualTo(before + 1);
+            assertThat(writer.call("DEL", "small", "huge")).isEqualTo(2L);
+        }
+    }
+
     /** Reads what the daemon had sent until the connection ends. */
     private static boolean closedAfterDraining(Socket socket) throws IOException {
         InputStream in = socket.getInputStream();

@@ -229,6 +229,7 @@ class RedisMonitorIT extends ThreeRedisClusters {
         List<String> got = new ArrayList<>();
         try (RespClient monitor = RespClient.connect(target); RespClient other = RespClient.connect(target)) {
             got.add(exchange(monitor, RespClient.encode("HELLO", "3")).substring(0, 1)); // a map: '%'
+            long id = (Long) monitor.call("CLIENT", "ID");
             got.add(exchange(monitor, RespClient.encode("MONITOR")));
             got.add(exchange(monitor, RespClient.encode("GET", "k")));
             got.add(exchange(monitor, RespClient.encode("SET", "k", "v")));
@@ -237,6 +238,9 @@ class RedisMonitorIT extends ThreeRedisClusters {
             got.add(reduced(monitor.readRaw()));
             other.call("SET", "seen", "1");
             got.add(reduced(monitor.readRaw()));
+            String monitorLine = java.util.Arrays.stream(((String) other.call("CLIENT", "LIST")).split("\n"))
+                    .filter(line -> line.startsWith("id=" + id + " ")).findFirst().orElseThrow();
+            got.add(infoField(monitorLine, "flags")); // CLIENT LIST is an admin command: no line for it
             got.add(exchange(monitor, RespClient.encode("RESET")));
             other.call("SET", "unseen", "1");
             got.add(exchange(monitor, RespClient.encode("PING")));

@@ -1,6 +1,7 @@
 package io.metacluster.engine;
 
 import io.metacluster.spi.Command;
+import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.Monitoring;
 import io.netty.buffer.ByteBuf;
 
@@ -47,6 +48,16 @@ final class MonitorFeed {
         MonitorOutlet[] targets = outlets;
         Monitoring monitoring = sender.codec().monitoring();
         if (targets.length == 0 || monitoring == null) {
+            return;
+        }
+        long size = command.frame().readableBytes();
+        if (size > sender.listener().limits().maxOutputBytes() && command.kind() != CommandKind.UNSUPPORTED) {
+            // its line, which quotes every argument, would put every monitor over its limit: not made at all, so a
+            // monitored 60 MB value does not cost the daemon a line several times that size (a refused request is
+            // never shown, so it disconnects nobody)
+            for (MonitorOutlet target : targets) {
+                target.overflow(size);
+            }
             return;
         }
         ByteBuf line = monitoring.describe(command, sender);

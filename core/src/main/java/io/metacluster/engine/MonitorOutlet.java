@@ -65,8 +65,9 @@ final class MonitorOutlet {
         }
         long queued = queuedBytes.addAndGet(line.readableBytes());
         long max = listener.limits().maxOutputBytes();
-        if (queued + OutputBudget.unread(channel) > max) {
-            overflow(queued, max);
+        long unread = queued + OutputBudget.unread(channel);
+        if (unread > max) {
+            overflow(unread, max);
             return;
         }
         lines.add(line.retainedDuplicate());
@@ -79,12 +80,19 @@ final class MonitorOutlet {
         }
     }
 
-    private void overflow(long queued, long max) {
+    /** A line of at least {@code bytes} would not fit: disconnected as when it does not keep up. From any event loop. */
+    void overflow(long bytes) {
+        if (!detached) {
+            overflow(bytes, listener.limits().maxOutputBytes());
+        }
+    }
+
+    private void overflow(long unread, long max) {
         if (!overflowed.compareAndSet(false, true)) {
             return;
         }
         log.info("disconnecting monitoring client {} of listener {}: {} bytes of monitor lines unread (max-output-bytes {})",
-                ClientSession.address(channel), listener.name(), queued + OutputBudget.unread(channel), max);
+                ClientSession.address(channel), listener.name(), unread, max);
         listener.metrics().outputLimitDisconnects.mark();
         channel.close();
     }

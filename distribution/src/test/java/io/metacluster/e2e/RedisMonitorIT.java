@@ -229,6 +229,7 @@ class RedisMonitorIT extends ThreeRedisClusters {
         List<String> got = new ArrayList<>();
         try (RespClient monitor = RespClient.connect(target); RespClient other = RespClient.connect(target)) {
             got.add(exchange(monitor, RespClient.encode("HELLO", "3")).substring(0, 1)); // a map: '%'
+            long id = (Long) monitor.call("CLIENT", "ID");
             got.add(exchange(monitor, RespClient.encode("MONITOR")));
             got.add(exchange(monitor, RespClient.encode("GET", "k")));
             got.add(exchange(monitor, RespClient.encode("SET", "k", "v")));
@@ -237,6 +238,9 @@ class RedisMonitorIT extends ThreeRedisClusters {
             got.add(reduced(monitor.readRaw()));
             other.call("SET", "seen", "1");
             got.add(reduced(monitor.readRaw()));
+            String monitorLine = java.util.Arrays.stream(((String) other.call("CLIENT", "LIST")).split("\n"))
+                    .filter(line -> line.startsWith("id=" + id + " ")).findFirst().orElseThrow();
+            got.add(infoField(monitorLine, "flags")); // CLIENT LIST is an admin command: no line for it
             got.add(exchange(monitor, RespClient.encode("RESET")));
             other.call("SET", "unseen", "1");
             got.add(exchange(monitor, RespClient.encode("PING")));
@@ -277,6 +281,22 @@ class RedisMonitorIT extends ThreeRedisClusters {
                 writer.del("big0", "big1", "big2", "big3", "big4", "big5", "big6", "big7", "big8", "big9");
             }
             assertThat(closedAfterDraining(sleeper)).as("the monitor's connection was closed").isTrue();
+        }
+    }
+
+    /** A command larger than max-output-bytes could never reach a monitor: it is disconnected at once, the writer is served. */
+    @Test
+    void aCommandLargerThanTheLimitDisconnectsMonitors() throws Exception {
+        long before = backends.daemon.engine.metrics().meter("listener.small.output-limit-disconnects").getCount();
+        try (RespClient monitor = RespClient.connect(smallPort); RespClient writer = RespClient.connect(smallPort)) {
+            assertThat(exchange(monitor, RespClient.encode("MONITOR"))).isEqualTo("+OK\r\n");
+            writer.call("SET", "small", "1");
+            assertThat(reduced(monitor.readRaw())).isEqualTo("0 \"SET\" \"small\" \"1\"");
+            assertThat(writer.call("SET", "huge", "h".repeat(100_000))).isEqualTo("OK");
+            assertThatThrownBy(monitor::readRaw).isInstanceOf(java.io.UncheckedIOException.class);
+            assertThat(backends.daemon.engine.metrics().meter("listener.small.output-limit-disconnects").getCount())
+                    .isEqualTo(before + 1);
+            assertThat(writer.call("DEL", "small", "huge")).isEqualTo(2L);
         }
     }
 

@@ -65,6 +65,7 @@ final class AdminCommands {
         record.database = session.database();
         record.resp3 = session.resp3();
         record.multi = transaction.queued();
+        record.monitor = monitor.active();
         ctx.publish(record);
     }
 

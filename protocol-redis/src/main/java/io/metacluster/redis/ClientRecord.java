@@ -18,6 +18,8 @@ final class ClientRecord {
     volatile boolean resp3;
     /** Commands queued in MULTI, or -1. */
     volatile int multi = -1;
+    /** It sent MONITOR (flag {@code O}). */
+    volatile boolean monitor;
     /**
      * The last command's name as Redis prints it ({@code client|list}). Set as each request is
      * decoded, so not volatile, to cost nothing per request: a String is safely published by its
@@ -38,9 +40,10 @@ final class ClientRecord {
     String line(ClientPeer peer) {
         String n = name;
         int queued = multi;
+        String flags = (monitor ? "O" : "") + (queued >= 0 ? "x" : "");
         return "id=" + peer.id() + " addr=" + peer.remoteAddress() + " laddr=" + peer.localAddress() + " fd=-1"
                 + " name=" + (n == null ? "" : n) + " age=" + peer.ageSeconds() + " idle=" + peer.idleSeconds()
-                + " flags=" + (queued >= 0 ? "x" : "N") + " db=" + database + " sub=0 psub=0 ssub=0 multi=" + queued
+                + " flags=" + (flags.isEmpty() ? "N" : flags) + " db=" + database + " sub=0 psub=0 ssub=0 multi=" + queued
                 + " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r"
                 + " cmd=" + command + " user=" + user + " redir=-1 resp=" + (resp3 ? 3 : 2) + "\n";
     }

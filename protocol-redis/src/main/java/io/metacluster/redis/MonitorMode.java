@@ -38,6 +38,11 @@ final class MonitorMode implements Monitoring {
         return RespWriter.simple(ctx.alloc(), "OK");
     }
 
+    /** Whether this connection monitors (CLIENT LIST's flag {@code O}). */
+    boolean active() {
+        return monitoring;
+    }
+
     /** RESET: no longer a monitor. */
     void reset(ClientContext ctx) {
         if (monitoring) {

@@ -5,9 +5,11 @@ import io.metacluster.spi.ClientContext;
 import io.metacluster.spi.ClientPeer;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
+import io.metacluster.spi.Topology;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -127,7 +129,28 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
 
     private PinnedMode pinnedMode() {
         if (pinned == null) {
-            pinned = new PinnedMode(ctx, codec, replies, requests::connectPinned, stateChanged, new PinnedMode.Session() {
+            PinnedMode.Opener opener = new PinnedMode.Opener() {
+                @Override
+                public ChannelFuture open(Command first, PinnedListener listener) {
+                    return requests.connectPinned(first, listener);
+                }
+
+                @Override
+                public Topology.Redirect redirect(ByteBuf reply) {
+                    return requests.pinnedRedirect(reply);
+                }
+
+                @Override
+                public boolean redirects() {
+                    return requests.pinnedRedirects();
+                }
+
+                @Override
+                public ChannelFuture reopen(Command first, int node, PinnedListener listener) {
+                    return requests.reconnectPinned(first, node, listener);
+                }
+            };
+            pinned = new PinnedMode(ctx, codec, replies, opener, stateChanged, new PinnedMode.Session() {
                 @Override
                 public void propagate(Command write) {
                     requests.propagateFromPinned(write);

@@ -5,7 +5,9 @@ import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.ConditionalWrites;
 import io.metacluster.spi.Pinning;
+import io.metacluster.spi.Topology;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -13,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -39,6 +42,24 @@ final class PinnedMode implements PinnedListener {
     /** Opens the client's own connection for {@code first}; {@code null} when no cluster can take it now. */
     interface Opener {
         ChannelFuture open(Command first, PinnedListener listener);
+
+        /**
+         * Where {@code reply}, from the connection opened last, says its command belongs (the pinned
+         * cluster's {@link io.metacluster.spi.Topology#redirect}: Redis Cluster MOVED, ASK), or {@code null}.
+         */
+        default Topology.Redirect redirect(ByteBuf reply) {
+            return null;
+        }
+
+        /** Whether the cluster opened last may redirect ({@link #redirect}): a conversation's first reply is awaited then. */
+        default boolean redirects() {
+            return false;
+        }
+
+        /** Opens again on the cluster opened last, to node {@code node} ({@link Topology#SPANS_NODES}: that of {@code first}'s key now). */
+        default ChannelFuture reopen(Command first, int node, PinnedListener listener) {
+            return null;
+        }
     }
 
     /** What a conversation hands back to its client's session. */
@@ -74,6 +95,18 @@ final class PinnedMode implements PinnedListener {
     private boolean ending;
     private boolean connectingPinned;
     private Channel pinned;
+    /**
+     * In a conversation: its connection answered the first command where it belongs (not a
+     * redirection). Until then only that command is sent: a redirected one ran nowhere, so it is
+     * sent again on a connection to the right node, and nothing sent behind it may have run.
+     */
+    private boolean confirmed;
+    /** A connection left for a redirection: its closing is not the client's loss. */
+    private Channel retired;
+    /** To send before the first command on the next connection (Redis ASKING), its reply dropped. */
+    private byte[] firstOnNext;
+    private int repliesToDrop;
+    private RedirectFollower.Budget redirectBudget = new RedirectFollower.Budget();
     private final ArrayDeque<Command> waitingForPin = new ArrayDeque<>();
     /** A conversation's commands sent (or to be sent), oldest first: the pinned connection answers them in order. */
     private final ArrayDeque<PinnedReply> unanswered = new ArrayDeque<>();
@@ -157,7 +190,7 @@ final class PinnedMode implements PinnedListener {
 
     /** A command for the pinned connection: sent now, or once the connection is up. */
     private void toPinned(Command command) {
-        if (pinned != null) {
+        if (pinned != null && (confirmed || !conversation)) {
             pinned.write(frameToSend(command), pinned.voidPromise());
             FlushBatch.current().flush(pinned);
             return;
@@ -200,11 +233,25 @@ final class PinnedMode implements PinnedListener {
         }
         connectingPinned = false;
         pinned = channel;
-        for (Command command; (command = waitingForPin.poll()) != null; ) {
-            channel.write(frameToSend(command), channel.voidPromise());
+        if (firstOnNext != null) {
+            channel.write(Unpooled.wrappedBuffer(firstOnNext), channel.voidPromise());
+            firstOnNext = null;
+            repliesToDrop = 1;
+        }
+        confirmed |= !opener.redirects();
+        if (conversation && !confirmed) {
+            channel.write(frameToSend(waitingForPin.poll()), channel.voidPromise());
+        } else {
+            sendWaiting(channel);
         }
         FlushBatch.current().flush(channel);
         whenReady.run();
+    }
+
+    private void sendWaiting(Channel channel) {
+        for (Command command; (command = waitingForPin.poll()) != null; ) {
+            channel.write(frameToSend(command), channel.voidPromise());
+        }
     }
 
     @Override
@@ -226,6 +273,22 @@ final class PinnedMode implements PinnedListener {
 
     /** A conversation's reply: its propagation goes to the other clusters, the reply to the client in its turn. */
     private void answered(ByteBuf message) {
+        if (!confirmed && repliesToDrop > 0) {
+            repliesToDrop--;
+            message.release();
+            return;
+        }
+        if (!confirmed) {
+            Topology.Redirect redirect = unanswered.isEmpty() ? null : opener.redirect(message);
+            if (redirect != null && redirectBudget.allows(redirect)) {
+                message.release();
+                repin(redirect);
+                return;
+            }
+            confirmed = true;
+            sendWaiting(pinned);
+            FlushBatch.current().flush(pinned);
+        }
         PinnedReply slot = unanswered.poll();
         if (slot == null) { // a conversation's connection says nothing unasked: it is not one any more
             message.release();
@@ -246,10 +309,47 @@ final class PinnedMode implements PinnedListener {
         }
     }
 
+    /**
+     * The conversation's first command was redirected (it ran nowhere, and nothing was sent behind
+     * it): the same command on a new connection to where the redirection says, now or after its delay.
+     */
+    private void repin(Topology.Redirect redirect) {
+        retired = pinned;
+        pinned = null;
+        retired.close();
+        connectingPinned = true;
+        firstOnNext = redirect.first();
+        waitingForPin.addFirst(unanswered.peek().command);
+        if (redirect.delayMillis() > 0) {
+            ctx.executor().schedule(() -> reopen(redirect.node()), redirect.delayMillis(), TimeUnit.MILLISECONDS);
+        } else {
+            reopen(redirect.node());
+        }
+    }
+
+    private void reopen(int node) {
+        if (replies.isClosed() || !connectingPinned || waitingForPin.isEmpty()) {
+            return;
+        }
+        ChannelFuture connecting = opener.reopen(waitingForPin.peek(), node, this);
+        if (connecting == null) {
+            connectingPinned = false;
+            failPinning("no cluster can serve " + waitingForPin.peek().name() + " now: its node is not connected");
+            return;
+        }
+        connecting.addListener(future -> {
+            if (!future.isSuccess()) {
+                pinnedClosed(((ChannelFuture) future).channel());
+            }
+        });
+    }
+
     private void endPinning() {
         pinning = false;
         conversation = false;
         ending = false;
+        confirmed = false;
+        redirectBudget = new RedirectFollower.Budget();
         Channel channel = pinned;
         pinned = null;
         channel.close();
@@ -269,7 +369,7 @@ final class PinnedMode implements PinnedListener {
 
     @Override
     public void pinnedClosed(Channel channel) {
-        if (replies.isClosed() || (channel != pinned && !connectingPinned)) {
+        if (replies.isClosed() || channel == retired || (channel != pinned && !connectingPinned)) {
             return;
         }
         boolean wasUp = pinned != null;
@@ -300,6 +400,9 @@ final class PinnedMode implements PinnedListener {
         }
         conversation = false;
         ending = false;
+        confirmed = false;
+        firstOnNext = null;
+        redirectBudget = new RedirectFollower.Budget();
         rerouteHeld();
     }
 

@@ -24,8 +24,7 @@ final class RedirectFollower implements ReplyListener {
     private final long clientId;
     private final ReplyListener listener;
     private final boolean write;
-    private int hops;
-    private int waits;
+    private final Budget budget = new Budget();
     /** Where the request went last. */
     private int node;
 
@@ -47,7 +46,7 @@ final class RedirectFollower implements ReplyListener {
     @Override
     public void onReply(ByteBuf reply, boolean error) {
         Topology.Redirect redirect = error ? cluster.topology().redirect(reply) : null;
-        if (redirect != null && withinBounds(redirect)) {
+        if (redirect != null && budget.allows(redirect)) {
             reply.release();
             cluster.cluster.metrics.redirects.inc();
             if (redirect.delayMillis() > 0) {
@@ -64,8 +63,24 @@ final class RedirectFollower implements ReplyListener {
         listener.onReply(reply, error);
     }
 
-    private boolean withinBounds(Topology.Redirect redirect) {
-        return redirect.delayMillis() > 0 ? waits++ < MAX_WAITS : hops++ < MAX_HOPS;
+    /**
+     * How often one request may be sent again: {@link #MAX_HOPS} redirections in a row, and
+     * {@link #MAX_WAITS} sends after a delay. Hops count from the last wait: a transaction caught by
+     * a slot migration goes ASK, TRYAGAIN (the importing node lacks a key the source still holds),
+     * ASK... until the migration ends, and only the waits bound that.
+     */
+    static final class Budget {
+        private int hops;
+        private int waits;
+
+        /** Whether {@code redirect} may be followed; counts it when so. */
+        boolean allows(Topology.Redirect redirect) {
+            if (redirect.delayMillis() > 0) {
+                hops = 0;
+                return waits++ < MAX_WAITS;
+            }
+            return hops++ < MAX_HOPS;
+        }
     }
 
     private void resend(Topology.Redirect redirect) {

@@ -5,6 +5,7 @@ import io.metacluster.spi.ClusterView;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.ProxyReport;
 import io.metacluster.spi.ReadVerifier;
+import io.metacluster.spi.Topology;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
@@ -155,6 +156,28 @@ final class RequestContext {
         }
         pinnedTo = target;
         return target == null ? null : target.connectPinned(first, id, listener);
+    }
+
+    /** See {@link PinnedMode.Opener#redirects}. */
+    boolean pinnedRedirects() {
+        return pinnedTo != null && pinnedTo.topology().redirects();
+    }
+
+    /** See {@link PinnedMode.Opener#redirect}: only error replies are asked about. */
+    Topology.Redirect pinnedRedirect(ByteBuf reply) {
+        if (!pinnedRedirects() || !reply.isReadable() || reply.getByte(reply.readerIndex()) != '-') {
+            return null;
+        }
+        Topology.Redirect redirect = pinnedTo.topology().redirect(reply);
+        if (redirect != null) {
+            pinnedTo.cluster.metrics.redirects.inc();
+        }
+        return redirect;
+    }
+
+    /** See {@link PinnedMode.Opener#reopen}. */
+    ChannelFuture reconnectPinned(Command first, int node, PinnedListener listener) {
+        return pinnedTo == null ? null : pinnedTo.connectPinned(first, node, id, listener);
     }
 
     /** A write that brings the other clusters to the state of the pinned one (owned from now on). See {@link PinnedMode}. */

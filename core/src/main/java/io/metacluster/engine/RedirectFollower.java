@@ -3,6 +3,7 @@ package io.metacluster.engine;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.Topology;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 
 /**
  * Follows a topology's redirections ({@link Topology#redirect}: Redis Cluster {@code MOVED} and
@@ -35,6 +36,49 @@ final class RedirectFollower implements ReplyListener {
         this.clientId = clientId;
         this.listener = listener;
         this.write = write;
+    }
+
+    /**
+     * For {@code write} replayed from {@code from}'s log through {@code through}: a redirection sends it to where it
+     * belongs now, as a client's write (kept in that node's log if it cannot take it), and then any
+     * outcome there tells {@code ack} the log is done with it. The follower holds a reference of its
+     * own: a resend after a delay may outlive the log's, which an overflow drops.
+     */
+    static ReplyListener replaying(Node from, NodeConnection through, Command write, ReplyListener ack) {
+        int node = from.index();
+        LoopCluster cluster = from.cluster.perLoop[loopOf(from, through)];
+        write.retain();
+        RedirectFollower[] follower = new RedirectFollower[1];
+        follower[0] = new RedirectFollower(cluster, node, write, 0, new ReplyListener() {
+            @Override
+            public void onReply(ByteBuf reply, boolean error) {
+                write.release();
+                ack.onReply(reply, error);
+            }
+
+            @Override
+            public void onFailure(String reason) {
+                write.release();
+                if (follower[0].node != node) {
+                    ack.onReply(Unpooled.EMPTY_BUFFER, true);
+                } else {
+                    ack.onFailure(reason);
+                }
+            }
+        }, true);
+        return follower[0];
+    }
+
+    /** The event loop index of {@code connection}, one of {@code node}'s. */
+    private static int loopOf(Node node, NodeConnection connection) {
+        for (int loop = 0; loop < node.connections.length; loop++) {
+            for (NodeConnection[] lane : node.connections[loop]) {
+                if (lane != null && java.util.Arrays.asList(lane).contains(connection)) {
+                    return loop;
+                }
+            }
+        }
+        throw new IllegalStateException("connection " + connection + " is not one of node " + node + "'s");
     }
 
     @Override

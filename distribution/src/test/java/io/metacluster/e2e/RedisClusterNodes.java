@@ -19,11 +19,18 @@ final class RedisClusterNodes implements AutoCloseable {
     final List<RedisServer> servers = new ArrayList<>();
 
     static RedisClusterNodes start(int masters, int replicasEach) throws Exception {
+        return start(masters, replicasEach, new String[0]);
+    }
+
+    /** ... each redis-server started with {@code extraArgs} too ({@code --option value}). */
+    static RedisClusterNodes start(int masters, int replicasEach, String... extraArgs) throws Exception {
         RedisClusterNodes cluster = new RedisClusterNodes();
         try {
             for (int i = 0; i < masters * (1 + replicasEach); i++) {
-                cluster.servers.add(RedisServer.start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                List<String> args = new ArrayList<>(List.of("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                         "--cluster-node-timeout", "1000", "--cluster-replica-validity-factor", "0"));
+                args.addAll(List.of(extraArgs));
+                cluster.servers.add(RedisServer.start(args.toArray(String[]::new)));
             }
             List<String> create = new ArrayList<>(List.of(CLI, "--cluster", "create"));
             cluster.servers.forEach(server -> create.add(server.address()));
@@ -147,6 +154,19 @@ final class RedisClusterNodes implements AutoCloseable {
         RedisServer from = beginMove(slot, to);
         migrateKeys(slot, from, to);
         endMove(slot, to);
+    }
+
+    /** The replica of master {@code master}, as the replica itself says. */
+    RedisServer replicaOf(RedisServer master) {
+        String masterId = id(master);
+        for (RedisServer server : servers) {
+            if (server != master && server.isRunning()
+                    && String.valueOf(server.call("CLUSTER", "NODES")).lines().anyMatch(
+                            line -> line.contains("myself,slave") && line.contains(masterId))) {
+                return server;
+            }
+        }
+        throw new IllegalStateException("master " + master.address() + " has no replica");
     }
 
     /** The seed list for a config: every server. */

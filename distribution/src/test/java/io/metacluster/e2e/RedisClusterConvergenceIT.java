@@ -32,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RedisClusterConvergenceIT {
     static final int KEYS = 600;
+    static RedisClusterBesideSingle setup;
     static RedisClusterNodes cluster;
     static RedisServer single;
     static Daemon daemon;
@@ -39,10 +40,7 @@ class RedisClusterConvergenceIT {
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = RedisClusterNodes.start(3, 1);
-        single = RedisServer.start();
-        port = FreePorts.find();
-        daemon = Daemon.start("""
+        setup = RedisClusterBesideSingle.start(3, 1, (port, seed, single) -> """
                 backend: { suspect-after-ms: 300, request-timeout-ms: 2000 }
                 replay: { dir: "" }
                 listeners:
@@ -51,12 +49,15 @@ class RedisClusterConvergenceIT {
                     bind: 127.0.0.1:%d
                     clusters: [rc, single]
                     write: { policy: first }
-                %s""".formatted(port, clusters(60_000)));
-        daemon.awaitHealthy();
+                %s""".formatted(port, clusters(60_000, seed, single)));
+        cluster = setup.cluster();
+        single = setup.single();
+        daemon = setup.daemon();
+        port = setup.port();
     }
 
     /** The two clusters; the Redis Cluster's map read again every {@code refreshMs}. */
-    static String clusters(int refreshMs) {
+    static String clusters(int refreshMs, String seed, String single) {
         return """
                 clusters:
                   - name: rc
@@ -66,19 +67,13 @@ class RedisClusterConvergenceIT {
                     nodes: [%s]
                   - name: single
                     nodes: [%s]
-                """.formatted(refreshMs, cluster.servers.get(0).address(), single.address());
+                """.formatted(refreshMs, seed, single);
     }
 
     @AfterAll
     static void stop() {
-        if (daemon != null) {
-            daemon.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (single != null) {
-            single.close();
+        if (setup != null) {
+            setup.close();
         }
     }
 
@@ -150,7 +145,7 @@ class RedisClusterConvergenceIT {
                     clusters: [rc, single]
                     verify: { strategy: sampled, rate: 0, repair: local-wins, recheck-delay-ms: 20,
                               scrub: { keys-per-second: 100000 } }
-                %s""".formatted(verifyPort, scrubPort, clusters(300)))) {
+                %s""".formatted(verifyPort, scrubPort, clusters(300, cluster.servers.get(0).address(), single.address())))) {
             checking.awaitHealthy();
             // read verification: the single server's copy of a key of each master differs; the local one wins
             List<String> read = new ArrayList<>();
@@ -188,8 +183,31 @@ class RedisClusterConvergenceIT {
             long target = repaired + injected;
             await("the scrub repaired every injected divergence", 60, () -> meter(checking, "scrub", "scrub.repaired") >= target);
             assertThat(single.call("EXISTS", "only:single")).as("local-wins: what the local lacks goes").isEqualTo(0L);
+
+            // two whole passes, from one pass's end to another's, scan each key of each cluster twice (give or take a
+            // SCAN batch of the pass that starts meanwhile): the replicas, which list their masters' keys again, are not walked
+            long keys = (Long) single.call("DBSIZE");
+            for (RedisServer master : cluster.masters()) {
+                keys += (Long) master.call("DBSIZE");
+            }
+            long[] atEnd = afterPassEnds(checking);
+            long[] twoLater = afterPassEnds(checking);
+            twoLater = twoLater[0] == atEnd[0] + 1 ? afterPassEnds(checking) : twoLater;
+            assertThat(twoLater[0]).isEqualTo(atEnd[0] + 2);
+            assertThat(twoLater[1] - atEnd[1]).as("keys scanned in two passes").isBetween(2 * keys - 100, 2 * keys + 100);
         }
         assertSameEverywhere();
+    }
+
+    /** Waits for the scrub's next pass to end: then the passes and the keys scanned so far. */
+    static long[] afterPassEnds(Daemon on) throws InterruptedException {
+        long passes = meter(on, "scrub", "scrub.passes");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (meter(on, "scrub", "scrub.passes") == passes) {
+            assertThat(System.nanoTime()).as("a scrub pass ends").isLessThan(deadline);
+            Thread.sleep(1);
+        }
+        return new long[] {meter(on, "scrub", "scrub.passes"), meter(on, "scrub", "scrub.scanned")};
     }
 
     @Test

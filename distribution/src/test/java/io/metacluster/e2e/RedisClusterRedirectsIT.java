@@ -1,6 +1,5 @@
 package io.metacluster.e2e;
 
-import io.metacluster.testing.FreePorts;
 import io.metacluster.testing.RedisServer;
 import io.metacluster.testing.RespClient;
 import org.junit.jupiter.api.AfterAll;
@@ -23,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RedisClusterRedirectsIT {
+    static RedisClusterBesideSingle setup;
     static RedisClusterNodes cluster;
     static RedisServer single;
     static Daemon daemon;
@@ -30,10 +30,7 @@ class RedisClusterRedirectsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = RedisClusterNodes.start(3, 0);
-        single = RedisServer.start();
-        port = FreePorts.find();
-        daemon = Daemon.start("""
+        setup = RedisClusterBesideSingle.start(3, 0, (port, seed, single) -> """
                 replay: { dir: "" }
                 listeners:
                   - name: main
@@ -49,20 +46,17 @@ class RedisClusterRedirectsIT {
                     nodes: [%s]
                   - name: single
                     nodes: [%s]
-                """.formatted(port, cluster.servers.get(0).address(), single.address()));
-        daemon.awaitHealthy();
+                """.formatted(port, seed, single));
+        cluster = setup.cluster();
+        single = setup.single();
+        daemon = setup.daemon();
+        port = setup.port();
     }
 
     @AfterAll
     static void stop() {
-        if (daemon != null) {
-            daemon.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (single != null) {
-            single.close();
+        if (setup != null) {
+            setup.close();
         }
     }
 

@@ -184,8 +184,9 @@ class RedisClusterConvergenceIT {
             await("the scrub repaired every injected divergence", 60, () -> meter(checking, "scrub", "scrub.repaired") >= target);
             assertThat(single.call("EXISTS", "only:single")).as("local-wins: what the local lacks goes").isEqualTo(0L);
 
-            // two whole passes, from one pass's end to another's, scan each key of each cluster twice (give or take a
-            // SCAN batch of the pass that starts meanwhile): the replicas, which list their masters' keys again, are not walked
+            // two passes, from one pass's end to another's, scan each key of each cluster twice, give or take what the
+            // counters had not caught up with when read (a walk of the replicas too, which list their masters' keys
+            // again, would scan half as many more)
             long keys = (Long) single.call("DBSIZE");
             for (RedisServer master : cluster.masters()) {
                 keys += (Long) master.call("DBSIZE");
@@ -194,7 +195,7 @@ class RedisClusterConvergenceIT {
             long[] twoLater = afterPassEnds(checking);
             twoLater = twoLater[0] == atEnd[0] + 1 ? afterPassEnds(checking) : twoLater;
             assertThat(twoLater[0]).isEqualTo(atEnd[0] + 2);
-            assertThat(twoLater[1] - atEnd[1]).as("keys scanned in two passes").isBetween(2 * keys - 100, 2 * keys + 100);
+            assertThat(twoLater[1] - atEnd[1]).as("keys scanned in two passes").isBetween(2 * keys - keys / 4, 2 * keys + keys / 4);
         }
         assertSameEverywhere();
     }
@@ -271,6 +272,38 @@ class RedisClusterConvergenceIT {
                 .containsExactlyInAnyOrderElementsOf(cluster.masters().stream().map(m -> "rc/" + m.address()).toList());
         long rcCompleted = daemon.counter("cluster.rc.resync.completed");
         await("every master resynchronised", 60, () -> daemon.counter("cluster.rc.resync.completed") >= rcCompleted + 3);
+        assertSameEverywhere();
+    }
+
+    @Test
+    @Order(4)
+    void aMasterThatNoReplicaReplacesGetsTheWritesItMissedWhenItAnswersAgain() throws Exception {
+        // a cache cluster that keeps serving the other masters' slots while one is failed
+        for (RedisServer server : cluster.servers) {
+            server.call("CONFIG", "SET", "cluster-require-full-coverage", "no");
+        }
+        RedisServer master = cluster.ownerOf(slotOf("{nr}"));
+        cluster.replicaOf(master).call("CONFIG", "SET", "cluster-replica-no-failover", "yes");
+        long recorded = daemon.counter("cluster.rc.replay.recorded");
+        master.freeze();
+        try {
+            writeThrough(port, "{nr}", 30, "during");
+            Thread.sleep(1500); // past cluster-node-timeout: the other masters mark it failed, and go on serving
+            writeThrough(port, "nr:", 200, "during");
+        } finally {
+            master.thaw();
+        }
+        await("the thawed master got every write it missed", 30, () -> {
+            for (int i = 0; i < 30; i++) {
+                if (!("during" + i).equals(master.call("GET", "{nr}" + i))) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        assertThat(daemon.counter("cluster.rc.replay.recorded") - recorded).as("its writes alone were kept")
+                .isBetween(30L, 30L + 200);
+        cluster.awaitOk();
         assertSameEverywhere();
     }
 }

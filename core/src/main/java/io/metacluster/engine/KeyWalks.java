@@ -7,7 +7,7 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Lists every key of a cluster for a verifier's scrub ({@link io.metacluster.spi.VerifyContext#walkKeys}):
- * node after node, over a {@link NodeLinkConnection} of its own (lane 0: the configured
+ * node after node (those that hold keys: a Redis Cluster's masters), over a {@link NodeLinkConnection} of its own (lane 0: the configured
  * database), by the protocol's {@link NodeSync#walk}. Blocking, on the caller's thread.
  */
 final class KeyWalks {
@@ -29,6 +29,9 @@ final class KeyWalks {
         NodeSync sync = cluster.config().protocol().nodeSync();
         for (Node node : cluster.nodes()) {
             checkStopping(stopping);
+            if (!node.holdsKeys()) {
+                continue; // a Redis Cluster replica lists its master's keys again
+            }
             NodeConnection through = node.connections[0][0][0];
             // a walk waits on the node like a resync: a slow SCAN is not a broken link
             try (NodeLinkConnection link = NodeLinkConnection.open(through, Math.max(10_000, through.requestTimeoutMs()))) {

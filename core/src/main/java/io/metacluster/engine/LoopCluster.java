@@ -227,7 +227,17 @@ final class LoopCluster implements ClusterView {
      * names are not keys; a PUBLISH reaches every node); {@code listener} hears of what comes back.
      */
     ChannelFuture connectPinned(Command command, long clientId, PinnedListener listener) {
-        NodeConnection through = connection(pinnedNode(command), command.lane(), clientId);
+        return connectPinned(command, Topology.SPANS_NODES, clientId, listener);
+    }
+
+    /** {@link #connectPinned} to node {@code node}, or ({@link Topology#SPANS_NODES}) to the node it would pick now. */
+    ChannelFuture connectPinned(Command command, int node, long clientId, PinnedListener listener) {
+        Node[] nodes = cluster.nodes();
+        if (node >= nodes.length) {
+            return null;
+        }
+        NodeConnection through = connection(node == Topology.SPANS_NODES ? pinnedNode(command) : nodes[node],
+                command.lane(), clientId);
         return through.connectOwn(codec -> new PinnedConnection(listener, codec, through.connectTimeoutMs()));
     }
 

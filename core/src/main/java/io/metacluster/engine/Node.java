@@ -172,7 +172,10 @@ final class Node {
     }
 
     private void restarted(NodeIdentity before, NodeIdentity now) {
-        if (cluster.config().ejects()) {
+        if (!holdsKeys()) {
+            // a Redis Cluster replica refills from its master
+            log.info("node {} was restarted ({} -> {}); it holds no keys of its own", this, before.id(), now.id());
+        } else if (cluster.config().ejects()) {
             // it left the ring when it went down, and is flushed before it rejoins: a cache refills as written
             log.info("node {} was restarted ({} -> {}, up {} s)", this, before.id(), now.id(), now.uptimeSeconds());
         } else if (resyncs != null && resyncs.request(this, true)) {
@@ -182,6 +185,27 @@ final class Node {
             log.warn("node {} was restarted ({} -> {}, up {} s); no other cluster to resynchronise it from",
                     this, before.id(), now.id(), now.uptimeSeconds());
         }
+    }
+
+    /** This node's index in its cluster's nodes now, or -1 once a reload removed it. */
+    int index() {
+        Node[] nodes = cluster.nodes();
+        for (int i = 0; i < nodes.length; i++) {
+            if (nodes[i] == this) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Whether the node holds keys in its cluster's topology now ({@link io.metacluster.spi.Topology#serves}):
+     * not a Redis Cluster replica, nor a master that a failover replaced. Only such a node is walked,
+     * copied from or into.
+     */
+    boolean holdsKeys() {
+        int index = index();
+        return index >= 0 && cluster.topology().serves(index);
     }
 
     /** {@code write} reaches the node (sent or kept for replay): a resync running must not copy over its keys. */

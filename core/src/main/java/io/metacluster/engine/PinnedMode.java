@@ -5,7 +5,9 @@ import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.ConditionalWrites;
 import io.metacluster.spi.Pinning;
+import io.metacluster.spi.Topology;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -13,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -47,6 +50,24 @@ final class PinnedMode implements PinnedListener {
          */
         default boolean reaches(Command command) {
             return true;
+        }
+
+        /**
+         * Where {@code reply}, from the connection opened last, says its command belongs (the pinned
+         * cluster's {@link io.metacluster.spi.Topology#redirect}: Redis Cluster MOVED, ASK), or {@code null}.
+         */
+        default Topology.Redirect redirect(ByteBuf reply) {
+            return null;
+        }
+
+        /** Whether the cluster opened last may redirect ({@link #redirect}): a conversation's first reply is awaited then. */
+        default boolean redirects() {
+            return false;
+        }
+
+        /** Opens again on the cluster opened last, to node {@code node} ({@link Topology#SPANS_NODES}: that of {@code first}'s key now). */
+        default ChannelFuture reopen(Command first, int node, PinnedListener listener) {
+            return null;
         }
     }
 
@@ -89,6 +110,18 @@ final class PinnedMode implements PinnedListener {
     /** The reply to {@link Pinning#identify}, sent first on a conversation's connection, is still to come. */
     private boolean identifying;
     private Channel pinned;
+    /**
+     * In a conversation: its connection answered the first command where it belongs (not a
+     * redirection). Until then only that command is sent: a redirected one ran nowhere, so it is
+     * sent again on a connection to the right node, and nothing sent behind it may have run.
+     */
+    private boolean confirmed;
+    /** A connection left for a redirection: its closing is not the client's loss. */
+    private Channel retired;
+    /** To send before the first command on the next connection (Redis ASKING), its reply dropped. */
+    private byte[] firstOnNext;
+    private int repliesToDrop;
+    private RedirectFollower.Budget redirectBudget = new RedirectFollower.Budget();
     private final ArrayDeque<Command> waitingForPin = new ArrayDeque<>();
     /** A conversation's commands sent (or to be sent), oldest first: the pinned connection answers them in order. */
     private final ArrayDeque<PinnedReply> unanswered = new ArrayDeque<>();
@@ -178,7 +211,7 @@ final class PinnedMode implements PinnedListener {
 
     /** A command for the pinned connection: sent now, or once the connection is up. */
     private void toPinned(Command command) {
-        if (pinned != null) {
+        if (pinned != null && (confirmed || !conversation)) {
             pinned.write(frameToSend(command), pinned.voidPromise());
             FlushBatch.current().flush(pinned);
             return;
@@ -226,12 +259,16 @@ final class PinnedMode implements PinnedListener {
             identifying = true;
             channel.write(identify, channel.voidPromise());
         }
-        for (Command command; (command = waitingForPin.poll()) != null; ) {
-            if (conversation && !opener.reaches(command)) {
-                refuseWaiting(command);
-            } else {
-                channel.write(frameToSend(command), channel.voidPromise());
-            }
+        if (firstOnNext != null) {
+            channel.write(Unpooled.wrappedBuffer(firstOnNext), channel.voidPromise());
+            firstOnNext = null;
+            repliesToDrop = 1;
+        }
+        confirmed |= !opener.redirects();
+        if (conversation && !confirmed) {
+            channel.write(frameToSend(waitingForPin.poll()), channel.voidPromise());
+        } else {
+            sendWaiting(channel);
         }
         FlushBatch.current().flush(channel);
         whenReady.run();
@@ -252,6 +289,16 @@ final class PinnedMode implements PinnedListener {
     private static String elsewhere(Command command) {
         return command.name() + " is refused by metacluster: its keys are on another node of the sharded read cluster"
                 + " than the one this client's own backend connection reaches (WATCH, CLIENT TRACKING)";
+    }
+
+    private void sendWaiting(Channel channel) {
+        for (Command command; (command = waitingForPin.poll()) != null; ) {
+            if (conversation && !opener.reaches(command)) {
+                refuseWaiting(command);
+            } else {
+                channel.write(frameToSend(command), channel.voidPromise());
+            }
+        }
     }
 
     @Override
@@ -284,6 +331,22 @@ final class PinnedMode implements PinnedListener {
 
     /** A conversation's reply: its propagation goes to the other clusters, the reply to the client in its turn. */
     private void answered(ByteBuf message) {
+        if (!confirmed && repliesToDrop > 0) {
+            repliesToDrop--;
+            message.release();
+            return;
+        }
+        if (!confirmed) {
+            Topology.Redirect redirect = unanswered.isEmpty() ? null : opener.redirect(message);
+            if (redirect != null && redirectBudget.allows(redirect)) {
+                message.release();
+                repin(redirect);
+                return;
+            }
+            confirmed = true;
+            sendWaiting(pinned);
+            FlushBatch.current().flush(pinned);
+        }
         PinnedReply slot = unanswered.poll();
         if (slot == null) { // a conversation's connection says nothing unasked: it is not one any more
             message.release();
@@ -304,11 +367,48 @@ final class PinnedMode implements PinnedListener {
         }
     }
 
+    /**
+     * The conversation's first command was redirected (it ran nowhere, and nothing was sent behind
+     * it): the same command on a new connection to where the redirection says, now or after its delay.
+     */
+    private void repin(Topology.Redirect redirect) {
+        retired = pinned;
+        pinned = null;
+        retired.close();
+        connectingPinned = true;
+        firstOnNext = redirect.first();
+        waitingForPin.addFirst(unanswered.peek().command);
+        if (redirect.delayMillis() > 0) {
+            ctx.executor().schedule(() -> reopen(redirect.node()), redirect.delayMillis(), TimeUnit.MILLISECONDS);
+        } else {
+            reopen(redirect.node());
+        }
+    }
+
+    private void reopen(int node) {
+        if (replies.isClosed() || !connectingPinned || waitingForPin.isEmpty()) {
+            return;
+        }
+        ChannelFuture connecting = opener.reopen(waitingForPin.peek(), node, this);
+        if (connecting == null) {
+            connectingPinned = false;
+            failPinning("no cluster can serve " + waitingForPin.peek().name() + " now: its node is not connected");
+            return;
+        }
+        connecting.addListener(future -> {
+            if (!future.isSuccess()) {
+                pinnedClosed(((ChannelFuture) future).channel());
+            }
+        });
+    }
+
     private void endPinning() {
         forgetIdentity();
         pinning = false;
         conversation = false;
         ending = false;
+        confirmed = false;
+        redirectBudget = new RedirectFollower.Budget();
         Channel channel = pinned;
         pinned = null;
         channel.close();
@@ -328,7 +428,7 @@ final class PinnedMode implements PinnedListener {
 
     @Override
     public void pinnedClosed(Channel channel) {
-        if (replies.isClosed() || (channel != pinned && !connectingPinned)) {
+        if (replies.isClosed() || channel == retired || (channel != pinned && !connectingPinned)) {
             return;
         }
         boolean wasUp = pinned != null;
@@ -360,6 +460,9 @@ final class PinnedMode implements PinnedListener {
         }
         conversation = false;
         ending = false;
+        confirmed = false;
+        firstOnNext = null;
+        redirectBudget = new RedirectFollower.Budget();
         rerouteHeld();
     }
 

@@ -256,7 +256,12 @@ final class ReplayLog {
                 // an overflow on another loop may release the log's reference while we send
                 next.retain();
             }
-            through.send(next, new Ack(claimed));
+            ReplyListener ack = new Ack(claimed);
+            if (node.cluster.topology().redirects()) {
+                // its slot may have moved while the node was out (a failover made it a replica, a resharding)
+                ack = RedirectFollower.replaying(node, through, next, ack);
+            }
+            through.send(next, ack);
             next.release();
         }
     }

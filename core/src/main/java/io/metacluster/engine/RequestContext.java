@@ -6,6 +6,7 @@ import io.metacluster.spi.ClusterView;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.ProxyReport;
 import io.metacluster.spi.ReadVerifier;
+import io.metacluster.spi.Topology;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
@@ -195,6 +196,36 @@ final class RequestContext implements PinnedMode.Opener {
             }
         }
         return null;
+    }
+
+    /** See {@link PinnedMode.Opener#redirects}. */
+    @Override
+    public boolean redirects() {
+        return pinnedTo != null && pinnedTo.topology().redirects();
+    }
+
+    /** See {@link PinnedMode.Opener#redirect}: only error replies are asked about. */
+    @Override
+    public Topology.Redirect redirect(ByteBuf reply) {
+        if (!redirects() || !reply.isReadable() || reply.getByte(reply.readerIndex()) != '-') {
+            return null;
+        }
+        Topology.Redirect redirect = pinnedTo.topology().redirect(reply);
+        if (redirect != null) {
+            pinnedTo.cluster.metrics.redirects.inc();
+        }
+        return redirect;
+    }
+
+    /** See {@link PinnedMode.Opener#reopen}: the connection now reaches that node. */
+    @Override
+    public ChannelFuture reopen(Command first, int node, PinnedListener listener) {
+        if (pinnedTo == null) {
+            return null;
+        }
+        Node[] nodes = pinnedTo.cluster.nodes();
+        pinnedNode = node == Topology.SPANS_NODES ? pinnedTo.pinnedNode(first) : node < nodes.length ? nodes[node] : null;
+        return pinnedTo.connectPinned(first, node, id, listener);
     }
 
     /** A write that brings the other clusters to the state of the pinned one (owned from now on). See {@link PinnedMode}. */

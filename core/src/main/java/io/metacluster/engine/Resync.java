@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One resync of a node: every node of the source cluster in turn is walked by the protocol
+ * One resync of a node: every node of the source cluster that holds keys (a Redis Cluster's masters) in turn is walked by the protocol
  * ({@link NodeSync#copy}) and its keys written to the target node, at most
  * {@code keys-per-second}. Keys written through the proxy since the start are left alone (see
  * {@link Node#written}); of a sharded target cluster, only the target node's keys are copied.
@@ -72,6 +72,9 @@ final class Resync implements KeyCopy {
         target.writtenDuringResync = ConcurrentHashMap.newKeySet();
         try {
             for (Node from : source.nodes()) {
+                if (!from.holdsKeys()) {
+                    continue; // a Redis Cluster replica: its master is walked
+                }
                 try (NodeLinkConnection in = NodeLinkConnection.open(from.connections[0][0][0], linkTimeoutMs);
                      NodeLinkConnection out = NodeLinkConnection.open(target.connections[0][0][0], linkTimeoutMs)) {
                     sourceLink = in;
@@ -105,7 +108,9 @@ final class Resync implements KeyCopy {
         try (NodeLinkConnection walk = NodeLinkConnection.open(target.connections[0][0][0], linkTimeoutMs);
              NodeLinkConnection out = NodeLinkConnection.open(target.connections[0][0][0], linkTimeoutMs)) {
             for (int i = 0; i < sources.length; i++) {
-                sources[i] = NodeLinkConnection.open(source.nodes()[i].connections[0][0][0], linkTimeoutMs);
+                if (source.nodes()[i].holdsKeys()) {
+                    sources[i] = NodeLinkConnection.open(source.nodes()[i].connections[0][0][0], linkTimeoutMs);
+                }
             }
             boolean[] unsupported = {false};
             sync.walk(walk, keys -> {
@@ -114,7 +119,10 @@ final class Resync implements KeyCopy {
                     bySource.add(new ArrayList<>());
                 }
                 for (ByteBuf key : keys) {
-                    bySource.get(sources.length == 1 ? 0 : sourceNodeOf(key)).add(key);
+                    int from = sources.length == 1 ? 0 : sourceNodeOf(key);
+                    if (from >= 0 && sources[from] != null) {
+                        bySource.get(from).add(key);
+                    } // else no node of the source holds its slot now: kept, as nothing says it was deleted
                 }
                 for (int i = 0; i < sources.length && !unsupported[0]; i++) {
                     if (!bySource.get(i).isEmpty()) {
@@ -141,7 +149,7 @@ final class Resync implements KeyCopy {
         return !target.writtenDuringResync.contains(ByteBuffer.wrap(ByteBufUtil.getBytes(key)));
     }
 
-    /** The node of the source cluster that holds {@code key}. */
+    /** The node of the source cluster that holds {@code key}, or {@link io.metacluster.spi.Topology#SPANS_NODES}. */
     private int sourceNodeOf(ByteBuf key) {
         Command probe = Command.of(key.retainedSlice(), "RESYNC", CommandKind.READ, 0, key.readableBytes(), null, 0);
         try {

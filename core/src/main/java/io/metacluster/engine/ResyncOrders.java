@@ -40,7 +40,8 @@ public final class ResyncOrders {
         }
         List<Node> targets = new ArrayList<>();
         for (Node node : cluster.nodes()) {
-            if (nodeAddress == null || node.address.toString().equals(nodeAddress)) {
+            // a whole cluster's order leaves out the nodes without keys of their own (Redis Cluster replicas)
+            if (nodeAddress == null ? node.holdsKeys() : node.address.toString().equals(nodeAddress)) {
                 targets.add(node);
             }
         }

@@ -19,11 +19,18 @@ final class RedisClusterNodes implements AutoCloseable {
     final List<RedisServer> servers = new ArrayList<>();
 
     static RedisClusterNodes start(int masters, int replicasEach) throws Exception {
+        return start(masters, replicasEach, new String[0]);
+    }
+
+    /** ... each redis-server started with {@code extraArgs} too ({@code --option value}). */
+    static RedisClusterNodes start(int masters, int replicasEach, String... extraArgs) throws Exception {
         RedisClusterNodes cluster = new RedisClusterNodes();
         try {
             for (int i = 0; i < masters * (1 + replicasEach); i++) {
-                cluster.servers.add(RedisServer.start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                List<String> args = new ArrayList<>(List.of("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                         "--cluster-node-timeout", "1000", "--cluster-replica-validity-factor", "0"));
+                args.addAll(List.of(extraArgs));
+                cluster.servers.add(RedisServer.start(args.toArray(String[]::new)));
             }
             List<String> create = new ArrayList<>(List.of(CLI, "--cluster", "create"));
             cluster.servers.forEach(server -> create.add(server.address()));
@@ -105,6 +112,61 @@ final class RedisClusterNodes implements AutoCloseable {
             }
         }
         return ranges;
+    }
+
+    /**
+     * The first step of moving {@code slot} to master {@code to}, as {@code redis-cli --cluster
+     * reshard} takes it: {@code to} IMPORTING, its owner MIGRATING; its keys stay where they are
+     * ({@link #migrateKeys}), so a request for a key the owner lacks gets {@code ASK}.
+     */
+    RedisServer beginMove(int slot, RedisServer to) {
+        RedisServer from = ownerOf(slot);
+        to.call("CLUSTER", "SETSLOT", slot, "IMPORTING", id(from));
+        from.call("CLUSTER", "SETSLOT", slot, "MIGRATING", id(to));
+        return from;
+    }
+
+    /** MIGRATE of every key of {@code slot} from {@code from} to {@code to}. */
+    static void migrateKeys(int slot, RedisServer from, RedisServer to) {
+        while (true) {
+            List<?> keys = (List<?>) from.call("CLUSTER", "GETKEYSINSLOT", slot, 100);
+            if (keys.isEmpty()) {
+                return;
+            }
+            List<Object> migrate = new ArrayList<>(List.of("MIGRATE", "127.0.0.1", to.port(), "", 0, 5000, "KEYS"));
+            migrate.addAll(keys);
+            from.call(migrate.toArray());
+        }
+    }
+
+    /** The last step: every master says {@code to} owns {@code slot} (the importing node first, as redis-cli does). */
+    void endMove(int slot, RedisServer to) {
+        to.call("CLUSTER", "SETSLOT", slot, "NODE", id(to));
+        for (RedisServer master : masters()) {
+            if (master != to) {
+                master.call("CLUSTER", "SETSLOT", slot, "NODE", id(to));
+            }
+        }
+    }
+
+    /** Moves {@code slot} with its keys to master {@code to}, behind any proxy's back. */
+    void moveSlot(int slot, RedisServer to) {
+        RedisServer from = beginMove(slot, to);
+        migrateKeys(slot, from, to);
+        endMove(slot, to);
+    }
+
+    /** The replica of master {@code master}, as the replica itself says. */
+    RedisServer replicaOf(RedisServer master) {
+        String masterId = id(master);
+        for (RedisServer server : servers) {
+            if (server != master && server.isRunning()
+                    && String.valueOf(server.call("CLUSTER", "NODES")).lines().anyMatch(
+                            line -> line.contains("myself,slave") && line.contains(masterId))) {
+                return server;
+            }
+        }
+        throw new IllegalStateException("master " + master.address() + " has no replica");
     }
 
     /** The seed list for a config: every server. */

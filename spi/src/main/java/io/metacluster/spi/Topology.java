@@ -113,7 +113,12 @@ public interface Topology {
      * or {@code null} when it is an ordinary error, to be handed to the client. Learning of a
      * move (updating the map) is the topology's business. Called on event loops; must not block.
      *
-     * @param errorReply a complete error reply (borrowed)
+     * @param errorReply a complete error reply (borrowed): what the backend codec framed as one reply and
+     *                   called an error, which for a Redis transaction forwarded as one block is the
+     *                   replies to {@code MULTI}, each queued command and {@code EXEC} (the topology
+     *                   answers a redirection only when it means the block did not run). The engine
+     *                   also asks about the replies on a pinned connection (the first command of a
+     *                   conversation: see {@link Pinning}), and about replayed writes' replies
      *
      * @since SPI 0.2.2
      */

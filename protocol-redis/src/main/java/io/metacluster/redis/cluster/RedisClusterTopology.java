@@ -1,6 +1,8 @@
 package io.metacluster.redis.cluster;
 
+import io.metacluster.redis.RespSplitter;
 import io.metacluster.spi.Command;
+import io.metacluster.spi.ProtocolException;
 import io.metacluster.spi.Topology;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -173,6 +175,12 @@ final class RedisClusterTopology implements Topology {
 
     @Override
     public Redirect redirect(ByteBuf errorReply) {
+        if (errorReply.isReadable() && errorReply.getByte(errorReply.readerIndex()) == '+') {
+            errorReply = transactionRedirect(errorReply);
+            if (errorReply == null) {
+                return null;
+            }
+        }
         if (startsWith(errorReply, "-CLUSTERDOWN ") || startsWith(errorReply, "-TRYAGAIN ")) {
             // a failover under way, or keys of one request split by a migration: soon over
             refreshSoon();
@@ -207,6 +215,37 @@ final class RedisClusterTopology implements Topology {
         ownerOfSlot.set(slot, node);
         refreshSoon();
         return new Redirect(node, null, 0);
+    }
+
+    /**
+     * A forwarded transaction's reply that failed ({@code +OK} to MULTI, one reply per queued
+     * command, then EXEC's error): the first redirection in it, or {@code null}. Either way the
+     * transaction did not run: Redis aborts one a queued command was redirected from
+     * ({@code EXECABORT}), and a redirected EXEC discards it, so it may be sent again whole.
+     */
+    private static ByteBuf transactionRedirect(ByteBuf reply) {
+        int at = reply.readerIndex();
+        try {
+            while (at < reply.writerIndex()) {
+                int length = RespSplitter.lengthOf(reply, at);
+                if (length < 0) {
+                    return null;
+                }
+                ByteBuf frame = reply.slice(at, length);
+                if (frame.getByte(frame.readerIndex()) == '-' && isRedirect(frame)) {
+                    return frame;
+                }
+                at += length;
+            }
+        } catch (ProtocolException e) {
+            // framed once by the backend codec: cannot happen; an ordinary error then
+        }
+        return null;
+    }
+
+    private static boolean isRedirect(ByteBuf error) {
+        return startsWith(error, "-MOVED ") || startsWith(error, "-ASK ") || startsWith(error, "-TRYAGAIN ")
+                || startsWith(error, "-CLUSTERDOWN ");
     }
 
     @Override

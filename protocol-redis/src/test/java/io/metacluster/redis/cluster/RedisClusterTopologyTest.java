@@ -113,6 +113,30 @@ class RedisClusterTopologyTest {
         topology.close();
     }
 
+    /** The replies as redis-server 7.0 gives them to {@code MULTI}, the queued commands and {@code EXEC} sent as one block. */
+    @Test
+    void aTransactionThatARedirectionAbortedIsRedirectedWholeOneThatRanIsNot() {
+        String elsewhere = "127.0.0.1:" + FreePorts.find();
+        RedisClusterTopology topology = new RedisClusterTopology(List.of(node.address(), elsewhere),
+                new RedisClusterOptions(60_000, 500));
+        Topology.Redirect moved = topology.redirect(reply("+OK\r\n+QUEUED\r\n-MOVED 12182 " + elsewhere
+                + "\r\n-EXECABORT Transaction discarded because of previous errors.\r\n"));
+        assertThat(moved.node()).as("a queued command was MOVED").isEqualTo(1);
+        assertThat(moved.first()).isNull();
+        Topology.Redirect ask = topology.redirect(reply("+OK\r\n-ASK 12182 " + elsewhere
+                + "\r\n-EXECABORT Transaction discarded because of previous errors.\r\n"));
+        assertThat(ask.node()).isEqualTo(1);
+        assertThat(new String(ask.first(), StandardCharsets.US_ASCII)).as("ASKING before MULTI").isEqualTo("*1\r\n$6\r\nASKING\r\n");
+        Topology.Redirect tryAgain = topology.redirect(reply("+OK\r\n+QUEUED\r\n+QUEUED\r\n"
+                + "-TRYAGAIN Multiple keys request during rehashing of slot\r\n"));
+        assertThat(tryAgain.delayMillis()).as("EXEC itself redirected: discarded").isPositive();
+        assertThat(topology.redirect(reply("+OK\r\n-ERR unknown command 'NOPE'\r\n"
+                + "-EXECABORT Transaction discarded because of previous errors.\r\n"))).as("aborted for another reason").isNull();
+        assertThat(topology.redirect(reply("+OK\r\n+QUEUED\r\n*1\r\n$22\r\n-MOVED 1 127.0.0.1:9 x\r\n")))
+                .as("an EXEC that ran, whatever its values hold").isNull();
+        topology.close();
+    }
+
     @Test
     void keysOfSeveralSlotsAreRefusedAsRedisRefusesThem() {
         RedisClusterTopology topology = new RedisClusterTopology(List.of(node.address()), new RedisClusterOptions(60_000, 500));

@@ -192,6 +192,9 @@ class RedisClusterRedirectsIT {
         try (RespClient onTarget = target.client()) {
             assertThat(onTarget.call("GET", "{w1}k")).isEqualTo("1");
         }
+        for (int i = 0; i < 50 && !"1".equals(single.call("GET", "{w1}k")); i++) {
+            sleep(20); // the transaction's propagation to the other cluster follows its reply
+        }
         assertThat(single.call("GET", "{w1}k")).isEqualTo("1");
     }
 

@@ -170,7 +170,7 @@ final class PlanResolver {
                 path(at, "topology-options"));
         List<String> nodes = cluster.nodes().stream().map(HostPort::toString).toList();
         try {
-            return ((TopologyFactory) factory).create(options, nodes);
+            return ((TopologyFactory) factory).create(options, nodes, cluster.username(), cluster.password());
         } catch (IllegalArgumentException e) {
             throw errors.at(path(at, "nodes"), failed(plugins.topologies(), factory, e));
         } catch (RuntimeException e) {

@@ -122,6 +122,45 @@ public interface Topology {
     }
 
     /**
+     * Requests, in the protocol's bytes, that every connection to a node of this cluster sends
+     * right after the protocol's own {@link BackendCodec#handshake} (Redis Cluster {@code READONLY},
+     * so that a replica answers reads of its master's slots). The same contract: each gets exactly
+     * one reply, an error reply fails the connection, and each is harmless to repeat (the engine
+     * resends the handshake as a heartbeat and a probe). Asked once per connection; empty by default.
+     *
+     * @since SPI 0.2.2
+     */
+    default List<byte[]> handshake() {
+        return List.of();
+    }
+
+    /**
+     * Which nodes may answer a client's plain read ({@link CommandKind#READ}) of the keys of node
+     * {@code node} (what {@link #nodeFor} or {@link #nodeOfKey} gave) in its place: a Redis Cluster
+     * master's replicas with {@code read-from}. The engine sends the read to one of them that
+     * serves reads now (the same one for a client while it does); when none does, to {@code node}
+     * if {@link Readers#orOwner}, else it fails the read on this cluster (another cluster is tried).
+     * Writes, conditional writes and the engine's own reads (verification) always go to
+     * {@code node}. Called on event loops for every such read: must be fast and not allocate.
+     *
+     * @return {@code null} (the default): {@code node} alone
+     * @since SPI 0.2.2
+     */
+    default Readers readers(int node) {
+        return null;
+    }
+
+    /**
+     * The answer of {@link #readers}.
+     *
+     * @param nodes   node indexes, in no particular order (may be empty)
+     * @param orOwner whether the owner itself reads when none of {@code nodes} can
+     * @since SPI 0.2.2
+     */
+    record Readers(int[] nodes, boolean orOwner) {
+    }
+
+    /**
      * The engine stops: end any background work (a map refresher). Called once, off the event loops.
      *
      * @since SPI 0.2.2

@@ -15,4 +15,17 @@ import java.util.List;
 public interface TopologyFactory<C> extends StrategyFactory<C> {
     /** @param nodes the cluster's nodes as {@code host:port}, in configuration order */
     Topology create(C config, List<String> nodes);
+
+    /**
+     * {@link #create(Object, List)} for a cluster with credentials: the engine calls this one. A
+     * topology that talks to the nodes itself (redis-cluster's map queries) authenticates with
+     * them as the engine's connections do; the default ignores them.
+     *
+     * @param username the cluster's {@code username}, or {@code null}
+     * @param password the cluster's {@code password}, or {@code null} when the nodes want none
+     * @since SPI 0.2.2
+     */
+    default Topology create(C config, List<String> nodes, String username, String password) {
+        return create(config, nodes);
+    }
 }

@@ -32,7 +32,10 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * the master of its {@link HashSlot}. A {@code MOVED} updates that slot at once and is followed on
  * the new owner, an {@code ASK} is followed with {@code ASKING} on the importing node. Keys of
  * several slots cannot be served by one request ({@link #groupOfKey} splits MGET and the like
- * by slot); any other such command gets the cluster's own {@code CROSSSLOT} error.
+ * by slot); any other such command gets the cluster's own {@code CROSSSLOT} error. With
+ * {@code read-from} other than {@code master}, {@link #readers} names each master's online
+ * replicas and {@link #handshake} makes every connection say {@code READONLY}. The map queries
+ * authenticate with the cluster's credentials.
  *
  * <p>A node that joins the cluster after start is not connected to: its slots are left to other
  * clusters (reads) or fail (writes) until the daemon restarts. Thread-safe: the map is read on
@@ -41,6 +44,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 final class RedisClusterTopology implements Topology {
     private static final Logger log = LoggerFactory.getLogger(RedisClusterTopology.class);
     private static final byte[] ASKING = "*1\r\n$6\r\nASKING\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** Lets a replica answer reads of its master's slots; on a master it changes nothing. */
+    private static final byte[] READONLY = "*1\r\n$8\r\nREADONLY\r\n".getBytes(StandardCharsets.US_ASCII);
     /** Redis 7.0's words (later versions say "in a single request"). */
     private static final byte[] CROSSSLOT =
             "-CROSSSLOT Keys in request don't hash to the same slot\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -56,18 +61,29 @@ final class RedisClusterTopology implements Topology {
     private final Map<String, Integer> indexOf = new HashMap<>();
     private final AtomicIntegerArray ownerOfSlot = new AtomicIntegerArray(HashSlot.SLOTS);
     private volatile boolean[] masters;
+    /** By master index, who may read its slots ({@code read-from}); {@code null} when only masters read. */
+    private volatile Readers[] readers;
+    private final String readFrom;
+    private final boolean readsReplicas;
     private final AtomicBoolean refreshScheduled = new AtomicBoolean();
     private final Set<String> strangersReported = ConcurrentHashMap.newKeySet();
-    private final int timeoutMs;
+    private final SlotMapQuery query;
     private final String name;
     private final ScheduledFuture<?> periodic;
     private volatile boolean closed;
 
     RedisClusterTopology(List<String> seeds, RedisClusterOptions options) {
+        this(seeds, options, null, null);
+    }
+
+    /** With the cluster's credentials ({@code null} for none), for the map queries. */
+    RedisClusterTopology(List<String> seeds, RedisClusterOptions options, String username, String password) {
         if (seeds.isEmpty()) {
             throw new IllegalArgumentException("topology 'redis-cluster' needs at least one seed node");
         }
-        this.timeoutMs = options.timeoutMs();
+        this.query = new SlotMapQuery(options.timeoutMs(), username, password);
+        this.readFrom = options.readFrom();
+        this.readsReplicas = options.readsReplicas();
         this.name = "redis-cluster " + seeds;
         List<String> all = new ArrayList<>(seeds);
         for (int i = 0; i < seeds.size(); i++) {
@@ -76,7 +92,7 @@ final class RedisClusterTopology implements Topology {
         List<SlotMapQuery.Shard> shards = null;
         for (String seed : seeds) {
             try {
-                shards = SlotMapQuery.ask(seed, timeoutMs);
+                shards = query.ask(seed);
                 break;
             } catch (IOException | RuntimeException e) {
                 log.warn("{}: seed {} did not give its slot map: {}", name, seed, e.getMessage());
@@ -110,6 +126,18 @@ final class RedisClusterTopology implements Topology {
     @Override
     public List<String> discoveredNodes() {
         return nodes;
+    }
+
+    @Override
+    public List<byte[]> handshake() {
+        // sent to masters too: a failover turns replicas into masters and back
+        return readsReplicas ? List.of(READONLY) : List.of();
+    }
+
+    @Override
+    public Readers readers(int node) {
+        Readers[] now = readers;
+        return now == null || node >= now.length ? null : now[node];
     }
 
     @Override
@@ -240,7 +268,7 @@ final class RedisClusterTopology implements Topology {
         }
         for (int node : order) {
             try {
-                apply(SlotMapQuery.ask(nodes.get(node), timeoutMs));
+                apply(query.ask(nodes.get(node)));
                 return;
             } catch (IOException | RuntimeException e) {
                 log.debug("{}: node {} did not give its slot map: {}", name, nodes.get(node), e.getMessage());
@@ -251,6 +279,7 @@ final class RedisClusterTopology implements Topology {
 
     private synchronized void apply(List<SlotMapQuery.Shard> shards) {
         boolean[] now = new boolean[nodes.size()];
+        Readers[] reading = new Readers[nodes.size()];
         int[] owners = new int[HashSlot.SLOTS];
         Arrays.fill(owners, UNKNOWN);
         for (SlotMapQuery.Shard shard : shards) {
@@ -263,6 +292,7 @@ final class RedisClusterTopology implements Topology {
                 continue;
             }
             now[master] = true;
+            reading[master] = readersOf(shard);
             int[] ranges = shard.ranges();
             for (int r = 0; r + 1 < ranges.length; r += 2) {
                 for (int slot = ranges[r]; slot <= ranges[r + 1]; slot++) {
@@ -283,6 +313,14 @@ final class RedisClusterTopology implements Topology {
             log.info("{}: masters now {}", name, names);
         }
         masters = now;
+        readers = readsReplicas ? reading : null;
+    }
+
+    /** The shard's replicas that are online and connected to, for reads of its master's slots. */
+    private Readers readersOf(SlotMapQuery.Shard shard) {
+        int[] online = shard.online().stream().map(replica -> indexOf.get(key(replica)))
+                .filter(index -> index != null).mapToInt(Integer::intValue).toArray();
+        return new Readers(online, readFrom.equals(RedisClusterOptions.REPLICA_PREFERRED));
     }
 
     private static int slotOf(Command command, int key) {

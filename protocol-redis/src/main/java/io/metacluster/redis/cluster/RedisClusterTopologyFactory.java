@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * {@code topology: redis-cluster} ({@link RedisClusterTopology}): {@link #create} reads the slot
- * map from the first seed that answers, so the daemon connects to every master and replica.
+ * map from the first seed that answers (with the cluster's credentials), so the daemon connects
+ * to every master and replica.
  * A cluster no seed answers for is still accepted, with the seeds as its only nodes.
  */
 @Extension
@@ -25,6 +26,11 @@ public final class RedisClusterTopologyFactory implements TopologyFactory<RedisC
 
     @Override
     public Topology create(RedisClusterOptions config, List<String> nodes) {
-        return new RedisClusterTopology(nodes, config == null ? new RedisClusterOptions(0, 0) : config);
+        return create(config, nodes, null, null);
+    }
+
+    @Override
+    public Topology create(RedisClusterOptions config, List<String> nodes, String username, String password) {
+        return new RedisClusterTopology(nodes, config == null ? new RedisClusterOptions(0, 0) : config, username, password);
     }
 }

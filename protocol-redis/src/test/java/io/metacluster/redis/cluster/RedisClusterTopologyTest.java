@@ -11,12 +11,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The redis-cluster topology against a real one-node Redis Cluster (every slot on one
@@ -64,9 +66,9 @@ class RedisClusterTopologyTest {
 
     @Test
     void shardsAndSlotsGiveTheSameMap() throws Exception {
-        List<SlotMapQuery.Shard> shards = SlotMapQuery.fromShards(SlotMapQuery.call(node.address(), 2000, "CLUSTER", "SHARDS"),
+        List<SlotMapQuery.Shard> shards = SlotMapQuery.fromShards(new SlotMapQuery(2000, null, null).call(node.address(), "CLUSTER", "SHARDS"),
                 "127.0.0.1");
-        List<SlotMapQuery.Shard> slots = SlotMapQuery.fromSlots(SlotMapQuery.call(node.address(), 2000, "CLUSTER", "SLOTS"),
+        List<SlotMapQuery.Shard> slots = SlotMapQuery.fromSlots(new SlotMapQuery(2000, null, null).call(node.address(), "CLUSTER", "SLOTS"),
                 "127.0.0.1");
         assertThat(shards).hasSize(1);
         assertThat(slots).hasSize(1);
@@ -75,7 +77,31 @@ class RedisClusterTopologyTest {
             assertThat(map.get(0).ranges()).containsExactly(0, 16383);
             assertThat(map.get(0).replicas()).isEmpty();
         }
-        assertThat(SlotMapQuery.call(node.address(), 2000, "CLUSTER", "NOPE")).isInstanceOf(SlotMapQuery.Error.class);
+        assertThat(new SlotMapQuery(2000, null, null).call(node.address(), "CLUSTER", "NOPE")).isInstanceOf(SlotMapQuery.Error.class);
+    }
+
+    @Test
+    void mapQueriesSayAuthFirstWhenTheNodesWantAPassword() throws Exception {
+        try (RedisServer guarded = RedisServer.start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                "--requirepass", "pw", "--user", "app", "on", ">apppw", "~*", "&*", "+@all")) {
+            String at = guarded.address();
+            assertThat(new SlotMapQuery(2000, null, null).call(at, "CLUSTER", "MYID"))
+                    .as("without AUTH: the node's refusal").isInstanceOf(SlotMapQuery.Error.class);
+            assertThat(new SlotMapQuery(2000, null, "pw").call(at, "CLUSTER", "MYID")).isInstanceOf(String.class);
+            assertThat(new SlotMapQuery(2000, "app", "apppw").call(at, "CLUSTER", "MYID")).as("an ACL user")
+                    .isInstanceOf(String.class);
+            assertThatThrownBy(() -> new SlotMapQuery(2000, null, "wrong").ask(at)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("refused AUTH: WRONGPASS").hasMessageNotContaining("wrong ");
+        }
+    }
+
+    @Test
+    void readFromTakesThreeValues() {
+        assertThat(new RedisClusterOptions(0, 0).readFrom()).isEqualTo("master");
+        assertThat(new RedisClusterOptions(0, 0, "replica-preferred").readsReplicas()).isTrue();
+        assertThat(new RedisClusterOptions(0, 0, "replica").readsReplicas()).isTrue();
+        assertThatThrownBy(() -> new RedisClusterOptions(0, 0, "slave")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("read-from: unknown value 'slave'; one of: master, replica-preferred, replica");
     }
 
     @Test

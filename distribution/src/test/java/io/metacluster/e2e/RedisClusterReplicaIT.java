@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * masters, one replica each) read with {@code read-from: replica-preferred}, next to a single
  * redis-server, through the daemon with Jedis (write policy {@code all}). Which node served a read
  * is told by the nodes' own counters ({@code INFO stats} keyspace hits, after {@code CONFIG
- * RESETSTAT}). The tests run in order: later ones kill a replica.
+ * RESETSTAT}). The tests run in order: later ones add a master and kill a replica.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -44,9 +44,18 @@ class RedisClusterReplicaIT {
         port = FreePorts.find();
         daemon = Daemon.start(config(port, "replica-preferred", PASSWORD));
         daemon.awaitHealthy();
+        // health counts masters only; a replica not connected yet would leave its reads to its master
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!cluster.servers.stream().allMatch(server -> knows(daemon, server)) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
     }
 
     static String config(int port, String readFrom, String password) {
+        return config(port, readFrom, password, 300);
+    }
+
+    static String config(int port, String readFrom, String password, int refreshMs) {
         return """
                 replay: { dir: "" }
                 listeners:
@@ -59,12 +68,12 @@ class RedisClusterReplicaIT {
                   - name: rc
                     local: true
                     topology: redis-cluster
-                    topology-options: { refresh-ms: 300, read-from: %s }
+                    topology-options: { refresh-ms: %d, read-from: %s }
                     %s
                     nodes: [%s]
                   - name: single
                     nodes: [%s]
-                """.formatted(port, readFrom, password == null ? "" : "password: " + password,
+                """.formatted(port, refreshMs, readFrom, password == null ? "" : "password: " + password,
                 cluster.servers.get(0).address(), single.address());
     }
 
@@ -191,8 +200,66 @@ class RedisClusterReplicaIT {
 
     @Test
     @Order(4)
+    void aMasterAddedDuringTrafficGetsItsSlotsAndTrafficWithoutClientErrors() throws Exception {
+        // reads from masters: Traffic reads each value right after writing it; no periodic map
+        // refresh meanwhile: this daemon learns of the new node from the redirections to it
+        int masterReads = FreePorts.find();
+        try (Daemon reading = Daemon.start(config(masterReads, "master", PASSWORD, 600_000))) {
+            reading.awaitHealthy();
+            Traffic traffic = Traffic.start(masterReads, "j", 2000);
+            Thread.sleep(300);
+            RedisServer from = cluster.masters().get(0);
+            RedisServer joining = cluster.startNode();
+            cluster.servers.add(joining);
+            long started = System.nanoTime();
+            cluster.cli("--cluster", "add-node", joining.address(), from.address());
+            cluster.awaitOk(); // the new node answers CLUSTERDOWN until it has learnt the slots
+            long connectedAt = 0;
+            while (System.nanoTime() - started < TimeUnit.SECONDS.toNanos(20)
+                    && (connectedAt = knows(daemon, joining) ? System.nanoTime() : 0) == 0) {
+                Thread.sleep(20);
+            }
+            assertThat(connectedAt).as("the daemon that refreshes its map connected to the new node").isPositive();
+            assertThat(knows(reading, joining)).as("the other one did not yet").isFalse();
+            long redirects = reading.counter("cluster.rc.redirects");
+            cluster.cli("--cluster", "reshard", from.address(), "--cluster-from", cluster.nodeId(from),
+                    "--cluster-to", cluster.nodeId(joining), "--cluster-slots", "500", "--cluster-yes");
+            long reshardedAt = System.nanoTime();
+            Thread.sleep(1000);
+            traffic.stop();
+            System.out.printf("add-node: connected %d ms after add-node (map refresh); reshard of 500 slots to it %d ms; %d operations,"
+                            + " %d redirections followed, %d client errors%n",
+                    TimeUnit.NANOSECONDS.toMillis(connectedAt - started), TimeUnit.NANOSECONDS.toMillis(reshardedAt - connectedAt),
+                    traffic.operations.get(), reading.counter("cluster.rc.redirects") - redirects, traffic.errors.size());
+            assertThat(traffic.errors).as("client errors: %s", traffic.firstError).isEmpty();
+            assertThat(knows(reading, joining)).as("connected after the first redirection to it").isTrue();
+            assertThat(cluster.slotsOf(joining).stream().mapToInt(r -> r[1] - r[0] + 1).sum()).isEqualTo(500);
+            try (Jedis direct = node(joining)) {
+                assertThat(direct.dbSize()).as("the traffic's keys of its slots").isPositive();
+            }
+            try (Jedis client = new Jedis("127.0.0.1", masterReads, 10_000); Jedis other = direct(single)) {
+                for (int i = 0; i < 2000; i += 7) {
+                    assertThat(client.get("j" + i)).as("j%d", i).isEqualTo(other.get("j" + i));
+                }
+            }
+        }
+    }
+
+    private static boolean knows(Daemon daemon, RedisServer node) {
+        return daemon.engine.plan().clusters().get(0).nodes().stream().anyMatch(n -> n.toString().equals(node.address()))
+                && daemon.engine.clusterStatus().stream().filter(c -> c.name().equals("rc")).flatMap(c -> c.nodes().stream())
+                .anyMatch(n -> n.address().equals(node.address()) && n.up());
+    }
+
+    @Test
+    @Order(5)
     void withItsReplicaKilledAMastersSlotsAreReadFromTheMasterWithoutClientErrors() throws Exception {
-        RedisServer master = cluster.ownerOf(slotOf("k7"));
+        int probe = 2;
+        while (cluster.replicasOf(cluster.ownerOf(slotOf("k" + probe))).isEmpty()) {
+            probe++; // a key of a master that has a replica (the master added above has none)
+        }
+        String key = "k" + probe;
+        RedisServer master = cluster.ownerOf(slotOf(key));
         List<String> ofMaster = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             if (cluster.ownerOf(slotOf("k" + i)) == master) {
@@ -204,27 +271,27 @@ class RedisClusterReplicaIT {
         resetStats();
         replica.kill();
         try (Jedis client = proxy()) {
-            for (String key : ofMaster) {
-                assertThat(client.get(key)).as(key).isEqualTo(key.equals("k1") ? "changed" : "v" + key.substring(1));
+            for (String each : ofMaster) {
+                assertThat(client.get(each)).as(each).isEqualTo(each.equals("k1") ? "changed" : "v" + each.substring(1));
             }
         }
         assertThat(stat(master, "keyspace_hits")).as("read from the master now").isEqualTo(ofMaster.size());
 
         // read-from: replica does without the master: with no replica up, another cluster serves
         try (Jedis other = direct(single)) {
-            other.set("k7", "on the other cluster");
+            other.set(key, "on the other cluster");
         }
         int replicaOnly = FreePorts.find();
         try (Daemon strict = Daemon.start(config(replicaOnly, "replica", PASSWORD))) {
             strict.awaitHealthy();
             try (Jedis client = new Jedis("127.0.0.1", replicaOnly, 10_000)) {
-                assertThat(client.get("k7")).isEqualTo("on the other cluster");
+                assertThat(client.get(key)).isEqualTo("on the other cluster");
                 assertThat(client.get(otherShardKey(master))).as("a shard with its replica up: read there")
                         .startsWith("v");
             }
         }
         try (Jedis client = proxy()) {
-            assertThat(client.get("k7")).as("replica-preferred: the master").isEqualTo("v7");
+            assertThat(client.get(key)).as("replica-preferred: the master").isEqualTo("v" + probe);
         }
     }
 

@@ -55,12 +55,28 @@ public interface Topology {
      * The nodes the engine connects to, when the topology knows more than the configured ones
      * (a Redis Cluster's masters and replicas, discovered from the listed seeds), or {@code null}
      * to use the configured {@code nodes}. Asked once, before the engine starts; node indexes
-     * everywhere else are positions in this list. Each entry is {@code host:port}.
+     * everywhere else are positions in this list. Each entry is {@code host:port}. The list may
+     * only grow, at its end, through {@link #onGrowth}.
      *
      * @since SPI 0.2.2
      */
     default List<String> discoveredNodes() {
         return null;
+    }
+
+    /**
+     * Lets a topology that discovers its nodes grow while running (a node joined the Redis Cluster):
+     * the engine hands it {@code connect} at start and after each reload. The topology calls it
+     * with its whole node list, the running one with new nodes appended, from a thread of its own
+     * (never an event loop: it blocks while the engine makes the new nodes and waits for their
+     * first answer, about a connect timeout at most). It answers whether those nodes are now the
+     * cluster's; until it answered {@code true}, no method may answer the index of a new node.
+     * {@code false} when the engine is closing, or a reload replaced this topology (the new one
+     * discovered the nodes itself). The default ignores it: the nodes are fixed.
+     *
+     * @since SPI 0.2.2
+     */
+    default void onGrowth(java.util.function.Predicate<List<String>> connect) {
     }
 
     /**

@@ -46,7 +46,7 @@ final class SlotMapQuery {
                 : username == null ? new String[] {"AUTH", password} : new String[] {"AUTH", username, password};
     }
 
-    /** The shards that own slots, as node {@code hostPort} sees them. */
+    /** The shards, as node {@code hostPort} sees them; with {@code CLUSTER SHARDS}, masters without slots too. */
     List<Shard> ask(String hostPort) throws IOException {
         Object shards = call(hostPort, "CLUSTER", "SHARDS");
         if (!(shards instanceof Error)) {
@@ -127,8 +127,9 @@ final class SlotMapQuery {
                     }
                 }
             }
-            if (ranges != null && ranges.length > 0 && master != null) {
-                shards.add(new Shard(ranges, master, replicas, online));
+            // a master without slots (just added to the cluster) is listed too: it is connected to
+            if (master != null) {
+                shards.add(new Shard(ranges == null ? new int[0] : ranges, master, replicas, online));
             }
         }
         return shards;

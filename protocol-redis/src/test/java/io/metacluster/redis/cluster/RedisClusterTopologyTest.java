@@ -126,7 +126,9 @@ class RedisClusterTopologyTest {
         assertThat(moved.first()).isNull();
         assertThat(topology.nodeFor(get)).as("MOVED repoints the slot").isEqualTo(1);
 
-        assertThat(topology.redirect(reply("-MOVED " + slot + " 127.0.0.1:1\r\n"))).as("a node not connected to").isNull();
+        Topology.Redirect unknown = topology.redirect(reply("-MOVED " + slot + " 127.0.0.1:1\r\n"));
+        assertThat(unknown.node()).as("a node not connected to: wait for it to join").isEqualTo(Topology.SPANS_NODES);
+        assertThat(unknown.delayMillis()).isPositive();
         assertThat(topology.redirect(reply("-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"))).isNull();
         assertThat(topology.redirect(reply("-MOVED x y z\r\n"))).isNull();
         for (String settling : List.of("-CLUSTERDOWN The cluster is down\r\n", "-TRYAGAIN Multiple keys request during rehashing of slot\r\n")) {
@@ -137,6 +139,42 @@ class RedisClusterTopologyTest {
         assertThat(moved.delayMillis()).isZero();
         get.release();
         topology.close();
+    }
+
+    @Test
+    void aNodeThatJoinsIsHandedToTheEngineBeforeItsIndexIsAnswered() throws Exception {
+        try (RedisServer seed = RedisServer.start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf");
+             RedisServer joining = RedisServer.start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")) {
+            seed.call("CLUSTER", "ADDSLOTSRANGE", "0", "16383");
+            RedisClusterTopology topology = new RedisClusterTopology(List.of(seed.address()), new RedisClusterOptions(60_000, 500));
+            java.util.concurrent.BlockingQueue<List<String>> asked = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.util.concurrent.atomic.AtomicBoolean accept = new java.util.concurrent.atomic.AtomicBoolean();
+            topology.onGrowth(nodes -> {
+                asked.add(nodes);
+                return accept.get();
+            });
+            seed.call("CLUSTER", "MEET", "127.0.0.1", Integer.toString(joining.port()));
+            int slot = ((Long) seed.call("CLUSTER", "KEYSLOT", "42")).intValue();
+            String moved = "-MOVED " + slot + " " + joining.address() + "\r\n";
+            List<String> first = null;
+            for (int i = 0; i < 100 && first == null; i++) {
+                Topology.Redirect waiting = topology.redirect(reply(moved));
+                assertThat(waiting.node()).as("not yet the engine's: wait").isEqualTo(Topology.SPANS_NODES);
+                first = asked.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+            assertThat(first).as("the engine is asked to connect it").containsExactly(seed.address(), joining.address());
+            assertThat(topology.redirect(reply(moved)).node()).as("refused by the engine: still waiting")
+                    .isEqualTo(Topology.SPANS_NODES);
+            accept.set(true);
+            Topology.Redirect followed = null;
+            for (int i = 0; i < 100 && (followed == null || followed.node() != 1); i++) {
+                followed = topology.redirect(reply(moved));
+                Thread.sleep(50);
+            }
+            assertThat(followed.node()).as("the engine took it: followed").isEqualTo(1);
+            assertThat(topology.serves(1)).as("owns no slot by the map").isFalse();
+            topology.close();
+        }
     }
 
     @Test

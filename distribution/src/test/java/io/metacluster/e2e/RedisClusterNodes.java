@@ -21,9 +21,55 @@ final class RedisClusterNodes implements AutoCloseable {
     final List<RedisServer> servers = new ArrayList<>();
     /** What every node wants, or {@code null}. */
     final String password;
+    /** With {@link #startTls}: each server's TLS port, in {@link #servers}' order (the cluster names nodes by it). */
+    final List<Integer> tlsPorts = new ArrayList<>();
+    /** With {@link #startTls}: redis-cli's TLS options. */
+    private final List<String> cliTls = new ArrayList<>();
 
     private RedisClusterNodes(String password) {
         this.password = password;
+    }
+
+    /**
+     * {@code masters} masters without replicas that speak TLS to clients and on the cluster bus
+     * ({@code tls-cluster}), with the certificates {@link TlsIT#makeCertificates} made in
+     * {@code certs}; each keeps its plain port for this class's own checks.
+     */
+    static RedisClusterNodes startTls(int masters, java.nio.file.Path certs) throws Exception {
+        RedisClusterNodes cluster = new RedisClusterNodes(null);
+        cluster.cliTls.addAll(List.of("--tls", "--cacert", certs.resolve("ca.crt").toString()));
+        List<String> addresses = new ArrayList<>();
+        try {
+            for (int i = 0; i < masters; i++) {
+                int tlsPort = io.metacluster.testing.FreePorts.find();
+                cluster.servers.add(RedisServer.start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                        "--cluster-node-timeout", "1000", "--tls-port", Integer.toString(tlsPort), "--tls-cluster", "yes",
+                        "--tls-cert-file", certs.resolve("server.crt").toString(),
+                        "--tls-key-file", certs.resolve("server.key").toString(),
+                        "--tls-ca-cert-file", certs.resolve("ca.crt").toString(), "--tls-auth-clients", "no"));
+                cluster.tlsPorts.add(tlsPort);
+                addresses.add("127.0.0.1:" + tlsPort);
+            }
+        } catch (RuntimeException | Error e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster.create(addresses, 0);
+    }
+
+    /** Joins the servers at {@code addresses} into one cluster; closes every server if that fails. */
+    private RedisClusterNodes create(List<String> addresses, int replicasEach) throws Exception {
+        try {
+            List<String> create = new ArrayList<>(List.of("--cluster", "create"));
+            create.addAll(addresses);
+            create.addAll(List.of("--cluster-replicas", Integer.toString(replicasEach), "--cluster-yes"));
+            cli(create.toArray(String[]::new));
+            awaitOk();
+        } catch (Exception | Error e) {
+            close();
+            throw e;
+        }
+        return this;
     }
 
     static RedisClusterNodes start(int masters, int replicasEach) throws Exception {
@@ -36,16 +82,11 @@ final class RedisClusterNodes implements AutoCloseable {
             for (int i = 0; i < masters * (1 + replicasEach); i++) {
                 cluster.servers.add(cluster.startNode());
             }
-            List<String> create = new ArrayList<>(List.of("--cluster", "create"));
-            cluster.servers.forEach(server -> create.add(server.address()));
-            create.addAll(List.of("--cluster-replicas", Integer.toString(replicasEach), "--cluster-yes"));
-            cluster.cli(create.toArray(String[]::new));
-            cluster.awaitOk();
-        } catch (Exception | Error e) {
+        } catch (RuntimeException | Error e) {
             cluster.close();
             throw e;
         }
-        return cluster;
+        return cluster.create(cluster.servers.stream().map(RedisServer::address).toList(), replicasEach);
     }
 
     /** A new cluster-enabled server, not yet in the cluster ({@code redis-cli --cluster add-node} joins it). */
@@ -64,6 +105,7 @@ final class RedisClusterNodes implements AutoCloseable {
         if (password != null) {
             command.addAll(List.of("-a", password, "--no-auth-warning"));
         }
+        command.addAll(cliTls);
         command.addAll(List.of(args));
         return run(command);
     }

@@ -49,6 +49,26 @@ class RedisClusterReplicaIT {
         while (!cluster.servers.stream().allMatch(server -> knows(daemon, server)) && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
+        assertThat(cluster.servers).allMatch(server -> knows(daemon, server));
+    }
+
+    /**
+     * Waits until the daemon's map names a replica for every master: Redis shows a replica as
+     * {@code loading} until it has replicated something and the cluster bus told the other nodes.
+     */
+    private static void awaitReaders() throws InterruptedException {
+        io.metacluster.spi.Topology topology = daemon.engine.plan().clusters().get(0).topology();
+        int nodes = daemon.engine.plan().clusters().get(0).nodes().size();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        boolean all = false;
+        while (!all && System.nanoTime() < deadline) {
+            all = true;
+            for (int i = 0; i < nodes; i++) {
+                all &= !topology.serves(i) || (topology.readers(i) != null && topology.readers(i).nodes().length > 0);
+            }
+            Thread.sleep(all ? 0 : 50);
+        }
+        assertThat(all).as("a replica online for every master in the map").isTrue();
     }
 
     static String config(int port, String readFrom, String password) {
@@ -157,6 +177,7 @@ class RedisClusterReplicaIT {
     @Order(2)
     void readsAreServedByTheReplicasAndWritesByTheMasters() throws Exception {
         awaitReplicas();
+        awaitReaders();
         resetStats();
         List<String> keys = new ArrayList<>();
         try (Jedis client = proxy()) {

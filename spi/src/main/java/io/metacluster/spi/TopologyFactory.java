@@ -17,15 +17,13 @@ public interface TopologyFactory<C> extends StrategyFactory<C> {
     Topology create(C config, List<String> nodes);
 
     /**
-     * {@link #create(Object, List)} for a cluster with credentials: the engine calls this one. A
-     * topology that talks to the nodes itself (redis-cluster's map queries) authenticates with
-     * them as the engine's connections do; the default ignores them.
+     * {@link #create(Object, List)} with how the nodes are reached: the engine calls this one. A
+     * topology that talks to the nodes itself (redis-cluster's map queries) authenticates and
+     * uses TLS as the engine's connections do; the default ignores {@code access}.
      *
-     * @param username the cluster's {@code username}, or {@code null}
-     * @param password the cluster's {@code password}, or {@code null} when the nodes want none
      * @since SPI 0.2.2
      */
-    default Topology create(C config, List<String> nodes, String username, String password) {
+    default Topology create(C config, List<String> nodes, NodeAccess access) {
         return create(config, nodes);
     }
 }

@@ -1,6 +1,7 @@
 package io.metacluster.redis.cluster;
 
 import io.metacluster.spi.Command;
+import io.metacluster.spi.NodeAccess;
 import io.metacluster.spi.Topology;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -35,7 +36,7 @@ import java.util.function.Predicate;
  * by slot); any other such command gets the cluster's own {@code CROSSSLOT} error. With
  * {@code read-from} other than {@code master}, {@link #readers} names each master's online
  * replicas and {@link #handshake} makes every connection say {@code READONLY}. The map queries
- * authenticate with the cluster's credentials.
+ * reach the nodes as the engine's connections do (credentials, TLS).
  *
  * <p>A node that joins the cluster after start (a master added with {@code redis-cli --cluster
  * add-node}, its replicas) is found by the next map refresh, or soon after a redirection names it,
@@ -80,15 +81,15 @@ final class RedisClusterTopology implements Topology {
     private volatile boolean closed;
 
     RedisClusterTopology(List<String> seeds, RedisClusterOptions options) {
-        this(seeds, options, null, null);
+        this(seeds, options, NodeAccess.PLAIN);
     }
 
-    /** With the cluster's credentials ({@code null} for none), for the map queries. */
-    RedisClusterTopology(List<String> seeds, RedisClusterOptions options, String username, String password) {
+    /** With how the nodes are reached (credentials, TLS), for the map queries. */
+    RedisClusterTopology(List<String> seeds, RedisClusterOptions options, NodeAccess access) {
         if (seeds.isEmpty()) {
             throw new IllegalArgumentException("topology 'redis-cluster' needs at least one seed node");
         }
-        this.query = new SlotMapQuery(options.timeoutMs(), username, password);
+        this.query = new SlotMapQuery(options.timeoutMs(), access);
         this.readFrom = options.readFrom();
         this.readsReplicas = options.readsReplicas();
         this.name = "redis-cluster " + seeds;

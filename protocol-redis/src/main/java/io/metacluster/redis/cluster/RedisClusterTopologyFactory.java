@@ -1,5 +1,6 @@
 package io.metacluster.redis.cluster;
 
+import io.metacluster.spi.NodeAccess;
 import io.metacluster.spi.Topology;
 import io.metacluster.spi.TopologyFactory;
 import org.pf4j.Extension;
@@ -8,7 +9,7 @@ import java.util.List;
 
 /**
  * {@code topology: redis-cluster} ({@link RedisClusterTopology}): {@link #create} reads the slot
- * map from the first seed that answers (with the cluster's credentials), so the daemon connects
+ * map from the first seed that answers (with the cluster's credentials and TLS), so the daemon connects
  * to every master and replica.
  * A cluster no seed answers for is still accepted, with the seeds as its only nodes.
  */
@@ -26,11 +27,11 @@ public final class RedisClusterTopologyFactory implements TopologyFactory<RedisC
 
     @Override
     public Topology create(RedisClusterOptions config, List<String> nodes) {
-        return create(config, nodes, null, null);
+        return create(config, nodes, NodeAccess.PLAIN);
     }
 
     @Override
-    public Topology create(RedisClusterOptions config, List<String> nodes, String username, String password) {
-        return new RedisClusterTopology(nodes, config == null ? new RedisClusterOptions(0, 0) : config, username, password);
+    public Topology create(RedisClusterOptions config, List<String> nodes, NodeAccess access) {
+        return new RedisClusterTopology(nodes, config == null ? new RedisClusterOptions(0, 0) : config, access);
     }
 }

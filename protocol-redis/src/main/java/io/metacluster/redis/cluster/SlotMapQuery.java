@@ -1,11 +1,12 @@
 package io.metacluster.redis.cluster;
 
+import io.metacluster.spi.NodeAccess;
+
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -15,8 +16,9 @@ import java.util.List;
  * Asks one Redis Cluster node for the slot map it knows: {@code CLUSTER SHARDS} (Redis 7), or
  * {@code CLUSTER SLOTS} when the node does not have it. A blocking exchange on a socket of its
  * own, run off the event loops (at start and by the refresher thread), so the map is read the
- * same way whatever the engine's connections are doing. With the cluster's credentials, each
- * connection says {@code AUTH} first, as the engine's connections do.
+ * same way whatever the engine's connections are doing. Each connection is made as the
+ * engine's are: over TLS when the cluster uses it, and saying {@code AUTH} first with the
+ * cluster's credentials.
  */
 final class SlotMapQuery {
     /**
@@ -34,23 +36,24 @@ final class SlotMapQuery {
     private final int timeoutMs;
     /** {@code AUTH}'s arguments, or {@code null} when the nodes want no password. */
     private final String[] auth;
+    private final NodeAccess access;
 
     /**
      * @param timeoutMs connect and reply timeout
-     * @param username  the cluster's ACL user, or {@code null}
-     * @param password  the cluster's password, or {@code null} for none
+     * @param access    the cluster's credentials and TLS
      */
-    SlotMapQuery(int timeoutMs, String username, String password) {
+    SlotMapQuery(int timeoutMs, NodeAccess access) {
         this.timeoutMs = timeoutMs;
-        this.auth = password == null ? null
-                : username == null ? new String[] {"AUTH", password} : new String[] {"AUTH", username, password};
+        this.access = access;
+        this.auth = access.password() == null ? null : access.username() == null
+                ? new String[] {"AUTH", access.password()} : new String[] {"AUTH", access.username(), access.password()};
     }
 
     /** The shards, as node {@code hostPort} sees them; with {@code CLUSTER SHARDS}, masters without slots too. */
     List<Shard> ask(String hostPort) throws IOException {
         Object shards = call(hostPort, "CLUSTER", "SHARDS");
         if (!(shards instanceof Error)) {
-            return fromShards(shards, host(hostPort));
+            return fromShards(shards, host(hostPort), access.tls());
         }
         Object slots = call(hostPort, "CLUSTER", "SLOTS");
         if (slots instanceof Error error) {
@@ -65,9 +68,7 @@ final class SlotMapQuery {
      */
     Object call(String hostPort, String... args) throws IOException {
         int port = Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(host(hostPort), port), timeoutMs);
-            socket.setSoTimeout(timeoutMs);
+        try (Socket socket = access.connect(host(hostPort), port, timeoutMs)) {
             OutputStream out = socket.getOutputStream();
             InputStream in = new BufferedInputStream(socket.getInputStream());
             if (auth != null) {
@@ -93,8 +94,12 @@ final class SlotMapQuery {
         return request.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** {@code CLUSTER SHARDS}: per shard, {@code slots} (start, end pairs) and {@code nodes} (field/value lists). */
-    static List<Shard> fromShards(Object reply, String asked) throws IOException {
+    /**
+     * {@code CLUSTER SHARDS}: per shard, {@code slots} (start, end pairs) and {@code nodes} (field/value
+     * lists). Over TLS a node's address is its {@code tls-port} ({@code port} is the plain one), as
+     * {@code MOVED} and {@code CLUSTER SLOTS} name it on a TLS connection.
+     */
+    static List<Shard> fromShards(Object reply, String asked, boolean tls) throws IOException {
         List<Shard> shards = new ArrayList<>();
         for (Object entry : list(reply)) {
             List<Object> fields = list(entry);
@@ -114,7 +119,9 @@ final class SlotMapQuery {
                     for (Object node : list(fields.get(i + 1))) {
                         List<Object> attributes = list(node);
                         String role = field(attributes, "role");
-                        String address = address(field(attributes, "ip"), field(attributes, "port"), asked);
+                        String tlsPort = tls ? field(attributes, "tls-port") : null;
+                        String address = address(field(attributes, "ip"),
+                                tlsPort != null ? tlsPort : field(attributes, "port"), asked);
                         // a failing master still owns its slots until a replica takes them over
                         if ("master".equals(role) && master == null) {
                             master = address;

@@ -1,6 +1,7 @@
 package io.metacluster.redis.cluster;
 
 import io.metacluster.spi.Command;
+import io.metacluster.spi.NodeAccess;
 import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.Topology;
 import io.metacluster.testing.FreePorts;
@@ -66,9 +67,9 @@ class RedisClusterTopologyTest {
 
     @Test
     void shardsAndSlotsGiveTheSameMap() throws Exception {
-        List<SlotMapQuery.Shard> shards = SlotMapQuery.fromShards(new SlotMapQuery(2000, null, null).call(node.address(), "CLUSTER", "SHARDS"),
-                "127.0.0.1");
-        List<SlotMapQuery.Shard> slots = SlotMapQuery.fromSlots(new SlotMapQuery(2000, null, null).call(node.address(), "CLUSTER", "SLOTS"),
+        List<SlotMapQuery.Shard> shards = SlotMapQuery.fromShards(new SlotMapQuery(2000, NodeAccess.PLAIN).call(node.address(), "CLUSTER", "SHARDS"),
+                "127.0.0.1", false);
+        List<SlotMapQuery.Shard> slots = SlotMapQuery.fromSlots(new SlotMapQuery(2000, NodeAccess.PLAIN).call(node.address(), "CLUSTER", "SLOTS"),
                 "127.0.0.1");
         assertThat(shards).hasSize(1);
         assertThat(slots).hasSize(1);
@@ -77,7 +78,7 @@ class RedisClusterTopologyTest {
             assertThat(map.get(0).ranges()).containsExactly(0, 16383);
             assertThat(map.get(0).replicas()).isEmpty();
         }
-        assertThat(new SlotMapQuery(2000, null, null).call(node.address(), "CLUSTER", "NOPE")).isInstanceOf(SlotMapQuery.Error.class);
+        assertThat(new SlotMapQuery(2000, NodeAccess.PLAIN).call(node.address(), "CLUSTER", "NOPE")).isInstanceOf(SlotMapQuery.Error.class);
     }
 
     @Test
@@ -85,12 +86,12 @@ class RedisClusterTopologyTest {
         try (RedisServer guarded = RedisServer.start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                 "--requirepass", "pw", "--user", "app", "on", ">apppw", "~*", "&*", "+@all")) {
             String at = guarded.address();
-            assertThat(new SlotMapQuery(2000, null, null).call(at, "CLUSTER", "MYID"))
+            assertThat(new SlotMapQuery(2000, NodeAccess.PLAIN).call(at, "CLUSTER", "MYID"))
                     .as("without AUTH: the node's refusal").isInstanceOf(SlotMapQuery.Error.class);
-            assertThat(new SlotMapQuery(2000, null, "pw").call(at, "CLUSTER", "MYID")).isInstanceOf(String.class);
-            assertThat(new SlotMapQuery(2000, "app", "apppw").call(at, "CLUSTER", "MYID")).as("an ACL user")
+            assertThat(new SlotMapQuery(2000, NodeAccess.plain(null, "pw")).call(at, "CLUSTER", "MYID")).isInstanceOf(String.class);
+            assertThat(new SlotMapQuery(2000, NodeAccess.plain("app", "apppw")).call(at, "CLUSTER", "MYID")).as("an ACL user")
                     .isInstanceOf(String.class);
-            assertThatThrownBy(() -> new SlotMapQuery(2000, null, "wrong").ask(at)).isInstanceOf(IOException.class)
+            assertThatThrownBy(() -> new SlotMapQuery(2000, NodeAccess.plain(null, "wrong")).ask(at)).isInstanceOf(IOException.class)
                     .hasMessageContaining("refused AUTH: WRONGPASS").hasMessageNotContaining("wrong ");
         }
     }

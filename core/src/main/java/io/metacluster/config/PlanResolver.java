@@ -170,7 +170,8 @@ final class PlanResolver {
                 path(at, "topology-options"));
         List<String> nodes = cluster.nodes().stream().map(HostPort::toString).toList();
         try {
-            return ((TopologyFactory) factory).create(options, nodes);
+            return ((TopologyFactory) factory).create(options, nodes,
+                    ClusterTls.access(cluster.username(), cluster.password(), cluster.tls()));
         } catch (IllegalArgumentException e) {
             throw errors.at(path(at, "nodes"), failed(plugins.topologies(), factory, e));
         } catch (RuntimeException e) {

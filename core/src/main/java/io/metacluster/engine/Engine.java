@@ -39,6 +39,8 @@ public final class Engine implements AutoCloseable {
     private final JmxReporter jmx = JmxReporter.forRegistry(metrics).inDomain("metacluster").build();
     /** What the engine runs now: replaced by a config reload. */
     private volatile Plan plan;
+    /** Set by {@link #close(long)}. */
+    private volatile boolean closing;
     private AdminServer admin;
     private final MultiThreadIoEventLoopGroup group;
     private final Transport transport;
@@ -139,6 +141,7 @@ public final class Engine implements AutoCloseable {
             listeners.add(parts.listener(listener, clusters));
         }
         this.listeners = listeners;
+        NodeJoins.watch(this, plan);
     }
 
     /** For each cluster, the other clusters of the listeners it is in: those that hold the same keys. */
@@ -224,6 +227,12 @@ public final class Engine implements AutoCloseable {
         this.clusters = clusters;
         this.listeners = listeners;
         this.plan = plan;
+        NodeJoins.watch(this, plan);
+    }
+
+    /** Whether {@link #close(long)} began: nothing may be added any more. */
+    boolean closing() {
+        return closing;
     }
 
     void adminToken(String token) {
@@ -259,6 +268,7 @@ public final class Engine implements AutoCloseable {
      * Writes still unanswered by a node at that point go to its replay log, which is written out.
      */
     public synchronized void close(long drainMillis) {
+        closing = true;
         if (reloads != null) {
             reloads.close();
         }

@@ -21,6 +21,8 @@ import java.util.function.Function;
  * ({@code on-node-down: failover-cluster}).
  */
 final class LoopCluster implements ClusterView {
+    /** {@link #readerOf}: no node may serve the read here (only replicas may, and none is up). */
+    static final int NO_READER = -2;
     final Cluster cluster;
     private final int loop;
 
@@ -97,8 +99,35 @@ final class LoopCluster implements ClusterView {
         sendDirect(node, command, clientId, listener, write);
     }
 
+    /**
+     * Where a client's request for the keys of node {@code node} goes: for a plain read, one of the
+     * node's {@link Topology#readers} that serves reads from this loop (picked by client, so a
+     * client keeps reading one replica while it is up), else the node itself unless the topology
+     * says only readers may read ({@link #NO_READER}); anything else, {@code node}.
+     */
+    int readerOf(int node, Command command, long clientId, boolean write) {
+        Topology.Readers readers;
+        if (write || command.kind() != CommandKind.READ || node < 0
+                || (readers = cluster.layout().routing().readers(node)) == null) {
+            return node;
+        }
+        int[] candidates = readers.nodes();
+        Node[] nodes = cluster.nodes();
+        for (int i = 0; i < candidates.length; i++) {
+            int candidate = candidates[(int) Math.floorMod(clientId + i, (long) candidates.length)];
+            if (candidate < nodes.length && servesReads(nodes[candidate])) {
+                return candidate;
+            }
+        }
+        return readers.orOwner() ? node : NO_READER;
+    }
+
     /** {@link #sendTo} without following redirections: the listener does that, or need not. */
     void sendDirect(int node, Command command, long clientId, ReplyListener listener, boolean write) {
+        if (node == NO_READER) {
+            listener.onFailure("no replica that may serve this read in cluster " + name() + " is up");
+            return;
+        }
         Node[] nodes = cluster.nodes();
         if (node >= nodes.length) {
             // the split was computed over the nodes before a config reload removed some
@@ -188,7 +217,8 @@ final class LoopCluster implements ClusterView {
         int node = layout.routing().nodeFor(command);
         ByteBuf refusal;
         if (node != Topology.SPANS_NODES) {
-            sendTo(node, command, clientId, listener, write);
+            // the engine's own reads (splitter null: verification) compare owners, not replicas
+            sendTo(splitter == null ? node : readerOf(node, command, clientId, write), command, clientId, listener, write);
         } else if (splitter != null && command.keyCount() > 1 && command.kind() != CommandKind.CONDITIONAL_WRITE
                 && SplitRequest.send(command, this, splitter, clientId, listener, write)) {
             return;

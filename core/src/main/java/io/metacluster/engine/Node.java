@@ -1,9 +1,11 @@
 package io.metacluster.engine;
 
 import io.metacluster.config.HostPort;
+import io.metacluster.spi.BackendCodec;
 import io.metacluster.spi.BackendSettings;
 import io.metacluster.spi.Command;
 import io.metacluster.spi.NodeIdentity;
+import io.metacluster.spi.Protocol;
 import io.netty.buffer.ByteBufUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -149,6 +151,11 @@ final class Node {
             metrics.stateChanged();
             cluster.nodeDown(this, reason);
         }
+    }
+
+    /** A codec for a new connection to this node on {@code lane}: the protocol's, its handshake ended by the topology's. */
+    BackendCodec newCodec(Protocol protocol, int lane) {
+        return TopologyHandshake.of(protocol.newBackendCodec(settings, lane), cluster.topology().handshake());
     }
 
     /** Whether reads may go to the node: it is in sync and has no missed writes pending. */

@@ -233,7 +233,7 @@ final class NodeConnection {
                     ch.pipeline().addLast(Tls.clientHandler(cluster.tls, cluster.config().tls(), ch.alloc(),
                             node.address.host(), node.address.port()));
                 }
-                codec = protocol.newBackendCodec(node.settings, lane);
+                codec = node.newCodec(protocol, lane);
                 // one connection per node and loop is enough to notice a restart: lane 0's
                 ch.pipeline().addLast(new ReplyReader(NodeConnection.this, codec, lane == 0 ? protocol.nodeSync() : null));
             }
@@ -264,7 +264,7 @@ final class NodeConnection {
                     ch.pipeline().addLast(Tls.clientHandler(cluster.tls, cluster.config().tls(), ch.alloc(),
                             node.address.host(), node.address.port()));
                 }
-                ch.pipeline().addLast(reader.apply(protocol.newBackendCodec(node.settings, lane)));
+                ch.pipeline().addLast(reader.apply(node.newCodec(protocol, lane)));
             }
         }).connect();
     }

@@ -80,7 +80,7 @@ final class SplitRequest {
                     }
                 });
         for (int i = 0; i < parts.length; i++) {
-            cluster.sendTo(nodes[i], parts[i], clientId, gather.member(i), write);
+            cluster.sendTo(cluster.readerOf(nodes[i], parts[i], clientId, write), parts[i], clientId, gather.member(i), write);
         }
         return true;
     }

@@ -1,5 +1,6 @@
 package io.metacluster.engine;
 
+import io.metacluster.config.ClusterTls;
 import io.metacluster.config.TlsConfig;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ClientAuth;
@@ -36,21 +37,7 @@ final class Tls {
 
     /** For a cluster's connections, or {@code null} without TLS. */
     static SslContext client(TlsConfig config) {
-        if (config == null || !config.enabled()) {
-            return null;
-        }
-        try {
-            SslContextBuilder builder = SslContextBuilder.forClient();
-            if (config.ca() != null) {
-                builder.trustManager(new File(config.ca()));
-            }
-            if (config.cert() != null) {
-                builder.keyManager(new File(config.cert()), new File(config.key()));
-            }
-            return builder.build();
-        } catch (SSLException | IllegalArgumentException e) {
-            throw new UncheckedIOException(new SSLException("TLS settings of a cluster are not usable: " + e.getMessage(), e));
-        }
+        return ClusterTls.context(config);
     }
 
     static SslHandler clientHandler(SslContext context, TlsConfig config, ByteBufAllocator alloc, String host, int port) {

@@ -1,6 +1,7 @@
 package io.metacluster.e2e;
 
 import io.metacluster.testing.RedisServer;
+import io.metacluster.testing.RespClient;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,36 +13,111 @@ import java.util.concurrent.TimeUnit;
  * A real Redis Cluster on loopback: {@code masters} redis-servers started with
  * {@code --cluster-enabled yes} (each with its own {@code nodes.conf}), joined by
  * {@code redis-cli --cluster create}, each master with {@code replicasEach} replicas. A short
- * {@code cluster-node-timeout} makes a failover take a few seconds.
+ * {@code cluster-node-timeout} makes a failover take a few seconds. With a {@code password}, every
+ * node wants it ({@code requirepass}, and {@code masterauth} for its replicas).
  */
 final class RedisClusterNodes implements AutoCloseable {
     static final String CLI = System.getProperty("metacluster.redis-cli", "redis-cli");
     final List<RedisServer> servers = new ArrayList<>();
+    /** What every node wants, or {@code null}. */
+    final String password;
+    /** With {@link #startTls}: each server's TLS port, in {@link #servers}' order (the cluster names nodes by it). */
+    final List<Integer> tlsPorts = new ArrayList<>();
+    /** With {@link #startTls}: redis-cli's TLS options. */
+    private final List<String> cliTls = new ArrayList<>();
 
-    static RedisClusterNodes start(int masters, int replicasEach) throws Exception {
-        return start(masters, replicasEach, new String[0]);
+    private RedisClusterNodes(String password) {
+        this.password = password;
     }
 
-    /** ... each redis-server started with {@code extraArgs} too ({@code --option value}). */
-    static RedisClusterNodes start(int masters, int replicasEach, String... extraArgs) throws Exception {
-        RedisClusterNodes cluster = new RedisClusterNodes();
+    /**
+     * {@code masters} masters without replicas that speak TLS to clients and on the cluster bus
+     * ({@code tls-cluster}), with the certificates {@link TlsIT#makeCertificates} made in
+     * {@code certs}; each keeps its plain port for this class's own checks.
+     */
+    static RedisClusterNodes startTls(int masters, java.nio.file.Path certs) throws Exception {
+        RedisClusterNodes cluster = new RedisClusterNodes(null);
+        cluster.cliTls.addAll(List.of("--tls", "--cacert", certs.resolve("ca.crt").toString()));
+        List<String> addresses = new ArrayList<>();
         try {
-            for (int i = 0; i < masters * (1 + replicasEach); i++) {
-                List<String> args = new ArrayList<>(List.of("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                        "--cluster-node-timeout", "1000", "--cluster-replica-validity-factor", "0"));
-                args.addAll(List.of(extraArgs));
-                cluster.servers.add(RedisServer.start(args.toArray(String[]::new)));
+            for (int i = 0; i < masters; i++) {
+                int tlsPort = io.metacluster.testing.FreePorts.find();
+                cluster.servers.add(RedisServer.start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                        "--cluster-node-timeout", "1000", "--tls-port", Integer.toString(tlsPort), "--tls-cluster", "yes",
+                        "--tls-cert-file", certs.resolve("server.crt").toString(),
+                        "--tls-key-file", certs.resolve("server.key").toString(),
+                        "--tls-ca-cert-file", certs.resolve("ca.crt").toString(), "--tls-auth-clients", "no"));
+                cluster.tlsPorts.add(tlsPort);
+                addresses.add("127.0.0.1:" + tlsPort);
             }
-            List<String> create = new ArrayList<>(List.of(CLI, "--cluster", "create"));
-            cluster.servers.forEach(server -> create.add(server.address()));
-            create.addAll(List.of("--cluster-replicas", Integer.toString(replicasEach), "--cluster-yes"));
-            run(create);
-            cluster.awaitOk();
-        } catch (Exception | Error e) {
+        } catch (RuntimeException | Error e) {
             cluster.close();
             throw e;
         }
-        return cluster;
+        return cluster.create(addresses, 0);
+    }
+
+    /** Joins the servers at {@code addresses} into one cluster; closes every server if that fails. */
+    private RedisClusterNodes create(List<String> addresses, int replicasEach) throws Exception {
+        try {
+            List<String> create = new ArrayList<>(List.of("--cluster", "create"));
+            create.addAll(addresses);
+            create.addAll(List.of("--cluster-replicas", Integer.toString(replicasEach), "--cluster-yes"));
+            cli(create.toArray(String[]::new));
+            awaitOk();
+        } catch (Exception | Error e) {
+            close();
+            throw e;
+        }
+        return this;
+    }
+
+    static RedisClusterNodes start(int masters, int replicasEach) throws Exception {
+        return start(masters, replicasEach, null);
+    }
+
+    static RedisClusterNodes start(int masters, int replicasEach, String password) throws Exception {
+        RedisClusterNodes cluster = new RedisClusterNodes(password);
+        try {
+            for (int i = 0; i < masters * (1 + replicasEach); i++) {
+                cluster.servers.add(cluster.startNode());
+            }
+        } catch (RuntimeException | Error e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster.create(cluster.servers.stream().map(RedisServer::address).toList(), replicasEach);
+    }
+
+    /** A new cluster-enabled server, not yet in the cluster ({@code redis-cli --cluster add-node} joins it). */
+    RedisServer startNode() {
+        List<String> args = new ArrayList<>(List.of("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                "--cluster-node-timeout", "1000", "--cluster-replica-validity-factor", "0"));
+        if (password != null) {
+            args.addAll(List.of("--requirepass", password, "--masterauth", password));
+        }
+        return RedisServer.start(args.toArray(String[]::new));
+    }
+
+    /** Runs {@code redis-cli} with {@code args}, with the password when the nodes want one. */
+    String cli(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(CLI));
+        if (password != null) {
+            command.addAll(List.of("-a", password, "--no-auth-warning"));
+        }
+        command.addAll(cliTls);
+        command.addAll(List.of(args));
+        return run(command);
+    }
+
+    /** One command to {@code server} on a connection of its own, after AUTH when the nodes want it. */
+    Object call(RedisServer server, Object... args) {
+        try (RespClient client = server.client()) {
+            if (password != null) {
+                client.call("AUTH", password);
+            }
+            return client.call(args);
+        }
     }
 
     /** Runs redis-cli; fails with its output unless it exits 0 within two minutes. */
@@ -61,7 +137,7 @@ final class RedisClusterNodes implements AutoCloseable {
             boolean ok = true;
             for (RedisServer server : servers) {
                 if (server.isRunning()) {
-                    String info = String.valueOf(server.call("CLUSTER", "INFO"));
+                    String info = String.valueOf(call(server, "CLUSTER", "INFO"));
                     ok &= info.contains("cluster_state:ok") && info.contains("cluster_slots_ok:16384");
                 }
             }
@@ -70,12 +146,12 @@ final class RedisClusterNodes implements AutoCloseable {
             }
             Thread.sleep(100);
         }
-        throw new IllegalStateException("the Redis Cluster did not settle: " + servers.get(0).call("CLUSTER", "INFO"));
+        throw new IllegalStateException("the Redis Cluster did not settle: " + call(servers.get(0), "CLUSTER", "INFO"));
     }
 
     /** The live masters that own slots. */
     List<RedisServer> masters() {
-        return servers.stream().filter(server -> server.isRunning() && !slotRanges(server).isEmpty()).toList();
+        return servers.stream().filter(server -> server.isRunning() && !slotsOf(server).isEmpty()).toList();
     }
 
     /** This node's id in the cluster. */
@@ -83,11 +159,29 @@ final class RedisClusterNodes implements AutoCloseable {
         return String.valueOf(server.call("CLUSTER", "MYID"));
     }
 
+    /** {@link #id}, with the password when the nodes want one. */
+    String nodeId(RedisServer server) {
+        return String.valueOf(call(server, "CLUSTER", "MYID"));
+    }
+
+    /** {@link #slotRanges}, with the password when the nodes want one. */
+    List<int[]> slotsOf(RedisServer server) {
+        return ranges(String.valueOf(call(server, "CLUSTER", "NODES")));
+    }
+
+    /** The live replicas of {@code master} ({@code ROLE}: slave of its port). */
+    List<RedisServer> replicasOf(RedisServer master) {
+        return servers.stream().filter(RedisServer::isRunning).filter(server -> {
+            List<?> role = (List<?>) call(server, "ROLE");
+            return "slave".equals(role.get(0)) && Long.valueOf(master.port()).equals(role.get(2));
+        }).toList();
+    }
+
     /** The live node that owns {@code slot}, as that node itself says. */
     RedisServer ownerOf(int slot) {
         for (RedisServer server : servers) {
             if (server.isRunning()) {
-                for (int[] range : slotRanges(server)) {
+                for (int[] range : slotsOf(server)) {
                     if (slot >= range[0] && slot <= range[1]) {
                         return server;
                     }
@@ -99,8 +193,12 @@ final class RedisClusterNodes implements AutoCloseable {
 
     /** The slot ranges the node says it owns ({@code myself} in CLUSTER NODES), migrations left out. */
     static List<int[]> slotRanges(RedisServer server) {
+        return ranges(String.valueOf(server.call("CLUSTER", "NODES")));
+    }
+
+    private static List<int[]> ranges(String clusterNodes) {
         List<int[]> ranges = new ArrayList<>();
-        for (String line : String.valueOf(server.call("CLUSTER", "NODES")).split("\n")) {
+        for (String line : clusterNodes.split("\n")) {
             String[] fields = line.trim().split(" ");
             if (fields.length > 2 && fields[2].contains("myself")) {
                 for (int i = 8; i < fields.length; i++) {

@@ -55,12 +55,28 @@ public interface Topology {
      * The nodes the engine connects to, when the topology knows more than the configured ones
      * (a Redis Cluster's masters and replicas, discovered from the listed seeds), or {@code null}
      * to use the configured {@code nodes}. Asked once, before the engine starts; node indexes
-     * everywhere else are positions in this list. Each entry is {@code host:port}.
+     * everywhere else are positions in this list. Each entry is {@code host:port}. The list may
+     * only grow, at its end, through {@link #onGrowth}.
      *
      * @since SPI 0.2.2
      */
     default List<String> discoveredNodes() {
         return null;
+    }
+
+    /**
+     * Lets a topology that discovers its nodes grow while running (a node joined the Redis Cluster):
+     * the engine hands it {@code connect} at start and after each reload. The topology calls it
+     * with its whole node list, the running one with new nodes appended, from a thread of its own
+     * (never an event loop: it blocks while the engine makes the new nodes and waits for their
+     * first answer, about a connect timeout at most). It answers whether those nodes are now the
+     * cluster's; until it answered {@code true}, no method may answer the index of a new node.
+     * {@code false} when the engine is closing, or a reload replaced this topology (the new one
+     * discovered the nodes itself). The default ignores it: the nodes are fixed.
+     *
+     * @since SPI 0.2.2
+     */
+    default void onGrowth(java.util.function.Predicate<List<String>> connect) {
     }
 
     /**
@@ -124,6 +140,45 @@ public interface Topology {
      */
     default Redirect redirect(ByteBuf errorReply) {
         return null;
+    }
+
+    /**
+     * Requests, in the protocol's bytes, that every connection to a node of this cluster sends
+     * right after the protocol's own {@link BackendCodec#handshake} (Redis Cluster {@code READONLY},
+     * so that a replica answers reads of its master's slots). The same contract: each gets exactly
+     * one reply, an error reply fails the connection, and each is harmless to repeat (the engine
+     * resends the handshake as a heartbeat and a probe). Asked once per connection; empty by default.
+     *
+     * @since SPI 0.2.2
+     */
+    default List<byte[]> handshake() {
+        return List.of();
+    }
+
+    /**
+     * Which nodes may answer a client's plain read ({@link CommandKind#READ}) of the keys of node
+     * {@code node} (what {@link #nodeFor} or {@link #nodeOfKey} gave) in its place: a Redis Cluster
+     * master's replicas with {@code read-from}. The engine sends the read to one of them that
+     * serves reads now (the same one for a client while it does); when none does, to {@code node}
+     * if {@link Readers#orOwner}, else it fails the read on this cluster (another cluster is tried).
+     * Writes, conditional writes and the engine's own reads (verification) always go to
+     * {@code node}. Called on event loops for every such read: must be fast and not allocate.
+     *
+     * @return {@code null} (the default): {@code node} alone
+     * @since SPI 0.2.2
+     */
+    default Readers readers(int node) {
+        return null;
+    }
+
+    /**
+     * The answer of {@link #readers}.
+     *
+     * @param nodes   node indexes, in no particular order (may be empty)
+     * @param orOwner whether the owner itself reads when none of {@code nodes} can
+     * @since SPI 0.2.2
+     */
+    record Readers(int[] nodes, boolean orOwner) {
     }
 
     /**

@@ -15,4 +15,15 @@ import java.util.List;
 public interface TopologyFactory<C> extends StrategyFactory<C> {
     /** @param nodes the cluster's nodes as {@code host:port}, in configuration order */
     Topology create(C config, List<String> nodes);
+
+    /**
+     * {@link #create(Object, List)} with how the nodes are reached: the engine calls this one. A
+     * topology that talks to the nodes itself (redis-cluster's map queries) authenticates and
+     * uses TLS as the engine's connections do; the default ignores {@code access}.
+     *
+     * @since SPI 0.2.2
+     */
+    default Topology create(C config, List<String> nodes, NodeAccess access) {
+        return create(config, nodes);
+    }
 }

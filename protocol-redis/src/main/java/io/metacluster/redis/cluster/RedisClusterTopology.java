@@ -2,6 +2,7 @@ package io.metacluster.redis.cluster;
 
 import io.metacluster.redis.RespSplitter;
 import io.metacluster.spi.Command;
+import io.metacluster.spi.NodeAccess;
 import io.metacluster.spi.ProtocolException;
 import io.metacluster.spi.Topology;
 import io.netty.buffer.ByteBuf;
@@ -15,7 +16,6 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,6 +26,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.Predicate;
 
 /**
  * {@code topology: redis-cluster}: a Redis Cluster, its slot map read from the configured seed
@@ -34,15 +35,22 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * the master of its {@link HashSlot}. A {@code MOVED} updates that slot at once and is followed on
  * the new owner, an {@code ASK} is followed with {@code ASKING} on the importing node. Keys of
  * several slots cannot be served by one request ({@link #groupOfKey} splits MGET and the like
- * by slot); any other such command gets the cluster's own {@code CROSSSLOT} error.
+ * by slot); any other such command gets the cluster's own {@code CROSSSLOT} error. With
+ * {@code read-from} other than {@code master}, {@link #readers} names each master's online
+ * replicas and {@link #handshake} makes every connection say {@code READONLY}. The map queries
+ * reach the nodes as the engine's connections do (credentials, TLS).
  *
- * <p>A node that joins the cluster after start is not connected to: its slots are left to other
- * clusters (reads) or fail (writes) until the daemon restarts. Thread-safe: the map is read on
+ * <p>A node that joins the cluster after start (a master added with {@code redis-cli --cluster
+ * add-node}, its replicas) is found by the next map refresh, or soon after a redirection names it,
+ * and handed to the engine ({@link #onGrowth}); meanwhile a request redirected to it waits and is
+ * sent again. Thread-safe: the map is read on
  * event loops and written by the refresher thread and by {@link #redirect}.
  */
 final class RedisClusterTopology implements Topology {
     private static final Logger log = LoggerFactory.getLogger(RedisClusterTopology.class);
     private static final byte[] ASKING = "*1\r\n$6\r\nASKING\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** Lets a replica answer reads of its master's slots; on a master it changes nothing. */
+    private static final byte[] READONLY = "*1\r\n$8\r\nREADONLY\r\n".getBytes(StandardCharsets.US_ASCII);
     /** Redis 7.0's words (later versions say "in a single request"). */
     private static final byte[] CROSSSLOT =
             "-CROSSSLOT Keys in request don't hash to the same slot\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -53,44 +61,57 @@ final class RedisClusterTopology implements Topology {
     private static final long REFRESH_AFTER_MOVED_MS = 100;
     private static final ScheduledExecutorService REFRESHER = refresher();
 
-    private final List<String> nodes;
+    /** Every node known, the engine's indexes; only grows, at its end, on the refresher thread. */
+    private volatile List<String> nodes;
+    /** How many of {@link #nodes} the engine has: no index from there on is answered. */
+    private volatile int attached;
+    /** The engine's way to connect nodes that joined ({@link #onGrowth}); {@code null} until given. */
+    private volatile Predicate<List<String>> grow;
     /** Node index by {@code ip:port} (no brackets), as the cluster names nodes in its replies. */
-    private final Map<String, Integer> indexOf = new HashMap<>();
+    private final Map<String, Integer> indexOf = new ConcurrentHashMap<>();
     private final AtomicIntegerArray ownerOfSlot = new AtomicIntegerArray(HashSlot.SLOTS);
     private volatile boolean[] masters;
+    /** By master index, who may read its slots ({@code read-from}); {@code null} when only masters read. */
+    private volatile Readers[] readers;
+    private final String readFrom;
+    private final boolean readsReplicas;
     private final AtomicBoolean refreshScheduled = new AtomicBoolean();
     private final Set<String> strangersReported = ConcurrentHashMap.newKeySet();
-    private final int timeoutMs;
+    private final SlotMapQuery query;
     private final String name;
     private final ScheduledFuture<?> periodic;
     private volatile boolean closed;
 
     RedisClusterTopology(List<String> seeds, RedisClusterOptions options) {
+        this(seeds, options, NodeAccess.PLAIN);
+    }
+
+    /** With how the nodes are reached (credentials, TLS), for the map queries. */
+    RedisClusterTopology(List<String> seeds, RedisClusterOptions options, NodeAccess access) {
         if (seeds.isEmpty()) {
             throw new IllegalArgumentException("topology 'redis-cluster' needs at least one seed node");
         }
-        this.timeoutMs = options.timeoutMs();
+        this.query = new SlotMapQuery(options.timeoutMs(), access);
+        this.readFrom = options.readFrom();
+        this.readsReplicas = options.readsReplicas();
         this.name = "redis-cluster " + seeds;
-        List<String> all = new ArrayList<>(seeds);
         for (int i = 0; i < seeds.size(); i++) {
             indexOf.putIfAbsent(resolved(seeds.get(i)), i);
         }
+        this.nodes = List.copyOf(seeds);
         List<SlotMapQuery.Shard> shards = null;
         for (String seed : seeds) {
             try {
-                shards = SlotMapQuery.ask(seed, timeoutMs);
+                shards = query.ask(seed);
                 break;
             } catch (IOException | RuntimeException e) {
                 log.warn("{}: seed {} did not give its slot map: {}", name, seed, e.getMessage());
             }
         }
         if (shards != null) {
-            for (SlotMapQuery.Shard shard : shards) {
-                learn(all, shard.master());
-                shard.replicas().forEach(replica -> learn(all, replica));
-            }
+            learn(shards);
         }
-        this.nodes = List.copyOf(all);
+        this.attached = nodes.size();
         for (int slot = 0; slot < HashSlot.SLOTS; slot++) {
             ownerOfSlot.set(slot, UNKNOWN);
         }
@@ -100,6 +121,20 @@ final class RedisClusterTopology implements Topology {
         }
         periodic = REFRESHER.scheduleWithFixedDelay(this::refresh, options.refreshMs(), options.refreshMs(),
                 TimeUnit.MILLISECONDS);
+    }
+
+    /** Appends the nodes of {@code shards} not known yet to {@link #nodes}; whether there were any. */
+    private boolean learn(List<SlotMapQuery.Shard> shards) {
+        List<String> all = new ArrayList<>(nodes);
+        for (SlotMapQuery.Shard shard : shards) {
+            learn(all, shard.master());
+            shard.replicas().forEach(replica -> learn(all, replica));
+        }
+        if (all.size() == nodes.size()) {
+            return false;
+        }
+        nodes = List.copyOf(all);
+        return true;
     }
 
     private void learn(List<String> all, String address) {
@@ -112,6 +147,23 @@ final class RedisClusterTopology implements Topology {
     @Override
     public List<String> discoveredNodes() {
         return nodes;
+    }
+
+    @Override
+    public void onGrowth(Predicate<List<String>> connect) {
+        grow = connect;
+    }
+
+    @Override
+    public List<byte[]> handshake() {
+        // sent to masters too: a failover turns replicas into masters and back
+        return readsReplicas ? List.of(READONLY) : List.of();
+    }
+
+    @Override
+    public Readers readers(int node) {
+        Readers[] now = readers;
+        return now == null || node >= now.length ? null : now[node];
     }
 
     @Override
@@ -200,14 +252,19 @@ final class RedisClusterTopology implements Topology {
         } catch (NumberFormatException e) {
             return null;
         }
+        if (slot < 0 || slot >= HashSlot.SLOTS) {
+            return null;
+        }
         Integer node = indexOf.get(words[2]);
-        if (node == null || slot < 0 || slot >= HashSlot.SLOTS) {
+        if (node == null || node >= attached) {
+            // a node that joined the cluster: the map refresh finds it and the engine connects it,
+            // meanwhile the request waits, sent again to the slot's owner as the map has it
             if (strangersReported.add(words[2])) {
-                log.warn("{}: slot {} is served by {}, which the daemon did not connect to at start; "
-                        + "restart it to use that node", name, slot, words[2]);
+                log.info("{}: slot {} is served by {}, which the daemon is not connected to yet; connecting",
+                        name, slot, words[2]);
             }
             refreshSoon();
-            return null;
+            return SETTLE;
         }
         if (!moved) {
             return new Redirect(node, ASKING, 0);
@@ -279,7 +336,11 @@ final class RedisClusterTopology implements Topology {
         }
         for (int node : order) {
             try {
-                apply(SlotMapQuery.ask(nodes.get(node), timeoutMs));
+                List<SlotMapQuery.Shard> shards = query.ask(nodes.get(node));
+                apply(shards);
+                if (nodes.size() > attached) {
+                    connectJoined(shards);
+                }
                 return;
             } catch (IOException | RuntimeException e) {
                 log.debug("{}: node {} did not give its slot map: {}", name, nodes.get(node), e.getMessage());
@@ -288,24 +349,42 @@ final class RedisClusterTopology implements Topology {
         log.debug("{}: no node gave its slot map; keeping the last one", name);
     }
 
+    /**
+     * Hands the nodes that joined the cluster to the engine ({@link #onGrowth}), then applies the
+     * map again, now with their slots. Until the engine has them, their slots stay with the nodes
+     * that had them, which redirect there ({@link #redirect} then waits).
+     */
+    private void connectJoined(List<SlotMapQuery.Shard> shards) {
+        Predicate<List<String>> connect = grow;
+        List<String> all = nodes;
+        if (connect != null && connect.test(all)) {
+            attached = all.size();
+            apply(shards);
+        }
+    }
+
     private synchronized void apply(List<SlotMapQuery.Shard> shards) {
-        boolean[] now = new boolean[nodes.size()];
+        int known = nodes.size();
+        if (learn(shards)) {
+            log.info("{}: nodes joined the cluster: {}", name, nodes.subList(known, nodes.size()));
+        }
+        List<String> all = nodes;
+        int connected = attached;
+        boolean[] now = new boolean[all.size()];
+        Readers[] reading = new Readers[all.size()];
         int[] owners = new int[HashSlot.SLOTS];
         Arrays.fill(owners, UNKNOWN);
         for (SlotMapQuery.Shard shard : shards) {
-            Integer master = indexOf.get(key(shard.master()));
-            if (master == null) {
-                if (strangersReported.add(shard.master())) {
-                    log.warn("{}: {} serves slots but was not in the cluster when the daemon started; "
-                            + "its slots are left to other clusters until a restart", name, shard.master());
-                }
-                continue;
-            }
-            now[master] = true;
+            int master = indexOf.get(key(shard.master()));
             int[] ranges = shard.ranges();
+            if (ranges.length == 0) {
+                continue; // a master without slots yet (just added): nothing to serve
+            }
+            now[master] = master < connected;
+            reading[master] = readersOf(shard, connected);
             for (int r = 0; r + 1 < ranges.length; r += 2) {
                 for (int slot = ranges[r]; slot <= ranges[r + 1]; slot++) {
-                    owners[slot] = master;
+                    owners[slot] = master < connected ? master : ownerOfSlot.get(slot);
                 }
             }
         }
@@ -322,6 +401,14 @@ final class RedisClusterTopology implements Topology {
             log.info("{}: masters now {}", name, names);
         }
         masters = now;
+        readers = readsReplicas ? reading : null;
+    }
+
+    /** The shard's replicas that are online and connected to, for reads of its master's slots. */
+    private Readers readersOf(SlotMapQuery.Shard shard, int connected) {
+        int[] online = shard.online().stream().mapToInt(replica -> indexOf.get(key(replica)))
+                .filter(index -> index < connected).toArray();
+        return new Readers(online, readFrom.equals(RedisClusterOptions.REPLICA_PREFERRED));
     }
 
     private static int slotOf(Command command, int key) {

@@ -1,5 +1,6 @@
 package io.metacluster.redis.cluster;
 
+import io.metacluster.spi.NodeAccess;
 import io.metacluster.spi.Topology;
 import io.metacluster.spi.TopologyFactory;
 import org.pf4j.Extension;
@@ -8,7 +9,8 @@ import java.util.List;
 
 /**
  * {@code topology: redis-cluster} ({@link RedisClusterTopology}): {@link #create} reads the slot
- * map from the first seed that answers, so the daemon connects to every master and replica.
+ * map from the first seed that answers (with the cluster's credentials and TLS), so the daemon connects
+ * to every master and replica.
  * A cluster no seed answers for is still accepted, with the seeds as its only nodes.
  */
 @Extension
@@ -25,6 +27,11 @@ public final class RedisClusterTopologyFactory implements TopologyFactory<RedisC
 
     @Override
     public Topology create(RedisClusterOptions config, List<String> nodes) {
-        return new RedisClusterTopology(nodes, config == null ? new RedisClusterOptions(0, 0) : config);
+        return create(config, nodes, NodeAccess.PLAIN);
+    }
+
+    @Override
+    public Topology create(RedisClusterOptions config, List<String> nodes, NodeAccess access) {
+        return new RedisClusterTopology(nodes, config == null ? new RedisClusterOptions(0, 0) : config, access);
     }
 }

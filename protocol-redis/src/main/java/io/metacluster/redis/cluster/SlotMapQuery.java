@@ -1,11 +1,12 @@
 package io.metacluster.redis.cluster;
 
+import io.metacluster.spi.NodeAccess;
+
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -15,57 +16,97 @@ import java.util.List;
  * Asks one Redis Cluster node for the slot map it knows: {@code CLUSTER SHARDS} (Redis 7), or
  * {@code CLUSTER SLOTS} when the node does not have it. A blocking exchange on a socket of its
  * own, run off the event loops (at start and by the refresher thread), so the map is read the
- * same way whatever the engine's connections are doing.
+ * same way whatever the engine's connections are doing. Each connection is made as the
+ * engine's are: over TLS when the cluster uses it, and saying {@code AUTH} first with the
+ * cluster's credentials.
  */
 final class SlotMapQuery {
-    /** One master's slots and its replicas, each as {@code host:port}. */
-    record Shard(int[] ranges, String master, List<String> replicas) {
+    /**
+     * One master's slots and its replicas, each as {@code host:port}.
+     *
+     * @param online the replicas that may serve reads now: not failed, not loading a full sync
+     *               ({@code CLUSTER SLOTS} leaves failed ones out and does not say more)
+     */
+    record Shard(int[] ranges, String master, List<String> replicas, List<String> online) {
     }
 
     private static final int MAX_DEPTH = 8;
     private static final int MAX_LENGTH = 1 << 20;
 
-    private SlotMapQuery() {
+    private final int timeoutMs;
+    /** {@code AUTH}'s arguments, or {@code null} when the nodes want no password. */
+    private final String[] auth;
+    private final NodeAccess access;
+
+    /**
+     * @param timeoutMs connect and reply timeout
+     * @param access    the cluster's credentials and TLS
+     */
+    SlotMapQuery(int timeoutMs, NodeAccess access) {
+        this.timeoutMs = timeoutMs;
+        this.access = access;
+        this.auth = access.password() == null ? null : access.username() == null
+                ? new String[] {"AUTH", access.password()} : new String[] {"AUTH", access.username(), access.password()};
     }
 
-    /** The shards that own slots, as node {@code hostPort} sees them. */
-    static List<Shard> ask(String hostPort, int timeoutMs) throws IOException {
-        Object shards = call(hostPort, timeoutMs, "CLUSTER", "SHARDS");
+    /** The shards, as node {@code hostPort} sees them; with {@code CLUSTER SHARDS}, masters without slots too. */
+    List<Shard> ask(String hostPort) throws IOException {
+        Object shards = call(hostPort, "CLUSTER", "SHARDS");
         if (!(shards instanceof Error)) {
-            return fromShards(shards, host(hostPort));
+            return fromShards(shards, host(hostPort), access.tls());
         }
-        Object slots = call(hostPort, timeoutMs, "CLUSTER", "SLOTS");
+        Object slots = call(hostPort, "CLUSTER", "SLOTS");
         if (slots instanceof Error error) {
             throw new IOException(hostPort + " answered CLUSTER SLOTS with " + error.message());
         }
         return fromSlots(slots, host(hostPort));
     }
 
-    /** Sends one command to {@code hostPort} on a connection of its own; its reply as {@link #read} gives it. */
-    static Object call(String hostPort, int timeoutMs, String... args) throws IOException {
+    /**
+     * Sends one command to {@code hostPort} on a connection of its own (after {@code AUTH}, which
+     * must succeed); its reply as {@link #read} gives it.
+     */
+    Object call(String hostPort, String... args) throws IOException {
         int port = Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(host(hostPort), port), timeoutMs);
-            socket.setSoTimeout(timeoutMs);
-            StringBuilder request = new StringBuilder("*").append(args.length).append("\r\n");
-            for (String arg : args) {
-                request.append('$').append(arg.length()).append("\r\n").append(arg).append("\r\n");
-            }
+        try (Socket socket = access.connect(host(hostPort), port, timeoutMs)) {
             OutputStream out = socket.getOutputStream();
-            out.write(request.toString().getBytes(StandardCharsets.UTF_8));
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            if (auth != null) {
+                out.write(request(auth));
+                out.flush();
+                if (read(in, 0) instanceof Error refused) {
+                    // the reply names no secret: WRONGPASS, or "no password is set"
+                    throw new IOException(hostPort + " refused AUTH: " + refused.message());
+                }
+            }
+            out.write(request(args));
             out.flush();
-            return read(new BufferedInputStream(socket.getInputStream()), 0);
+            return read(in, 0);
         }
     }
 
-    /** {@code CLUSTER SHARDS}: per shard, {@code slots} (start, end pairs) and {@code nodes} (field/value lists). */
-    static List<Shard> fromShards(Object reply, String asked) throws IOException {
+    private static byte[] request(String... args) {
+        StringBuilder request = new StringBuilder("*").append(args.length).append("\r\n");
+        for (String arg : args) {
+            byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+            request.append('$').append(bytes.length).append("\r\n").append(arg).append("\r\n");
+        }
+        return request.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * {@code CLUSTER SHARDS}: per shard, {@code slots} (start, end pairs) and {@code nodes} (field/value
+     * lists). Over TLS a node's address is its {@code tls-port} ({@code port} is the plain one), as
+     * {@code MOVED} and {@code CLUSTER SLOTS} name it on a TLS connection.
+     */
+    static List<Shard> fromShards(Object reply, String asked, boolean tls) throws IOException {
         List<Shard> shards = new ArrayList<>();
         for (Object entry : list(reply)) {
             List<Object> fields = list(entry);
             int[] ranges = null;
             String master = null;
             List<String> replicas = new ArrayList<>();
+            List<String> online = new ArrayList<>();
             for (int i = 0; i + 1 < fields.size(); i += 2) {
                 String name = String.valueOf(fields.get(i));
                 if (name.equals("slots")) {
@@ -78,18 +119,24 @@ final class SlotMapQuery {
                     for (Object node : list(fields.get(i + 1))) {
                         List<Object> attributes = list(node);
                         String role = field(attributes, "role");
-                        String address = address(field(attributes, "ip"), field(attributes, "port"), asked);
+                        String tlsPort = tls ? field(attributes, "tls-port") : null;
+                        String address = address(field(attributes, "ip"),
+                                tlsPort != null ? tlsPort : field(attributes, "port"), asked);
                         // a failing master still owns its slots until a replica takes them over
                         if ("master".equals(role) && master == null) {
                             master = address;
                         } else if ("replica".equals(role)) {
                             replicas.add(address);
+                            if ("online".equals(field(attributes, "health"))) {
+                                online.add(address);
+                            }
                         }
                     }
                 }
             }
-            if (ranges != null && ranges.length > 0 && master != null) {
-                shards.add(new Shard(ranges, master, replicas));
+            // a master without slots (just added to the cluster) is listed too: it is connected to
+            if (master != null) {
+                shards.add(new Shard(ranges == null ? new int[0] : ranges, master, replicas, online));
             }
         }
         return shards;
@@ -107,7 +154,8 @@ final class SlotMapQuery {
             for (int r = 3; r < range.size(); r++) {
                 replicas.add(address(range.get(r), asked));
             }
-            shards.add(new Shard(new int[] {slot(range.get(0)), slot(range.get(1))}, address(range.get(2), asked), replicas));
+            shards.add(new Shard(new int[] {slot(range.get(0)), slot(range.get(1))}, address(range.get(2), asked), replicas,
+                    replicas));
         }
         return shards;
     }

@@ -1,6 +1,7 @@
 package io.metacluster.redis.cluster;
 
 import io.metacluster.spi.Command;
+import io.metacluster.spi.NodeAccess;
 import io.metacluster.spi.CommandKind;
 import io.metacluster.spi.Topology;
 import io.metacluster.testing.FreePorts;
@@ -11,12 +12,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The redis-cluster topology against a real one-node Redis Cluster (every slot on one
@@ -64,9 +67,9 @@ class RedisClusterTopologyTest {
 
     @Test
     void shardsAndSlotsGiveTheSameMap() throws Exception {
-        List<SlotMapQuery.Shard> shards = SlotMapQuery.fromShards(SlotMapQuery.call(node.address(), 2000, "CLUSTER", "SHARDS"),
-                "127.0.0.1");
-        List<SlotMapQuery.Shard> slots = SlotMapQuery.fromSlots(SlotMapQuery.call(node.address(), 2000, "CLUSTER", "SLOTS"),
+        List<SlotMapQuery.Shard> shards = SlotMapQuery.fromShards(new SlotMapQuery(2000, NodeAccess.PLAIN).call(node.address(), "CLUSTER", "SHARDS"),
+                "127.0.0.1", false);
+        List<SlotMapQuery.Shard> slots = SlotMapQuery.fromSlots(new SlotMapQuery(2000, NodeAccess.PLAIN).call(node.address(), "CLUSTER", "SLOTS"),
                 "127.0.0.1");
         assertThat(shards).hasSize(1);
         assertThat(slots).hasSize(1);
@@ -75,7 +78,31 @@ class RedisClusterTopologyTest {
             assertThat(map.get(0).ranges()).containsExactly(0, 16383);
             assertThat(map.get(0).replicas()).isEmpty();
         }
-        assertThat(SlotMapQuery.call(node.address(), 2000, "CLUSTER", "NOPE")).isInstanceOf(SlotMapQuery.Error.class);
+        assertThat(new SlotMapQuery(2000, NodeAccess.PLAIN).call(node.address(), "CLUSTER", "NOPE")).isInstanceOf(SlotMapQuery.Error.class);
+    }
+
+    @Test
+    void mapQueriesSayAuthFirstWhenTheNodesWantAPassword() throws Exception {
+        try (RedisServer guarded = RedisServer.start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                "--requirepass", "pw", "--user", "app", "on", ">apppw", "~*", "&*", "+@all")) {
+            String at = guarded.address();
+            assertThat(new SlotMapQuery(2000, NodeAccess.PLAIN).call(at, "CLUSTER", "MYID"))
+                    .as("without AUTH: the node's refusal").isInstanceOf(SlotMapQuery.Error.class);
+            assertThat(new SlotMapQuery(2000, NodeAccess.plain(null, "pw")).call(at, "CLUSTER", "MYID")).isInstanceOf(String.class);
+            assertThat(new SlotMapQuery(2000, NodeAccess.plain("app", "apppw")).call(at, "CLUSTER", "MYID")).as("an ACL user")
+                    .isInstanceOf(String.class);
+            assertThatThrownBy(() -> new SlotMapQuery(2000, NodeAccess.plain(null, "wrong")).ask(at)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("refused AUTH: WRONGPASS").hasMessageNotContaining("wrong ");
+        }
+    }
+
+    @Test
+    void readFromTakesThreeValues() {
+        assertThat(new RedisClusterOptions(0, 0).readFrom()).isEqualTo("master");
+        assertThat(new RedisClusterOptions(0, 0, "replica-preferred").readsReplicas()).isTrue();
+        assertThat(new RedisClusterOptions(0, 0, "replica").readsReplicas()).isTrue();
+        assertThatThrownBy(() -> new RedisClusterOptions(0, 0, "slave")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("read-from: unknown value 'slave'; one of: master, replica-preferred, replica");
     }
 
     @Test
@@ -100,7 +127,9 @@ class RedisClusterTopologyTest {
         assertThat(moved.first()).isNull();
         assertThat(topology.nodeFor(get)).as("MOVED repoints the slot").isEqualTo(1);
 
-        assertThat(topology.redirect(reply("-MOVED " + slot + " 127.0.0.1:1\r\n"))).as("a node not connected to").isNull();
+        Topology.Redirect unknown = topology.redirect(reply("-MOVED " + slot + " 127.0.0.1:1\r\n"));
+        assertThat(unknown.node()).as("a node not connected to: wait for it to join").isEqualTo(Topology.SPANS_NODES);
+        assertThat(unknown.delayMillis()).isPositive();
         assertThat(topology.redirect(reply("-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"))).isNull();
         assertThat(topology.redirect(reply("-MOVED x y z\r\n"))).isNull();
         for (String settling : List.of("-CLUSTERDOWN The cluster is down\r\n", "-TRYAGAIN Multiple keys request during rehashing of slot\r\n")) {
@@ -135,6 +164,42 @@ class RedisClusterTopologyTest {
         assertThat(topology.redirect(reply("+OK\r\n+QUEUED\r\n*1\r\n$22\r\n-MOVED 1 127.0.0.1:9 x\r\n")))
                 .as("an EXEC that ran, whatever its values hold").isNull();
         topology.close();
+    }
+
+    @Test
+    void aNodeThatJoinsIsHandedToTheEngineBeforeItsIndexIsAnswered() throws Exception {
+        try (RedisServer seed = RedisServer.start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf");
+             RedisServer joining = RedisServer.start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")) {
+            seed.call("CLUSTER", "ADDSLOTSRANGE", "0", "16383");
+            RedisClusterTopology topology = new RedisClusterTopology(List.of(seed.address()), new RedisClusterOptions(60_000, 500));
+            java.util.concurrent.BlockingQueue<List<String>> asked = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.util.concurrent.atomic.AtomicBoolean accept = new java.util.concurrent.atomic.AtomicBoolean();
+            topology.onGrowth(nodes -> {
+                asked.add(nodes);
+                return accept.get();
+            });
+            seed.call("CLUSTER", "MEET", "127.0.0.1", Integer.toString(joining.port()));
+            int slot = ((Long) seed.call("CLUSTER", "KEYSLOT", "42")).intValue();
+            String moved = "-MOVED " + slot + " " + joining.address() + "\r\n";
+            List<String> first = null;
+            for (int i = 0; i < 100 && first == null; i++) {
+                Topology.Redirect waiting = topology.redirect(reply(moved));
+                assertThat(waiting.node()).as("not yet the engine's: wait").isEqualTo(Topology.SPANS_NODES);
+                first = asked.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+            assertThat(first).as("the engine is asked to connect it").containsExactly(seed.address(), joining.address());
+            assertThat(topology.redirect(reply(moved)).node()).as("refused by the engine: still waiting")
+                    .isEqualTo(Topology.SPANS_NODES);
+            accept.set(true);
+            Topology.Redirect followed = null;
+            for (int i = 0; i < 100 && (followed == null || followed.node() != 1); i++) {
+                followed = topology.redirect(reply(moved));
+                Thread.sleep(50);
+            }
+            assertThat(followed.node()).as("the engine took it: followed").isEqualTo(1);
+            assertThat(topology.serves(1)).as("owns no slot by the map").isFalse();
+            topology.close();
+        }
     }
 
     @Test

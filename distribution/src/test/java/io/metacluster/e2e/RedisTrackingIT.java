@@ -1,6 +1,8 @@
 package io.metacluster.e2e;
 
+import io.metacluster.testing.FreePorts;
 import io.metacluster.testing.RespClient;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.Jedis;
@@ -23,6 +25,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RedisTrackingIT extends ThreeRedisClusters {
+    /** A listener whose writes are answered once every cluster answered (write policy all). */
+    static int allPort;
+
+    /** Hides {@link ThreeRedisClusters#start}: two I/O threads, so writers and trackers are on different event loops. */
+    @BeforeAll
+    static void start() throws Exception {
+        allPort = FreePorts.find();
+        startWith(2, """
+                  - name: all
+                    protocol: redis
+                    bind: 127.0.0.1:%d
+                    clusters: [dc1, dc2, dc3]
+                    write: { policy: all }
+                """.formatted(allPort));
+    }
 
     private static String invalidate(String... keys) {
         StringBuilder push = new StringBuilder(">2\r\n$10\r\ninvalidate\r\n*").append(keys.length).append("\r\n");
@@ -122,6 +139,40 @@ class RedisTrackingIT extends ThreeRedisClusters {
             assertThat(tracker.readRaw()).isEqualTo(invalidate("k"));
         }
         awaitOnEveryCluster("k", "v");
+    }
+
+    @Test
+    void anInvalidationWaitsBehindTheRepliesDueBeforeIt() throws Exception {
+        // the script loops only where 'slow' exists (dc2, dc3): under write policy all its reply waits for them, while
+        // dc1 answers the GET behind it at once and then invalidates: a push written ahead of the GET's reply would let
+        // the client cache a value already changed
+        for (var server : List.of(backends.dc2, backends.dc3)) {
+            try (Jedis direct = direct(server)) {
+                direct.set("slow", "1");
+            }
+        }
+        String script = "if redis.call('EXISTS', 'slow') == 1 then local t = redis.call('TIME');"
+                + " local start = t[1] * 1000000 + t[2]; repeat local n = redis.call('TIME')"
+                + " until n[1] * 1000000 + n[2] - start > 700000 end return 'done'";
+        try (RespClient tracker = RespClient.connect(allPort)) {
+            tracker.call("HELLO", "3");
+            assertThat(tracker.call("CLIENT", "TRACKING", "ON")).isEqualTo("OK");
+            tracker.send("EVAL", script, "0");
+            tracker.send("GET", "k");
+            Thread.sleep(200);
+            try (Jedis dc1 = direct(backends.dc1)) {
+                dc1.set("k", "changed");
+            }
+            assertThat(tracker.readRaw()).isEqualTo("$4\r\ndone\r\n");
+            assertThat(tracker.readRaw()).as("the GET read k before the change").isEqualTo("_\r\n");
+            assertThat(tracker.readRaw()).isEqualTo(invalidate("k"));
+        }
+        for (var server : List.of(backends.dc2, backends.dc3)) {
+            try (Jedis direct = direct(server)) {
+                direct.del("slow");
+                direct.set("k", "changed"); // as another proxy would have written it everywhere
+            }
+        }
     }
 
     @Test

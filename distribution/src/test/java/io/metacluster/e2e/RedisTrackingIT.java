@@ -1,6 +1,5 @@
 package io.metacluster.e2e;
 
-import io.metacluster.testing.FreePorts;
 import io.metacluster.testing.RespClient;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,14 +30,7 @@ class RedisTrackingIT extends ThreeRedisClusters {
     /** Hides {@link ThreeRedisClusters#start}: two I/O threads, so writers and trackers are on different event loops. */
     @BeforeAll
     static void start() throws Exception {
-        allPort = FreePorts.find();
-        startWith(2, """
-                  - name: all
-                    protocol: redis
-                    bind: 127.0.0.1:%d
-                    clusters: [dc1, dc2, dc3]
-                    write: { policy: all }
-                """.formatted(allPort));
+        allPort = startWithSecondListener(2, "all", "write: { policy: all }");
     }
 
     private static String invalidate(String... keys) {

@@ -1,5 +1,6 @@
 package io.metacluster.e2e;
 
+import io.metacluster.testing.FreePorts;
 import io.metacluster.testing.RespClient;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -76,6 +77,28 @@ class RedisTrackingIT extends ThreeRedisClusters {
             }
             assertThat(tracker.readRaw()).isEqualTo(invalidate("shared"));
             assertThat(tracker.call("GET", "shared")).isEqualTo("from-elsewhere");
+        }
+    }
+
+    @Test
+    void aWriteThroughAnotherProxyInFrontOfTheSameClustersInvalidates() throws Exception {
+        int otherPort = FreePorts.find();
+        try (Daemon other = Daemon.start("""
+                replay: { dir: "" }
+                listeners:
+                  - name: other
+                    protocol: redis
+                    bind: 127.0.0.1:%d
+                    clusters: [dc1, dc2, dc3]
+                """.formatted(otherPort) + DatacenterYaml.clusters(backends.dc1, backends.dc2, backends.dc3))) {
+            other.awaitHealthy();
+            try (RespClient tracker = tracker(); Jedis writer = new Jedis("127.0.0.1", otherPort, 10_000)) {
+                writer.set("k", "1");
+                assertThat(tracker.call("GET", "k")).isEqualTo("1");
+                writer.set("k", "2");
+                assertThat(tracker.readRaw()).isEqualTo(invalidate("k"));
+                assertThat(tracker.call("GET", "k")).isEqualTo("2");
+            }
         }
     }
 

@@ -64,7 +64,7 @@ public final class RedisClientCodec implements ClientCodec {
             admin.record().command = info.name();
         }
         Command command = transaction.admit(tracking.admit(ScriptBodies.SHARED.admit(classified), framer.args(),
-                transaction.open() || pubsub.subscribed()));
+                transaction.open(), pubsub.subscribed()));
         CommandInfo info = command.detail() instanceof CommandInfo plain ? plain
                 : command.detail() instanceof WatchedTransaction.Watched watched ? watched.info() : null;
         if (command.kind() != CommandKind.UNSUPPORTED && info != null && info.name().equals("reset")) {

@@ -174,8 +174,11 @@ class RedisTrackingIT extends ThreeRedisClusters {
             assertThat(tracker.call("CLIENT", "TRACKING", "ON")).isEqualTo("OK");
             tracker.send("EVAL", script, "0");
             tracker.send("GET", "k");
-            Thread.sleep(200);
             try (Jedis dc1 = direct(backends.dc1)) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!dc1.info("stats").contains("tracking_total_keys:1") && System.nanoTime() < deadline) {
+                    Thread.sleep(5); // until dc1 ran the GET: a change before it would be read, not invalidated
+                }
                 dc1.set("k", "changed");
             }
             assertThat(tracker.readRaw()).isEqualTo("$4\r\ndone\r\n");

@@ -277,9 +277,9 @@ final class LoopCluster implements ClusterView {
     }
 
     /**
-     * Whether {@code command}, sent on a connection that {@link #connectPinned} opened for {@code first}, reaches
-     * the node holding its keys: a sharded cluster's other nodes hold other keys (a keyless command is that
-     * node's own). A one-node cluster's connection reaches its keys, also when a reload replaced the node.
+     * Whether {@code command}, sent on a connection that {@link #connectPinned} opened to node {@code pinned},
+     * reaches the node holding its keys: a sharded cluster's other nodes hold other keys (a keyless command is
+     * that node's own). A one-node cluster's connection reaches its keys, also when a reload replaced the node.
      */
     boolean pinnedReaches(Node pinned, Command command) {
         Cluster.Layout layout = cluster.layout();

@@ -20,10 +20,10 @@ import java.util.function.Consumer;
 
 /**
  * A client pinned to a backend connection of its own, for what a shared connection cannot carry
- * (Redis subscriptions, WATCH, blocking commands, CLIENT TRACKING). The first {@link CommandKind#PINNED} command
- * enters the mode; the connection is opened once every earlier request of the client is answered
- * (so replies stay in order and its earlier writes reached that cluster first), and what came
- * meanwhile waits for it. The mode is a subscription or a conversation ({@link Pinning}):
+ * (Redis subscriptions, WATCH, blocking commands, CLIENT TRACKING). The first
+ * {@link CommandKind#PINNED} command enters the mode; the connection is opened once every earlier
+ * request of the client is answered (so replies stay in order and its earlier writes reached that
+ * cluster first), and what came meanwhile waits for it. The mode is a subscription or a conversation ({@link Pinning}):
  * <ul>
  *   <li>subscription: {@link Pinning#whilePinned} forwards a command to the connection, lets it be
  *       handled as usual, or refuses it; whatever the connection sends goes to the client as it
@@ -35,7 +35,8 @@ import java.util.function.Consumer;
  *       reply to the command that ends it, the commands held behind that one are routed as usual.</li>
  * </ul>
  * Either way the connection is then closed. Losing it while pinned closes the client, as the
- * backend state it held is gone. Lives on the client's event loop.
+ * backend state it held is gone. A conversation's command on keys the connection's node does not
+ * hold (another node of a sharded cluster) is refused. Lives on the client's event loop.
  */
 final class PinnedMode implements PinnedListener {
     private static final Logger log = LoggerFactory.getLogger(PinnedMode.class);
@@ -313,13 +314,13 @@ final class PinnedMode implements PinnedListener {
             message.release();
             return;
         }
-        if (conversation && !codec.pinning().unsolicited(message)) {
-            answered(message);
-            return;
-        }
         if (conversation) {
-            // behind the replies already in line: a read answered before an invalidation must reach the client first
-            replies.answerNow(message);
+            if (codec.pinning().unsolicited(message)) {
+                // behind the replies already in line: a read answered before an invalidation must reach the client first
+                replies.answerNow(message);
+            } else {
+                answered(message);
+            }
             return;
         }
         boolean ends = codec.pinning().endsPinning(message);

@@ -167,7 +167,7 @@ final class RequestContext implements PinnedMode.Opener {
         return target == null ? null : target.connectPinned(first, id, listener);
     }
 
-    /** Whether {@code command} sent on the client's pinned connection reaches the node of its keys. See {@link PinnedMode}. */
+    /** Whether {@code command} sent on the client's pinned connection reaches its keys' node. See {@link PinnedMode}. */
     @Override
     public boolean reaches(Command command) {
         return pinnedTo == null || pinnedTo.pinnedReaches(pinnedNode, command);

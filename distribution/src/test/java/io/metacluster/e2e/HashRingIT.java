@@ -2,6 +2,7 @@ package io.metacluster.e2e;
 
 import io.metacluster.testing.FreePorts;
 import io.metacluster.testing.RedisServer;
+import io.metacluster.testing.RespClient;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -182,6 +183,61 @@ class HashRingIT {
             try (Jedis direct = direct(server)) {
                 assertThat(direct.dbSize()).as("%s", server.address()).isZero();
             }
+        }
+    }
+
+    /** A conversation's command on keys of another shard than its connection's (the pinned node: shard 0 when keyless). */
+    private static final String ON_ANOTHER_NODE = "-ERR GET is refused by metacluster: its keys are on another node of"
+            + " the sharded read cluster than the one this client's own backend connection reaches (WATCH, CLIENT TRACKING)\r\n";
+
+    @Test
+    void aTrackingClientGetsItsKeysFromTheirNodeOrARefusalNeverAWrongAnswer() {
+        int served = 0;
+        int refused = 0;
+        try (RespClient tracker = RespClient.connect(port); Jedis writer = proxy()) {
+            tracker.call("HELLO", "3");
+            assertThat(tracker.call("CLIENT", "TRACKING", "ON")).isEqualTo("OK");
+            String servedKey = null;
+            for (int i = 0; i < 30; i++) {
+                writer.set(key(i), "v" + i);
+                tracker.send("GET", key(i));
+                String reply = tracker.readRaw();
+                if (reply.equals(ON_ANOTHER_NODE)) {
+                    refused++;
+                } else {
+                    assertThat(reply).as(key(i)).isEqualTo("$" + ("v" + i).length() + "\r\nv" + i + "\r\n");
+                    assertThat(shardOf(key(i))).as("served keys all live on the pinned node").isZero();
+                    served++;
+                    servedKey = key(i);
+                }
+            }
+            assertThat(served).isPositive();
+            assertThat(refused).isPositive();
+            writer.set(servedKey, "changed");
+            assertThat(tracker.readRaw()).isEqualTo(">2\r\n$10\r\ninvalidate\r\n*1\r\n$" + servedKey.length() + "\r\n"
+                    + servedKey + "\r\n");
+        }
+    }
+
+    @Test
+    void aWatchingClientsReadOfAnotherNodesKeyIsRefusedToo() {
+        try (RespClient client = RespClient.connect(port); Jedis writer = proxy()) {
+            String watched = null;
+            String other = null;
+            for (int i = 0; watched == null || other == null; i++) {
+                writer.set(key(i), "x");
+                if (shardOf(key(i)) == 0) {
+                    watched = watched == null ? key(i) : watched;
+                } else {
+                    other = other == null ? key(i) : other;
+                }
+            }
+            assertThat(client.call("WATCH", watched)).isEqualTo("OK");
+            client.send("GET", other);
+            assertThat(client.readRaw()).isEqualTo(ON_ANOTHER_NODE);
+            assertThat(client.call("GET", watched)).isEqualTo("x");
+            assertThat(client.call("UNWATCH")).isEqualTo("OK");
+            assertThat(client.call("GET", other)).as("routed as usual again").isEqualTo("x");
         }
     }
 }

@@ -1,6 +1,8 @@
 package io.metacluster.e2e;
 
+import io.metacluster.testing.FreePorts;
 import io.metacluster.testing.RespClient;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.Jedis;
@@ -23,6 +25,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RedisTrackingIT extends ThreeRedisClusters {
+    /** A listener whose writes are answered once every cluster answered (write policy all). */
+    static int allPort;
+
+    /** Hides {@link ThreeRedisClusters#start}: two I/O threads, so writers and trackers are on different event loops. */
+    @BeforeAll
+    static void start() throws Exception {
+        allPort = startWithSecondListener(2, "all", "write: { policy: all }");
+    }
 
     private static String invalidate(String... keys) {
         StringBuilder push = new StringBuilder(">2\r\n$10\r\ninvalidate\r\n*").append(keys.length).append("\r\n");
@@ -67,6 +77,28 @@ class RedisTrackingIT extends ThreeRedisClusters {
             }
             assertThat(tracker.readRaw()).isEqualTo(invalidate("shared"));
             assertThat(tracker.call("GET", "shared")).isEqualTo("from-elsewhere");
+        }
+    }
+
+    @Test
+    void aWriteThroughAnotherProxyInFrontOfTheSameClustersInvalidates() throws Exception {
+        int otherPort = FreePorts.find();
+        try (Daemon other = Daemon.start("""
+                replay: { dir: "" }
+                listeners:
+                  - name: other
+                    protocol: redis
+                    bind: 127.0.0.1:%d
+                    clusters: [dc1, dc2, dc3]
+                """.formatted(otherPort) + DatacenterYaml.clusters(backends.dc1, backends.dc2, backends.dc3))) {
+            other.awaitHealthy();
+            try (RespClient tracker = tracker(); Jedis writer = new Jedis("127.0.0.1", otherPort, 10_000)) {
+                writer.set("k", "1");
+                assertThat(tracker.call("GET", "k")).isEqualTo("1");
+                writer.set("k", "2");
+                assertThat(tracker.readRaw()).isEqualTo(invalidate("k"));
+                assertThat(tracker.call("GET", "k")).isEqualTo("2");
+            }
         }
     }
 
@@ -122,6 +154,43 @@ class RedisTrackingIT extends ThreeRedisClusters {
             assertThat(tracker.readRaw()).isEqualTo(invalidate("k"));
         }
         awaitOnEveryCluster("k", "v");
+    }
+
+    @Test
+    void anInvalidationWaitsBehindTheRepliesDueBeforeIt() throws Exception {
+        // the script loops only where 'slow' exists (dc2, dc3): under write policy all its reply waits for them, while
+        // dc1 answers the GET behind it at once and then invalidates: a push written ahead of the GET's reply would let
+        // the client cache a value already changed
+        for (var server : List.of(backends.dc2, backends.dc3)) {
+            try (Jedis direct = direct(server)) {
+                direct.set("slow", "1");
+            }
+        }
+        String script = "if redis.call('EXISTS', 'slow') == 1 then local t = redis.call('TIME');"
+                + " local start = t[1] * 1000000 + t[2]; repeat local n = redis.call('TIME')"
+                + " until n[1] * 1000000 + n[2] - start > 700000 end return 'done'";
+        try (RespClient tracker = RespClient.connect(allPort)) {
+            tracker.call("HELLO", "3");
+            assertThat(tracker.call("CLIENT", "TRACKING", "ON")).isEqualTo("OK");
+            tracker.send("EVAL", script, "0");
+            tracker.send("GET", "k");
+            try (Jedis dc1 = direct(backends.dc1)) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!dc1.info("stats").contains("tracking_total_keys:1") && System.nanoTime() < deadline) {
+                    Thread.sleep(5); // until dc1 ran the GET: a change before it would be read, not invalidated
+                }
+                dc1.set("k", "changed");
+            }
+            assertThat(tracker.readRaw()).isEqualTo("$4\r\ndone\r\n");
+            assertThat(tracker.readRaw()).as("the GET read k before the change").isEqualTo("_\r\n");
+            assertThat(tracker.readRaw()).isEqualTo(invalidate("k"));
+        }
+        for (var server : List.of(backends.dc2, backends.dc3)) {
+            try (Jedis direct = direct(server)) {
+                direct.del("slow");
+                direct.set("k", "changed"); // as another proxy would have written it everywhere
+            }
+        }
     }
 
     @Test

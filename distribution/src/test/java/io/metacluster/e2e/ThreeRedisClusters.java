@@ -44,6 +44,21 @@ abstract class ThreeRedisClusters {
                 """.formatted(ioThreads, port) + moreListeners);
     }
 
+    /**
+     * {@link #startWith(int, String)} with a second Redis listener {@code name} in front of the three
+     * clusters, with {@code options} (YAML lines of the listener, indented as its fields); its port.
+     */
+    static int startWithSecondListener(int ioThreads, String name, String options) throws Exception {
+        int second = FreePorts.find();
+        startWith(ioThreads, """
+                  - name: %s
+                    protocol: redis
+                    bind: 127.0.0.1:%d
+                    clusters: [dc1, dc2, dc3]
+                """.formatted(name, second) + options.stripIndent().indent(4));
+        return second;
+    }
+
     @AfterAll
     static void stop() {
         if (backends != null) {

@@ -43,12 +43,21 @@ final class ClientTracking {
     /**
      * What {@code command} (classified, not yet admitted by the {@link TransactionState}) is for a
      * tracking client, or, for {@code CLIENT TRACKING}, for any client; {@code args} are its
-     * arguments. Inside MULTI or WATCH, or while subscribed ({@code otherMode}), nothing changes:
-     * that mode decides (a transaction refuses CLIENT TRACKING, a pinned command; a RESP2
-     * subscription too, in Redis's words). Takes over {@code command}.
+     * arguments. Inside MULTI or WATCH ({@code inTransaction}), or while subscribed, nothing
+     * changes: that mode decides (a transaction refuses CLIENT TRACKING, a pinned command; a RESP2
+     * subscription too, in Redis's words). A RESP3 subscriber's CLIENT TRACKING is refused: its
+     * reads do not travel on the subscribed connection, which would track none of them.
+     * Takes over {@code command}.
      */
-    Command admit(Command command, RequestArgs args, boolean otherMode) {
-        if (otherMode || command.kind() == CommandKind.UNSUPPORTED || !(command.detail() instanceof CommandInfo info)) {
+    Command admit(Command command, RequestArgs args, boolean inTransaction, boolean subscribed) {
+        if (command.kind() == CommandKind.UNSUPPORTED || !(command.detail() instanceof CommandInfo info)) {
+            return command;
+        }
+        if (subscribed && info.name().equals("client|tracking") && Session.resp3(command.lane())) {
+            return refuse(command, "CLIENT TRACKING while subscribed is not supported by metacluster (use another"
+                    + " connection)");
+        }
+        if (inTransaction || subscribed) {
             return command;
         }
         if (info.name().equals("client|tracking")) {

@@ -67,8 +67,9 @@ public final class RedisClientCodec implements ClientCodec {
         if (classified.detail() instanceof CommandInfo info) {
             admin.record().command = info.name();
         }
-        Command command = monitor.admit(transaction.admit(tracking.admit(ScriptBodies.SHARED.admit(UnblockCommand.admit(classified)),
-                framer.args(), transaction.open() || pubsub.subscribed())));
+        Command command = monitor.admit(transaction.admit(tracking.admit(
+                ScriptBodies.SHARED.admit(UnblockCommand.admit(classified)), framer.args(),
+                transaction.open(), pubsub.subscribed())));
         CommandInfo info = command.detail() instanceof CommandInfo plain ? plain
                 : command.detail() instanceof WatchedTransaction.Watched watched ? watched.info() : null;
         if (command.kind() != CommandKind.UNSUPPORTED && info != null && info.name().equals("reset")) {

@@ -85,6 +85,21 @@ class ClientTrackingTest {
         assertThat(decoded("GET", "k")).as("queued, answered QUEUED by the proxy").isEqualTo("ADMIN");
     }
 
+    @Test
+    void aSubscriberCannotTrackOnTheSubscribedConnection() throws Exception {
+        Command subscribe = Codecs.command(codec, "SUBSCRIBE", "c");
+        subscribe.release();
+        Command resp2 = Codecs.command(codec, "CLIENT", "TRACKING", "ON");
+        assertThat(codec.pinning().whilePinned(resp2)).as("RESP2: Redis's own refusal while subscribed")
+                .isEqualTo(io.metacluster.spi.Pinning.Route.REFUSE);
+        resp2.release();
+        Command hello = Codecs.command(codec, "HELLO", "3");
+        codec.answer(hello, new Codecs.Context()).release();
+        hello.release();
+        assertThat(decoded("CLIENT", "TRACKING", "ON"))
+                .isEqualTo("refused: CLIENT TRACKING while subscribed is not supported by metacluster (use another connection)");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = ';', value = {
             "ON ; ",

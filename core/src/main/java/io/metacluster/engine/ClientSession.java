@@ -115,10 +115,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         if (command == null) {
             return;
         }
-        FlushBatch.current().begin(); // ended by the channelReadComplete that decodeOn fires
-        dispatch(command);
-        stateChanged();
-        pause.decodeOn();
+        FlushBatch batch = FlushBatch.current();
+        batch.begin();
+        try {
+            dispatch(command);
+            stateChanged();
+        } finally {
+            batch.end();
+        }
+        pause.decodeOn(); // a read batch of its own
     }
 
     /** To the pinned mode when it takes {@code command}, else by its kind. */

@@ -36,6 +36,16 @@ final class PubSubPolicy implements Pinning {
 
     /** Unsubscribe messages still to come for the (P|S)UNSUBSCRIBE commands sent on the pinned connection. */
     private long pendingUnsubscribes;
+    private final Subscriptions subscriptions;
+
+    PubSubPolicy() {
+        this(new ClientRecord());
+    }
+
+    /** Counting the client's subscriptions into {@code record}, for CLIENT LIST. */
+    PubSubPolicy(ClientRecord record) {
+        this.subscriptions = new Subscriptions(record);
+    }
 
     /** A (P|S)UNSUBSCRIBE of {@code channels} channels (0: all) goes to the pinned connection. */
     void unsubscribing(int channels) {
@@ -76,8 +86,10 @@ final class PubSubPolicy implements Pinning {
     public boolean endsPinning(ByteBuf message) {
         if (startsWith(message, 0, RESET_REPLY) && message.readableBytes() == RESET_REPLY.length) {
             pendingUnsubscribes = 0;
+            subscriptions.none();
             return true;
         }
+        subscriptions.seen(message);
         if (!isUnsubscribeReply(message)) {
             return false;
         }

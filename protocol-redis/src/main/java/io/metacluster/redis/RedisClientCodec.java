@@ -36,7 +36,7 @@ public final class RedisClientCodec implements ClientCodec {
     private final TransactionState transaction;
     private final AdminCommands admin;
     private final Session session = new Session();
-    private final PubSubPolicy pubsub = new PubSubPolicy();
+    private final PubSubPolicy pubsub;
 
     public RedisClientCodec(ClientLimits limits) {
         this(limits, CommandTable.standard());
@@ -51,6 +51,7 @@ public final class RedisClientCodec implements ClientCodec {
         this.classifier = new CommandClassifier(table, options.unknown(), options.server());
         this.transaction = new TransactionState(limits);
         this.admin = new AdminCommands(transaction, session);
+        this.pubsub = new PubSubPolicy(admin.record());
     }
 
     @Override

@@ -119,10 +119,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         if (command == null) {
             return;
         }
-        FlushBatch.current().begin(); // ended by the channelReadComplete that decodeOn fires
-        run(command);
-        stateChanged();
-        pause.decodeOn();
+        FlushBatch batch = FlushBatch.current();
+        batch.begin();
+        try {
+            run(command);
+            stateChanged();
+        } finally {
+            batch.end();
+        }
+        pause.decodeOn(); // a read batch of its own
     }
 
     /** A command the client sent, past admission and any pause: shown to monitors (Redis shows one when it runs), then dispatched. */

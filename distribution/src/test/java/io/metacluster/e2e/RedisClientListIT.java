@@ -170,6 +170,40 @@ class RedisClientListIT extends ThreeRedisClusters {
         }
     }
 
+    /** A subscribed client shows its subscriptions and flag P, and is of type pubsub, as on a redis-server. */
+    @Test
+    void subscribedClientsShowTheirSubscriptions() {
+        try (Jedis control = proxy(); Jedis redis = direct(backends.all.get(0)); Wire ours = new Wire(port);
+             Wire theirs = new Wire(backends.all.get(0).port())) {
+            for (Wire w : List.of(ours, theirs)) {
+                assertThat(w.call("CLIENT", "SETNAME", "listener")).isEqualTo("+OK\r\n");
+                w.send("SUBSCRIBE", "a", "b");
+                w.send("PSUBSCRIBE", "p*");
+                w.send("SSUBSCRIBE", "s");
+                w.send("UNSUBSCRIBE", "a");
+                assertThat(w.awaitBytes(30 + 30 + 33 + 32 + 33, 5_000)).endsWith("$1\r\na\r\n:2\r\n");
+            }
+            Map<String, String> mine = fields(named(control.clientList(), "listener"));
+            Map<String, String> redisOwn = fields(named(redis.clientList(), "listener"));
+            for (String field : List.of("flags", "sub", "psub", "ssub")) {
+                assertThat(mine.get(field)).as(field).isEqualTo(redisOwn.get(field));
+            }
+            assertThat(mine).containsEntry("sub", "1").containsEntry("psub", "1").containsEntry("ssub", "1")
+                    .containsEntry("flags", "P");
+            assertThat(named((String) sendText(control, "LIST", "TYPE", "pubsub"), "listener")).isNotNull();
+            assertThat(named((String) sendText(control, "LIST", "TYPE", "normal"), "listener")).isNull();
+            ours.send("RESET");
+            assertThat(ours.awaitBytes(8, 5_000)).isEqualTo("+RESET\r\n");
+            assertThat(fields(line(control.clientList(), Long.parseLong(mine.get("id"))))).containsEntry("sub", "0")
+                    .containsEntry("psub", "0").containsEntry("ssub", "0").containsEntry("flags", "N");
+        }
+    }
+
+    /** The line of the client named {@code name} in a CLIENT LIST, or {@code null}. */
+    private static String named(String list, String name) {
+        return Arrays.stream(list.split("\n")).filter(l -> l.contains(" name=" + name + " ")).findFirst().orElse(null);
+    }
+
     /** Replies and errors a client can tell apart, sent to the daemon and to a redis-server alike. */
     @Test
     void repliesAndErrorsAreRedisOwn() {

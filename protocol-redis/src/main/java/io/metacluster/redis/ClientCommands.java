@@ -13,8 +13,7 @@ import java.util.Set;
  * {@code CLIENT LIST}, {@code CLIENT KILL} and {@code CLIENT NO-EVICT} about the proxy's own client
  * connections (the proxy is the server its clients talk to; the backends' connections are shared
  * and none of theirs), with Redis 7.0's syntax, errors and replies (networking.c,
- * clientCommand). Every client is of type {@code normal}: a subscribed one has a pinned backend
- * connection, but the listing does not tell it apart.
+ * clientCommand). A client is of type {@code pubsub} while subscribed to anything, else {@code normal}.
  */
 final class ClientCommands {
     private static final String SYNTAX = "syntax error";
@@ -33,8 +32,11 @@ final class ClientCommands {
             if (!TYPES.contains(type)) {
                 return RespWriter.error(alloc, "Unknown client type '" + text(args.get(3)) + "'");
             }
-            if (type.equals("normal")) {
-                ctx.clients().forEach(peer -> out.append(ClientRecord.of(peer).line(peer)));
+            for (ClientPeer peer : ctx.clients()) {
+                ClientRecord record = ClientRecord.of(peer);
+                if (record.type().equals(type)) {
+                    out.append(record.line(peer));
+                }
             }
         } else if (argc > 3 && text(args.get(2)).equalsIgnoreCase("id")) {
             List<ClientPeer> clients = ctx.clients();
@@ -120,7 +122,7 @@ final class ClientCommands {
             boolean self = peer.id() == ctx.id();
             if ((addr != null && !addr.equals(peer.remoteAddress()))
                     || (laddr != null && !laddr.equals(peer.localAddress()))
-                    || (type != null && !type.equals("normal"))
+                    || (type != null && !type.equals(ClientRecord.of(peer).type()))
                     || (id != 0 && peer.id() != id)
                     || (user != null && !user.equals(ClientRecord.of(peer).user))
                     || (self && skipMe)) {

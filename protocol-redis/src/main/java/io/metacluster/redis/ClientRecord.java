@@ -16,6 +16,10 @@ final class ClientRecord {
     volatile String user = "default";
     volatile int database;
     volatile boolean resp3;
+    /** Channels, patterns and shard channels subscribed to ({@link Subscriptions}). */
+    volatile int sub;
+    volatile int psub;
+    volatile int ssub;
     /** Commands queued in MULTI, or -1. */
     volatile int multi = -1;
     /** It sent MONITOR (flag {@code O}). */
@@ -32,6 +36,11 @@ final class ClientRecord {
         return peer.published() instanceof ClientRecord record ? record : new ClientRecord();
     }
 
+    /** Its type for {@code CLIENT LIST/KILL TYPE}: {@code pubsub} while subscribed to anything, as in Redis. */
+    String type() {
+        return sub + psub + ssub > 0 ? "pubsub" : "normal";
+    }
+
     /**
      * One line of {@code CLIENT LIST} / {@code CLIENT INFO}, with Redis 7.0's fields in its order;
      * the fields about Redis's own buffers and file descriptor, which the proxy does not have, are
@@ -40,10 +49,15 @@ final class ClientRecord {
     String line(ClientPeer peer) {
         String n = name;
         int queued = multi;
-        String flags = (monitor ? "O" : "") + (queued >= 0 ? "x" : "");
+        int channels = sub;
+        int patterns = psub;
+        int shards = ssub;
+        boolean subscribed = channels + patterns + shards > 0;
+        String flags = (monitor ? "O" : "") + (subscribed ? "P" : "") + (queued >= 0 ? "x" : ""); // Redis's order
         return "id=" + peer.id() + " addr=" + peer.remoteAddress() + " laddr=" + peer.localAddress() + " fd=-1"
                 + " name=" + (n == null ? "" : n) + " age=" + peer.ageSeconds() + " idle=" + peer.idleSeconds()
-                + " flags=" + (flags.isEmpty() ? "N" : flags) + " db=" + database + " sub=0 psub=0 ssub=0 multi=" + queued
+                + " flags=" + (flags.isEmpty() ? "N" : flags) + " db=" + database + " sub=" + channels + " psub=" + patterns
+                + " ssub=" + shards + " multi=" + queued
                 + " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r"
                 + " cmd=" + command + " user=" + user + " redir=-1 resp=" + (resp3 ? 3 : 2) + "\n";
     }

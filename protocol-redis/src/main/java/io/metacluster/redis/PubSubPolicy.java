@@ -36,6 +36,16 @@ final class PubSubPolicy implements Pinning {
 
     /** Unsubscribe messages still to come for the (P|S)UNSUBSCRIBE commands sent on the pinned connection. */
     private long pendingUnsubscribes;
+    private final Subscriptions subscriptions;
+
+    PubSubPolicy() {
+        this(new ClientRecord());
+    }
+
+    /** Counting the client's subscriptions into {@code record}, for CLIENT LIST. */
+    PubSubPolicy(ClientRecord record) {
+        this.subscriptions = new Subscriptions(record);
+    }
 
     /** A (P|S)SUBSCRIBE was read and its subscriptions have not all ended (a stale yes at worst, never a stale no). */
     private boolean subscribed;
@@ -90,8 +100,10 @@ final class PubSubPolicy implements Pinning {
         if (startsWith(message, 0, RESET_REPLY) && message.readableBytes() == RESET_REPLY.length) {
             pendingUnsubscribes = 0;
             subscribed = false;
+            subscriptions.none();
             return true;
         }
+        subscriptions.seen(message);
         if (!isUnsubscribeReply(message)) {
             return false;
         }

@@ -38,7 +38,7 @@ public final class RedisClientCodec implements ClientCodec {
     private final TransactionState transaction;
     private final AdminCommands admin;
     private final Session session = new Session();
-    private final PubSubPolicy pubsub = new PubSubPolicy();
+    private final PubSubPolicy pubsub;
     private final ClientTracking tracking = new ClientTracking();
     private final MonitorMode monitor = new MonitorMode(session);
 
@@ -55,6 +55,7 @@ public final class RedisClientCodec implements ClientCodec {
         this.classifier = new CommandClassifier(table, options.unknown(), options.server());
         this.transaction = new TransactionState(limits);
         this.admin = new AdminCommands(transaction, session, monitor);
+        this.pubsub = new PubSubPolicy(admin.record());
     }
 
     @Override

@@ -129,8 +129,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         if (pinned == null) {
             pinned = new PinnedMode(ctx, codec, replies, requests::connectPinned, stateChanged, new PinnedMode.Session() {
                 @Override
-                public void propagate(Command write) {
-                    requests.propagateFromPinned(write);
+                public void propagate(Command write, Runnable whenSent) {
+                    requests.propagateFromPinned(write, whenSent);
                 }
 
                 @Override

@@ -27,7 +27,7 @@ class CompatibilityDocTest {
             return "server-commands";
         }
         return switch (rules.effect()) {
-            case XADD_ID, SREM, SET_KEEPTTL, HSET -> "decided";
+            case XADD_ID, SREM, SET_KEEPTTL, HSET, XCLAIM -> "decided";
             default -> switch (info.kind()) {
                 case READ -> "read";
                 case WRITE -> "write-all";

@@ -110,6 +110,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             case READ, CONDITIONAL_WRITE -> requests.route(pool.read(command, requests));
             case WRITE -> requests.route(pool.write(command, this));
             case ASIDE -> requests.route(new AsideRequest(requests, command));
+            case EVERY_NODE -> requests.route(new AgreedRequest(requests, command));
             case ADMIN -> {
                 closeRequested = false;
                 ByteBuf reply = codec.answer(command, this);

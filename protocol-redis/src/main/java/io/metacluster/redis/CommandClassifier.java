@@ -74,7 +74,7 @@ final class CommandClassifier {
                             + " of every cluster, read-cluster to the read cluster", info);
                 }
                 return Command.of(frame, info.displayName(), server == RedisOptions.ServerCommands.ALL_CLUSTERS
-                        ? CommandKind.WRITE : CommandKind.READ, null, info, lane);
+                        ? CommandKind.EVERY_NODE : CommandKind.READ, null, info, lane);
             }
             if (info.rules().blockOption() && blocks(frame, args) && Effects.blocks(info.rules().effect(), frame, args)) {
                 if (!info.rules().effect().blocking()) {

@@ -34,6 +34,7 @@ class CompatibilityDocTest {
                 case CONDITIONAL_WRITE -> "decided";
                 case PINNED -> "pinned";
                 case ASIDE -> "aside";
+                case EVERY_NODE -> "server-commands";
                 case ADMIN -> "proxy";
                 case UNSUPPORTED -> "refused";
             };

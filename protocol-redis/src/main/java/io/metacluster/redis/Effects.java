@@ -23,8 +23,9 @@ import java.util.List;
  * (so every cluster holds the very string the client saw), {@code PUBLISH} is sent again as it
  * is, and a blocking command that was served becomes its non-blocking form on the key that served
  * ({@code BLPOP} → {@code LPOP}, {@code BLMOVE} → {@code LMOVE}, {@code BZPOPMIN} → {@code ZREM} of
- * the popped member, ...). A reply that says nothing changed (a nil, an empty array) or an error
- * propagates nothing.
+ * the popped member, ...), and an XREADGROUP of new entries becomes the XCLAIM of what it delivered
+ * ({@link GroupReads}; that one goes to the serving cluster too, {@link #alsoToServer}). A reply that
+ * says nothing changed (a nil, an empty array) or an error propagates nothing.
  *
  * <p>Stateless: one instance shared by every connection and thread. Runs once per such reply, not
  * on the path of ordinary commands.

@@ -70,10 +70,11 @@ override("PINNED", "transaction: pins the client to its read cluster until EXEC,
 override("PINNED", "blocking: runs on a connection of the client's own to the read cluster; its effect then goes"
          " to the others", "blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop")
 override("PINNED", "blocking: answered by the read cluster, on a connection of the client's own", "wait")
-# XREAD/XREADGROUP block only with BLOCK: the codec pins XREAD's (block-option in proxy-rules.tsv), refuses
-# XREADGROUP's, and routes the rest.
+# XREAD/XREADGROUP block only with BLOCK: the codec pins them (block-option in proxy-rules.tsv) and routes the
+# rest; an XREADGROUP of new entries is decided by the read cluster, BLOCK or not (GroupReads.java).
 override("READ", "pinned to the read cluster when called with BLOCK", "xread")
-override("WRITE", "refused by the codec when called with BLOCK; creates consumer-group state", "xreadgroup")
+override("WRITE", "creates consumer-group state; a read of a consumer's history (an ID other than >) goes to every"
+         " cluster", "xreadgroup")
 # Pub/sub: a subscribed client gets a backend connection of its own (kind PINNED), to one
 # cluster; PUBLISH goes to every cluster like a write, so each subscriber hears a message once.
 override("PINNED", "pub/sub: the client gets a backend connection of its own, to one cluster",

@@ -151,6 +151,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
             case READ, CONDITIONAL_WRITE -> requests.route(pool.read(command, requests));
             case WRITE -> requests.route(pool.write(command, this));
             case ASIDE -> requests.route(new AsideRequest(requests, command));
+            case EVERY_NODE -> requests.route(new AgreedRequest(requests, command));
             case ADMIN -> {
                 closeRequested = false;
                 ByteBuf reply = codec.answer(command, this);
@@ -170,8 +171,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
         if (pinned == null) {
             pinned = new PinnedMode(ctx, codec, replies, requests, stateChanged, new PinnedMode.Session() {
                 @Override
-                public void propagate(Command write) {
-                    requests.propagateFromPinned(write);
+                public void propagate(Command write, Runnable whenSent) {
+                    requests.propagateFromPinned(write, whenSent);
                 }
 
                 @Override

@@ -99,6 +99,14 @@ final class InFlight {
         }
     }
 
+    /** The oldest request was answered: a write the replay log holds since the node looked hung leaves the log too. */
+    void answered(ReplayLog replay) {
+        if (writes[head] == WRITE_RECORDED) {
+            replay.answered(commands[head]);
+        }
+        removeOldest();
+    }
+
     void removeOldest() {
         if (writes[head] != NOT_A_WRITE) {
             directWrites = directWrites - 1;

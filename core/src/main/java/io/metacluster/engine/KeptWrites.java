@@ -70,6 +70,22 @@ final class KeptWrites {
         leave(sent.poll());
     }
 
+    /**
+     * {@code write}, kept as lost in flight, was answered after all (the node applied it): it leaves
+     * without being replayed. False when it is not among them (replayed already, or dropped).
+     */
+    boolean forgetLost(Command write) {
+        for (var entries = lost.iterator(); entries.hasNext(); ) {
+            Command entry = entries.next();
+            if (entry == write) { // by identity: kept as the very command that is in flight
+                entries.remove();
+                leave(entry);
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A replay broke off: what was sent goes back to the front, in order. */
     void unsend() {
         while (!sent.isEmpty()) {

@@ -306,7 +306,7 @@ final class NodeConnection {
             metrics.errors.mark();
         }
         boolean write = inFlight.directWrite();
-        inFlight.removeOldest();
+        inFlight.answered(node.replay);
         listener.onReply(reply, error);
         if (write && inFlight.directWrites() == 0 && node.replay.behind()) {
             node.replay.catchUp(this); // the replay was waiting for this write's outcome

@@ -74,8 +74,11 @@ final class PinnedMode implements PinnedListener {
 
     /** What a conversation hands back to its client's session. */
     interface Session {
-        /** Sends {@code write} (owned from now on) to every cluster but the pinned one. */
-        void propagate(Command write);
+        /**
+         * Sends {@code write} (owned from now on) to every cluster but the pinned one (or to every one, the
+         * pinned one first); runs {@code whenSent} once it went out everywhere, maybe at once.
+         */
+        void propagate(Command write, Runnable whenSent);
 
         /** Routes {@code command}, held behind a conversation's end, as a newly read one. */
         void reroute(Command command);
@@ -107,6 +110,8 @@ final class PinnedMode implements PinnedListener {
     private boolean conversation;
     /** In a conversation: the command that ends it was sent; what the client sends now is held. */
     private boolean ending;
+    /** A reply's propagation is still on its way to some cluster: what the client sends now is held. */
+    private int propagating;
     private boolean connectingPinned;
     /** The reply to {@link Pinning#identify}, sent first on a conversation's connection, is still to come. */
     private boolean identifying;
@@ -148,6 +153,10 @@ final class PinnedMode implements PinnedListener {
      * nothing, for a command to be routed as usual.
      */
     boolean offer(Command command) {
+        if (propagating > 0) {
+            held.add(command);
+            return true;
+        }
         if (pinning && conversation) {
             if (ending) {
                 held.add(command);
@@ -358,13 +367,22 @@ final class PinnedMode implements PinnedListener {
         ConditionalWrites writes = codec.conditionalWrites();
         Command effect = writes == null ? null : writes.propagation(slot.command, message, ctx.alloc());
         if (effect != null) {
-            session.propagate(effect);
+            propagating++;
+            // the client's later commands must reach every cluster after the propagation
+            session.propagate(effect, () -> {
+                propagating--;
+                if (propagating == 0 && !replies.isClosed()) {
+                    rerouteHeld(); // what is still to be held (a conversation's end not answered yet) is held again
+                }
+            });
         }
         slot.command.release();
         replies.answer(slot, message);
         if (slot.ends) {
             endPinning();
-            rerouteHeld();
+            if (propagating == 0) {
+                rerouteHeld();
+            }
         }
     }
 

@@ -18,10 +18,10 @@ final class Propagation {
         this.command = command;
     }
 
-    /** Sends {@code command} (owned from now on) to every cluster but {@code except}. */
+    /** Sends {@code command} (owned from now on) to every cluster but {@code except} ({@code null}: to every one). */
     static void send(Command command, List<LoopCluster> clusters, LoopCluster except, long clientId) {
         Propagation propagation = new Propagation(command);
-        propagation.outstanding = clusters.size() - 1;
+        propagation.outstanding = clusters.size() - (except != null && clusters.contains(except) ? 1 : 0);
         if (propagation.outstanding == 0) {
             command.release();
             return;
@@ -34,6 +34,46 @@ final class Propagation {
                 cluster.write(command, clientId, propagation.new Member(cluster));
             }
         }
+    }
+
+    /**
+     * Sends {@code command} (owned from now on) to {@code server} first, then, once it answered or
+     * failed, to every other cluster, and runs {@code whenSent}. A reply from a pinned connection
+     * may overtake replies the same node sent earlier on the shared connection (the write of another
+     * client that served a blocking command, whose own propagation follows that reply): the shared
+     * connection answers in order, so after its reply those propagations went out first.
+     */
+    static void sendServerFirst(Command command, List<LoopCluster> clusters, LoopCluster server, long clientId,
+                                Runnable whenSent) {
+        if (server == null || !clusters.contains(server)) {
+            send(command, clusters, server, clientId);
+            whenSent.run();
+            return;
+        }
+        if (server.cluster.writes != null) {
+            server.cluster.writes.sent(command);
+        }
+        server.write(command, clientId, new ReplyListener() {
+            @Override
+            public void onReply(ByteBuf reply, boolean error) {
+                reply.release();
+                rest();
+            }
+
+            @Override
+            public void onFailure(String reason) {
+                server.cluster.metrics.writesMissed.inc();
+                rest();
+            }
+
+            private void rest() {
+                if (server.cluster.writes != null) {
+                    server.cluster.writes.done(command);
+                }
+                send(command, clusters, server, clientId);
+                whenSent.run();
+            }
+        });
     }
 
     private void settle(LoopCluster cluster) {

@@ -2,6 +2,7 @@ package io.metacluster.engine;
 
 import io.metacluster.spi.Command;
 import io.metacluster.spi.CommandKind;
+import io.metacluster.spi.ConditionalWrites;
 import io.metacluster.spi.ServerReports;
 import io.netty.buffer.ByteBuf;
 
@@ -100,9 +101,10 @@ final class ReadRequest extends Slot implements ReplyListener {
                 session.verifier().onRead(command, target, reply);
             }
         } else if (!error) {
-            Command followUp = session.codec().conditionalWrites().propagation(command, reply, session.alloc());
+            ConditionalWrites writes = session.codec().conditionalWrites();
+            Command followUp = writes.propagation(command, reply, session.alloc());
             if (followUp != null) {
-                Propagation.send(followUp, clusters, target, session.id());
+                Propagation.send(followUp, clusters, writes.alsoToServer(followUp) ? null : target, session.id());
             }
         }
         session.answerFromBackend(this, command, reply);

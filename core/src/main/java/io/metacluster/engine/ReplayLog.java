@@ -163,6 +163,15 @@ final class ReplayLog {
         record(write, true);
     }
 
+    /**
+     * A write {@link #recordLost recorded} while in flight to a node that looked hung got its reply:
+     * the node applied it, so it is not replayed (a looping script killed with SCRIPT KILL must not
+     * run again). Its disk copy stays until the log is cleared: a crash before that replays it.
+     */
+    synchronized void answered(Command write) {
+        kept.forgetLost(write);
+    }
+
     private void record(Command write, boolean inFlight) {
         synchronized (this) {
             if (state == State.OUT || state == State.OVERFLOWED) {

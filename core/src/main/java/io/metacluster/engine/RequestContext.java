@@ -228,8 +228,17 @@ final class RequestContext implements PinnedMode.Opener {
         return pinnedTo.connectPinned(first, node, id, listener);
     }
 
-    /** A write that brings the other clusters to the state of the pinned one (owned from now on). See {@link PinnedMode}. */
-    void propagateFromPinned(Command write) {
-        Propagation.send(write, clusters(), pinnedTo, id);
+    /**
+     * A write that brings the other clusters to the state of the pinned one (owned from now on); one that
+     * goes to the pinned cluster too goes there first ({@link Propagation#sendServerFirst}). {@code whenSent}
+     * runs once it went out to every cluster. See {@link PinnedMode}.
+     */
+    void propagateFromPinned(Command write, Runnable whenSent) {
+        if (codec.conditionalWrites().alsoToServer(write)) {
+            Propagation.sendServerFirst(write, clusters(), pinnedTo, id, whenSent);
+        } else {
+            Propagation.send(write, clusters(), pinnedTo, id);
+            whenSent.run();
+        }
     }
 }

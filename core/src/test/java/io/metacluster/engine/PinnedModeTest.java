@@ -280,9 +280,10 @@ class PinnedModeTest {
         List<String> rerouted = new CopyOnWriteArrayList<>();
         session = new PinnedMode.Session() {
             @Override
-            public void propagate(Command write) {
+            public void propagate(Command write, Runnable whenSent) {
                 propagated.add(write.frame().toString(java.nio.charset.StandardCharsets.US_ASCII));
                 write.release();
+                whenSent.run();
             }
 
             @Override
@@ -308,6 +309,41 @@ class PinnedModeTest {
         assertThat(rerouted).containsExactly("GET");
         assertThat(onLoop(() -> pinned.active())).as("the conversation ended").isFalse();
         awaitTrue(() -> !opened.get(0).isOpen());
+    }
+
+    @Test
+    void whatTheClientSentMeanwhileWaitsUntilThePropagationWentOutEverywhere() {
+        List<Runnable> sending = new CopyOnWriteArrayList<>();
+        List<String> rerouted = new CopyOnWriteArrayList<>();
+        session = new PinnedMode.Session() {
+            @Override
+            public void propagate(Command write, Runnable whenSent) {
+                write.release();
+                sending.add(whenSent); // still on its way to a cluster (XREADGROUP's XCLAIM: the read cluster first)
+            }
+
+            @Override
+            public void reroute(Command command) {
+                rerouted.add(command.name());
+                command.release();
+            }
+        };
+        pinTo(this::toRedis);
+        redis.call("DEL", "q");
+        redis.call("RPUSH", "q", "x");
+
+        assertThat(offer("BLPOP q 0")).isTrue();
+        assertThat(next(1)).containsExactly("*2\r\n$1\r\nq\r\n$1\r\nx\r\n");
+        awaitTrue(() -> sending.size() == 1);
+        assertThat(offer("GET k")).as("held: the conversation ended, its propagation did not go out yet").isTrue();
+        sleep();
+        assertThat(rerouted).isEmpty();
+        onLoop(() -> {
+            sending.get(0).run();
+            return null;
+        });
+        assertThat(rerouted).containsExactly("GET");
+        assertThat(offer("GET k")).as("routed as usual again").isFalse();
     }
 
     private void subscribe(String channel) {

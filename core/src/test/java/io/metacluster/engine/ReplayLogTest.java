@@ -197,6 +197,26 @@ class ReplayLogTest {
     }
 
     @Test
+    void aWriteKeptWhileInFlightThatIsAnsweredAfterAllIsNotReplayed() {
+        // a node that looked hung (a script looping on it) answers after all: replaying would apply it twice
+        Node node = node();
+        Command inFlight = engine.command("INCR n");
+        node.replay.recordLost(inFlight);
+        record(node, "SET later 1");
+        assertState(node, RECORDING, 2);
+        node.replay.answered(inFlight);
+        node.replay.answered(inFlight); // a second reply to the same write changes nothing
+        inFlight.release();
+        assertState(node, RECORDING, 1);
+
+        engine.connect(node);
+        EmbeddedSocketChannel backend = engine.backend(node);
+        assertThat(sentLines(backend)).containsExactly("SET later 1");
+        engine.reply(backend, "+OK");
+        assertState(node, LIVE, 0);
+    }
+
+    @Test
     void aNodeThatDropsMidReplayResumesFromItsFirstUnacknowledgedWrite() {
         Node node = node();
         record(node, writes(1, 5));

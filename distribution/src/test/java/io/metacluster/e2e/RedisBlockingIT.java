@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RedisBlockingIT extends ThreeRedisClusters {
     /** Waits until dc1 (the read cluster) shows {@code blocked} clients blocked. */
-    private static void awaitBlocked(int blocked) throws InterruptedException {
+    static void awaitBlocked(int blocked) throws InterruptedException {
         try (Jedis dc1 = direct(backends.dc1)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (!dc1.info("clients").contains("blocked_clients:" + blocked) && System.nanoTime() < deadline) {

@@ -53,6 +53,35 @@ class RedisScriptKillIT extends ThreeRedisClusters {
     }
 
     @Test
+    void aScriptKilledAfterTheNodesLookedHungIsNotReplayedNorIsAWriteSentMeanwhile() throws Exception {
+        try (Jedis busy = proxy(); Jedis writer = proxy(); Jedis killer = proxy()) {
+            CompletableFuture<Object> looping = CompletableFuture.supplyAsync(() -> busy.eval("while true do end", 0));
+            Thread.sleep(300);
+            CompletableFuture<Long> write = CompletableFuture.supplyAsync(() -> writer.incr("during"));
+            Thread.sleep(2000); // past backend.suspect-after-ms (1 s): the nodes look hung, their writes in flight are kept
+            assertThat(write).as("no -BUSY reaches the client: its write waits behind the script").isNotDone();
+            assertThat(killed(killer, Jedis::scriptKill)).isEqualTo("OK");
+            assertThatThrownBy(() -> looping.get(20, TimeUnit.SECONDS)).hasCauseInstanceOf(JedisDataException.class)
+                    .hasMessageContaining("Script killed by user with SCRIPT KILL");
+            assertThat(write.get(20, TimeUnit.SECONDS)).isEqualTo(1);
+        }
+        // the script and the INCR were answered after all: replaying them would loop again, and count twice
+        backends.daemon.awaitHealthy();
+        try (Jedis client = proxy()) {
+            assertThat(client.incr("during")).isEqualTo(2);
+        }
+        for (var server : backends.all) {
+            try (Jedis direct = direct(server)) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (!"2".equals(direct.get("during")) && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertThat(direct.get("during")).as("on " + server.port()).isEqualTo("2");
+            }
+        }
+    }
+
+    @Test
     void functionKillEndsALoopingFcall() throws Exception {
         try (Jedis busy = proxy(); Jedis other = proxy()) {
             other.functionLoad("#!lua name=spin\nredis.register_function('spin', function() while true do end end)");

@@ -16,7 +16,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Server control through the daemon: one listener with {@code server-commands: all-clusters}
- * (CONFIG SET, ACL SETUSER, SLOWLOG RESET ... reach every cluster), one with the default
+ * (CONFIG SET, ACL SETUSER, SLOWLOG RESET ... reach every node of every cluster, answered when all
+ * replies agree, else with an error naming the clusters that differ), one with the default
  * ({@code refuse}: an error that names the option); CONFIG GET and MODULE LIST from one cluster.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -80,6 +81,27 @@ class RedisServerCommandsIT {
             try (Jedis direct = direct(server)) {
                 assertThat(direct.aclUsers()).doesNotContain("reporter");
                 assertThat(direct.configGet("maxmemory-policy")).containsEntry("maxmemory-policy", "noeviction");
+            }
+        }
+    }
+
+    @Test
+    void whenTheClustersAnswerDifferentlyTheErrorNamesThem() throws Exception {
+        backends.healthyAndEmpty();
+        try (Jedis dc3 = direct(backends.dc3)) {
+            dc3.aclSetUser("only-on-dc3", "off"); // behind the proxy's back: dc3 alone has the user
+        }
+        try (Jedis ops = new Jedis("127.0.0.1", everywhere, 10_000)) {
+            assertThatThrownBy(() -> ops.aclDelUser("only-on-dc3")).hasMessage("ERR ACL DELUSER did not get the same reply"
+                    + " from every cluster: dc3: :1; dc1, dc2: :0");
+            assertThat(ops.aclDelUser("only-on-dc3")).as("the same reply everywhere now").isZero();
+            assertThatThrownBy(() -> ops.configSet("no-such-option", "1")).as("the same error everywhere is the reply")
+                    .hasMessageStartingWith("ERR Unknown option or number of arguments for CONFIG SET - 'no-such-option'");
+            assertThat(ops.ping()).isEqualTo("PONG");
+        }
+        for (var server : backends.all) {
+            try (Jedis direct = direct(server)) {
+                assertThat(direct.aclUsers()).doesNotContain("only-on-dc3");
             }
         }
     }

@@ -223,7 +223,7 @@ class AgainstRealMemcachedTest {
                     ByteBuf local = switch (command.kind()) {
                         case ADMIN -> client.answer(command, context);
                         case UNSUPPORTED -> client.error(ByteBufAllocator.DEFAULT, command, command.rejection());
-                        case READ, WRITE, CONDITIONAL_WRITE, PINNED, ASIDE -> {
+                        case READ, WRITE, CONDITIONAL_WRITE, PINNED, ASIDE, EVERY_NODE -> {
                             socket.getOutputStream().write(ByteBufUtil.getBytes(command.frame()));
                             yield null;
                         }

@@ -74,9 +74,9 @@ final class CommandClassifier {
                             + " of every cluster, read-cluster to the read cluster", info);
                 }
                 return Command.of(frame, info.displayName(), server == RedisOptions.ServerCommands.ALL_CLUSTERS
-                        ? CommandKind.WRITE : CommandKind.READ, null, info, lane);
+                        ? CommandKind.EVERY_NODE : CommandKind.READ, null, info, lane);
             }
-            if (info.rules().blockOption() && blocks(frame, args)) {
+            if (info.rules().blockOption() && blocks(frame, args) && Effects.blocks(info.rules().effect(), frame, args)) {
                 if (!info.rules().effect().blocking()) {
                     return Command.unsupported(frame, info.displayName(), info.displayName()
                             + " with BLOCK is not supported by metacluster yet (blocking command)", info);

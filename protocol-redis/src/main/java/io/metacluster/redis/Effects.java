@@ -23,8 +23,9 @@ import java.util.List;
  * (so every cluster holds the very string the client saw), {@code PUBLISH} is sent again as it
  * is, and a blocking command that was served becomes its non-blocking form on the key that served
  * ({@code BLPOP} → {@code LPOP}, {@code BLMOVE} → {@code LMOVE}, {@code BZPOPMIN} → {@code ZREM} of
- * the popped member, ...). A reply that says nothing changed (a nil, an empty array) or an error
- * propagates nothing.
+ * the popped member, ...), and an XREADGROUP of new entries becomes the XCLAIM of what it delivered
+ * ({@link GroupReads}; that one goes to the serving cluster too, {@link #alsoToServer}). A reply that
+ * says nothing changed (a nil, an empty array) or an error propagates nothing.
  *
  * <p>Stateless: one instance shared by every connection and thread. Runs once per such reply, not
  * on the path of ordinary commands.
@@ -57,9 +58,17 @@ final class Effects implements ConditionalWrites {
         /** BZPOPMIN, BZPOPMAX: ZREM of the popped member. */
         ZPOP,
         /** BZMPOP: ZREM of the popped members. */
-        ZMPOP;
+        ZMPOP,
+        /**
+         * XREADGROUP of new entries, blocking or not: XCLAIM of what it delivered ({@link GroupReads}); a read of
+         * a consumer's history is a plain write.
+         */
+        XCLAIM;
 
-        /** A blocking command's: it runs on a connection of the client's own (a conversation, see {@link io.metacluster.spi.Pinning}). */
+        /**
+         * A blocking command's: with BLOCK it runs on a connection of the client's own (a conversation, see
+         * {@link io.metacluster.spi.Pinning}).
+         */
         boolean blocking() {
             return ordinal() >= NOTHING.ordinal();
         }
@@ -68,14 +77,31 @@ final class Effects implements ConditionalWrites {
     private Effects() {
     }
 
-    /** Whether {@code effect} makes the request at {@code args} a conditional write (XADD: only with an ID to generate). */
+    /**
+     * Whether {@code effect} makes the request at {@code args} a conditional write (XADD: only with an ID to
+     * generate; XREADGROUP: only of new entries).
+     */
     static boolean applies(Effect effect, ByteBuf frame, RequestArgs args) {
+        if (effect == Effect.XCLAIM) {
+            return GroupReads.decided(frame, args.pairs(), args.count());
+        }
         if (effect == Effect.XADD_ID) {
             int id = xaddIdArg(frame, args.pairs(), args.count());
             int from = frame.readerIndex() + (id > 0 ? args.offset(id) : 0);
             return id > 0 && frame.indexOf(from, from + args.length(id), (byte) '*') >= 0;
         }
         return effect != Effect.NONE && !effect.blocking();
+    }
+
+    /** Whether the read cluster needs the block/command too: XREADGROUP's delivery time is the proxy's ({@link GroupReads}). */
+    @Override
+    public boolean alsoToServer(Command propagation) {
+        return GroupReads.CLAIMS.equals(propagation.name());
+    }
+
+    /** With BLOCK, whether the request at {@code args} blocks (XREADGROUP of a consumer's history does not). */
+    static boolean blocks(Effect effect, ByteBuf frame, RequestArgs args) {
+        return effect != Effect.XCLAIM || GroupReads.decided(frame, args.pairs(), args.count());
     }
 
     @Override
@@ -154,11 +180,8 @@ final class Effects implements ConditionalWrites {
      */
     private static Command block(Command exec, List<Command> queuedCommands, ByteBuf reply, int at, ByteBufAllocator alloc)
             throws ProtocolException {
-        CompositeByteBuf out = alloc.compositeBuffer();
-        out.addComponent(true, Unpooled.wrappedBuffer(Transaction.MULTI));
-        int[] keys = new int[0];
+        List<Command> writes = new ArrayList<>();
         int element = first(reply, at);
-        int writes = 0;
         for (int i = 0; i < Math.min(count(reply, at), queuedCommands.size()); i++) {
             int length = RespSplitter.lengthOf(reply, element);
             ByteBuf result = reply.slice(element, length);
@@ -167,23 +190,29 @@ final class Effects implements ConditionalWrites {
             Command write = Replies.isError(null, result) || !(queued.detail() instanceof CommandInfo info) ? null
                     : repeat(queued, info, queued.kind(), result, alloc);
             if (write != null) {
-                int offset = out.writerIndex();
-                keys = Arrays.copyOf(keys, keys.length + 2 * write.keyCount());
-                for (int k = 0; k < write.keyCount(); k++) {
-                    keys[keys.length - 2 * write.keyCount() + 2 * k] = offset + write.keyOffset(k);
-                    keys[keys.length - 2 * write.keyCount() + 2 * k + 1] = write.keyLength(k);
-                }
-                out.addComponent(true, write.frame()); // the write's reference moves to the block
-                writes++;
+                writes.add(write);
             }
         }
-        if (writes == 0) {
-            out.release();
-            return null;
+        return writes.isEmpty() ? null : multi(exec.name(), writes, alloc, exec.lane());
+    }
+
+    /** MULTI, {@code writes} (whose frames it takes over), EXEC: one write named {@code name}. */
+    static Command multi(String name, List<Command> writes, ByteBufAllocator alloc, int lane) {
+        CompositeByteBuf out = alloc.compositeBuffer();
+        out.addComponent(true, Unpooled.wrappedBuffer(Transaction.MULTI));
+        int[] keys = new int[0];
+        for (Command write : writes) {
+            int offset = out.writerIndex();
+            keys = Arrays.copyOf(keys, keys.length + 2 * write.keyCount());
+            for (int k = 0; k < write.keyCount(); k++) {
+                keys[keys.length - 2 * write.keyCount() + 2 * k] = offset + write.keyOffset(k);
+                keys[keys.length - 2 * write.keyCount() + 2 * k + 1] = write.keyLength(k);
+            }
+            out.addComponent(true, write.frame()); // the write's reference moves to the block
         }
         out.addComponent(true, Unpooled.wrappedBuffer(Transaction.EXEC));
         // framed by the backend codec as a transaction: +OK, a QUEUED per write, the EXEC reply
-        return Command.of(out, exec.name(), CommandKind.WRITE, keys, new Transaction.Exec(writes), exec.lane());
+        return Command.of(out, name, CommandKind.WRITE, keys, new Transaction.Exec(writes.size()), lane);
     }
 
     private static Command effect(Command command, CommandInfo info, ByteBuf reply, ByteBufAllocator alloc)
@@ -236,6 +265,7 @@ final class Effects implements ConditionalWrites {
                 }
                 yield write(command, info, alloc, 1, join(verb("ZREM"), elements(reply, at)[0], members));
             }
+            case XCLAIM -> GroupReads.effect(command, info, reply, alloc, System.currentTimeMillis());
         };
     }
 
@@ -265,16 +295,16 @@ final class Effects implements ConditionalWrites {
     }
 
     /** A piece of an effect's request: {@code length} bytes of {@code buf} at {@code index}, one bulk string. */
-    private record Part(ByteBuf buf, int index, int length) {
+    record Part(ByteBuf buf, int index, int length) {
     }
 
-    private static Part verb(String text) {
+    static Part verb(String text) {
         byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
         return new Part(Unpooled.wrappedBuffer(bytes), 0, bytes.length);
     }
 
     /** Argument {@code i} of {@code frame}. */
-    private static Part arg(ByteBuf frame, int i) {
+    static Part arg(ByteBuf frame, int i) {
         int[] args = MultibulkArgs.of(frame);
         return new Part(frame, frame.readerIndex() + args[2 * i], args[2 * i + 1]);
     }
@@ -298,6 +328,17 @@ final class Effects implements ConditionalWrites {
 
     /** The request of {@code parts}, the verb first; arguments 1 to {@code keys} are its keys. */
     private static Command write(Command command, CommandInfo info, ByteBufAllocator alloc, int keys, Part... parts) {
+        return request(command.name(), info, command.lane(), alloc, 1, keys, parts);
+    }
+
+    /** The write {@code name} of {@code parts}, the verb first; argument {@code key} is its one key. */
+    static Command request(String name, CommandInfo info, int lane, ByteBufAllocator alloc, int key, Part... parts) {
+        return request(name, info, lane, alloc, key, 1, parts);
+    }
+
+    /** Arguments {@code firstKey} to {@code firstKey + keys - 1} of {@code parts} are its keys. */
+    private static Command request(String name, CommandInfo info, int lane, ByteBufAllocator alloc, int firstKey, int keys,
+                                   Part... parts) {
         int size = 16;
         for (Part part : parts) {
             size += part.length + 16;
@@ -307,12 +348,12 @@ final class Effects implements ConditionalWrites {
         int[] ranges = new int[2 * keys];
         for (int i = 0; i < parts.length; i++) {
             int payload = RespWriter.bulk(out, parts[i].buf, parts[i].index, parts[i].length);
-            if (i >= 1 && i <= keys) {
-                ranges[2 * (i - 1)] = payload - out.readerIndex();
-                ranges[2 * (i - 1) + 1] = parts[i].length;
+            if (i >= firstKey && i < firstKey + keys) {
+                ranges[2 * (i - firstKey)] = payload - out.readerIndex();
+                ranges[2 * (i - firstKey) + 1] = parts[i].length;
             }
         }
-        return Command.of(out, command.name(), CommandKind.WRITE, ranges, info, command.lane());
+        return Command.of(out, name, CommandKind.WRITE, ranges, info, lane);
     }
 
     private static int[] keysOf(Command command) {
@@ -325,7 +366,7 @@ final class Effects implements ConditionalWrites {
     }
 
     /** The bulk string at {@code at}. */
-    private static Part bulk(ByteBuf reply, int at) {
+    static Part bulk(ByteBuf reply, int at) {
         int cr = reply.indexOf(at, reply.writerIndex(), (byte) '\r');
         return new Part(reply, cr + 2, (int) RespSplitter.parseDecimal(reply, at + 1, cr));
     }
@@ -337,12 +378,12 @@ final class Effects implements ConditionalWrites {
     }
 
     /** The element count of the array at {@code at}. */
-    private static int count(ByteBuf reply, int at) {
+    static int count(ByteBuf reply, int at) {
         return (int) RespSplitter.parseDecimal(reply, at + 1, reply.indexOf(at, reply.writerIndex(), (byte) '\r'));
     }
 
     /** Where the first element of the array at {@code at} starts. */
-    private static int first(ByteBuf reply, int at) {
+    static int first(ByteBuf reply, int at) {
         return reply.indexOf(at, reply.writerIndex(), (byte) '\r') + 2;
     }
 

@@ -15,10 +15,11 @@ import java.util.Locale;
  *                        {@code SLOWLOG RESET}, {@code LATENCY RESET}, {@code MEMORY PURGE},
  *                        {@code SAVE}, {@code BGSAVE}, {@code BGREWRITEAOF}; the {@code server}
  *                        column of {@code proxy-rules.tsv}): {@code refuse} (default: an error
- *                        that names this option), {@code all-clusters} (a write: every node of
- *                        every cluster, the reply as the write policy picks it, replayed to a node
- *                        that missed it) or {@code read-cluster} (the cluster the client's reads
- *                        use, only)
+ *                        that names this option), {@code all-clusters} (every node of every
+ *                        cluster, each on a connection of its own; the reply when all nodes gave
+ *                        the same one, else an error naming the clusters that differ; a node that
+ *                        is down is not replayed to) or {@code read-cluster} (the cluster the
+ *                        client's reads use, only)
  */
 public record RedisOptions(String unknownCommands, String serverCommands) {
     public enum Unknown { REJECT, READ, WRITE }

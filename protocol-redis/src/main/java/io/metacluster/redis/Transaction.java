@@ -148,9 +148,11 @@ final class Transaction {
             // a blocking command (PINNED alone), which does not block inside MULTI
             writes |= command.kind() == CommandKind.WRITE || command.kind() == CommandKind.CONDITIONAL_WRITE
                     || command.kind() == CommandKind.PINNED;
-            // SPOP, XADD *, INCRBYFLOAT: each cluster would choose its own outcome, so one runs the block first
-            decided |= command.kind() == CommandKind.CONDITIONAL_WRITE && command.detail() instanceof CommandInfo info
-                    && info.rules().effect() != Effects.Effect.SAME;
+            // SPOP, XADD *, INCRBYFLOAT, XREADGROUP (BLOCK or not): each cluster would choose its own outcome, so one
+            // runs the block first
+            decided |= (command.kind() == CommandKind.CONDITIONAL_WRITE && command.detail() instanceof CommandInfo info
+                    && info.rules().effect() != Effects.Effect.SAME) || (command.kind() == CommandKind.PINNED
+                    && command.detail() instanceof CommandInfo blocking && blocking.rules().effect() == Effects.Effect.XCLAIM);
             keyCount += command.keyCount();
         }
         int[] keys = new int[2 * keyCount];

@@ -109,9 +109,10 @@ final class WatchedTransaction {
                     return refuse(command, command.name() + " while WATCH is active is not supported by metacluster");
                 }
                 boolean queueable = command.kind() != CommandKind.ADMIN && command.kind() != CommandKind.ASIDE
+                        && command.kind() != CommandKind.EVERY_NODE
                         || info.rules().inMulti() == CommandRules.InMulti.QUEUED || info.name().equals("unwatch");
                 if (!queueable) {
-                    return command; // AUTH, HELLO, CLIENT SETNAME, ...: the proxy's own connection state; SCRIPT KILL
+                    return command; // AUTH, HELLO, CLIENT SETNAME, ...: the proxy's own connection state; SCRIPT KILL, CONFIG SET
                 }
                 if (inMulti) {
                     queued.add(command.retain());

@@ -27,13 +27,14 @@ class CompatibilityDocTest {
             return "server-commands";
         }
         return switch (rules.effect()) {
-            case XADD_ID, SREM, SET_KEEPTTL, HSET -> "decided";
+            case XADD_ID, SREM, SET_KEEPTTL, HSET, XCLAIM -> "decided";
             default -> switch (info.kind()) {
                 case READ -> "read";
                 case WRITE -> "write-all";
                 case CONDITIONAL_WRITE -> "decided";
                 case PINNED -> "pinned";
                 case ASIDE -> "aside";
+                case EVERY_NODE -> "server-commands";
                 case ADMIN -> "proxy";
                 case UNSUPPORTED -> "refused";
             };

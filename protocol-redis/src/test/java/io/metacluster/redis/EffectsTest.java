@@ -144,4 +144,46 @@ class EffectsTest {
             reply.release();
         }
     }
+    @Test
+    void anXreadgroupOfNewEntriesBecomesTheXclaimRedisReplicatesEverywhere() throws Exception {
+        Command command = Codecs.command(codec, "XREADGROUP", "GROUP", "g", "alice", "COUNT", "2", "STREAMS", "s", ">");
+        // RESP2: [[s, [[1-1, [a, 1]], [1-2, [b, 2]]]]]
+        ByteBuf reply = buf("*1\r\n*2\r\n$1\r\ns\r\n*2\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n"
+                + "*2\r\n$3\r\n1-2\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n");
+        long before = System.currentTimeMillis();
+        Command propagated = codec.conditionalWrites().propagation(command, reply, ByteBufAllocator.DEFAULT);
+        try {
+            assertThat(command.kind()).isEqualTo(CommandKind.CONDITIONAL_WRITE);
+            String text = Codecs.text(propagated.frame());
+            String time = text.split("\r\n")[18];
+            assertThat(Long.parseLong(time)).isBetween(before, System.currentTimeMillis());
+            assertThat(text).isEqualTo(mb("XCLAIM", "s", "g", "alice", "0", "1-1", "1-2", "TIME", time, "RETRYCOUNT", "1",
+                    "FORCE", "JUSTID", "LASTID", "1-2"));
+            assertThat(Codecs.text(propagated.key(0))).isEqualTo("s");
+            assertThat(codec.conditionalWrites().alsoToServer(propagated)).as("the delivery time is the proxy's").isTrue();
+        } finally {
+            command.release();
+            reply.release();
+            propagated.release();
+        }
+    }
+
+    @Test
+    void anXreadgroupNoackOverTwoStreamsBecomesOneBlockOfGroupUpdates() throws Exception {
+        Command command = Codecs.command(codec, "XREADGROUP", "GROUP", "g", "c", "NOACK", "STREAMS", "s", "t", ">", ">");
+        // RESP3: {s: [[1-1, [a, 1]]], t: []}
+        ByteBuf reply = buf("%2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n"
+                + "$1\r\nt\r\n*0\r\n");
+        Command propagated = codec.conditionalWrites().propagation(command, reply, ByteBufAllocator.DEFAULT);
+        try {
+            assertThat(Codecs.text(propagated.frame())).isEqualTo(mb("MULTI") + mb("XGROUP", "CREATECONSUMER", "s", "g", "c")
+                    + mb("XGROUP", "SETID", "s", "g", "1-1") + mb("EXEC"));
+            assertThat(Codecs.text(propagated.key(0))).isEqualTo("s");
+            assertThat(codec.conditionalWrites().alsoToServer(propagated)).as("nothing there to correct").isFalse();
+        } finally {
+            command.release();
+            reply.release();
+            propagated.release();
+        }
+    }
 }

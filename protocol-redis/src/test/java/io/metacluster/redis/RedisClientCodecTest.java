@@ -69,7 +69,8 @@ class RedisClientCodecTest {
             "ZUNIONSTORE dest 2 z1 z2 WEIGHTS 1 2           | WRITE | dest,z1,z2",
             "ZINTERCARD 2 z1 z2 LIMIT 3                     | READ  | z1,z2",
             "XREAD COUNT 2 STREAMS s1 s2 0 0                | READ  | s1,s2",
-            "XREADGROUP GROUP g c STREAMS s1 >              | WRITE | s1",
+            "XREADGROUP GROUP g c STREAMS s1 >              | CONDITIONAL_WRITE | s1",
+            "XREADGROUP GROUP g c STREAMS s1 s2 > 0         | WRITE | s1,s2",
             "SORT list BY w_* GET o_* LIMIT 0 5 STORE dst   | WRITE | list,dst",
             "SORT list STORE a STORE b                      | WRITE | list,b",
             "SORT_RO list                                   | READ  | list",
@@ -274,12 +275,16 @@ class RedisClientCodecTest {
         assertThat(one(mb("CLIENT", "PAUSE", "10")).kind()).as("pauses the proxy's own clients").isEqualTo("ADMIN");
         assertThat(one(mb("CLIENT", "KILL", "x")).kind()).as("about the proxy's own clients").isEqualTo("ADMIN");
         assertThat(one(mb("XREAD", "BLOCK", "0", "STREAMS", "s", "$")).kind()).as("XREAD BLOCK pins").isEqualTo("PINNED");
-        assertThat(one(mb("XREADGROUP", "BLOCK", "0", "GROUP", "g", "c", "STREAMS", "s", ">")).rejection())
-                .isEqualTo("XREADGROUP with BLOCK is not supported by metacluster yet (blocking command)");
+        assertThat(one(mb("XREADGROUP", "BLOCK", "0", "GROUP", "g", "c", "STREAMS", "s", ">")).kind())
+                .as("XREADGROUP BLOCK of new entries pins").isEqualTo("PINNED");
         assertThat(one(mb("XREADGROUP", "GROUP", "BLOCK", "c", "STREAMS", "s", ">")).kind())
-                .as("a group named BLOCK is not the option").isEqualTo("WRITE");
+                .as("a group named BLOCK is not the option").isEqualTo("CONDITIONAL_WRITE");
         assertThat(one(mb("XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "BLOCK", "10", "STREAMS", "s", ">")).kind())
-                .isEqualTo("UNSUPPORTED");
+                .isEqualTo("PINNED");
+        assertThat(one(mb("XREADGROUP", "GROUP", "g", "c", "BLOCK", "10", "STREAMS", "s", "0")).kind())
+                .as("a history read does not block: every cluster runs it").isEqualTo("WRITE");
+        assertThat(one(mb("XREADGROUP", "GROUP", "g", "c", "BLOCK", "10", "STREAMS", "s", ">", "0")).kind())
+                .as("one history read among the streams: it does not block").isEqualTo("WRITE");
         assertThat(one(mb("XREAD", "STREAMS", "BLOCK", "0")).keys()).as("BLOCK after STREAMS is a key").containsExactly("BLOCK");
     }
 

@@ -83,7 +83,7 @@ class RedisOptionsTest {
                 {"ACL", "SETUSER", "u", "on"}, {"ACL", "DELUSER", "u"}, {"ACL", "LOG", "reset"}}) {
             assertThat(kind(null, request)).as(String.join(" ", request)).isEqualTo(CommandKind.UNSUPPORTED);
             assertThat(kind("refuse", request)).isEqualTo(CommandKind.UNSUPPORTED);
-            assertThat(kind("all-clusters", request)).isEqualTo(CommandKind.WRITE);
+            assertThat(kind("all-clusters", request)).isEqualTo(CommandKind.EVERY_NODE);
             assertThat(kind("read-cluster", request)).isEqualTo(CommandKind.READ);
         }
         assertThat(kind(null, "ACL", "LOG")).isEqualTo(CommandKind.READ);

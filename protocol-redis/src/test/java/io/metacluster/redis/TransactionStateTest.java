@@ -143,7 +143,6 @@ class TransactionStateTest {
     @CsvSource(delimiter = ';', value = {
             "CLIENT SETNAME x ; UNSUPPORTED CLIENT SETNAME: CLIENT SETNAME inside MULTI is not supported by metacluster",
             "SUBSCRIBE c ; UNSUPPORTED SUBSCRIBE: SUBSCRIBE inside MULTI is not supported by metacluster",
-            "XREADGROUP BLOCK 0 GROUP g c STREAMS s > ; UNSUPPORTED XREADGROUP: XREADGROUP with BLOCK is not supported by metacluster yet (blocking command)",
             "GET ; UNSUPPORTED GET: wrong number of arguments for 'get' command",
     })
     void aCommandThatCannotBeQueuedAbortsTheTransaction(String words, String refusal) throws Exception {

@@ -35,6 +35,16 @@ public enum CommandKind {
      * client's pinned connection (Redis {@code CLIENT UNBLOCK}).
      */
     ASIDE,
+    /**
+     * Sent to every node of every cluster of the listener, each on a connection of its own as an
+     * {@link #ASIDE} command is, for server control that must be the same everywhere (Redis
+     * {@code CONFIG SET}, {@code ACL SETUSER} with {@code server-commands: all-clusters}). The
+     * client gets the reply when every node answered the same bytes; otherwise an error naming the
+     * clusters whose nodes answered differently from the most common reply, or not at all (a node
+     * that is down is not kept for replay: server state is not data). The protocol decides it;
+     * never queued in a transaction.
+     */
+    EVERY_NODE,
     /** Answered by the proxy itself through {@link ClientCodec#answer}; never reaches a backend. */
     ADMIN,
     /** Answered with an error naming the command ({@link Command#rejection()}); never reaches a backend. */

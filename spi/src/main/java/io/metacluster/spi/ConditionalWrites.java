@@ -27,4 +27,15 @@ public interface ConditionalWrites {
      * @return a new command, owned by the engine, which releases it once every cluster answered
      */
     Command propagation(Command command, ByteBuf reply, ByteBufAllocator alloc);
+
+    /**
+     * Whether {@code propagation} (from {@link #propagation}) goes to the cluster that served the
+     * conditional write too, not only to the others: when it sets what the serving cluster chose
+     * on its own and no reply shows (Redis XREADGROUP: the delivery time of the entries it handed
+     * out), so that every cluster ends with the proxy's choice. It must then be harmless to
+     * repeat there. {@code propagation} is borrowed. By default, false.
+     */
+    default boolean alsoToServer(Command propagation) {
+        return false;
+    }
 }

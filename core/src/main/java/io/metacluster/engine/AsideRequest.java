@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A client's {@link io.metacluster.spi.CommandKind#ASIDE} command: sent to every node of every
@@ -22,6 +23,9 @@ final class AsideRequest extends Slot implements AsideConnection.Listener {
     /** What went to the node of another client's pinned connection ({@link PeerAside}), or {@code null}. */
     private Command toPeer;
     private int outstanding;
+    /** The longest wait, in 2 ms steps, for a peer's pinned connection to say its id. */
+    private static final int MAX_IDENTITY_WAITS = 500;
+    private int identityWaits;
     private ByteBuf success;
     private ByteBuf error;
     private String failure;
@@ -65,6 +69,13 @@ final class AsideRequest extends Slot implements AsideConnection.Listener {
     private void startOnPeer(PeerAside peer) {
         ClientSession target = session.peer(peer.client());
         RequestContext.PinnedBackend backend = target == null ? null : target.pinnedBackend();
+        if (backend == null && target != null && target.identityPending() && identityWaits++ < MAX_IDENTITY_WAITS
+                && !session.clientClosed()) {
+            // its blocking command may already be blocked on the server while the proxy has not read the
+            // connection's id yet (it came first on that connection): a moment, not a wrong ":0"
+            session.loop().schedule(() -> startOnPeer(peer), 2, TimeUnit.MILLISECONDS);
+            return;
+        }
         LoopCluster through = backend == null ? null : session.clusterOf(backend.node());
         if (through == null || session.clientClosed()) {
             session.answer(this, peer.unpinned(session.alloc()));

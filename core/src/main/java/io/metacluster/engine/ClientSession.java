@@ -58,6 +58,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     private volatile Object published;
     /** Its pinned connection once identified, for another client's CLIENT UNBLOCK (any thread). */
     private volatile RequestContext.PinnedBackend pinnedBackend;
+    /** See {@link #identityPending}. */
+    private volatile boolean identityPending;
 
     ClientSession(Listener listener, ClientCodec codec) {
         this.listener = listener;
@@ -169,7 +171,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
 
     private PinnedMode pinnedMode() {
         if (pinned == null) {
-            pinned = new PinnedMode(ctx, codec, replies, requests, stateChanged, new PinnedMode.Session() {
+            pinned = new PinnedMode(ctx, codec, replies, requests, stateChanged, new PinnedSession() {
                 @Override
                 public void propagate(Command write, Runnable whenSent) {
                     requests.propagateFromPinned(write, whenSent);
@@ -181,8 +183,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
                 }
 
                 @Override
+                public void identifying() {
+                    identityPending = true;
+                }
+
+                @Override
                 public void identified(long identity) {
                     pinnedBackend = requests.pinnedBackend(identity);
+                    identityPending = false;
                 }
             });
         }
@@ -377,6 +385,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     /** Its pinned connection and that connection's number on its node, or {@code null}; from any thread. */
     RequestContext.PinnedBackend pinnedBackend() {
         return pinnedBackend;
+    }
+
+    /** Whether its pinned connection was asked its number and has not said it yet; from any thread. */
+    boolean identityPending() {
+        return identityPending;
     }
 
     // What a WriteFanout uses of its client (it takes the session; the ReadRequest takes the RequestContext)

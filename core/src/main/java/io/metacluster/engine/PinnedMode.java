@@ -41,53 +41,6 @@ import java.util.function.Consumer;
 final class PinnedMode implements PinnedListener {
     private static final Logger log = LoggerFactory.getLogger(PinnedMode.class);
 
-    /** Opens the client's own connection for {@code first}; {@code null} when no cluster can take it now. */
-    interface Opener {
-        ChannelFuture open(Command first, PinnedListener listener);
-
-        /**
-         * Whether a conversation's {@code command} sent on the connection opened reaches the node holding its keys
-         * (not so on a sharded cluster's other nodes: such a command is refused rather than answered wrongly).
-         */
-        default boolean reaches(Command command) {
-            return true;
-        }
-
-        /**
-         * Where {@code reply}, from the connection opened last, says its command belongs (the pinned
-         * cluster's {@link io.metacluster.spi.Topology#redirect}: Redis Cluster MOVED, ASK), or {@code null}.
-         */
-        default Topology.Redirect redirect(ByteBuf reply) {
-            return null;
-        }
-
-        /** Whether the cluster opened last may redirect ({@link #redirect}): a conversation's first reply is awaited then. */
-        default boolean redirects() {
-            return false;
-        }
-
-        /** Opens again on the cluster opened last, to node {@code node} ({@link Topology#SPANS_NODES}: that of {@code first}'s key now). */
-        default ChannelFuture reopen(Command first, int node, PinnedListener listener) {
-            return null;
-        }
-    }
-
-    /** What a conversation hands back to its client's session. */
-    interface Session {
-        /**
-         * Sends {@code write} (owned from now on) to every cluster but the pinned one (or to every one, the
-         * pinned one first); runs {@code whenSent} once it went out everywhere, maybe at once.
-         */
-        void propagate(Command write, Runnable whenSent);
-
-        /** Routes {@code command}, held behind a conversation's end, as a newly read one. */
-        void reroute(Command command);
-
-        /** The pinned connection's number on its node ({@link Pinning#identity}), or -1 once it is closed. */
-        default void identified(long identity) {
-        }
-    }
-
     /** A conversation's command, waiting in the client's line for its reply from the pinned connection. */
     private static final class PinnedReply extends Slot {
         final Command command;
@@ -102,10 +55,10 @@ final class PinnedMode implements PinnedListener {
     private final ChannelHandlerContext ctx;
     private final ClientCodec codec;
     private final ReplyQueue replies;
-    private final Opener opener;
+    private final PinnedOpener opener;
     /** Told when the connection is up: the commands that waited for it no longer hold reading back. */
     private final Runnable whenReady;
-    private final Session session;
+    private final PinnedSession session;
     private boolean pinning;
     private boolean conversation;
     /** In a conversation: the command that ends it was sent; what the client sends now is held. */
@@ -133,12 +86,12 @@ final class PinnedMode implements PinnedListener {
     private final ArrayDeque<PinnedReply> unanswered = new ArrayDeque<>();
     private final ArrayDeque<Command> held = new ArrayDeque<>();
 
-    PinnedMode(ChannelHandlerContext ctx, ClientCodec codec, ReplyQueue replies, Opener opener, Runnable whenReady) {
+    PinnedMode(ChannelHandlerContext ctx, ClientCodec codec, ReplyQueue replies, PinnedOpener opener, Runnable whenReady) {
         this(ctx, codec, replies, opener, whenReady, null);
     }
 
-    PinnedMode(ChannelHandlerContext ctx, ClientCodec codec, ReplyQueue replies, Opener opener, Runnable whenReady,
-               Session session) {
+    PinnedMode(ChannelHandlerContext ctx, ClientCodec codec, ReplyQueue replies, PinnedOpener opener, Runnable whenReady,
+               PinnedSession session) {
         this.ctx = ctx;
         this.codec = codec;
         this.replies = replies;
@@ -267,6 +220,7 @@ final class PinnedMode implements PinnedListener {
         ByteBuf identify = conversation && session != null ? codec.pinning().identify(channel.alloc()) : null;
         if (identify != null) {
             identifying = true;
+            session.identifying();
             channel.write(identify, channel.voidPromise());
         }
         if (firstOnNext != null) {

@@ -21,7 +21,7 @@ import java.util.List;
  * event loop sees them, the read selector (its choice mapped back to the engine's cluster), the
  * protocol's codec, and where its reply goes. One per client connection, on its event loop.
  */
-final class RequestContext implements PinnedMode.Opener {
+final class RequestContext implements PinnedOpener {
     private final Listener listener;
     private final ClientCodec codec;
     private final long id;
@@ -178,6 +178,11 @@ final class RequestContext implements PinnedMode.Opener {
         return identity < 0 || pinnedNode == null ? null : new PinnedBackend(pinnedNode, identity);
     }
 
+    /** The client's event loop. */
+    EventLoop loop() {
+        return loop;
+    }
+
     /** The listener's client connection {@code clientId}, on whichever event loop, or {@code null}. */
     ClientSession peer(long clientId) {
         for (ClientPeer peer : listener.clientPeers()) {
@@ -198,13 +203,13 @@ final class RequestContext implements PinnedMode.Opener {
         return null;
     }
 
-    /** See {@link PinnedMode.Opener#redirects}. */
+    /** See {@link PinnedOpener#redirects}. */
     @Override
     public boolean redirects() {
         return pinnedTo != null && pinnedTo.topology().redirects();
     }
 
-    /** See {@link PinnedMode.Opener#redirect}: only error replies are asked about. */
+    /** See {@link PinnedOpener#redirect}: only error replies are asked about. */
     @Override
     public Topology.Redirect redirect(ByteBuf reply) {
         if (!redirects() || !reply.isReadable() || reply.getByte(reply.readerIndex()) != '-') {
@@ -217,7 +222,7 @@ final class RequestContext implements PinnedMode.Opener {
         return redirect;
     }
 
-    /** See {@link PinnedMode.Opener#reopen}: the connection now reaches that node. */
+    /** See {@link PinnedOpener#reopen}: the connection now reaches that node. */
     @Override
     public ChannelFuture reopen(Command first, int node, PinnedListener listener) {
         if (pinnedTo == null) {

@@ -48,7 +48,7 @@ class PinnedModeTest {
     private PinnedMode pinned;
     private int readies;
     /** What a conversation hands back to its session: nothing unless a test sets it before {@link #pinTo}. */
-    private PinnedMode.Session session;
+    private PinnedSession session;
     /** The backend connections the mode opened, in order. */
     private final List<Channel> opened = new CopyOnWriteArrayList<>();
 
@@ -71,7 +71,7 @@ class PinnedModeTest {
     }
 
     /** A new client whose pinned connections {@code opener} opens. */
-    private void pinTo(PinnedMode.Opener opener) {
+    private void pinTo(PinnedOpener opener) {
         onLoop(() -> {
             if (client != null) {
                 clientLeaves();
@@ -278,7 +278,7 @@ class PinnedModeTest {
     void aConversationAnswersInLinePropagatesItsEffectAndThenRoutesWhatWasHeld() {
         List<String> propagated = new CopyOnWriteArrayList<>();
         List<String> rerouted = new CopyOnWriteArrayList<>();
-        session = new PinnedMode.Session() {
+        session = new PinnedSession() {
             @Override
             public void propagate(Command write, Runnable whenSent) {
                 propagated.add(write.frame().toString(java.nio.charset.StandardCharsets.US_ASCII));
@@ -315,7 +315,7 @@ class PinnedModeTest {
     void whatTheClientSentMeanwhileWaitsUntilThePropagationWentOutEverywhere() {
         List<Runnable> sending = new CopyOnWriteArrayList<>();
         List<String> rerouted = new CopyOnWriteArrayList<>();
-        session = new PinnedMode.Session() {
+        session = new PinnedSession() {
             @Override
             public void propagate(Command write, Runnable whenSent) {
                 write.release();

@@ -68,9 +68,8 @@ public final class RedisClientCodec implements ClientCodec {
             // here, not when answered: a subscribed client's RESET goes to its pinned connection, not to AdminCommands
             session.reset();
         }
-        if (command.kind() == CommandKind.PINNED && command.detail() instanceof CommandInfo info
-                && info.name().endsWith("unsubscribe")) {
-            pubsub.unsubscribing(framer.args().count() - 1);
+        if (command.kind() == CommandKind.PINNED && command.detail() instanceof CommandInfo info) {
+            pubsub.sending(info.name(), framer.args().count() - 1);
         }
         return command;
     }

@@ -50,6 +50,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     /** Set once per read batch, not per request: CLIENT LIST's idle is in seconds. */
     private volatile long lastReadNanos = connectedNanos;
     private volatile Object published;
+    /** Set by {@link #kill} on any thread: the close runs later on this connection's loop, unlisted meanwhile. */
+    private volatile boolean killed;
 
     ClientSession(Listener listener, ClientCodec codec) {
         this.listener = listener;
@@ -264,9 +266,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
 
     @Override
     public void kill() {
+        killed = true;
         if (ctx != null) {
             ctx.channel().close();
         }
+    }
+
+    /** Whether a {@link #kill} was asked: Redis frees a killed client at once, so it is no longer listed. */
+    boolean killed() {
+        return killed;
     }
 
     @Override

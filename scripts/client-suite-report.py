@@ -1,6 +1,6 @@
 """The report of scripts/client-suite.sh: its pytest runs compared, side by side.
 
-    client-suite-report.py RUN EXPECTED_FILE PROTOCOL...
+    client-suite-report.py RUN TESTS_DIR EXPECTED_FILE PROTOCOL...
 
 Reads RUN/proxy-P.xml and RUN/direct-P.xml (JUnit XML) for each protocol P, prints passed, failed
 and skipped per side, then each test whose outcome through the proxy is worse than directly
@@ -8,6 +8,7 @@ and skipped per side, then each test whose outcome through the proxy is worse th
 ("REGEX :: reason", the regex searched in the test's id) matches it, else "UNEXPECTED". Exits 1
 when there is an unexpected one.
 """
+import os
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -15,7 +16,17 @@ import xml.etree.ElementTree as ET
 RANK = {"passed": 0, "skipped": 1, "failed": 2}
 
 
-def outcomes(path):
+def test_id(tests_dir, classname, name):
+    """pytest's node id (tests/test_x.py::TestClass::test_name) of a JUnit test case."""
+    parts = classname.split(".")
+    for i in range(len(parts), 0, -1):
+        module = "/".join(parts[:i]) + ".py"
+        if os.path.isfile(os.path.join(tests_dir, module)):
+            return "::".join([module] + parts[i:] + [name])
+    return classname + "::" + name
+
+
+def outcomes(path, tests_dir):
     """test id -> passed | failed | skipped; a missing file (the run did not start) is empty."""
     try:
         root = ET.parse(path).getroot()
@@ -24,7 +35,7 @@ def outcomes(path):
         return {}
     result = {}
     for case in root.iter("testcase"):
-        test = case.get("classname", "").replace(".", "/") + "::" + case.get("name", "")
+        test = test_id(tests_dir, case.get("classname", ""), case.get("name", ""))
         if case.find("failure") is not None or case.find("error") is not None:
             result[test] = "failed"
         elif case.find("skipped") is not None:
@@ -38,7 +49,7 @@ def counts(result):
     return [sum(1 for o in result.values() if o == k) for k in ("passed", "failed", "skipped")]
 
 
-def main(run, expected_file, protocols):
+def main(run, tests_dir, expected_file, protocols):
     expected = []
     with open(expected_file) as f:
         for line in f:
@@ -50,7 +61,7 @@ def main(run, expected_file, protocols):
     runs = {}
     for p in protocols:
         for side in ("proxy", "direct"):
-            runs[p, side] = outcomes(f"{run}/{side}-{p}.xml")
+            runs[p, side] = outcomes(f"{run}/{side}-{p}.xml", tests_dir)
             print(f"{'RESP' + p:8}{side:10}" + "".join(f"{n:>8} " for n in counts(runs[p, side])))
     for p in protocols:
         proxy, direct = runs[p, "proxy"], runs[p, "direct"]
@@ -69,4 +80,4 @@ def main(run, expected_file, protocols):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2], sys.argv[3:]))
+    sys.exit(main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]))

@@ -4,7 +4,8 @@
 
 # suite_start RUN BUILD: builds the distribution when BUILD is 1, then starts three redis-servers
 # as the clusters dc1 (local), dc2 and dc3 behind the daemon, and one more redis-server alone, all
-# on free loopback ports, with their logs in RUN. Sets SUITE_PORTS (the three clusters' ports),
+# on free loopback ports, with their logs in RUN (the daemon of $SUITE_DIST when set, else the newest
+# one built). Sets SUITE_PORTS (the three clusters' ports),
 # DIRECT and PROXY. Everything it started stops when the calling script exits.
 suite_start() {
   local run=$1 build=$2 dist p
@@ -12,7 +13,8 @@ suite_start() {
   if [ "$build" -eq 1 ]; then
     (cd "$ROOT" && mvn -B -q -Dstyle.color=never -DskipTests package -pl distribution -am)
   fi
-  dist=$(find "$ROOT/distribution/target" -mindepth 1 -maxdepth 1 -type d -name 'metacluster-*' | sort | tail -n 1)
+  # SUITE_DIST: a copy of a built distribution, so that a build meanwhile does not replace the jars under the daemon
+  dist=${SUITE_DIST:-$(find "$ROOT/distribution/target" -mindepth 1 -maxdepth 1 -type d -name 'metacluster-*' | sort | tail -n 1)}
   [ -x "$dist/bin/metacluster" ] || { echo "error: no built distribution (run without --no-build)" >&2; exit 1; }
   mkdir -p "$run"
   SUITE_PIDS=()

@@ -18,6 +18,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib.sh
 . "$ROOT/scripts/lib.sh"
+# shellcheck source=suite-lib.sh
+. "$ROOT/scripts/suite-lib.sh"
 
 RUN=$ROOT/run/redis-suite
 REDIS_SRC=${REDIS_SRC:-$RUN/redis}
@@ -57,69 +59,11 @@ for arg in "$@"; do
 done
 [ "${#units[@]}" -gt 0 ] || units=("${DEFAULT_UNITS[@]}")
 
-ensure_commands tclsh:tcl redis-server:redis-server redis-cli:redis-tools git:git
-cd "$ROOT"
-if [ "$build" -eq 1 ]; then
-  mvn -B -q -Dstyle.color=never -DskipTests package -pl distribution -am
-fi
-DIST=$(find "$ROOT/distribution/target" -mindepth 1 -maxdepth 1 -type d -name 'metacluster-*' | sort | tail -n 1)
-[ -x "$DIST/bin/metacluster" ] || { echo "error: no built distribution (run without --no-build)" >&2; exit 1; }
+ensure_commands tclsh:tcl git:git
 if [ ! -x "$REDIS_SRC/runtest" ]; then
   git clone -q --depth 1 --branch 7.0.15 https://github.com/redis/redis "$REDIS_SRC"
 fi
-
-mkdir -p "$RUN"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-start_redis() { # PORT: a throwaway redis-server in the foreground of a background job
-  redis-server --port "$1" --bind 127.0.0.1 --save '' --appendonly no --dir "$RUN" \
-    --logfile "$RUN/redis-$1.log" --enable-debug-command local >/dev/null &
-  PIDS+=($!)
-}
-wait_port() { local i; for i in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-
-ports=("$(free_port)" "$(free_port)" "$(free_port)")
-DIRECT=$(free_port)
-PROXY=$(free_port)
-for p in "${ports[@]}" "$DIRECT"; do start_redis "$p"; done
-for p in "${ports[@]}" "$DIRECT"; do wait_port "$p"; done
-cat >"$RUN/metacluster.yaml" <<YAML
-replay: { dir: "" }
-# the suite runs slow commands on purpose, on a loaded machine: a node is not taken for hung after 1 s
-backend: { request-timeout-ms: 30000, suspect-after-ms: 10000 }
-listeners:
-  - name: suite
-    protocol: redis
-    bind: 127.0.0.1:$PROXY
-    clusters: [dc1, dc2, dc3]
-    protocol-options: { server-commands: all-clusters }
-clusters:
-  - { name: dc1, local: true, nodes: [127.0.0.1:${ports[0]}] }
-  - { name: dc2, nodes: [127.0.0.1:${ports[1]}] }
-  - { name: dc3, nodes: [127.0.0.1:${ports[2]}] }
-YAML
-"$DIST/bin/metacluster" --config "$RUN/metacluster.yaml" >"$RUN/metacluster.log" 2>&1 &
-PIDS+=($!)
-wait_port "$PROXY" || { echo "error: the daemon did not start (see $RUN/metacluster.log)" >&2; exit 1; }
-
-# What a fresh server per unit (Redis's own way) would give: no script left running (a unit that
-# fails half-way can leave one looping), no data, no functions. Directly on every server.
-reset_servers() {
-  local p
-  for p in "${ports[@]}" "$DIRECT"; do
-    redis-cli -p "$p" script kill >/dev/null 2>&1 || true
-    redis-cli -p "$p" function kill >/dev/null 2>&1 || true
-    redis-cli -p "$p" function flush >/dev/null 2>&1 || true
-    redis-cli -p "$p" flushall >/dev/null 2>&1 || true
-  done
-}
+suite_start "$RUN" "$build"
 
 # run UNIT PORT LOG: the counts of one unit against one port
 run() {
@@ -127,7 +71,7 @@ run() {
   for pattern in "${SKIPS[@]}"; do skip+=(--skiptest "$pattern"); done
   (cd "$REDIS_SRC" && timeout 900 ./runtest --host 127.0.0.1 --port "$2" --single "$1" --ignore-encoding \
     --ignore-digest --tags "$TAGS" --timeout 120 --clients 1 "${skip[@]}") >"$3" 2>&1 || true
-  reset_servers
+  suite_reset
   local plain
   plain=$(sed 's/\x1b\[[0-9;]*m//g' "$3")
   printf '%s %s %s' "$(grep -c '^\[ok\]' <<<"$plain" || true)" "$(grep -c '^\[err\]' <<<"$plain" || true)" \

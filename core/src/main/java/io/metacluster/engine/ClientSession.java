@@ -60,6 +60,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
     private volatile RequestContext.PinnedBackend pinnedBackend;
     /** See {@link #identityPending}. */
     private volatile boolean identityPending;
+    /** Set by {@link #kill} on any thread: the close runs later on this connection's loop, unlisted meanwhile. */
+    private volatile boolean killed;
 
     ClientSession(Listener listener, ClientCodec codec) {
         this.listener = listener;
@@ -337,9 +339,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Client
 
     @Override
     public void kill() {
+        killed = true;
         if (ctx != null) {
             ctx.channel().close();
         }
+    }
+
+    /** Whether a {@link #kill} was asked: Redis frees a killed client at once, so it is no longer listed. */
+    boolean killed() {
+        return killed;
     }
 
     @Override

@@ -69,7 +69,7 @@ final class Listener {
         List<ClientPeer> peers = new ArrayList<>(clientChannels.size());
         for (Channel channel : clientChannels) {
             ClientSession session = channel.pipeline().get(ClientSession.class);
-            if (session != null) {
+            if (session != null && !session.killed()) {
                 peers.add(session);
             }
         }

@@ -176,4 +176,23 @@ class PubSubIT extends ThreeRedisClusters {
             assertThat(new String(in.readNBytes(7), StandardCharsets.UTF_8)).isEqualTo("$1\r\n1\r\n");
         }
     }
+
+    @Test
+    void subscribingAgainBeforeTheUnsubscribeReplyKeepsTheSubscription() throws Exception {
+        // redis-py's test_sub_unsub_resub_channels: three commands written before any reply is read
+        try (Socket socket = new Socket("127.0.0.1", port); Jedis publisher = new Jedis("127.0.0.1", port)) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write((resp("SUBSCRIBE", "foo") + resp("UNSUBSCRIBE", "foo") + resp("SUBSCRIBE", "foo"))
+                    .getBytes(StandardCharsets.UTF_8));
+            String expected = "*3\r\n$9\r\nsubscribe\r\n$3\r\nfoo\r\n:1\r\n"
+                    + "*3\r\n$11\r\nunsubscribe\r\n$3\r\nfoo\r\n:0\r\n"
+                    + "*3\r\n$9\r\nsubscribe\r\n$3\r\nfoo\r\n:1\r\n";
+            assertThat(new String(socket.getInputStream().readNBytes(expected.length()), StandardCharsets.UTF_8))
+                    .isEqualTo(expected);
+            assertThat(publisher.publish("foo", "hi")).as("still subscribed on the read cluster").isEqualTo(1);
+            String message = "*3\r\n$7\r\nmessage\r\n$3\r\nfoo\r\n$2\r\nhi\r\n";
+            assertThat(new String(socket.getInputStream().readNBytes(message.length()), StandardCharsets.UTF_8))
+                    .isEqualTo(message);
+        }
+    }
 }

@@ -10,6 +10,8 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.ClientKillParams;
 
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -109,6 +111,24 @@ class RedisClientListIT extends ThreeRedisClusters {
             assertThat(new ArrayList<>(fields(ours).keySet())).isEqualTo(new ArrayList<>(fields(theirs).keySet()));
             assertThat(new ArrayList<>(fields(line(proxied.clientList(), proxied.clientId())).keySet()))
                     .isEqualTo(new ArrayList<>(fields(line(redis.clientList(), redis.clientId())).keySet()));
+        }
+    }
+
+    @Test
+    void aKilledClientIsNotListedByTheNextCommand() throws Exception {
+        // as Redis frees it at once (redis-py's test_client_kill_filter_by_id lists right after the kill)
+        try (Jedis a = proxy()) {
+            for (int i = 0; i < 20; i++) {
+                try (Jedis b = proxy(); Socket socket = new Socket("127.0.0.1", port)) {
+                    long idB = b.clientId();
+                    socket.setSoTimeout(5000);
+                    socket.getOutputStream().write((RedisProxyIT.resp("CLIENT", "KILL", "ID", Long.toString(idB))
+                            + RedisProxyIT.resp("CLIENT", "KILL", "ID", Long.toString(idB))).getBytes(StandardCharsets.UTF_8));
+                    assertThat(new String(socket.getInputStream().readNBytes(8), StandardCharsets.UTF_8))
+                            .as("killed, then gone, in one pipeline").isEqualTo(":1\r\n:0\r\n");
+                    assertThat(line(a.clientList(), idB)).isNull();
+                }
+            }
         }
     }
 

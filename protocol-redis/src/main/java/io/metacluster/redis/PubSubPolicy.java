@@ -21,9 +21,11 @@ import java.nio.charset.StandardCharsets;
  * the other clusters.
  *
  * <p>An {@code UNSUBSCRIBE a b c} is answered with one message per channel, each counting the
- * subscriptions left: a client subscribed to nothing gets three messages that all count 0. So the
- * policy counts the unsubscribe messages still to come ({@link #unsubscribing}, told by the codec
- * as it reads them) and ends the mode only at the last one.
+ * subscriptions left: a client subscribed to nothing gets three messages that all count 0. And a
+ * client may send {@code SUBSCRIBE} again before the unsubscribe message that counts 0 came back
+ * (redis-py does): the server then counts 1 again. So the policy counts the (un)subscribe messages
+ * still to come ({@link #sending}, told by the codec as it reads the commands) and ends the mode
+ * only at an unsubscribe message counting 0 with none of them left.
  *
  * <p>Per connection (that count); confined to its event loop.
  */
@@ -50,19 +52,26 @@ final class PubSubPolicy implements Pinning {
     /** A (P|S)SUBSCRIBE was read and its subscriptions have not all ended (a stale yes at worst, never a stale no). */
     private boolean subscribed;
 
-    /** A (P|S)SUBSCRIBE goes to the pinned connection. */
-    void subscribing() {
-        subscribed = true;
-    }
-
     /** Whether the client may be subscribed: {@link ClientTracking} leaves its commands to the subscription then. */
     boolean subscribed() {
         return subscribed;
     }
 
-    /** A (P|S)UNSUBSCRIBE of {@code channels} channels (0: all) goes to the pinned connection. */
-    void unsubscribing(int channels) {
-        pendingUnsubscribes += Math.max(channels, 1);
+    /** Subscribe messages still to come for the (P|S)SUBSCRIBE commands sent on the pinned connection. */
+    private long pendingSubscribes;
+
+    /**
+     * The pinned command {@code name} (a CommandInfo name) with {@code arguments} arguments goes
+     * to the pinned connection: a (P|S)UNSUBSCRIBE of that many channels (0: all), or a
+     * (P|S)SUBSCRIBE of that many; other commands do not count.
+     */
+    void sending(String name, int arguments) {
+        if (name.endsWith("unsubscribe")) {
+            pendingUnsubscribes += Math.max(arguments, 1);
+        } else if (name.endsWith("subscribe")) {
+            pendingSubscribes += arguments;
+            subscribed = true;
+        }
     }
 
     /**
@@ -99,33 +108,44 @@ final class PubSubPolicy implements Pinning {
     public boolean endsPinning(ByteBuf message) {
         if (startsWith(message, 0, RESET_REPLY) && message.readableBytes() == RESET_REPLY.length) {
             pendingUnsubscribes = 0;
+            pendingSubscribes = 0;
             subscribed = false;
             subscriptions.none();
             return true;
         }
+        if (message.isReadable() && message.getByte(message.readerIndex()) == '-') {
+            // a subscribe the server refused (NOPERM) answers one error instead of its messages
+            pendingSubscribes = 0;
+            return false;
+        }
         subscriptions.seen(message);
-        if (!isUnsubscribeReply(message)) {
+        String kind = kind(message);
+        if (kind.startsWith("subscribe\r") || kind.startsWith("psubscribe\r") || kind.startsWith("ssubscribe\r")) {
+            pendingSubscribes = Math.max(0, pendingSubscribes - 1);
+            return false;
+        }
+        if (!(kind.startsWith("unsubscribe\r") || kind.startsWith("punsubscribe") || kind.startsWith("sunsubscribe"))) {
             return false;
         }
         pendingUnsubscribes = Math.max(0, pendingUnsubscribes - 1);
         int length = message.readableBytes();
-        boolean ends = pendingUnsubscribes == 0 && length >= 4 + NO_SUBSCRIPTION_LEFT.length
+        boolean ends = pendingUnsubscribes == 0 && pendingSubscribes == 0 && length >= 4 + NO_SUBSCRIPTION_LEFT.length
                 && startsWith(message, length - NO_SUBSCRIPTION_LEFT.length, NO_SUBSCRIPTION_LEFT);
         subscribed &= !ends;
         return ends;
     }
 
-    private static boolean isUnsubscribeReply(ByteBuf message) {
+    /** The first 12 bytes of a three-element message's kind (followed by its CR), or "" when it is not one. */
+    private static String kind(ByteBuf message) {
         if (!(startsWith(message, 0, PUSH_OF_THREE) || startsWith(message, 0, RESP3_PUSH_OF_THREE))) {
-            return false;
+            return "";
         }
         int at = message.readerIndex() + 5;
         int cr = message.indexOf(at, message.writerIndex(), (byte) '\r');
         if (cr < 0 || cr + 2 >= message.writerIndex()) {
-            return false;
+            return "";
         }
-        String kind = message.toString(cr + 2, Math.min(12, message.writerIndex() - cr - 2), StandardCharsets.US_ASCII);
-        return kind.startsWith("unsubscribe\r") || kind.startsWith("punsubscribe") || kind.startsWith("sunsubscribe");
+        return message.toString(cr + 2, Math.min(12, message.writerIndex() - cr - 2), StandardCharsets.US_ASCII);
     }
 
     /**

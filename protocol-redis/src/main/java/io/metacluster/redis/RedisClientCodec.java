@@ -77,13 +77,8 @@ public final class RedisClientCodec implements ClientCodec {
             // here, not when answered: a subscribed, watching or tracking client's RESET goes to its pinned connection
             session.reset();
         }
-        if (command.kind() == CommandKind.PINNED && command.detail() instanceof CommandInfo plain
-                && plain.name().endsWith("subscribe")) {
-            if (plain.name().endsWith("unsubscribe")) {
-                pubsub.unsubscribing(framer.args().count() - 1);
-            } else {
-                pubsub.subscribing();
-            }
+        if (command.kind() == CommandKind.PINNED && command.detail() instanceof CommandInfo plain) {
+            pubsub.sending(plain.name(), framer.args().count() - 1);
         }
         return command;
     }

@@ -80,4 +80,25 @@ class PubSubPolicyTest {
         endsPinning("*3\\r\\n$11\\r\\nunsubscribe\\r\\n$3\\r\\nbar\\r\\n:0\\r\\n", false);
         endsPinning("*3\\r\\n$11\\r\\nunsubscribe\\r\\n$4\\r\\nquux\\r\\n:0\\r\\n", true);
     }
+
+    @Test
+    void aSubscribeSentBeforeTheUnsubscribeReplyCameBackKeepsTheMode() throws Exception {
+        // redis-py's test_sub_unsub_resub: the three commands leave before any reply is read
+        for (String[] words : new String[][] {{"SUBSCRIBE", "foo"}, {"UNSUBSCRIBE", "foo"}, {"SUBSCRIBE", "foo"}}) {
+            Codecs.command(codec, words).release();
+        }
+        endsPinning("*3\\r\\n$9\\r\\nsubscribe\\r\\n$3\\r\\nfoo\\r\\n:1\\r\\n", false);
+        endsPinning("*3\\r\\n$11\\r\\nunsubscribe\\r\\n$3\\r\\nfoo\\r\\n:0\\r\\n", false);
+        endsPinning(">3\\r\\n$9\\r\\nsubscribe\\r\\n$3\\r\\nfoo\\r\\n:1\\r\\n", false);
+        Codecs.command(codec, "UNSUBSCRIBE").release();
+        endsPinning("*3\\r\\n$11\\r\\nunsubscribe\\r\\n$3\\r\\nfoo\\r\\n:0\\r\\n", true);
+    }
+
+    @Test
+    void aRefusedSubscribeDoesNotKeepTheModeForever() throws Exception {
+        Codecs.command(codec, "SUBSCRIBE", "a", "b").release();
+        endsPinning("-NOPERM this user has no permissions to access one of the channels\\r\\n", false);
+        Codecs.command(codec, "UNSUBSCRIBE").release();
+        endsPinning("*3\\r\\n$11\\r\\nunsubscribe\\r\\n$-1\\r\\n:0\\r\\n", true);
+    }
 }

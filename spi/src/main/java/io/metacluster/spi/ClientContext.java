@@ -25,7 +25,8 @@ public interface ClientContext {
 
     /**
      * Every client connection of this listener that is open now, this one included, oldest first
-     * (Redis's {@code CLIENT LIST} and {@code CLIENT KILL}). A new list per call, owned by the caller.
+     * (Redis's {@code CLIENT LIST} and {@code CLIENT KILL}); one {@link ClientPeer#kill}ed is left out
+     * at once, though it closes on its own thread. A new list per call, owned by the caller.
      */
     default List<ClientPeer> clients() {
         return List.of();

@@ -139,7 +139,7 @@ public interface ClientCodec {
      * {@code null} (the default) when the protocol shows them nothing. Asked only while a client of
      * the listener monitors.
      *
-     * @since SPI 0.2.2
+     * @since SPI 0.2.3
      */
     default Monitoring monitoring() {
         return null;

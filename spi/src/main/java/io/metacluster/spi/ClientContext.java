@@ -92,7 +92,7 @@ public interface ClientContext {
      * before this one keep their replies; what the connection is sent unasked (a subscription's
      * messages) is still written. The default does nothing: every reply is written.
      *
-     * @since SPI 0.2.2
+     * @since SPI 0.2.3
      */
     default void skipReplies(long count) {
     }
@@ -105,7 +105,7 @@ public interface ClientContext {
      * monitor that leaves more than the listener's {@code max-output-bytes} of them unread (queued
      * and unsent together) is disconnected. The default does nothing.
      *
-     * @since SPI 0.2.2
+     * @since SPI 0.2.3
      */
     default void monitor(boolean on) {
     }

@@ -14,7 +14,7 @@ import io.netty.buffer.ByteBuf;
  * the command. The line it returns is written as it is, out of line (between replies, never inside
  * one), to every monitoring connection of the listener, whatever their protocol version.
  *
- * @since SPI 0.2.2
+ * @since SPI 0.2.3
  */
 public interface Monitoring {
     /**

@@ -11,7 +11,7 @@ import java.net.Socket;
  * {@code password}, and its {@code tls}. Thread-safe; {@link #connect} blocks (call it off the
  * event loops).
  *
- * @since SPI 0.2.2
+ * @since SPI 0.2.3
  */
 public interface NodeAccess {
     /** No credentials, plain TCP. */

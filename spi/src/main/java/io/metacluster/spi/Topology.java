@@ -74,7 +74,7 @@ public interface Topology {
      * {@code false} when the engine is closing, or a reload replaced this topology (the new one
      * discovered the nodes itself). The default ignores it: the nodes are fixed.
      *
-     * @since SPI 0.2.2
+     * @since SPI 0.2.3
      */
     default void onGrowth(java.util.function.Predicate<List<String>> connect) {
     }
@@ -149,7 +149,7 @@ public interface Topology {
      * one reply, an error reply fails the connection, and each is harmless to repeat (the engine
      * resends the handshake as a heartbeat and a probe). Asked once per connection; empty by default.
      *
-     * @since SPI 0.2.2
+     * @since SPI 0.2.3
      */
     default List<byte[]> handshake() {
         return List.of();
@@ -165,7 +165,7 @@ public interface Topology {
      * {@code node}. Called on event loops for every such read: must be fast and not allocate.
      *
      * @return {@code null} (the default): {@code node} alone
-     * @since SPI 0.2.2
+     * @since SPI 0.2.3
      */
     default Readers readers(int node) {
         return null;
@@ -176,7 +176,7 @@ public interface Topology {
      *
      * @param nodes   node indexes, in no particular order (may be empty)
      * @param orOwner whether the owner itself reads when none of {@code nodes} can
-     * @since SPI 0.2.2
+     * @since SPI 0.2.3
      */
     record Readers(int[] nodes, boolean orOwner) {
     }

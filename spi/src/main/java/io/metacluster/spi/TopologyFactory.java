@@ -21,7 +21,7 @@ public interface TopologyFactory<C> extends StrategyFactory<C> {
      * topology that talks to the nodes itself (redis-cluster's map queries) authenticates and
      * uses TLS as the engine's connections do; the default ignores {@code access}.
      *
-     * @since SPI 0.2.2
+     * @since SPI 0.2.3
      */
     default Topology create(C config, List<String> nodes, NodeAccess access) {
         return create(config, nodes);

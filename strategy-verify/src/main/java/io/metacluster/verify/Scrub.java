@@ -37,6 +37,10 @@ final class Scrub implements Runnable {
     private final SampledVerifier verifier;
     private final VerifyContext context;
     private final int keysPerSecond;
+    /** Keys handed out at once: at most a twentieth of a second's worth, so the cap holds over short spans too. */
+    private final int chunk;
+    /** When the next keys may be handed out ({@link System#nanoTime}); the scrub thread's own. */
+    private long due = System.nanoTime();
     private final Semaphore inFlight = new Semaphore(MAX_KEYS_IN_FLIGHT);
     /** Keys being compared: one a walk lists twice (Redis SCAN may) is not checked twice at once. */
     private final Set<ByteBuffer> underCheck = ConcurrentHashMap.newKeySet();
@@ -45,6 +49,7 @@ final class Scrub implements Runnable {
         this.verifier = verifier;
         this.context = verifier.context;
         this.keysPerSecond = keysPerSecond;
+        this.chunk = Math.max(1, keysPerSecond / 20);
     }
 
     void start() {
@@ -65,6 +70,11 @@ final class Scrub implements Runnable {
         long pass = 0;
         try {
             Thread.sleep(IDLE_MS); // the engine is still connecting when the verifier is made
+            try {
+                context.execute(() -> { });
+            } catch (UnsupportedOperationException checking) {
+                return; // the verifier of a config check, dropped: it has nothing to walk
+            }
             while (true) {
                 context.execute(() -> { }); // refused once the daemon stops
                 pass++;
@@ -83,8 +93,11 @@ final class Scrub implements Runnable {
                     try {
                         context.walkKeys(cluster, keys -> {
                             walked[0] += keys.size();
-                            pace(started, walked[0]);
-                            submit(cluster.name(), keys, tally);
+                            for (int from = 0; from < keys.size(); from += chunk) {
+                                List<ByteBuf> part = keys.subList(from, Math.min(keys.size(), from + chunk));
+                                pace(part.size());
+                                submit(cluster.name(), part, tally);
+                            }
                         });
                     } catch (IOException e) {
                         missed.add(cluster.name() + " (" + e.getMessage() + ")");
@@ -113,12 +126,19 @@ final class Scrub implements Runnable {
         }
     }
 
-    /** Waits until {@code walked} keys are due at {@code keys-per-second} since {@code started}. */
-    private void pace(long started, long walked) throws InterruptedException {
-        long due = started + walked * 1_000_000_000L / keysPerSecond;
+    /**
+     * Waits until the next {@code keys} are due at {@code keys-per-second}. Time the walk spent
+     * waiting on a node earns no credit, so a slow SCAN is never followed by a burst above the cap.
+     */
+    private void pace(int keys) throws InterruptedException {
         long now = System.nanoTime();
-        if (due > now) {
-            TimeUnit.NANOSECONDS.sleep(due - now);
+        if (due - now < 0) {
+            due = now;
+        }
+        long wait = due - now;
+        due += keys * 1_000_000_000L / keysPerSecond;
+        if (wait > 0) {
+            TimeUnit.NANOSECONDS.sleep(wait);
         }
     }
 

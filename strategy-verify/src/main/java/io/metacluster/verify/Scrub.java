@@ -16,7 +16,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,9 +23,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link VerifyContext#walkKeys}), pass after pass, for as long as the daemon runs, and compares
  * each key across the clusters ({@link ScrubKey}), so that keys nobody reads converge too.
  * Every cluster is walked, not only the local one, so that a key present only on a remote
- * cluster is found as well. At most {@code N} keys a second over all walks; the comparisons run
- * on the event loops, at most {@value #MAX_KEYS_IN_FLIGHT} keys at once. One thread per listener;
- * one log line per pass.
+ * cluster is found as well. At most {@code N} keys a second over all walks ({@link Pacer}, in
+ * steps of a twentieth of a second); the comparisons run on the event loops, at most
+ * {@value #MAX_KEYS_IN_FLIGHT} keys at once, which bounds what waits ahead of clients' requests on
+ * the shared backend connections. One thread per listener; one log line per pass.
  */
 final class Scrub implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Scrub.class);
@@ -36,11 +36,9 @@ final class Scrub implements Runnable {
 
     private final SampledVerifier verifier;
     private final VerifyContext context;
-    private final int keysPerSecond;
     /** Keys handed out at once: at most a twentieth of a second's worth, so the cap holds over short spans too. */
     private final int chunk;
-    /** When the next keys may be handed out ({@link System#nanoTime}); the scrub thread's own. */
-    private long due = System.nanoTime();
+    private final Pacer pacer;
     private final Semaphore inFlight = new Semaphore(MAX_KEYS_IN_FLIGHT);
     /** Keys being compared: one a walk lists twice (Redis SCAN may) is not checked twice at once. */
     private final Set<ByteBuffer> underCheck = ConcurrentHashMap.newKeySet();
@@ -48,8 +46,8 @@ final class Scrub implements Runnable {
     Scrub(SampledVerifier verifier, int keysPerSecond) {
         this.verifier = verifier;
         this.context = verifier.context;
-        this.keysPerSecond = keysPerSecond;
         this.chunk = Math.max(1, keysPerSecond / 20);
+        this.pacer = new Pacer(keysPerSecond);
     }
 
     void start() {
@@ -95,7 +93,7 @@ final class Scrub implements Runnable {
                             walked[0] += keys.size();
                             for (int from = 0; from < keys.size(); from += chunk) {
                                 List<ByteBuf> part = keys.subList(from, Math.min(keys.size(), from + chunk));
-                                pace(part.size());
+                                pacer.await(part.size());
                                 submit(cluster.name(), part, tally);
                             }
                         });
@@ -123,22 +121,6 @@ final class Scrub implements Runnable {
             // the daemon stops
         } catch (RuntimeException e) {
             log.error("scrub of listener {} stopped: {}", context.listener(), e.toString(), e);
-        }
-    }
-
-    /**
-     * Waits until the next {@code keys} are due at {@code keys-per-second}. Time the walk spent
-     * waiting on a node earns no credit, so a slow SCAN is never followed by a burst above the cap.
-     */
-    private void pace(int keys) throws InterruptedException {
-        long now = System.nanoTime();
-        if (due - now < 0) {
-            due = now;
-        }
-        long wait = due - now;
-        due += keys * 1_000_000_000L / keysPerSecond;
-        if (wait > 0) {
-            TimeUnit.NANOSECONDS.sleep(wait);
         }
     }
 

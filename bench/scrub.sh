@@ -167,7 +167,7 @@ throughput() { # LABEL: GET and SET, pipeline 1 and 16, keys without divergence
   for pipe in 1 16; do
     for op in get set; do
       line=$(redis-benchmark -h $HOST -p "$PROXY" -c 50 -n $((BENCH_N * pipe / 4 > BENCH_N ? BENCH_N * pipe / 4 : BENCH_N)) \
-        -P $pipe -d 100 -r "$CLEAN" -t $op --csv 2>/dev/null | grep -v '^"test"' | tail -n 1)
+        -P $pipe -d 100 -r "$CLEAN" -t $op --csv 2>/dev/null | grep -v '^"test"' | tail -n 1) || line="failed,failed,,,failed,,failed"
       note "  $1: $op pipeline $pipe: $(echo "$line" | cut -d, -f2 | tr -d '"') requests/s, p50 $(echo "$line" | cut -d, -f5 | tr -d '"') ms, p99 $(echo "$line" | cut -d, -f7 | tr -d '"') ms"
     done
   done

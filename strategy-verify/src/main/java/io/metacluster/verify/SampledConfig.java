@@ -23,8 +23,8 @@ public record SampledConfig(Double rate, Integer maxPerSecond, Integer maxInFlig
      * {@code scrub: { keys-per-second: N }}: walk every cluster's keys, pass after pass, comparing
      * each key with the other clusters and repairing by {@code repair}, at most {@code N} keys a
      * second over all walks (default {@value #DEFAULT_KEYS_PER_SECOND}: a pass over a million keys
-     * on three clusters in about five minutes, for about 2% of a core on the daemon and less over
-     * the servers; README, Scrub).
+     * on three clusters in about five minutes, for about 4% of a core on the daemon and 6% over
+     * the servers, as measured; README, Scrub).
      */
     public record Scrub(Integer keysPerSecond) {
         static final int DEFAULT_KEYS_PER_SECOND = 10_000;

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -26,13 +27,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * cluster is found as well. At most {@code N} keys a second over all walks ({@link Pacer}, in
  * steps of a twentieth of a second); the comparisons run on the event loops, at most
  * {@value #MAX_KEYS_IN_FLIGHT} keys at once, which bounds what waits ahead of clients' requests on
- * the shared backend connections. One thread per listener; one log line per pass.
+ * the shared backend connections. One thread per listener; a pass at most once a second, one
+ * log line each.
  */
 final class Scrub implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Scrub.class);
     static final int MAX_KEYS_IN_FLIGHT = 2000;
     private static final long IDLE_MS = 1000;
     private static final long RETRY_MS = 5000;
+    /** A pass starts at most once a second. */
+    private static final long MIN_PASS_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final SampledVerifier verifier;
     private final VerifyContext context;
@@ -115,6 +119,9 @@ final class Scrub implements Runnable {
                 }
                 if (walked[0] == 0) {
                     Thread.sleep(missed.isEmpty() ? IDLE_MS : RETRY_MS);
+                } else if (nanos < MIN_PASS_NANOS) {
+                    // a small keyspace would otherwise be walked, and logged, hundreds of times a second
+                    TimeUnit.NANOSECONDS.sleep(MIN_PASS_NANOS - nanos);
                 }
             }
         } catch (InterruptedException | RejectedExecutionException stopping) {

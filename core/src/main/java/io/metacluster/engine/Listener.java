@@ -240,7 +240,16 @@ final class Listener {
             @Override
             public void execute(Runnable task) {
                 EventLoop[] loops = clustersByLoop.keySet().toArray(EventLoop[]::new);
-                loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)].execute(task);
+                // what the task sends leaves in one write per connection, not one per request
+                loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)].execute(() -> {
+                    FlushBatch batch = FlushBatch.current();
+                    batch.begin();
+                    try {
+                        task.run();
+                    } finally {
+                        batch.end();
+                    }
+                });
             }
 
             @Override

@@ -258,6 +258,17 @@ public final class MemcachedVerification implements ReplyVerification {
         return textKey(key) ? meta(alloc, "mg", key, " v f", null) : null;
     }
 
+    /** The scrub's read itself: {@code mg <key> v f} replies carry nothing that differs between equal items. */
+    @Override
+    public Command scrubFingerprint(ByteBuf key, ByteBufAllocator alloc) {
+        return scrubRead(key, null, alloc);
+    }
+
+    @Override
+    public boolean scrubAbsent(ByteBuf reply) {
+        return reply.readableBytes() >= 2 && reply.getByte(reply.readerIndex()) == 'E' && reply.getByte(reply.readerIndex() + 1) == 'N';
+    }
+
     /**
      * An {@code mg <key> v f t c} reply: absent ({@code EN}), or the value's flags, remaining TTL
      * ({@code -1} none), cas unique and data (a slice of the reply).

@@ -48,6 +48,18 @@ class MemcachedVerificationTest {
     }
 
     @Test
+    void theScrubsFirstLookIsItsReadAndEnIsAnAbsentKey() {
+        Command look = verification.scrubFingerprint(buf("k1".getBytes(StandardCharsets.US_ASCII)), ByteBufAllocator.DEFAULT);
+        try {
+            assertThat(look.frame().toString(StandardCharsets.US_ASCII)).isEqualTo("mg k1 v f\r\n");
+        } finally {
+            look.release();
+        }
+        assertThat(verification.scrubAbsent(buf("EN\r\n".getBytes(StandardCharsets.US_ASCII)))).isTrue();
+        assertThat(verification.scrubAbsent(buf("VA 2 f0\r\nEN\r\n".getBytes(StandardCharsets.US_ASCII)))).isFalse();
+    }
+
+    @Test
     void getComparesKeysFlagsAndValuesButNotCas() throws Exception {
         Command gets = text("gets a b\r\n");
         assertThat(compare(gets, "VALUE a 5 1 10\r\nx\r\nVALUE b 0 2 11\r\nyy\r\nEND\r\n",

@@ -25,8 +25,13 @@ import java.util.function.Predicate;
  * encoding and value is copied as it is; source and target need compatible versions.
  */
 final class RedisNodeSync implements NodeSync {
-    /** Keys per SCAN: a batch's DUMPs and RESTOREs are pipelined. */
+    /** Keys per SCAN of a copy: a batch's DUMPs and RESTOREs, values and all, are pipelined. */
     static final int BATCH = 100;
+    /**
+     * Keys per SCAN of a {@link #walk}: a scrub's walk waits for each SCAN before it can hand out
+     * more keys, so a hundred at a time left its comparisons idle between batches.
+     */
+    static final int WALK_BATCH = 1000;
 
     @Override
     public ByteBuf identityRequest(ByteBufAllocator alloc) {
@@ -73,7 +78,7 @@ final class RedisNodeSync implements NodeSync {
         RespSplitter fromSource = new RespSplitter();
         RespSplitter fromTarget = new RespSplitter();
         // SCAN is one request and reply at a time: the batch's DUMPs share the walk's link
-        walk(source, keys -> {
+        walk(source, BATCH, keys -> {
             try {
                 copyBatch(copy, keys, source, target, fromSource, fromTarget);
             } catch (ProtocolException e) {
@@ -83,16 +88,20 @@ final class RedisNodeSync implements NodeSync {
         });
     }
 
-    /** {@code SCAN cursor COUNT 100} until the cursor comes back to 0. */
+    /** {@code SCAN cursor COUNT 1000} until the cursor comes back to 0. */
     @Override
     public void walk(NodeLink keys, KeyBatches batches) throws IOException, InterruptedException {
+        walk(keys, WALK_BATCH, batches);
+    }
+
+    private static void walk(NodeLink keys, int count, KeyBatches batches) throws IOException, InterruptedException {
         RespSplitter framer = new RespSplitter();
         String cursor = "0";
         do {
-            keys.send(RespWriter.command(UnpooledByteBufAllocator.DEFAULT, "SCAN", cursor, "COUNT", Integer.toString(BATCH)));
+            keys.send(RespWriter.command(UnpooledByteBufAllocator.DEFAULT, "SCAN", cursor, "COUNT", Integer.toString(count)));
             ByteBuf scan = keys.read(framer::frameLength);
             try {
-                List<ByteBuf> batch = new ArrayList<>(BATCH);
+                List<ByteBuf> batch = new ArrayList<>(count);
                 cursor = RespValues.scanReply(scan, batch);
                 if (!batch.isEmpty()) {
                     batches.keys(batch);

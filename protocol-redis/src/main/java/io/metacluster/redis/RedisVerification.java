@@ -27,7 +27,8 @@ import java.util.Map;
  * {@code DEL}, and {@code DUMP} + {@code PTTL} then {@code RESTORE key ttl payload REPLACE},
  * which keeps the type, the encoding-independent value and the remaining time to live.
  * Conditional repairs are one Lua script ({@link #COMPARE_AND_SET}) comparing the target's
- * {@code DUMP} with the one captured. The scrub reads a key's whole value by its {@code TYPE}.
+ * {@code DUMP} with the one captured. The scrub compares DUMPs first, then, where they differ,
+ * reads a key's whole value by its {@code TYPE}.
  *
  * <p>Replies are RESP2 or RESP3, as the read's lane speaks ({@link Session}); a read and its
  * re-reads travel on the same lane, so they compare in the same version (RESP3 maps and sets
@@ -319,6 +320,21 @@ public final class RedisVerification implements ReplyVerification {
             case "stream" -> read(alloc, "xrange", key, "-", "+");
             default -> null;
         };
+    }
+
+    /**
+     * {@code DUMP}: one serialisation is one value. Clusters whose servers serialise differently
+     * (another encoding of the same hash, another RDB version) always differ here and are settled
+     * by the probe and the logical read instead.
+     */
+    @Override
+    public Command scrubFingerprint(ByteBuf key, ByteBufAllocator alloc) {
+        return command(alloc, DUMP, "DUMP", key);
+    }
+
+    @Override
+    public boolean scrubAbsent(ByteBuf reply) {
+        return Replies.isNil(reply);
     }
 
     private static Command read(ByteBufAllocator alloc, String name, ByteBuf key, String... args) {

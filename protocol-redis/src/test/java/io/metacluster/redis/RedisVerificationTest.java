@@ -54,6 +54,20 @@ class RedisVerificationTest {
     }
 
     @Test
+    void theScrubsFirstLookIsDumpAndANilDumpIsAnAbsentKey() {
+        Command dump = verification.scrubFingerprint(buf("k1"), ByteBufAllocator.DEFAULT);
+        try {
+            assertThat(dump.frame().toString(StandardCharsets.US_ASCII)).isEqualTo(array("DUMP", "k1"));
+        } finally {
+            dump.release();
+        }
+        assertThat(verification.scrubAbsent(buf("$-1\r\n"))).isTrue();
+        assertThat(verification.scrubAbsent(buf("_\r\n"))).isTrue();
+        assertThat(verification.scrubAbsent(buf("$3\r\n\u0000\u0001x\r\n"))).isFalse();
+        release();
+    }
+
+    @Test
     void deterministicRepliesCompareByteForByte() throws Exception {
         assertThat(compare(command("GET", "k"), "$1\r\na\r\n", "$1\r\na\r\n")).isEqualTo(Verdict.SAME);
         assertThat(compare(command("GET", "k"), "$1\r\na\r\n", "$1\r\nb\r\n")).isEqualTo(Verdict.DIFFERENT);

@@ -72,7 +72,7 @@ public interface NodeSync {
 
     /**
      * Lists every key of the node behind {@code keys}, handing them to {@code batches} in batches
-     * of about a hundred, and returns when the walk is over. {@code keys} is the walk's own: it may
+     * of a hundred to a thousand, and returns when the walk is over. {@code keys} is the walk's own: it may
      * stay busy until the end (memcached's {@code lru_crawler metadump}), so do other requests on
      * another link. A key present all along is listed at least once (Redis {@code SCAN} may list
      * one twice); keys written or deleted meanwhile may or may not be. The default cannot walk.

@@ -27,7 +27,9 @@ import java.util.List;
  * (from this daemon or another) is never overwritten.
  *
  * <p><b>Scrub.</b> {@link #scrubProbe} and {@link #scrubRead} build, for a key found by walking a
- * node, the read whose replies say whether clusters hold the same value.
+ * node, the read whose replies say whether clusters hold the same value. {@link #scrubFingerprint}
+ * is the scrub's cheap first look, sent to every cluster at once: byte-equal answers settle the
+ * key, anything else sends it to the probe and the logical comparison.
  */
 public interface ReplyVerification {
 
@@ -184,5 +186,30 @@ public interface ReplyVerification {
      */
     default Command scrubRead(ByteBuf key, ByteBuf probeReply, ByteBufAllocator alloc) {
         return null;
+    }
+
+    /**
+     * A read of {@code key} whose replies, when byte-equal and not {@link #isError errors} on two
+     * clusters, prove that both hold the same value (Redis {@code DUMP}: the same serialisation is
+     * the same value; memcached {@code mg <key> v f}). Different replies prove nothing (a listpack
+     * and a hashtable holding the same hash dump differently): the scrub then compares the key by
+     * {@link #scrubProbe} and {@link #scrubRead}. One request per cluster and no probe, so most
+     * keys, which are equal, cost one round trip. {@code null} (the default): the scrub always
+     * probes and reads.
+     *
+     * @since SPI 0.2.2
+     */
+    default Command scrubFingerprint(ByteBuf key, ByteBufAllocator alloc) {
+        return null;
+    }
+
+    /**
+     * Whether {@code reply} (borrowed), a reply to {@link #scrubFingerprint} that is not an error,
+     * says the key is absent (Redis nil bulk, memcached {@code EN}). False by default.
+     *
+     * @since SPI 0.2.2
+     */
+    default boolean scrubAbsent(ByteBuf reply) {
+        return false;
     }
 }

@@ -24,19 +24,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link VerifyContext#walkKeys}), pass after pass, for as long as the daemon runs, and compares
  * each key across the clusters ({@link ScrubKey}), so that keys nobody reads converge too.
  * Every cluster is walked, not only the local one, so that a key present only on a remote
- * cluster is found as well. At most {@code N} keys a second over all walks; the comparisons run
- * on the event loops, at most {@value #MAX_KEYS_IN_FLIGHT} keys at once. One thread per listener;
- * one log line per pass.
+ * cluster is found as well. At most {@code N} keys a second over all walks ({@link Pacer}, in
+ * steps of a twentieth of a second); the comparisons run on the event loops, at most
+ * {@value #MAX_KEYS_IN_FLIGHT} keys at once, which bounds what waits ahead of clients' requests on
+ * the shared backend connections. One thread per listener; a pass at most once a second, one
+ * log line each.
  */
 final class Scrub implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Scrub.class);
     static final int MAX_KEYS_IN_FLIGHT = 2000;
     private static final long IDLE_MS = 1000;
     private static final long RETRY_MS = 5000;
+    /** A pass starts at most once a second. */
+    private static final long MIN_PASS_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final SampledVerifier verifier;
     private final VerifyContext context;
-    private final int keysPerSecond;
+    /** Keys handed out at once: at most a twentieth of a second's worth, so the cap holds over short spans too. */
+    private final int chunk;
+    private final Pacer pacer;
     private final Semaphore inFlight = new Semaphore(MAX_KEYS_IN_FLIGHT);
     /** Keys being compared: one a walk lists twice (Redis SCAN may) is not checked twice at once. */
     private final Set<ByteBuffer> underCheck = ConcurrentHashMap.newKeySet();
@@ -44,7 +50,8 @@ final class Scrub implements Runnable {
     Scrub(SampledVerifier verifier, int keysPerSecond) {
         this.verifier = verifier;
         this.context = verifier.context;
-        this.keysPerSecond = keysPerSecond;
+        this.chunk = Math.max(1, keysPerSecond / 20);
+        this.pacer = new Pacer(keysPerSecond);
     }
 
     void start() {
@@ -65,6 +72,11 @@ final class Scrub implements Runnable {
         long pass = 0;
         try {
             Thread.sleep(IDLE_MS); // the engine is still connecting when the verifier is made
+            try {
+                context.execute(() -> { });
+            } catch (UnsupportedOperationException checking) {
+                return; // the verifier of a config check, dropped: it has nothing to walk
+            }
             while (true) {
                 context.execute(() -> { }); // refused once the daemon stops
                 pass++;
@@ -83,8 +95,11 @@ final class Scrub implements Runnable {
                     try {
                         context.walkKeys(cluster, keys -> {
                             walked[0] += keys.size();
-                            pace(started, walked[0]);
-                            submit(cluster.name(), keys, tally);
+                            for (int from = 0; from < keys.size(); from += chunk) {
+                                List<ByteBuf> part = keys.subList(from, Math.min(keys.size(), from + chunk));
+                                pacer.await(part.size());
+                                submit(cluster.name(), part, tally);
+                            }
                         });
                     } catch (IOException e) {
                         missed.add(cluster.name() + " (" + e.getMessage() + ")");
@@ -104,21 +119,15 @@ final class Scrub implements Runnable {
                 }
                 if (walked[0] == 0) {
                     Thread.sleep(missed.isEmpty() ? IDLE_MS : RETRY_MS);
+                } else if (nanos < MIN_PASS_NANOS) {
+                    // a small keyspace would otherwise be walked, and logged, hundreds of times a second
+                    TimeUnit.NANOSECONDS.sleep(MIN_PASS_NANOS - nanos);
                 }
             }
         } catch (InterruptedException | RejectedExecutionException stopping) {
             // the daemon stops
         } catch (RuntimeException e) {
             log.error("scrub of listener {} stopped: {}", context.listener(), e.toString(), e);
-        }
-    }
-
-    /** Waits until {@code walked} keys are due at {@code keys-per-second} since {@code started}. */
-    private void pace(long started, long walked) throws InterruptedException {
-        long due = started + walked * 1_000_000_000L / keysPerSecond;
-        long now = System.nanoTime();
-        if (due > now) {
-            TimeUnit.NANOSECONDS.sleep(due - now);
         }
     }
 

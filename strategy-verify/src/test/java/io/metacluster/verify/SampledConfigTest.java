@@ -51,7 +51,7 @@ class SampledConfigTest {
     void theScrubIsOffUnlessConfiguredAndTakesItsRate() throws Exception {
         assertThat(convert("strategy: sampled").scrub()).isNull();
         assertThat(convert("scrub: { keys-per-second: 5 }").scrub().keysPerSecond()).isEqualTo(5);
-        assertThat(convert("scrub: {}").scrub().keysPerSecond()).isEqualTo(1000);
+        assertThat(convert("scrub: {}").scrub().keysPerSecond()).isEqualTo(10_000);
         assertThatThrownBy(() -> convert("scrub: { keys-per-second: -1 }")).hasMessageContaining("scrub.keys-per-second");
         assertThatThrownBy(() -> convert("scrub: { keys-per-secnd: 5 }")).hasMessageContaining("keys-per-secnd");
     }

@@ -39,9 +39,7 @@ SKIPS=(
 EXPECTED=(
   "::test_client_kill_filter_by_user :: AUTH as a server ACL user: AUTH is the proxy's own"
   "::test_replicaof :: replication commands are not proxied"
-  "::test_client_(tracking|getredir) :: CLIENT TRACKING: being built elsewhere"
-  "::test_client_(pause|unpause|unblock|reply) :: CLIENT PAUSE/UNPAUSE/UNBLOCK/REPLY: being built elsewhere"
-  "test_pipeline.py::TestPipeline::test_watch_(exec_no_unwatch|reset_unwatch)\b :: MONITOR: being built elsewhere"
+  "::test_client_tracking\b :: CLIENT TRACKING REDIRECT (RESP2 invalidations to another connection): refused, use RESP3"
 )
 
 build=1

@@ -14,6 +14,33 @@ record RedisClusterBesideSingle(RedisClusterNodes cluster, RedisServer single, D
         String yaml(int port, String seed, String single);
     }
 
+    /**
+     * The config most of them use: listener {@code main} on {@code port} writing to both ({@code all}),
+     * in front of the Redis Cluster {@code rc} (local; {@code rcLines}, its own settings, one YAML line
+     * each: topology options, nodes, TLS) and the single server at {@code single}.
+     */
+    static String yaml(int port, String single, String... rcLines) {
+        StringBuilder rc = new StringBuilder();
+        for (String line : rcLines) {
+            rc.append("    ").append(line).append('\n');
+        }
+        return """
+                replay: { dir: "" }
+                listeners:
+                  - name: main
+                    protocol: redis
+                    bind: 127.0.0.1:%d
+                    clusters: [rc, single]
+                    write: { policy: all }
+                clusters:
+                  - name: rc
+                    local: true
+                    topology: redis-cluster
+                %s  - name: single
+                    nodes: [%s]
+                """.formatted(port, rc, single);
+    }
+
     static RedisClusterBesideSingle start(int masters, int replicasEach, Config config) throws Exception {
         RedisClusterNodes cluster = RedisClusterNodes.start(masters, replicasEach);
         RedisServer single = null;

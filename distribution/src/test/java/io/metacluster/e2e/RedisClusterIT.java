@@ -39,23 +39,8 @@ class RedisClusterIT {
         cluster = RedisClusterNodes.start(3, 1);
         single = RedisServer.start();
         port = FreePorts.find();
-        daemon = Daemon.start("""
-                replay: { dir: "" }
-                listeners:
-                  - name: main
-                    protocol: redis
-                    bind: 127.0.0.1:%d
-                    clusters: [rc, single]
-                    write: { policy: all }
-                clusters:
-                  - name: rc
-                    local: true
-                    topology: redis-cluster
-                    topology-options: { refresh-ms: 300 }
-                    nodes: [%s]
-                  - name: single
-                    nodes: [%s]
-                """.formatted(port, cluster.servers.get(0).address(), single.address()));
+        daemon = Daemon.start(RedisClusterBesideSingle.yaml(port, single.address(),
+                "topology-options: { refresh-ms: 300 }", "nodes: [" + cluster.servers.get(0).address() + "]"));
         daemon.awaitHealthy();
     }
 

@@ -30,23 +30,8 @@ class RedisClusterRedirectsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        setup = RedisClusterBesideSingle.start(3, 0, (port, seed, single) -> """
-                replay: { dir: "" }
-                listeners:
-                  - name: main
-                    protocol: redis
-                    bind: 127.0.0.1:%d
-                    clusters: [rc, single]
-                    write: { policy: all }
-                clusters:
-                  - name: rc
-                    local: true
-                    topology: redis-cluster
-                    topology-options: { refresh-ms: 60000 }
-                    nodes: [%s]
-                  - name: single
-                    nodes: [%s]
-                """.formatted(port, seed, single));
+        setup = RedisClusterBesideSingle.start(3, 0, (port, seed, single) -> RedisClusterBesideSingle.yaml(port, single,
+                "topology-options: { refresh-ms: 60000 }", "nodes: [" + seed + "]"));
         cluster = setup.cluster();
         single = setup.single();
         daemon = setup.daemon();

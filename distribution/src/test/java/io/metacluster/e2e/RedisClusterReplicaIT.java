@@ -76,25 +76,9 @@ class RedisClusterReplicaIT {
     }
 
     static String config(int port, String readFrom, String password, int refreshMs) {
-        return """
-                replay: { dir: "" }
-                listeners:
-                  - name: main
-                    protocol: redis
-                    bind: 127.0.0.1:%d
-                    clusters: [rc, single]
-                    write: { policy: all }
-                clusters:
-                  - name: rc
-                    local: true
-                    topology: redis-cluster
-                    topology-options: { refresh-ms: %d, read-from: %s }
-                    %s
-                    nodes: [%s]
-                  - name: single
-                    nodes: [%s]
-                """.formatted(port, refreshMs, readFrom, password == null ? "" : "password: " + password,
-                cluster.servers.get(0).address(), single.address());
+        return RedisClusterBesideSingle.yaml(port, single.address(),
+                "topology-options: { refresh-ms: " + refreshMs + ", read-from: " + readFrom + " }",
+                password == null ? "" : "password: " + password, "nodes: [" + cluster.servers.get(0).address() + "]");
     }
 
     @AfterAll

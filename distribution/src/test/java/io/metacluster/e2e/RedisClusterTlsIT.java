@@ -30,23 +30,8 @@ class RedisClusterTlsIT {
         TlsIT.makeCertificates(certs);
         int port = FreePorts.find();
         try (RedisClusterNodes cluster = RedisClusterNodes.startTls(3, certs); RedisServer single = RedisServer.start();
-             Daemon daemon = Daemon.start("""
-                     replay: { dir: "" }
-                     listeners:
-                       - name: main
-                         protocol: redis
-                         bind: 127.0.0.1:%d
-                         clusters: [rc, single]
-                         write: { policy: all }
-                     clusters:
-                       - name: rc
-                         local: true
-                         topology: redis-cluster
-                         tls: { ca: "%s" }
-                         nodes: [127.0.0.1:%d]
-                       - name: single
-                         nodes: [%s]
-                     """.formatted(port, certs.resolve("ca.crt"), cluster.tlsPorts.get(0), single.address()))) {
+             Daemon daemon = Daemon.start(RedisClusterBesideSingle.yaml(port, single.address(),
+                     "tls: { ca: \"" + certs.resolve("ca.crt") + "\" }", "nodes: [127.0.0.1:" + cluster.tlsPorts.get(0) + "]"))) {
             daemon.awaitHealthy();
             List<String> tlsAddresses = cluster.tlsPorts.stream().map(p -> "127.0.0.1:" + p).toList();
             assertThat(daemon.engine.plan().clusters().get(0).nodes()).as("every master, by its TLS port, from one seed")

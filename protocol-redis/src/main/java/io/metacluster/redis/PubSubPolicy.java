@@ -33,8 +33,6 @@ final class PubSubPolicy implements Pinning {
 
     private static final byte[] RESET_REPLY = "+RESET\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NO_SUBSCRIPTION_LEFT = "\r\n:0\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] PUSH_OF_THREE = "*3\r\n$".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] RESP3_PUSH_OF_THREE = ">3\r\n$".getBytes(StandardCharsets.US_ASCII);
 
     /** Unsubscribe messages still to come for the (P|S)UNSUBSCRIBE commands sent on the pinned connection. */
     private long pendingUnsubscribes;
@@ -118,13 +116,13 @@ final class PubSubPolicy implements Pinning {
             pendingSubscribes = 0;
             return false;
         }
-        subscriptions.seen(message);
-        String kind = kind(message);
-        if (kind.startsWith("subscribe\r") || kind.startsWith("psubscribe\r") || kind.startsWith("ssubscribe\r")) {
+        Subscriptions.Kind kind = Subscriptions.kindOf(message);
+        subscriptions.seen(message, kind);
+        if (kind.subscribes()) {
             pendingSubscribes = Math.max(0, pendingSubscribes - 1);
             return false;
         }
-        if (!(kind.startsWith("unsubscribe\r") || kind.startsWith("punsubscribe") || kind.startsWith("sunsubscribe"))) {
+        if (!kind.unsubscribes()) {
             return false;
         }
         pendingUnsubscribes = Math.max(0, pendingUnsubscribes - 1);
@@ -133,19 +131,6 @@ final class PubSubPolicy implements Pinning {
                 && startsWith(message, length - NO_SUBSCRIPTION_LEFT.length, NO_SUBSCRIPTION_LEFT);
         subscribed &= !ends;
         return ends;
-    }
-
-    /** The first 12 bytes of a three-element message's kind (followed by its CR), or "" when it is not one. */
-    private static String kind(ByteBuf message) {
-        if (!(startsWith(message, 0, PUSH_OF_THREE) || startsWith(message, 0, RESP3_PUSH_OF_THREE))) {
-            return "";
-        }
-        int at = message.readerIndex() + 5;
-        int cr = message.indexOf(at, message.writerIndex(), (byte) '\r');
-        if (cr < 0 || cr + 2 >= message.writerIndex()) {
-            return "";
-        }
-        return message.toString(cr + 2, Math.min(12, message.writerIndex() - cr - 2), StandardCharsets.US_ASCII);
     }
 
     /**
